@@ -1,0 +1,47 @@
+# The two commands of the README: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+LOCK_STAMP := $(VENV)/.lock-$(shell sha256sum requirements/lock.txt | cut -c1-16)
+
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: run test setup migrate model validate pytest stories chromium benchmark clean
+
+## run: set up what is missing, migrate, train if needed, start all three processes
+run: setup
+	$(BIN)/python -m scripts.run
+
+## test: set up what is missing, then data validation, pytest (unit, e2e, browser), story tests
+test: setup model chromium validate pytest stories
+
+setup: $(LOCK_STAMP)
+
+$(LOCK_STAMP): requirements/lock.txt
+	scripts/setup_venv.sh
+
+migrate: setup
+	$(BIN)/alembic upgrade head
+
+model: setup
+	$(BIN)/python -m scripts.train
+
+chromium:
+	scripts/ensure_chromium.sh
+
+validate: setup
+	$(BIN)/rasa data validate --config config.yml --domain domain.yml --data data
+
+pytest: setup model
+	$(BIN)/python -m pytest
+
+stories: setup model
+	$(BIN)/python -m scripts.test_stories
+
+benchmark: setup model
+	$(BIN)/python -m benchmarks.chat_latency
+
+clean:
+	rm -rf var/*.db var/log models/*.tar.gz .pytest_cache

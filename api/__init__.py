@@ -1,0 +1,1 @@
+"""FastAPI adapters: the only public door of the product."""

@@ -1,0 +1,121 @@
+"""One JSON error shape for every failure:
+
+    {"error": {"code": "...", "message": "<Chinese, for the customer>", "detail": "<English>"}}
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from bot.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+
+logger = logging.getLogger(__name__)
+
+_STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (Forbidden, 403),
+    (InvalidInput, 422),
+    (Conflict, 409),
+]
+
+_HTTP_MESSAGES = {
+    400: "请求格式不正确。",
+    401: "请先登录后再操作。",
+    403: "您没有权限进行此操作。",
+    404: "没有找到您要访问的内容。",
+    405: "不支持该请求方式。",
+    413: "请求内容太大了。",
+    429: "您的操作太频繁了，请稍后再试。",
+}
+
+
+class AssistantUnavailable(Exception):
+    """Rasa could not answer an accepted (and stored) customer message."""
+
+    code = "assistant_unavailable"
+    customer_message = "抱歉，智能助手暂时无法回复。您的消息已保存，请稍后重新发送。"
+
+    def __init__(self, developer_message: str, *, message_id: int):
+        super().__init__(developer_message)
+        self.developer_message = developer_message
+        self.message_id = message_id
+
+
+def error_body(code: str, message: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """The error envelope shared by REST responses and WebSocket error frames."""
+    return {"error": {"code": code, "message": message, "detail": detail, **extra}}
+
+
+def status_for(error: DomainError) -> int:
+    """The HTTP status of a domain error."""
+    for error_type, status in _STATUS_BY_ERROR:
+        if isinstance(error, error_type):
+            return status
+    return 400
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, str, str]:
+    errors = exc.errors()
+    if any(error.get("type") in {"json_invalid", "value_error.jsondecode"} for error in errors):
+        return "invalid_json", "请求内容不是有效的 JSON 格式。", "request body is not valid JSON"
+    fields = [".".join(str(part) for part in error.get("loc", ())[1:]) for error in errors]
+    detail = "; ".join(
+        f"{'.'.join(str(p) for p in error.get('loc', ()))}: {error.get('msg')}" for error in errors
+    )
+    if "text" in fields:
+        return "invalid_text", "请发送文字消息内容（字段 text）。", detail
+    return "invalid_request", "请求参数不正确，请检查后重试。", detail
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Maps domain errors, validation errors and unexpected failures to the JSON error shape."""
+
+    @app.exception_handler(DomainError)
+    async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.code, exc.customer_message, exc.developer_message),
+            status_code=status_for(exc),
+        )
+
+    @app.exception_handler(AssistantUnavailable)
+    async def _assistant_unavailable(_request: Request, exc: AssistantUnavailable) -> JSONResponse:
+        return JSONResponse(
+            error_body(
+                exc.code, exc.customer_message, exc.developer_message, message_id=exc.message_id
+            ),
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        code, message, detail = _validation_message(exc)
+        status = 400 if code == "invalid_json" else 422
+        return JSONResponse(error_body(code, message, detail), status_code=status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = _HTTP_MESSAGES.get(exc.status_code, "请求无法完成，请稍后再试。")
+        return JSONResponse(
+            error_body(f"http_{exc.status_code}", message, str(exc.detail)),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unexpected error while handling a request")
+        return JSONResponse(
+            error_body(
+                "internal_error",
+                "抱歉，系统出现了一点问题，请稍后再试。",
+                f"unexpected {type(exc).__name__}; see server logs",
+            ),
+            status_code=500,
+        )

@@ -1,0 +1,182 @@
+"""Public customer chat API (web page and mobile app): sessions, messages, WebSocket."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Annotated, Any, Optional
+
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+
+from bot.conversations import service as conversation_service
+from bot.errors import DomainError
+
+from ..chat_gateway import ChatGateway, message_view
+from ..deps import SessionDep
+from ..errors import AssistantUnavailable, error_body
+from ..schemas import History, MessageCreate, MessageExchange, SessionCreate, SessionCreated
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/api/chat", tags=["chat"])
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Invalid JSON."},
+    403: {"description": "Wrong or missing conversation token."},
+    404: {"description": "Unknown conversation."},
+    409: {"description": "The same client_message_id is still being answered."},
+    422: {"description": "Missing, empty or too long text."},
+    503: {"description": "The assistant is unavailable; the message is stored, resend it later."},
+}
+
+
+def get_gateway(request: Request) -> ChatGateway:
+    return request.app.state.gateway
+
+
+GatewayDep = Annotated[ChatGateway, Depends(get_gateway)]
+
+
+def bearer_token(authorization: Annotated[Optional[str], Header()] = None) -> Optional[str]:
+    """The conversation token from `Authorization: Bearer <token>`."""
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
+
+
+TokenDep = Annotated[Optional[str], Depends(bearer_token)]
+
+
+@router.post("/sessions", response_model=SessionCreated, status_code=201)
+def create_session(
+    session: SessionDep, body: Annotated[Optional[SessionCreate], Body()] = None
+) -> dict[str, str]:
+    """Opens a conversation; the returned token must accompany every later call on it."""
+    channel = body.channel if body else "web"
+    conversation, token = conversation_service.open_conversation(session=session, channel=channel)
+    return {"conversation_id": conversation.id, "token": token}
+
+
+@router.post(
+    "/{conversation_id}/messages", response_model=MessageExchange, responses=ERROR_RESPONSES
+)
+async def post_message(
+    conversation_id: str, body: MessageCreate, token: TokenDep, gateway: GatewayDep
+) -> dict[str, Any]:
+    """Sends the customer's message and returns the assistant's replies (text and buttons)."""
+    return await gateway.exchange(
+        conversation_id=conversation_id,
+        token=token,
+        text=body.text,
+        client_message_id=body.client_message_id,
+    )
+
+
+@router.get("/{conversation_id}/messages", response_model=History, responses=ERROR_RESPONSES)
+def get_history(
+    conversation_id: str,
+    token: TokenDep,
+    session: SessionDep,
+    after_id: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
+) -> dict[str, Any]:
+    """The conversation's messages in order (customer and assistant), after `after_id`."""
+    conversation_service.get_authorized(
+        session=session, conversation_id=conversation_id, token=token
+    )
+    messages = conversation_service.list_messages(
+        session=session, conversation_id=conversation_id, after_id=after_id, limit=limit
+    )
+    return {"conversation_id": conversation_id, "messages": [message_view(m) for m in messages]}
+
+
+def _domain_error_frame(exc: DomainError) -> dict[str, Any]:
+    return {"type": "error", **error_body(exc.code, exc.customer_message, exc.developer_message)}
+
+
+@router.websocket("/{conversation_id}/ws")
+async def chat_socket(websocket: WebSocket, conversation_id: str, token: Optional[str] = None):
+    """The same exchange pushed over a WebSocket.
+
+    Client frames: {"type": "message", "text": "...", "client_message_id": "..."} and
+    {"type": "ping"}. Server frames: "ack" (message stored), "replies", "pong" and "error".
+    """
+    gateway: ChatGateway = websocket.app.state.gateway
+    await websocket.accept()
+    try:
+        await run_in_threadpool(gateway.authorize, conversation_id, token)
+    except DomainError as exc:
+        await websocket.send_json(_domain_error_frame(exc))
+        await websocket.close(code=4403 if exc.code.startswith("invalid") else 4404)
+        return
+    try:
+        while True:
+            raw = await websocket.receive_text()
+            await _handle_frame(websocket, gateway, conversation_id, token, raw)
+    except WebSocketDisconnect:
+        return
+
+
+async def _handle_frame(
+    websocket: WebSocket, gateway: ChatGateway, conversation_id: str, token: str | None, raw: str
+) -> None:
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        frame = None
+    if not isinstance(frame, dict):
+        await websocket.send_json(
+            {
+                "type": "error",
+                **error_body("invalid_json", "消息格式不正确。", "frame is not a JSON object"),
+            }
+        )
+        return
+    kind = frame.get("type")
+    if kind == "ping":
+        await websocket.send_json({"type": "pong"})
+        return
+    if kind != "message" or not isinstance(frame.get("text"), str):
+        await websocket.send_json(
+            {
+                "type": "error",
+                **error_body(
+                    "invalid_frame",
+                    "请发送文字消息内容。",
+                    'expected {"type": "message", "text": "..."} or {"type": "ping"}',
+                ),
+            }
+        )
+        return
+    client_message_id = frame.get("client_message_id")
+    if client_message_id is not None and not isinstance(client_message_id, str):
+        client_message_id = str(client_message_id)
+    try:
+        result = await gateway.exchange(
+            conversation_id=conversation_id,
+            token=token,
+            text=frame["text"],
+            client_message_id=client_message_id,
+            on_accepted=lambda message_id: websocket.send_json(
+                {"type": "ack", "message_id": message_id, "client_message_id": client_message_id}
+            ),
+        )
+    except DomainError as exc:
+        await websocket.send_json(
+            {**_domain_error_frame(exc), "client_message_id": client_message_id}
+        )
+        return
+    except AssistantUnavailable as exc:
+        await websocket.send_json(
+            {
+                "type": "error",
+                "client_message_id": client_message_id,
+                **error_body(
+                    exc.code, exc.customer_message, exc.developer_message, message_id=exc.message_id
+                ),
+            }
+        )
+        return
+    await websocket.send_json({"type": "replies", **result})

@@ -1,0 +1,74 @@
+"""Settings read from the environment, with embedded defaults for a local run.
+
+Every variable is listed in `.env.example` and in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name, "").strip()
+    return value or default
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All runtime settings of the bot, the API and the action server."""
+
+    var_dir: Path
+    database_url: str
+    rasa_url: str
+    rasa_token: str
+    rasa_timeout_seconds: float
+    action_server_url: str
+    api_host: str
+    api_port: int
+    rasa_port: int
+    action_port: int
+    log_level: str
+    max_message_chars: int
+
+    @property
+    def action_health_url(self) -> str:
+        """The action server's health endpoint, derived from its webhook URL."""
+        base = self.action_server_url.rstrip("/")
+        if base.endswith("/webhook"):
+            base = base[: -len("/webhook")]
+        return f"{base}/health"
+
+
+def load_settings() -> Settings:
+    """Reads the settings from the environment (call it again after changing os.environ)."""
+    rasa_port = _env_int("RASA_PORT", 5005)
+    action_port = _env_int("ACTION_PORT", 5055)
+    var_dir = Path(_env("VAR_DIR", str(PROJECT_ROOT / "var"))).resolve()
+    return Settings(
+        var_dir=var_dir,
+        database_url=_env("DATABASE_URL", f"sqlite:///{var_dir / 'app.db'}"),
+        rasa_url=_env("RASA_URL", f"http://127.0.0.1:{rasa_port}").rstrip("/"),
+        rasa_token=_env("RASA_TOKEN", ""),
+        rasa_timeout_seconds=float(_env("RASA_TIMEOUT_SECONDS", "30")),
+        action_server_url=_env("ACTION_SERVER_URL", f"http://127.0.0.1:{action_port}/webhook"),
+        api_host=_env("API_HOST", "127.0.0.1"),
+        api_port=_env_int("API_PORT", 8000),
+        rasa_port=rasa_port,
+        action_port=action_port,
+        log_level=_env("LOG_LEVEL", "INFO").upper(),
+        max_message_chars=_env_int("MAX_MESSAGE_CHARS", 1000),
+    )

@@ -1,0 +1,1 @@
+"""Customer conversations: access tokens and the delivery log of every message."""

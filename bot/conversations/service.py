@@ -1,0 +1,230 @@
+"""Opening conversations, checking their tokens and logging every message's delivery.
+
+Functions take the session as a keyword argument and flush; the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.db import utcnow
+from bot.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bot.text.cleaning import clean_text
+
+from .models import Conversation, ConversationMessage
+
+CUSTOMER = "customer"
+ASSISTANT = "assistant"
+AGENT = "agent"
+
+RECEIVED = "received"
+DELIVERED = "delivered"
+FAILED = "failed"
+
+CHANNELS = ("web", "app")
+MAX_CLIENT_MESSAGE_ID_CHARS = 64
+
+
+class ConversationNotFound(NotFound):
+    code = "conversation_not_found"
+    customer_message = "会话不存在或已结束，请刷新页面开始新的会话。"
+
+
+class InvalidConversationToken(Forbidden):
+    code = "invalid_conversation_token"
+    customer_message = "会话凭证无效或已失效，请刷新页面后重试。"
+
+
+class EmptyMessage(InvalidInput):
+    code = "empty_message"
+    customer_message = "请输入您想咨询的内容。"
+
+
+class MessageTooLong(InvalidInput):
+    code = "message_too_long"
+
+
+class InvalidClientMessageId(InvalidInput):
+    code = "invalid_client_message_id"
+    customer_message = "消息编号无效，请刷新页面后重新发送。"
+
+
+class MessageInProgress(Conflict):
+    code = "message_in_progress"
+    customer_message = "您的这条消息正在处理中，请稍候。"
+
+
+class UnknownChannel(InvalidInput):
+    code = "unknown_channel"
+    customer_message = "暂不支持该接入渠道。"
+
+
+@dataclass
+class AcceptedMessage:
+    """A customer message as stored, with the replies it already has (for an idempotent resend)."""
+
+    message: ConversationMessage
+    replies: list[ConversationMessage] = field(default_factory=list)
+
+    @property
+    def needs_delivery(self) -> bool:
+        return self.message.status != DELIVERED
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a conversation token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def prepare_customer_text(raw: str, *, max_chars: int) -> str:
+    """Cleans a customer's text and enforces that it is neither empty nor too long."""
+    text = clean_text(raw)
+    if not text:
+        raise EmptyMessage("text is empty after removing whitespace and control characters")
+    if len(text) > max_chars:
+        raise MessageTooLong(
+            f"text has {len(text)} characters, the limit is {max_chars}",
+            customer_message=f"您的消息有 {len(text)} 个字，超过了 {max_chars} 个字的上限，请分几次发送。",
+        )
+    return text
+
+
+def open_conversation(
+    *, session: Session, channel: str = "web", customer_id: str | None = None
+) -> tuple[Conversation, str]:
+    """Opens a conversation and returns it with its access token (shown once, stored hashed)."""
+    if channel not in CHANNELS:
+        raise UnknownChannel(f"channel must be one of {', '.join(CHANNELS)}, got {channel!r}")
+    token = secrets.token_urlsafe(32)
+    conversation = Conversation(
+        id=uuid.uuid4().hex,
+        token_hash=hash_token(token),
+        channel=channel,
+        customer_id=customer_id,
+    )
+    session.add(conversation)
+    session.flush()
+    return conversation, token
+
+
+def get_authorized(*, session: Session, conversation_id: str, token: str | None) -> Conversation:
+    """Gets a conversation if the token is the one it was opened with."""
+    conversation = session.get(Conversation, conversation_id) if conversation_id else None
+    if conversation is None:
+        raise ConversationNotFound(f"conversation {conversation_id!r} does not exist")
+    if not token or not hmac.compare_digest(conversation.token_hash, hash_token(token)):
+        raise InvalidConversationToken(f"wrong or missing token for conversation {conversation_id!r}")
+    return conversation
+
+
+def _replies_to(*, session: Session, message_id: int) -> list[ConversationMessage]:
+    statement = (
+        select(ConversationMessage)
+        .where(ConversationMessage.reply_to_id == message_id)
+        .order_by(ConversationMessage.id)
+    )
+    return list(session.scalars(statement))
+
+
+def accept_customer_message(
+    *,
+    session: Session,
+    conversation: Conversation,
+    text: str,
+    client_message_id: str | None = None,
+    in_flight_timeout: timedelta = timedelta(seconds=60),
+) -> AcceptedMessage:
+    """Stores a customer message before delivery; a resend with the same client id is not duplicated.
+
+    A resend of a message still being answered is refused; one stuck longer than
+    `in_flight_timeout` (its process died) is delivered again.
+    """
+    if client_message_id is not None:
+        client_message_id = client_message_id.strip()
+        if not client_message_id or len(client_message_id) > MAX_CLIENT_MESSAGE_ID_CHARS:
+            raise InvalidClientMessageId(
+                f"client_message_id must be 1-{MAX_CLIENT_MESSAGE_ID_CHARS} characters"
+            )
+        existing = session.scalars(
+            select(ConversationMessage).where(
+                ConversationMessage.conversation_id == conversation.id,
+                ConversationMessage.client_message_id == client_message_id,
+            )
+        ).first()
+        if existing is not None:
+            if existing.text != text:
+                raise InvalidClientMessageId(
+                    f"client_message_id {client_message_id!r} was already used for another text"
+                )
+            if existing.status == RECEIVED and utcnow() - existing.created_at < in_flight_timeout:
+                raise MessageInProgress(f"message {existing.id} is still being answered")
+            return AcceptedMessage(existing, _replies_to(session=session, message_id=existing.id))
+
+    message = ConversationMessage(
+        conversation_id=conversation.id,
+        sender=CUSTOMER,
+        text=text,
+        client_message_id=client_message_id,
+        status=RECEIVED,
+    )
+    session.add(message)
+    conversation.last_activity_at = utcnow()
+    session.flush()
+    return AcceptedMessage(message)
+
+
+def record_replies(
+    *, session: Session, message_id: int, replies: list[dict]
+) -> list[ConversationMessage]:
+    """Marks a customer message delivered and stores the assistant's replies to it."""
+    message = session.get(ConversationMessage, message_id)
+    if message is None:
+        raise NotFound(f"message {message_id} does not exist")
+    stored = []
+    for reply in replies:
+        buttons = reply.get("buttons") or []
+        reply_message = ConversationMessage(
+            conversation_id=message.conversation_id,
+            sender=ASSISTANT,
+            text=reply.get("text") or "",
+            payload={"buttons": buttons} if buttons else None,
+            status=DELIVERED,
+            reply_to_id=message.id,
+        )
+        session.add(reply_message)
+        stored.append(reply_message)
+    message.status = DELIVERED
+    session.flush()
+    return stored
+
+
+def record_failure(*, session: Session, message_id: int) -> None:
+    """Marks a customer message as not yet answered so that a resend delivers it."""
+    message = session.get(ConversationMessage, message_id)
+    if message is not None and message.status != DELIVERED:
+        message.status = FAILED
+        session.flush()
+
+
+def list_messages(
+    *, session: Session, conversation_id: str, after_id: int = 0, limit: int = 100
+) -> list[ConversationMessage]:
+    """Lists a conversation's messages in order, after a given message id."""
+    statement = (
+        select(ConversationMessage)
+        .where(
+            ConversationMessage.conversation_id == conversation_id,
+            ConversationMessage.id > after_id,
+        )
+        .order_by(ConversationMessage.id)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))

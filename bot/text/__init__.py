@@ -1,0 +1,1 @@
+"""Chinese text handling: cleaning, normalisation and (later) PII masking."""

@@ -1,0 +1,87 @@
+"""`make run`: starts the action server, the Rasa server and the API; Ctrl-C stops all three."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot.config import load_settings
+
+from .stack import ROOT, Stack, StackConfig, StackError
+from .train import ensure_model
+
+
+def migrate(database_url: str) -> None:
+    """Applies the database migrations (`alembic upgrade head`)."""
+    print("Applying database migrations...")
+    alembic = Path(sys.executable).with_name("alembic")
+    subprocess.run(
+        [str(alembic), "upgrade", "head"],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+        check=True,
+    )
+
+
+def main() -> int:
+    settings = load_settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        migrate(settings.database_url)
+    except subprocess.CalledProcessError:
+        print("Database migrations failed; see the messages above.", file=sys.stderr)
+        return 1
+    model = ensure_model()
+    config = StackConfig(
+        model=model,
+        var_dir=settings.var_dir,
+        api_port=settings.api_port,
+        rasa_port=settings.rasa_port,
+        action_port=settings.action_port,
+        database_url=settings.database_url,
+    )
+    if settings.rasa_token:
+        config.rasa_token = settings.rasa_token
+    stack = Stack(config)
+    stopping = False
+
+    def request_stop(_signum, _frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+
+    print("Starting the action server, the Rasa server and the API (loading the model takes ~20 s)...")
+    try:
+        stack.start()
+    except StackError as exc:
+        print(f"Could not start: {exc}", file=sys.stderr)
+        return 1
+    print()
+    print(f"  Chat page:   {stack.api_url}/")
+    print(f"  API docs:    {stack.api_url}/docs")
+    print(f"  Health:      {stack.api_url}/healthz")
+    print(f"  Logs:        {stack.log_dir}/{{api,rasa,actions}}.log")
+    print()
+    print("Press Ctrl-C to stop.", flush=True)
+    exit_code = 0
+    try:
+        while not stopping:
+            time.sleep(0.5)
+            stack.check_alive()
+    except StackError as exc:
+        print(f"\nA process stopped unexpectedly: {exc}", file=sys.stderr)
+        exit_code = 1
+    print("\nStopping all three processes...")
+    stack.stop()
+    print("Stopped.")
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""Starts and stops the three processes of the product: action server, Rasa server and API.
+
+Used by `make run` (scripts/run.py) and by the end-to-end tests, so both exercise one code path.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@dataclass
+class StackConfig:
+    """Where the processes listen and what they store; defaults are the embedded local run."""
+
+    model: Path
+    api_port: int = 8000
+    rasa_port: int = 5005
+    action_port: int = 5055
+    var_dir: Path = ROOT / "var"
+    database_url: str | None = None
+    endpoints: Path = ROOT / "endpoints.yml"
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def environment(self) -> dict[str, str]:
+        """The environment every process of the stack shares."""
+        env = dict(os.environ)
+        env.update(
+            {
+                "RASA_TELEMETRY_ENABLED": "false",
+                "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+                "PYTHONUNBUFFERED": "1",
+                "PYTHONPATH": os.pathsep.join(
+                    p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
+                ),
+                "SANIC_HOST": "127.0.0.1",
+                "API_PORT": str(self.api_port),
+                "RASA_PORT": str(self.rasa_port),
+                "ACTION_PORT": str(self.action_port),
+                "RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
+                "RASA_TOKEN": self.rasa_token,
+                "ACTION_SERVER_URL": f"http://127.0.0.1:{self.action_port}/webhook",
+                "VAR_DIR": str(self.var_dir),
+                "DATABASE_URL": self.database_url or f"sqlite:///{self.var_dir / 'app.db'}",
+            }
+        )
+        env.setdefault("RASA_TRACKER_DB", str(self.var_dir / "rasa_tracker.db"))
+        env.setdefault("RASA_EVENTS_DB", str(self.var_dir / "rasa_events.db"))
+        env.update(self.extra_env)
+        return env
+
+
+class StackError(RuntimeError):
+    """A process of the stack failed to start or died."""
+
+
+class Stack:
+    """The running processes; `start()` returns once all three answer their health checks."""
+
+    def __init__(self, config: StackConfig):
+        self.config = config
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.log_dir = config.var_dir / "log"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.config.api_port}"
+
+    def _commands(self) -> dict[str, list[str]]:
+        config = self.config
+        return {
+            "actions": [
+                str(BIN / "rasa"), "run", "actions",
+                "--port", str(config.action_port), "--actions", "actions",
+            ],
+            "rasa": [
+                str(BIN / "rasa"), "run", "--enable-api",
+                "--interface", "127.0.0.1", "--port", str(config.rasa_port),
+                "--auth-token", config.rasa_token,
+                "--model", str(config.model),
+                "--endpoints", str(config.endpoints),
+                "--credentials", str(ROOT / "credentials.yml"),
+            ],
+            "api": [
+                str(BIN / "python"), "-m", "uvicorn", "api.main:create_app", "--factory",
+                "--host", "127.0.0.1", "--port", str(config.api_port),
+            ],
+        }  # fmt: skip
+
+    def log_path(self, name: str) -> Path:
+        return self.log_dir / f"{name}.log"
+
+    def start(self, timeout: float = 240.0) -> None:
+        config = self.config
+        for name, port in (
+            ("API", config.api_port),
+            ("Rasa", config.rasa_port),
+            ("action server", config.action_port),
+        ):
+            if port_in_use(port):
+                raise StackError(f"port {port} for the {name} is already in use")
+        config.var_dir.mkdir(parents=True, exist_ok=True)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        env = config.environment()
+        for name, command in self._commands().items():
+            log = self.log_path(name).open("w")
+            self.processes[name] = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # own process group: Ctrl-C is handled by us
+            )
+            log.close()
+        try:
+            self.wait_ready(timeout)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _ready(self, client: httpx.Client) -> dict[str, bool]:
+        config = self.config
+        checks = {
+            "actions": f"http://127.0.0.1:{config.action_port}/health",
+            "rasa": f"http://127.0.0.1:{config.rasa_port}/status?token={config.rasa_token}",
+            "api": f"{self.api_url}/healthz",
+        }
+        state = {}
+        for name, url in checks.items():
+            try:
+                state[name] = client.get(url, timeout=2.0).status_code == 200
+            except httpx.HTTPError:
+                state[name] = False
+        return state
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        with httpx.Client() as client:
+            while time.monotonic() < deadline:
+                self.check_alive()
+                if all(self._ready(client).values()):
+                    return
+                time.sleep(0.5)
+            state = self._ready(client)
+        waiting = ", ".join(name for name, ok in state.items() if not ok)
+        raise StackError(f"not ready after {timeout:.0f} s: {waiting}; logs in {self.log_dir}")
+
+    def check_alive(self) -> None:
+        """Raises if a process has exited."""
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                tail = self.log_path(name).read_text(errors="replace").splitlines()[-20:]
+                raise StackError(
+                    f"{name} exited with code {process.returncode}:\n" + "\n".join(tail)
+                )
+
+    def stop(self, grace: float = 15.0) -> None:
+        """Asks every process to stop, then kills whatever is still running after `grace` seconds."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + grace
+        for process in self.processes.values():
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                process.wait(timeout=remaining)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                process.wait()
+        self.processes.clear()

@@ -1,0 +1,131 @@
+"""The public chat API refuses bad input politely and never loses an accepted message."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def assert_error(response, status: int, code: str | None = None) -> dict:
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert CJK.search(error["message"]), "the customer gets a Chinese message"
+    assert error["detail"] and not CJK.search(error["detail"]), "developers get an English detail"
+    if code:
+        assert error["code"] == code
+    return error
+
+
+def test_a_session_returns_a_conversation_id_and_a_token(client):
+    response = client.post("/api/chat/sessions")
+    assert response.status_code == 201
+    body = response.json()
+    assert len(body["conversation_id"]) == 32 and len(body["token"]) >= 32
+
+
+def test_an_unknown_channel_is_refused(client):
+    assert_error(client.post("/api/chat/sessions", json={"channel": "fax"}), 422)
+
+
+def test_invalid_json_is_refused(client, conversation):
+    response = client.post(
+        f"/api/chat/{conversation['conversation_id']}/messages",
+        content=b"{not json",
+        headers={**conversation["headers"], "Content-Type": "application/json"},
+    )
+    assert_error(response, 400, "invalid_json")
+
+
+@pytest.mark.parametrize(
+    "body, code",
+    [({}, "invalid_text"), ({"text": 5}, "invalid_text"), ({"text": ""}, "empty_message"),
+     ({"text": "   "}, "empty_message"), ({"text": "字" * 1001}, "message_too_long")],
+)  # fmt: skip
+def test_missing_empty_or_too_long_text_is_refused(client, conversation, body, code):
+    url = f"/api/chat/{conversation['conversation_id']}/messages"
+    error = assert_error(client.post(url, json=body, headers=conversation["headers"]), 422, code)
+    if code == "message_too_long":
+        assert "1000" in error["message"]
+    history = client.get(url, headers=conversation["headers"]).json()
+    assert history["messages"] == [], "a refused message is not stored"
+
+
+def test_a_wrong_or_missing_token_cannot_read_or_write(client, conversation):
+    url = f"/api/chat/{conversation['conversation_id']}/messages"
+    other = client.post("/api/chat/sessions").json()
+    wrong = {"Authorization": f"Bearer {other['token']}"}
+    assert_error(client.post(url, json={"text": "你好"}, headers=wrong), 403)
+    assert_error(client.get(url, headers=wrong), 403)
+    assert_error(client.get(url), 403)
+
+
+def test_an_unknown_conversation_is_404(client, conversation):
+    response = client.post(
+        "/api/chat/0123456789abcdef0123456789abcdef/messages",
+        json={"text": "你好"},
+        headers=conversation["headers"],
+    )
+    assert_error(response, 404, "conversation_not_found")
+
+
+def test_when_rasa_is_down_the_message_is_kept_and_503_says_so(client, conversation):
+    url = f"/api/chat/{conversation['conversation_id']}/messages"
+    response = client.post(
+        url, json={"text": "我想查余额", "client_message_id": "m-1"}, headers=conversation["headers"]
+    )
+    error = assert_error(response, 503, "assistant_unavailable")
+    assert "已保存" in error["message"]
+    assert response.headers["Retry-After"]
+
+    history = client.get(url, headers=conversation["headers"]).json()["messages"]
+    assert [(m["id"], m["text"], m["status"]) for m in history] == [
+        (error["message_id"], "我想查余额", "failed")
+    ]
+
+    # Resending with the same client id still finds one message, not two.
+    client.post(url, json={"text": "我想查余额", "client_message_id": "m-1"}, headers=conversation["headers"])
+    assert len(client.get(url, headers=conversation["headers"]).json()["messages"]) == 1
+
+
+def test_health_reports_each_component(client):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    components = response.json()["components"]
+    assert components["database"]["status"] == "ok"
+    assert components["rasa"]["status"] == "down"
+    assert components["action_server"]["status"] == "down"
+
+
+def test_the_websocket_refuses_a_wrong_token(client, conversation):
+    url = f"/api/chat/{conversation['conversation_id']}/ws?token=wrong"
+    with client.websocket_connect(url) as socket:
+        frame = socket.receive_json()
+    assert frame["type"] == "error" and frame["error"]["code"] == "invalid_conversation_token"
+
+
+def test_the_websocket_answers_bad_frames_and_pings_without_closing(client, conversation):
+    url = f"/api/chat/{conversation['conversation_id']}/ws?token={conversation['token']}"
+    with client.websocket_connect(url) as socket:
+        socket.send_text("not json")
+        assert socket.receive_json()["error"]["code"] == "invalid_json"
+        socket.send_json({"type": "message", "text": ""})
+        assert socket.receive_json()["error"]["code"] == "empty_message"
+        socket.send_json({"type": "ping"})
+        assert socket.receive_json() == {"type": "pong"}
+
+
+def test_openapi_documents_the_chat_api(client):
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/api/chat/sessions" in paths
+    assert "/api/chat/{conversation_id}/messages" in paths
+    assert client.get("/docs").status_code == 200
+
+
+def test_the_chat_page_is_served_in_chinese(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert 'lang="zh-CN"' in response.text and "在线客服" in response.text
+    assert client.get("/static/chat.js").status_code == 200

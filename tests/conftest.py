@@ -1,0 +1,190 @@
+"""Shared fixtures: real databases migrated with Alembic (SQLite always, PostgreSQL when reachable)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from bot.db import build_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+
+
+def migrate(database_url: str, revision: str = "head") -> None:
+    """Applies the Alembic migrations to the database at the URL."""
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["database_url"] = database_url
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, revision)
+
+
+def downgrade(database_url: str, revision: str) -> None:
+    config = Config(str(ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(ROOT / "migrations"))
+    config.attributes["database_url"] = database_url
+    config.attributes["configure_logger"] = False
+    command.downgrade(config, revision)
+
+
+def postgres_reachable() -> str | None:
+    """None when the local PostgreSQL answers, otherwise why not."""
+    try:
+        engine = build_engine(POSTGRES_ADMIN_URL)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as exc:  # any driver error means: not reachable here
+        return f"PostgreSQL at {POSTGRES_ADMIN_URL} is unreachable ({type(exc).__name__})"
+    return None
+
+
+def create_postgres_database() -> str:
+    """Creates an empty, uniquely named PostgreSQL database and returns its URL."""
+    name = f"bankbot_test_{uuid.uuid4().hex[:10]}"
+    admin = build_engine(POSTGRES_ADMIN_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(url: str) -> None:
+    name = make_url(url).database
+    admin = build_engine(POSTGRES_ADMIN_URL).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory) -> str:
+    """A migrated database of each kind (PostgreSQL is skipped, with the reason, if unreachable)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'app.db'}"
+        migrate(url)
+        yield url
+        return
+    reason = postgres_reachable()
+    if reason:
+        pytest.skip(reason)
+    url = create_postgres_database()
+    try:
+        migrate(url)
+        yield url
+    finally:
+        drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url):
+    engine = build_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine):
+    """A session inside a transaction that is rolled back after the test."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    db_session = Session(bind=connection, future=True)
+    try:
+        yield db_session
+    finally:
+        db_session.close()
+        transaction.rollback()
+        connection.close()
+
+
+class LiveProduct:
+    """The product started by its own run command (`python -m scripts.run`) on free ports."""
+
+    def __init__(self, tmp_dir: Path):
+        from scripts.stack import free_port
+
+        self.var_dir = tmp_dir
+        self.api_port, self.rasa_port, self.action_port = free_port(), free_port(), free_port()
+        self.rasa_token = uuid.uuid4().hex
+        self.database_url = f"sqlite:///{tmp_dir / 'app.db'}"
+        self.env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "VAR_DIR": str(tmp_dir),
+            "DATABASE_URL": self.database_url,
+            "API_PORT": str(self.api_port),
+            "RASA_PORT": str(self.rasa_port),
+            "ACTION_PORT": str(self.action_port),
+            "RASA_TOKEN": self.rasa_token,
+            "RASA_TRACKER_DB": str(tmp_dir / "rasa_tracker.db"),
+            "RASA_EVENTS_DB": str(tmp_dir / "rasa_events.db"),
+        }
+        self.process = None
+        self.output: list[str] = []
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def start(self, timeout: float = 300.0) -> None:
+        import subprocess
+        import sys
+        import threading
+        import time
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "scripts.run"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        ready = threading.Event()
+
+        def pump():
+            for line in self.process.stdout:
+                self.output.append(line)
+                if "Press Ctrl-C to stop." in line:
+                    ready.set()
+
+        threading.Thread(target=pump, daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while not ready.wait(0.5):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.process.kill()
+                raise RuntimeError("the run command did not start:\n" + "".join(self.output[-40:]))
+
+    def interrupt(self, timeout: float = 40.0) -> int:
+        """Sends Ctrl-C (SIGINT) like a user would and returns the exit code."""
+        import signal
+
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def live_product(tmp_path_factory):
+    """Rasa, the action server and the API, started once for the end-to-end and browser tests."""
+    product = LiveProduct(tmp_path_factory.mktemp("live"))
+    product.start()
+    yield product
+    if product.process.poll() is None:
+        product.interrupt()
