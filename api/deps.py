@@ -34,4 +34,6 @@ def get_db(request: Request) -> Iterator[Session]:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionFactoryDep = Annotated[sessionmaker, Depends(get_session_factory)]
 RasaDep = Annotated[RasaClient, Depends(get_rasa)]
-SessionDep = Annotated[Session, Depends(get_db)]
+# scope="function": commit before the response is sent, so a client never sees an id that
+# is not yet stored (and a failed commit is reported as an error, not swallowed).
+SessionDep = Annotated[Session, Depends(get_db, scope="function")]

@@ -124,6 +124,7 @@
   }
 
   function updateCounter() {
+    if (input.value.length > maxChars) input.value = input.value.slice(0, maxChars); // pasted text
     const length = input.value.length;
     counter.textContent = length + "/" + maxChars;
     counter.classList.toggle("chat__counter--over", length >= maxChars);

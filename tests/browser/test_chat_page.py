@@ -1,0 +1,57 @@
+"""A customer chats on the web page in a real browser, on a desktop and on a phone-sized screen."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.mark.parametrize("device", VIEWPORTS)
+def test_the_customer_sends_a_message_and_sees_the_reply(browser, live_product, artifacts, device):
+    page = browser.new_page(viewport=VIEWPORTS[device])
+    page.goto(f"{live_product.api_url}/")
+    page.get_by_label("输入您的问题").fill("你好")
+    page.get_by_role("button", name="发送").click()
+
+    assistant = page.locator(".msg--assistant .msg__bubble")
+    assistant.filter(has_text="您好！我是本行的智能客服助手").wait_for(timeout=30_000)
+    assert page.locator(".msg--customer .msg__bubble").last.inner_text() == "你好"
+    page.screenshot(path=str(artifacts / f"chat-{device}.png"), full_page=True)
+
+    # Reloading the page restores the conversation from the API.
+    page.reload()
+    page.locator(".msg--customer .msg__bubble", has_text="你好").wait_for(timeout=10_000)
+    assert page.locator(".msg--assistant .msg__bubble").filter(has_text="智能客服助手").count() >= 1
+    page.close()
+
+
+def test_buttons_offered_after_two_misunderstandings_can_be_clicked(browser, live_product, artifacts):
+    page = browser.new_page(viewport=VIEWPORTS["desktop"])
+    page.goto(f"{live_product.api_url}/")
+    box = page.get_by_label("输入您的问题")
+    for text in ["qwzx jkvb plmn", "zzkx vvqp wrrt"]:
+        box.fill(text)
+        box.press("Enter")
+        page.locator(".msg--customer", has_text=text).wait_for()
+        page.wait_for_function("!document.getElementById('send').disabled")
+
+    offer = page.get_by_role("button", name="转人工客服")
+    offer.wait_for(timeout=30_000)
+    offer.click()
+    page.locator(".msg--customer .msg__bubble", has_text="转人工客服").wait_for()
+    page.locator(".msg--assistant .msg__bubble", has_text="客服热线").wait_for(timeout=30_000)
+    page.screenshot(path=str(artifacts / "chat-offer-human.png"), full_page=True)
+    page.close()
+
+
+def test_the_counter_and_limit_protect_long_messages(browser, live_product):
+    page = browser.new_page(viewport=VIEWPORTS["phone"])
+    page.goto(f"{live_product.api_url}/")
+    box = page.get_by_label("输入您的问题")
+    box.fill("长" * 1200)
+    assert box.input_value() == "长" * 1000, "the box stops at the limit"
+    assert page.locator("#counter").inner_text() == "1000/1000"
+    page.close()
