@@ -23,7 +23,7 @@ $(LOCK_STAMP): requirements/lock.txt
 	scripts/setup_venv.sh
 
 migrate: setup
-	$(BIN)/alembic upgrade head
+	$(BIN)/python -m scripts.migrate
 
 model: setup
 	$(BIN)/python -m scripts.train

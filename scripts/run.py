@@ -2,38 +2,25 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 from bot.config import load_settings
 
-from .stack import ROOT, Stack, StackConfig, StackError
+from . import migrate
+from .stack import Stack, StackConfig, StackError
 from .train import ensure_model
-
-
-def migrate(database_url: str) -> None:
-    """Applies the database migrations (`alembic upgrade head`)."""
-    print("Applying database migrations...")
-    alembic = Path(sys.executable).with_name("alembic")
-    subprocess.run(
-        [str(alembic), "upgrade", "head"],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": database_url},
-        check=True,
-    )
 
 
 def main() -> int:
     settings = load_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
+    print("Applying database migrations...")
     try:
-        migrate(settings.database_url)
-    except subprocess.CalledProcessError:
-        print("Database migrations failed; see the messages above.", file=sys.stderr)
+        migrate.upgrade(settings.database_url)
+    except Exception as exc:  # any failure here means the product cannot start
+        print(f"Database migrations failed: {exc}", file=sys.stderr)
         return 1
     model = ensure_model()
     config = StackConfig(

@@ -39,7 +39,13 @@ def inputs_hash() -> str:
     for path in _input_files():
         digest.update(path.relative_to(ROOT).as_posix().encode())
         digest.update(b"\0")
-        digest.update(path.read_bytes())
+        content = path.read_bytes()
+        if path.suffix == ".txt" and path.parent.name == "requirements":
+            # Only the pins matter, not the comments.
+            content = b"\n".join(
+                line for line in content.splitlines() if not line.startswith(b"#")
+            )
+        digest.update(content)
         digest.update(b"\0")
     return digest.hexdigest()[:16]
 

@@ -7,13 +7,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bot.db import build_engine
+from scripts.migrate import upgrade as migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -21,23 +20,6 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
-
-
-def migrate(database_url: str, revision: str = "head") -> None:
-    """Applies the Alembic migrations to the database at the URL."""
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.attributes["database_url"] = database_url
-    config.attributes["configure_logger"] = False
-    command.upgrade(config, revision)
-
-
-def downgrade(database_url: str, revision: str) -> None:
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.attributes["database_url"] = database_url
-    config.attributes["configure_logger"] = False
-    command.downgrade(config, revision)
 
 
 def postgres_reachable() -> str | None:
