@@ -32,7 +32,7 @@ chromium:
 	scripts/ensure_chromium.sh
 
 validate: setup
-	$(BIN)/rasa data validate --config config.yml --domain domain.yml --data data
+	$(BIN)/rasa data validate --config config.yml --domain domain --data data
 
 pytest: setup model
 	$(BIN)/python -m pytest

@@ -1,9 +1,10 @@
 """Chat latency, throughput and memory of the real stack: `make benchmark`.
 
-Starts the action server, Rasa and the API on free ports with a temporary SQLite database, lets
-simulated customers chat concurrently through the public REST API, and prints:
-start-up time, per-message latency (p50/p95/max), messages per second and each process's RSS.
-Only loopback traffic; the run is bounded by --conversations x --turns.
+Starts the action server, Rasa and the API on free ports with a temporary SQLite database, then
+sends --messages customer messages over --concurrency simultaneous conversations twice: through
+the public chat API, and straight to Rasa's REST channel. Prints start-up time, p50/p95/p99
+latency and messages per second for both, the API's overhead ratio, and each process's RSS.
+Only loopback traffic; the run is bounded by --messages.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import statistics
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -21,8 +23,11 @@ from scripts import migrate
 from scripts.stack import Stack, StackConfig, free_port
 from scripts.train import ensure_model
 
-# Customer turns, cycled: greetings, questions about the assistant, thanks, misunderstandings.
-TURNS = ["你好", "你能做什么", "你是机器人吗", "今天天气怎么样", "qwzx jkvb", "谢谢", "再见"]
+# Customer turns, cycled: greetings, FAQs, a follow-up, out of scope, a misunderstanding.
+TURNS = [
+    "你好", "银行卡丢了怎么办", "跨行转账多久到账", "那手续费呢", "信用卡怎么提额",
+    "理财产品的风险等级是什么意思", "今天天气怎么样", "qwzx jkvb", "谢谢", "再见",
+]  # fmt: skip
 
 
 def rss_mib(pid: int) -> float:
@@ -42,13 +47,14 @@ def rss_mib(pid: int) -> float:
     return total_kib / 1024
 
 
-async def customer(api: httpx.AsyncClient, turns: int, latencies: list[float]) -> int:
-    session = (await api.post("/api/chat/sessions")).json()
+async def api_customer(client: httpx.AsyncClient, turns: int, latencies: list[float]) -> int:
+    """One customer through the public chat API; returns the number of failed exchanges."""
+    session = (await client.post("/api/chat/sessions")).json()
     headers = {"Authorization": f"Bearer {session['token']}"}
     errors = 0
     for index in range(turns):
         started = time.perf_counter()
-        response = await api.post(
+        response = await client.post(
             f"/api/chat/{session['conversation_id']}/messages",
             json={"text": TURNS[index % len(TURNS)]},
             headers=headers,
@@ -59,11 +65,28 @@ async def customer(api: httpx.AsyncClient, turns: int, latencies: list[float]) -
     return errors
 
 
-async def load(api_url: str, conversations: int, turns: int) -> tuple[list[float], int, float]:
-    latencies: list[float] = []
-    async with httpx.AsyncClient(base_url=api_url, timeout=60) as api:
+async def rasa_customer(client: httpx.AsyncClient, turns: int, latencies: list[float]) -> int:
+    """The same customer straight to Rasa's REST channel (no API, no database)."""
+    sender = uuid.uuid4().hex
+    errors = 0
+    for index in range(turns):
         started = time.perf_counter()
-        errors = await asyncio.gather(*(customer(api, turns, latencies) for _ in range(conversations)))
+        response = await client.post(
+            "/webhooks/rest/webhook", json={"sender": sender, "message": TURNS[index % len(TURNS)]}
+        )
+        latencies.append(time.perf_counter() - started)
+        if response.status_code != 200 or not response.json():
+            errors += 1
+    return errors
+
+
+async def load(base_url: str, customer, conversations: int, turns: int):
+    latencies: list[float] = []
+    async with httpx.AsyncClient(base_url=base_url, timeout=120) as client:
+        started = time.perf_counter()
+        errors = await asyncio.gather(
+            *(customer(client, turns, latencies) for _ in range(conversations))
+        )
         elapsed = time.perf_counter() - started
     return latencies, sum(errors), elapsed
 
@@ -75,9 +98,10 @@ def percentile(values: list[float], share: float) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--conversations", type=int, default=10, help="concurrent customers")
-    parser.add_argument("--turns", type=int, default=14, help="messages per customer")
+    parser.add_argument("--messages", type=int, default=1000, help="messages per run")
+    parser.add_argument("--concurrency", type=int, default=20, help="simultaneous conversations")
     args = parser.parse_args()
+    turns = max(1, args.messages // args.concurrency)
 
     with tempfile.TemporaryDirectory() as tmp:
         config = StackConfig(
@@ -92,26 +116,35 @@ def main() -> None:
         started = time.perf_counter()
         stack.start()
         startup = time.perf_counter() - started
+        rasa_url = f"http://127.0.0.1:{config.rasa_port}"
         try:
-            # One warm-up exchange so the first TensorFlow call is not measured.
-            asyncio.run(load(stack.api_url, 1, 1))
-            latencies, errors, elapsed = asyncio.run(
-                load(stack.api_url, args.conversations, args.turns)
-            )
+            # Warm-up exchanges so the first TensorFlow calls are not measured.
+            asyncio.run(load(stack.api_url, api_customer, 2, len(TURNS)))
+            runs = {
+                "API": asyncio.run(load(stack.api_url, api_customer, args.concurrency, turns)),
+                "Rasa direct": asyncio.run(load(rasa_url, rasa_customer, args.concurrency, turns)),
+            }
             memory = {name: rss_mib(process.pid) for name, process in stack.processes.items()}
         finally:
             stack.stop()
 
-    count = len(latencies)
-    print(f"start-up (3 processes ready):  {startup:6.1f} s")
-    print(f"messages:                      {count} ({args.conversations} concurrent customers x {args.turns})")
-    print(f"errors:                        {errors}")
-    print(f"latency p50:                   {statistics.median(latencies) * 1000:6.0f} ms")
-    print(f"latency p95:                   {percentile(latencies, 0.95) * 1000:6.0f} ms")
-    print(f"latency max:                   {max(latencies) * 1000:6.0f} ms")
-    print(f"throughput:                    {count / elapsed:6.1f} messages/s")
+    print(f"start-up (3 processes ready): {startup:.1f} s")
+    print(f"load: {args.concurrency} concurrent conversations x {turns} messages, per run")
+    print(f"{'run':<13}{'messages':>9}{'errors':>7}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'msg/s':>8}")
+    for name, (latencies, errors, elapsed) in runs.items():
+        print(
+            f"{name:<13}{len(latencies):>9}{errors:>7}"
+            f"{statistics.median(latencies) * 1000:>8.0f}{percentile(latencies, 0.95) * 1000:>8.0f}"
+            f"{percentile(latencies, 0.99) * 1000:>8.0f}{len(latencies) / elapsed:>8.1f}"
+        )
+    api_latencies, rasa_latencies = runs["API"][0], runs["Rasa direct"][0]
+    print(
+        f"API overhead: p50 x{statistics.median(api_latencies) / statistics.median(rasa_latencies):.2f}, "
+        f"throughput x{(len(rasa_latencies) / runs['Rasa direct'][2]) / (len(api_latencies) / runs['API'][2]):.2f} "
+        "(API / Rasa direct)"
+    )
     for name, mib in memory.items():
-        print(f"RSS {name + ':':27}{mib:6.0f} MiB")
+        print(f"RSS {name}: {mib:.0f} MiB")
 
 
 if __name__ == "__main__":

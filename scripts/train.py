@@ -1,6 +1,6 @@
 """Trains the Rasa model only when its inputs changed: `python -m scripts.train`.
 
-The model file is named by a hash of config.yml, domain.yml, data/ and the dependency lock, so a
+The model file is named by a hash of config.yml, domain/, data/ and the dependency lock, so a
 second run (or a test run) with the same inputs reuses it.
 """
 
@@ -18,7 +18,7 @@ MODELS_DIR = ROOT / "models"
 MODEL_PREFIX = "bankbot-"
 KEEP_MODELS = 3
 INPUTS = (
-    "config.yml", "domain.yml", "domain", "data", "rasa_components", "requirements/lock.txt"
+    "config.yml", "domain", "data", "rasa_components", "bot/text", "requirements/lock.txt"
 )  # fmt: skip
 
 
@@ -79,7 +79,7 @@ def ensure_model(*, quiet: bool = False) -> Path:
     rasa = Path(sys.executable).with_name("rasa")
     command = [
         str(rasa), "train",
-        "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
+        "--config", "config.yml", "--domain", "domain", "--data", "data",
         "--out", str(MODELS_DIR), "--fixed-model-name", target.name.removesuffix(".tar.gz"),
     ]  # fmt: skip
     env = {

@@ -22,6 +22,11 @@ POSTGRES_ADMIN_URL = os.environ.get(
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 
+def pytest_collection_modifyitems(items):
+    """Tests marked `stops_live_product` shut the shared product down, so they run last."""
+    items.sort(key=lambda item: item.get_closest_marker("stops_live_product") is not None)
+
+
 def postgres_reachable() -> str | None:
     """None when the local PostgreSQL answers, otherwise why not."""
     try:

@@ -1,0 +1,102 @@
+"""FAQ answers: pick the topic (or ask which of two), and answer follow-ups in context."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.faq import rules as faq_rules
+from bot.faq.catalog import load_catalog
+
+LAST_TOPIC_SLOT = "last_faq_topic"
+RETRIEVAL_PREFIX = "faq/"
+
+
+def faq_ranking(latest_message: dict[str, Any]) -> list[tuple[str, float]]:
+    """(topic id, confidence) pairs from the response selector, best first."""
+    selectors = latest_message.get("response_selector") or {}
+    ranking = []
+    for selector in selectors.values():
+        if not isinstance(selector, dict):
+            continue
+        for entry in selector.get("ranking") or []:
+            key = entry.get("intent_response_key") or ""
+            if key.startswith(RETRIEVAL_PREFIX):
+                ranking.append((key[len(RETRIEVAL_PREFIX) :], float(entry.get("confidence", 0))))
+    return sorted(ranking, key=lambda pair: pair[1], reverse=True)
+
+
+def choose_button(topic_id: str, title: str) -> dict[str, str]:
+    payload = json.dumps({"faq_topic": topic_id}, ensure_ascii=False)
+    return {"title": title, "payload": f"/faq_choose{payload}"}
+
+
+def answer(dispatcher: CollectingDispatcher, topic_id: str) -> list[dict[str, Any]]:
+    dispatcher.utter_message(response=f"utter_faq/{topic_id}")
+    return [SlotSet(LAST_TOPIC_SLOT, topic_id)]
+
+
+class ActionAnswerFaq(Action):
+    """Answers an FAQ, or asks "您是想咨询A，还是B？" when two topics are close."""
+
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        catalog = load_catalog()
+        latest = tracker.latest_message or {}
+        if (latest.get("intent") or {}).get("name") == "faq_choose":
+            chosen = catalog.topic(next(tracker.get_latest_entity_values("faq_topic"), None))
+            if chosen is None:
+                dispatcher.utter_message(response="utter_ask_rephrase")
+                return []
+            return answer(dispatcher, chosen.id)
+
+        ranking = [(t, c) for t, c in faq_ranking(latest) if catalog.topic(t) is not None]
+        choice = faq_rules.choose_topic(ranking)
+        if choice.offer:
+            first, second = (catalog.topic(t) for t in choice.offer)
+            dispatcher.utter_message(
+                response="utter_faq_which",
+                topic_a=first.title,
+                topic_b=second.title,
+                buttons=[choose_button(first.id, first.title), choose_button(second.id, second.title)],
+            )
+            return []
+        if choice.answer is None:
+            dispatcher.utter_message(response="utter_ask_rephrase")
+            return []
+        return answer(dispatcher, choice.answer)
+
+
+class ActionAnswerFollowup(Action):
+    """"那手续费呢？" after a transfer answer → the transfer-fee answer."""
+
+    def name(self) -> str:
+        return "action_answer_followup"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        catalog = load_catalog()
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+        aspect = intent.removeprefix("followup_")
+        aspect_name = catalog.aspects.get(aspect, "相关信息")
+        last_topic_id = tracker.get_slot(LAST_TOPIC_SLOT)
+        last = catalog.topic(last_topic_id)
+        if last is None:
+            dispatcher.utter_message(response="utter_followup_no_context", aspect=aspect_name)
+            return []
+        target = catalog.followup(last_topic_id=last.id, aspect=aspect)
+        if target is None:
+            dispatcher.utter_message(
+                response="utter_followup_not_covered", topic=last.title, aspect=aspect_name
+            )
+            return []
+        return answer(dispatcher, target.id)

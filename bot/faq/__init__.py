@@ -1,0 +1,1 @@
+"""Frequently asked questions: the topic catalog, follow-ups in context, ambiguity."""

@@ -1,0 +1,84 @@
+"""NLU quality report: 5-fold cross-validation over the training data.
+
+`python -m scripts.nlu_report [--folds 5]` runs `rasa test nlu --cross-validation` and prints
+the intent and response-selector (FAQ topic) macro-F1 and the ten most confused pairs.
+Takes several minutes on two cores (each fold trains the NLU pipeline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .train import ROOT
+
+BAR = 0.92
+
+
+def confused_pairs(report: dict) -> list[tuple[int, str, str]]:
+    pairs = []
+    for label, figures in report.items():
+        if not isinstance(figures, dict):
+            continue
+        for other, count in (figures.get("confused_with") or {}).items():
+            pairs.append((int(count), label, other))
+    return sorted(pairs, reverse=True)
+
+
+def summarise(name: str, path: Path) -> float | None:
+    if not path.exists():
+        print(f"{name}: no report at {path}")
+        return None
+    report = json.loads(path.read_text(encoding="utf-8"))
+    macro = report.get("macro avg", {})
+    weighted = report.get("weighted avg", {})
+    labels = [k for k, v in report.items() if isinstance(v, dict) and "support" in v and "avg" not in k]
+    print(f"{name}: {len(labels)} labels, macro-F1 {macro.get('f1-score', 0):.3f}, "
+          f"weighted-F1 {weighted.get('f1-score', 0):.3f}, accuracy {report.get('accuracy', 0):.3f}")
+    worst = sorted(
+        ((v["f1-score"], k) for k, v in report.items() if isinstance(v, dict) and "support" in v and "avg" not in k)
+    )[:10]
+    print("  lowest F1: " + ", ".join(f"{label} {f1:.2f}" for f1, label in worst))
+    print("  most confused pairs (count: true -> predicted):")
+    for count, label, other in confused_pairs(report)[:10]:
+        print(f"    {count:3}: {label} -> {other}")
+    return macro.get("f1-score")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=5)
+    args = parser.parse_args()
+    out = ROOT / "var" / "nlu-report"
+    rasa = Path(sys.executable).with_name("rasa")
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+    print(f"rasa test nlu --cross-validation --folds {args.folds} (this takes a while)...", flush=True)
+    result = subprocess.run(
+        [
+            str(rasa), "test", "nlu", "--config", "config.yml", "--nlu", "data/nlu",
+            "--cross-validation", "--folds", str(args.folds), "--out", str(out),
+            "--no-plot", "--domain", "domain",
+        ],  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    if result.returncode != 0:
+        print(result.stderr[-3000:], file=sys.stderr)
+        return result.returncode
+    intent_f1 = summarise("Intents", out / "intent_report.json")
+    topic_f1 = summarise("FAQ topics (response selector)", out / "response_selection_report.json")
+    figures = [f for f in (intent_f1, topic_f1) if f is not None]
+    ok = bool(figures) and min(figures) >= BAR
+    print(f"\nmacro-F1 bar {BAR}: {'met' if ok else 'NOT met'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

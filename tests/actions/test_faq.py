@@ -1,0 +1,84 @@
+"""FAQ actions: answer, offer two close topics, follow up in context."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.faq import ActionAnswerFaq, ActionAnswerFollowup
+
+
+def _tracker(latest: dict, slots: dict | None = None) -> Tracker:
+    return Tracker.from_dict(
+        {"sender_id": "c1", "slots": slots or {}, "latest_message": latest, "events": []}
+    )
+
+
+def _selector(*pairs: tuple[str, float]) -> dict:
+    ranking = [{"intent_response_key": f"faq/{t}", "confidence": c} for t, c in pairs]
+    return {"default": {"ranking": ranking}}
+
+
+def _run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    return dispatcher.messages, events
+
+
+def test_a_clear_topic_is_answered_and_remembered():
+    latest = {"intent": {"name": "faq"}, "response_selector": _selector(("card_lost", 0.9))}
+    messages, events = _run(ActionAnswerFaq(), _tracker(latest))
+    assert messages[0]["response"] == "utter_faq/card_lost"
+    assert events == [{"event": "slot", "timestamp": None, "name": "last_faq_topic", "value": "card_lost"}]
+
+
+def test_two_close_topics_are_offered_as_buttons():
+    latest = {
+        "intent": {"name": "faq"},
+        "response_selector": _selector(("card_lost", 0.42), ("card_replace", 0.38)),
+    }
+    messages, events = _run(ActionAnswerFaq(), _tracker(latest))
+    assert messages[0]["response"] == "utter_faq_which"
+    assert messages[0]["topic_a"] == "银行卡挂失" and messages[0]["topic_b"] == "补卡与换卡"
+    assert [b["payload"] for b in messages[0]["buttons"]] == [
+        '/faq_choose{"faq_topic": "card_lost"}',
+        '/faq_choose{"faq_topic": "card_replace"}',
+    ]
+    assert events == []
+
+
+def test_a_chosen_button_answers_that_topic():
+    latest = {
+        "intent": {"name": "faq_choose"},
+        "entities": [{"entity": "faq_topic", "value": "card_replace"}],
+    }
+    messages, _ = _run(ActionAnswerFaq(), _tracker(latest))
+    assert messages[0]["response"] == "utter_faq/card_replace"
+
+
+def test_an_unknown_chosen_topic_asks_to_rephrase():
+    latest = {"intent": {"name": "faq_choose"}, "entities": [{"entity": "faq_topic", "value": "x"}]}
+    messages, _ = _run(ActionAnswerFaq(), _tracker(latest))
+    assert messages[0]["response"] == "utter_ask_rephrase"
+
+
+def test_fee_follow_up_after_transfers_answers_transfer_fees():
+    tracker = _tracker({"intent": {"name": "followup_fee"}}, {"last_faq_topic": "interbank_transfer"})
+    messages, events = _run(ActionAnswerFollowup(), tracker)
+    assert messages[0]["response"] == "utter_faq/transfer_fee"
+    assert events[0]["value"] == "transfer_fee"
+
+
+def test_a_follow_up_without_context_asks_which_business():
+    messages, _ = _run(ActionAnswerFollowup(), _tracker({"intent": {"name": "followup_time"}}))
+    assert messages[0]["response"] == "utter_followup_no_context"
+    assert messages[0]["aspect"] == "办理时间"
+
+
+def test_a_follow_up_the_topic_does_not_cover_says_where_to_look():
+    tracker = _tracker({"intent": {"name": "followup_rate"}}, {"last_faq_topic": "fraud_brushing"})
+    messages, _ = _run(ActionAnswerFollowup(), tracker)
+    assert messages[0]["response"] == "utter_followup_not_covered"
+    assert messages[0]["topic"] == "刷单诈骗"

@@ -1,0 +1,76 @@
+"""End to end: banking questions in customers' words get the right answer, follow-ups are
+understood in context, and the topic buttons work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from tests.e2e.test_conversation import open_chat, say, texts
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def answer_of(topic: str) -> str:
+    for path in (ROOT / "domain").glob("faq_*.yml"):
+        responses = yaml.safe_load(path.read_text(encoding="utf-8"))["responses"]
+        if f"utter_faq/{topic}" in responses:
+            return responses[f"utter_faq/{topic}"][0]["text"]
+    raise KeyError(topic)
+
+
+@pytest.fixture(scope="module")
+def api(live_product):
+    with httpx.Client(base_url=live_product.api_url, timeout=60) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    "question, topic",
+    [
+        ("银行卡丢了怎么办", "card_lost"),
+        ("手机银行转账限额是多少", "transfer_limit"),
+        ("請問信用卡年費怎麼收", "annual_fee"),
+        ("怎么做风险测评", "risk_assessment_howto"),
+        ("有人打电话让我把钱转到安全账户", "fraud_fake_police"),
+        ("ＡＰＰ收不到短信验证码", "sms_code_not_received"),
+    ],
+)
+def test_a_question_gets_its_topic_answer(api, question, topic):
+    conversation_id, headers = open_chat(api)
+    assert answer_of(topic) in texts(say(api, conversation_id, headers, question))
+
+
+def test_follow_ups_are_answered_in_the_context_of_the_last_topic(api):
+    conversation_id, headers = open_chat(api)
+    first = say(api, conversation_id, headers, "我想给别的银行的卡转钱")
+    assert answer_of("interbank_transfer") in texts(first)
+
+    assert answer_of("transfer_fee") in texts(say(api, conversation_id, headers, "那手续费呢？"))
+    assert answer_of("transfer_arrival_time") in texts(say(api, conversation_id, headers, "要多久？"))
+
+
+def test_a_follow_up_without_context_asks_which_business(api):
+    conversation_id, headers = open_chat(api)
+    reply = texts(say(api, conversation_id, headers, "那手续费呢"))
+    assert "哪项业务" in reply
+
+
+def test_answer_buttons_lead_to_the_linked_topic(api):
+    conversation_id, headers = open_chat(api)
+    first = say(api, conversation_id, headers, "银行卡丢了怎么办")
+    buttons = [b for reply in first["replies"] for b in reply["buttons"]]
+    assert buttons, "the card-lost answer offers next steps"
+    chosen = say(api, conversation_id, headers, buttons[0]["payload"])
+    assert texts(chosen) and texts(chosen) != texts(first)
+
+
+def test_a_topic_button_answers_exactly_that_topic(api):
+    conversation_id, headers = open_chat(api)
+    reply = say(api, conversation_id, headers, '/faq_choose{"faq_topic": "card_replace"}')
+    assert answer_of("card_replace") in texts(reply)

@@ -1,0 +1,96 @@
+"""The knowledge base is complete and consistent: every catalog topic has enough customer
+wordings and one answer, buttons point at real topics, and the held-out set stays unseen."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.faq.catalog import load_catalog
+from bot.text.normalize import normalize_text
+
+ROOT = Path(__file__).resolve().parent.parent
+MIN_EXAMPLES = 12
+MAX_ANSWER_CHARS = 160
+
+
+def _examples(path: Path) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+        if "intent" in block:
+            lines = [line.strip() for line in block["examples"].splitlines() if line.strip()]
+            found[block["intent"]].extend(line[2:].strip() for line in lines if line.startswith("- "))
+    return found
+
+
+def _training_examples() -> dict[str, list[str]]:
+    merged: dict[str, list[str]] = defaultdict(list)
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+        for intent, examples in _examples(path).items():
+            merged[intent].extend(examples)
+    return merged
+
+
+def _responses() -> dict[str, list[dict]]:
+    merged: dict[str, list[dict]] = {}
+    for path in sorted((ROOT / "domain").glob("*.yml")):
+        for name, variants in (yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}).items():
+            assert name not in merged, f"response {name} defined twice"
+            merged[name] = variants
+    return merged
+
+
+TRAINING = _training_examples()
+RESPONSES = _responses()
+CATALOG = load_catalog()
+
+
+@pytest.mark.parametrize("topic_id", sorted(CATALOG.topics))
+def test_every_topic_has_enough_wordings_and_one_concise_answer(topic_id):
+    examples = TRAINING.get(f"faq/{topic_id}", [])
+    assert len(set(examples)) >= MIN_EXAMPLES, f"faq/{topic_id} has {len(set(examples))} examples"
+    variants = RESPONSES.get(f"utter_faq/{topic_id}")
+    assert variants, f"utter_faq/{topic_id} is missing"
+    for variant in variants:
+        assert 0 < len(variant["text"]) <= MAX_ANSWER_CHARS, variant["text"]
+
+
+def test_no_faq_intent_outside_the_catalog():
+    stray = [i for i in TRAINING if i.startswith("faq/") and i[4:] not in CATALOG.topics]
+    stray += [r for r in RESPONSES if r.startswith("utter_faq/") and r[10:] not in CATALOG.topics]
+    assert stray == []
+
+
+def test_buttons_point_at_real_topics():
+    for name, variants in RESPONSES.items():
+        for variant in variants:
+            for button in variant.get("buttons") or []:
+                match = re.fullmatch(r"/faq_choose(\{.*\})", button["payload"])
+                if match:
+                    topic = json.loads(match.group(1))["faq_topic"]
+                    assert topic in CATALOG.topics, f"{name} links to unknown topic {topic}"
+                    assert button["title"] == CATALOG.topics[topic].title
+
+
+def test_no_wording_is_taught_as_two_different_intents():
+    owners: dict[str, set[str]] = defaultdict(set)
+    for intent, examples in TRAINING.items():
+        for example in examples:
+            owners[normalize_text(example)].add(intent)
+    clashes = {text: intents for text, intents in owners.items() if len(intents) > 1}
+    assert clashes == {}
+
+
+def test_the_held_out_set_covers_every_topic_and_is_never_trained_on():
+    holdout = _examples(ROOT / "tests" / "nlu" / "holdout.yml")
+    assert sum(len(v) for v in holdout.values()) >= 300
+    assert {f"faq/{t}" for t in CATALOG.topics} <= set(holdout)
+    assert "out_of_scope" in holdout
+    trained = {normalize_text(e) for examples in TRAINING.values() for e in examples}
+    leaked = [e for examples in holdout.values() for e in examples if normalize_text(e) in trained]
+    assert leaked == []
