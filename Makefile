@@ -8,7 +8,7 @@ export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test setup migrate model validate pytest stories chromium benchmark clean
+.PHONY: run test setup migrate model validate pytest stories chromium benchmark nlu-report nlu-holdout clean
 
 ## run: set up what is missing, migrate, train if needed, start all three processes
 run: setup
@@ -40,8 +40,17 @@ pytest: setup model
 stories: setup model
 	$(BIN)/python -m scripts.test_stories
 
+## benchmark: 1,000 messages through the API and straight to Rasa, 20 at a time
 benchmark: setup model
 	$(BIN)/python -m benchmarks.chat_latency
+
+## nlu-report: 5-fold cross-validation (intents and FAQ topics), macro-F1, most confused pairs
+nlu-report: setup
+	$(BIN)/python -m scripts.nlu_report
+
+## nlu-holdout: accuracy on tests/nlu/holdout.yml (phrasings never trained on), per group
+nlu-holdout: setup model
+	$(BIN)/python -m scripts.nlu_holdout
 
 clean:
 	rm -rf var/*.db var/log models/*.tar.gz .pytest_cache

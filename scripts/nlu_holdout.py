@@ -39,18 +39,17 @@ def load_holdout(path: Path = HOLDOUT) -> list[tuple[str, str]]:
 
 
 def predicted_label(parse: dict) -> str:
-    """What the assistant acts on: the intent, or faq/<topic> for FAQs."""
+    """What the assistant acts on: the intent, or faq/<topic> (chitchat/<x>) for retrieval intents."""
     intent = (parse.get("intent") or {}).get("name") or ""
     if intent in {"faq", "chitchat"}:
         for selector in (parse.get("response_selector") or {}).values():
-            if not isinstance(selector, dict):
-                continue
-            key = ((selector.get("response") or {}).get("intent_response_key")) or ""
-            ranking = [r for r in selector.get("ranking") or [] if r.get("intent_response_key", "").startswith(intent + "/")]
+            ranking = [
+                entry["intent_response_key"]
+                for entry in (selector or {}).get("ranking") or []
+                if entry.get("intent_response_key", "").startswith(intent + "/")
+            ]
             if ranking:
-                return ranking[0]["intent_response_key"]
-            if key:
-                return key
+                return ranking[0]
     return intent
 
 
