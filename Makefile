@@ -7,6 +7,8 @@ LOCK_STAMP := $(VENV)/.lock-$(shell sha256sum requirements/lock.txt | cut -c1-16
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
+# TensorFlow and Rasa 3.6 print pages of deprecation warnings that say nothing about this project.
+export PYTHONWARNINGS := ignore::DeprecationWarning
 
 .PHONY: run test setup migrate model validate pytest stories chromium benchmark nlu-report nlu-holdout clean
 
