@@ -43,9 +43,11 @@ def predicted_label(parse: dict) -> str:
     intent = (parse.get("intent") or {}).get("name") or ""
     if intent in {"faq", "chitchat"}:
         for selector in (parse.get("response_selector") or {}).values():
+            if not isinstance(selector, dict):
+                continue  # "all_retrieval_intents" is a plain list
             ranking = [
                 entry["intent_response_key"]
-                for entry in (selector or {}).get("ranking") or []
+                for entry in selector.get("ranking") or []
                 if entry.get("intent_response_key", "").startswith(intent + "/")
             ]
             if ranking:
