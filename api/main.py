@@ -5,16 +5,20 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.db import build_engine, build_session_factory
 
 from .chat_gateway import ChatGateway
-from .errors import install_error_handlers
+from .errors import error_body, install_error_handlers
 from .rasa_client import RasaClient
 from .routes import chat, health, pages
+
+# A 1,000-character message is at most ~4 KB of JSON; anything far larger is not a chat message.
+MAX_BODY_BYTES = 64 * 1024
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -46,6 +50,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.gateway = ChatGateway(settings=settings, session_factory=session_factory, rasa=rasa)
 
     install_error_handlers(app)
+
+    @app.middleware("http")
+    async def refuse_huge_bodies(request: Request, call_next):
+        """A body far beyond any chat message is refused before it is read."""
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return JSONResponse(
+                error_body(
+                    "body_too_large",
+                    "您发送的内容太大了，请精简后再发送。",
+                    f"request body of {length} bytes exceeds {MAX_BODY_BYTES}",
+                ),
+                status_code=413,
+            )
+        return await call_next(request)
+
     app.include_router(chat.router)
     app.include_router(health.router)
     app.include_router(pages.router)

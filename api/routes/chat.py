@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request, WebSocket,
 from starlette.concurrency import run_in_threadpool
 
 from bot.conversations import service as conversation_service
-from bot.errors import DomainError
+from bot.errors import DomainError, Forbidden
 
 from ..chat_gateway import ChatGateway, message_view
 from ..deps import SessionDep
@@ -109,7 +109,7 @@ async def chat_socket(websocket: WebSocket, conversation_id: str, token: Optiona
         await run_in_threadpool(gateway.authorize, conversation_id, token)
     except DomainError as exc:
         await websocket.send_json(_domain_error_frame(exc))
-        await websocket.close(code=4403 if exc.code.startswith("invalid") else 4404)
+        await websocket.close(code=4403 if isinstance(exc, Forbidden) else 4404)
         return
     try:
         while True:

@@ -53,6 +53,13 @@ def test_missing_empty_or_too_long_text_is_refused(client, conversation, body, c
     assert history["messages"] == [], "a refused message is not stored"
 
 
+def test_a_huge_body_is_refused_before_it_is_read(client, conversation):
+    url = f"/api/chat/{conversation['conversation_id']}/messages"
+    response = client.post(url, json={"text": "字" * 100_000}, headers=conversation["headers"])
+    assert_error(response, 413, "body_too_large")
+    assert client.get(url, headers=conversation["headers"]).json()["messages"] == []
+
+
 def test_a_wrong_or_missing_token_cannot_read_or_write(client, conversation):
     url = f"/api/chat/{conversation['conversation_id']}/messages"
     other = client.post("/api/chat/sessions").json()
