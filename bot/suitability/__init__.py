@@ -1,0 +1,1 @@
+"""Suitability: the risk-tolerance questionnaire, scoring into C1–C5 and product matching."""
