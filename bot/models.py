@@ -1,5 +1,6 @@
 """Imports every domain's tables so that Alembic and tests see the whole schema."""
 
 from bot.conversations.models import Conversation, ConversationMessage
+from bot.suitability.models import Assessment, AssessmentAnswer
 
-__all__ = ["Conversation", "ConversationMessage"]
+__all__ = ["Assessment", "AssessmentAnswer", "Conversation", "ConversationMessage"]

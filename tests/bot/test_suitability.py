@@ -161,3 +161,12 @@ def test_an_assessment_is_valid_for_twelve_months():
 )
 def test_product_levels_are_read_from_customer_wording(text, level):
     assert parse_product_level(text) == level
+
+
+def test_a_named_product_is_found_by_name_or_code():
+    from bot.suitability.products import find_product
+
+    assert find_product("稳享90天理财适合我吗").risk_level == "R2"
+    assert find_product("我想买科技先锋股票基金").risk_level == "R5"
+    assert find_product("fd-r4-eq1 能买吗").name == "优选成长混合基金"
+    assert find_product("有什么好的理财推荐") is None
