@@ -56,7 +56,7 @@ class ChatGateway:
 
     def _accept(
         self, conversation_id: str, token: str | None, raw_text: str, client_message_id: str | None
-    ) -> tuple[int, str, bool, list[dict[str, Any]]]:
+    ) -> tuple[int, str, bool, list[dict[str, Any]], dict[str, Any]]:
         with self._session_factory.begin() as session:
             conversation = conversation_service.get_authorized(
                 session=session, conversation_id=conversation_id, token=token
@@ -71,11 +71,14 @@ class ChatGateway:
                 client_message_id=client_message_id,
                 in_flight_timeout=timedelta(seconds=self._settings.rasa_timeout_seconds + 5),
             )
+            # What Rasa and the actions may rely on: verified server-side, never sent by the client.
+            metadata = {"customer_id": conversation.customer_id, "channel": conversation.channel}
             return (
                 accepted.message.id,
                 accepted.message.text,
                 accepted.needs_delivery,
                 [reply_view(reply) for reply in accepted.replies],
+                metadata,
             )
 
     def _record_replies(self, message_id: int, replies: list[dict[str, Any]]) -> list[dict]:
@@ -102,14 +105,16 @@ class ChatGateway:
 
         `on_accepted` is awaited with the message id once the message is safely stored.
         """
-        message_id, clean_text, needs_delivery, replies = await run_in_threadpool(
+        message_id, clean_text, needs_delivery, replies, metadata = await run_in_threadpool(
             self._accept, conversation_id, token, text, client_message_id
         )
         if on_accepted is not None:
             await on_accepted(message_id)
         if needs_delivery:
             try:
-                raw_replies = await self._rasa.send_message(sender=conversation_id, text=clean_text)
+                raw_replies = await self._rasa.send_message(
+                    sender=conversation_id, text=clean_text, metadata=metadata
+                )
             except RasaUnavailable as exc:
                 logger.warning("message %s not delivered: %s", message_id, exc)
                 await run_in_threadpool(self._record_failure, message_id)

@@ -14,10 +14,12 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from bot.identity.tokens import InvalidIdentity
 
 logger = logging.getLogger(__name__)
 
 _STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
+    (InvalidIdentity, 401),
     (NotFound, 404),
     (Forbidden, 403),
     (InvalidInput, 422),

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.db import build_engine, build_session_factory
+from bot.identity.secret import load_or_create_secret
 
 from .chat_gateway import ChatGateway
 from .errors import error_body, install_error_handlers
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.rasa = rasa
+    app.state.identity_secret = settings.identity_secret or load_or_create_secret(settings.var_dir)
     app.state.gateway = ChatGateway(settings=settings, session_factory=session_factory, rasa=rasa)
 
     install_error_handlers(app)

@@ -28,11 +28,17 @@ class RasaClient:
     async def aclose(self) -> None:
         await self._http.aclose()
 
-    async def send_message(self, *, sender: str, text: str) -> list[dict[str, Any]]:
-        """Delivers one customer message and returns the assistant's replies (text and buttons)."""
+    async def send_message(
+        self, *, sender: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """Delivers one customer message and returns the assistant's replies (text and buttons).
+
+        `metadata` (verified customer id, channel) is stored with the message in the tracker.
+        """
         url = f"{self._settings.rasa_url}/webhooks/rest/webhook"
+        body = {"sender": sender, "message": text, "metadata": metadata or {}}
         try:
-            response = await self._http.post(url, json={"sender": sender, "message": text})
+            response = await self._http.post(url, json=body)
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"Rasa at {url} is unreachable: {exc!r}") from exc
         if response.status_code != 200:

@@ -10,10 +10,16 @@ from pydantic import BaseModel, Field, StrictStr
 
 class SessionCreate(BaseModel):
     channel: Literal["web", "app"] = Field("web", description="Where the customer chats from.")
+    identity_token: Optional[StrictStr] = Field(
+        None,
+        description="The logged-in customer, signed by the bank's site or app (see README); "
+        "omit for an anonymous customer.",
+    )
 
 
 class SessionCreated(BaseModel):
     conversation_id: str
+    customer_id: Optional[str] = Field(None, description="The verified customer, if identified.")
     token: str = Field(..., description="Send as `Authorization: Bearer <token>` on every later call.")
 
 

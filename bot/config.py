@@ -43,6 +43,9 @@ class Settings:
     action_port: int
     log_level: str
     max_message_chars: int
+    # Shared with the bank's web site and app to sign customer identity tokens; empty means a
+    # random per-installation secret in var/identity_secret (local runs).
+    identity_secret: str
 
     @property
     def action_health_url(self) -> str:
@@ -71,4 +74,5 @@ def load_settings() -> Settings:
         action_port=action_port,
         log_level=_env("LOG_LEVEL", "INFO").upper(),
         max_message_chars=_env_int("MAX_MESSAGE_CHARS", 1000),
+        identity_secret=_env("CUSTOMER_IDENTITY_SECRET", ""),
     )

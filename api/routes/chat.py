@@ -10,6 +10,8 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request, WebSocket,
 from starlette.concurrency import run_in_threadpool
 
 from bot.conversations import service as conversation_service
+from bot.db import utcnow
+from bot.identity import tokens as identity_tokens
 from bot.errors import DomainError, Forbidden
 
 from ..chat_gateway import ChatGateway, message_view
@@ -49,14 +51,26 @@ def bearer_token(authorization: Annotated[Optional[str], Header()] = None) -> Op
 TokenDep = Annotated[Optional[str], Depends(bearer_token)]
 
 
-@router.post("/sessions", response_model=SessionCreated, status_code=201)
+@router.post(
+    "/sessions",
+    response_model=SessionCreated,
+    status_code=201,
+    responses={401: {"description": "The identity token is invalid or expired."}},
+)
 def create_session(
-    session: SessionDep, body: Annotated[Optional[SessionCreate], Body()] = None
-) -> dict[str, str]:
+    request: Request, session: SessionDep, body: Annotated[Optional[SessionCreate], Body()] = None
+) -> dict[str, Any]:
     """Opens a conversation; the returned token must accompany every later call on it."""
-    channel = body.channel if body else "web"
-    conversation, token = conversation_service.open_conversation(session=session, channel=channel)
-    return {"conversation_id": conversation.id, "token": token}
+    body = body or SessionCreate()
+    customer_id = None
+    if body.identity_token is not None:
+        customer_id = identity_tokens.verify_identity(
+            body.identity_token, secret=request.app.state.identity_secret, now=utcnow()
+        )
+    conversation, token = conversation_service.open_conversation(
+        session=session, channel=body.channel, customer_id=customer_id
+    )
+    return {"conversation_id": conversation.id, "token": token, "customer_id": customer_id}
 
 
 @router.post(

@@ -9,6 +9,8 @@ from api.main import create_app
 from bot.config import load_settings
 from scripts.stack import free_port
 
+IDENTITY_SECRET = "identity-secret-for-api-tests"
+
 
 @pytest.fixture
 def closed_port() -> int:
@@ -26,6 +28,7 @@ def client(database_url, closed_port):
         action_server_url=f"http://127.0.0.1:{closed_port}/webhook",
         rasa_token="test-token",
         rasa_timeout_seconds=3,
+        identity_secret=IDENTITY_SECRET,
     )
     with TestClient(create_app(settings)) as test_client:
         yield test_client

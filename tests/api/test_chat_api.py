@@ -136,3 +136,36 @@ def test_the_chat_page_is_served_in_chinese(client):
     assert response.status_code == 200
     assert 'lang="zh-CN"' in response.text and "在线客服" in response.text
     assert client.get("/static/chat.js").status_code == 200
+
+
+def test_a_signed_identity_names_the_customer_of_the_conversation(client):
+    from datetime import timedelta
+
+    from bot.db import utcnow
+    from bot.identity.tokens import sign_identity
+    from tests.api.conftest import IDENTITY_SECRET
+
+    token = sign_identity(
+        customer_id="C0042", expires_at=utcnow() + timedelta(minutes=10), secret=IDENTITY_SECRET
+    )
+    response = client.post("/api/chat/sessions", json={"channel": "app", "identity_token": token})
+    assert response.status_code == 201
+    assert response.json()["customer_id"] == "C0042"
+
+
+@pytest.mark.parametrize("problem", ["expired", "wrong_secret", "tampered"])
+def test_a_bad_identity_is_refused_with_401(client, problem):
+    from datetime import timedelta
+
+    from bot.db import utcnow
+    from bot.identity.tokens import sign_identity
+    from tests.api.conftest import IDENTITY_SECRET
+
+    expires = utcnow() + (timedelta(seconds=-1) if problem == "expired" else timedelta(minutes=10))
+    secret = "not-the-shared-secret" if problem == "wrong_secret" else IDENTITY_SECRET
+    token = sign_identity(customer_id="C0042", expires_at=expires, secret=secret)
+    if problem == "tampered":
+        token = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    response = client.post("/api/chat/sessions", json={"identity_token": token})
+    error = assert_error(response, 401)
+    assert "登录" in error["message"]

@@ -188,3 +188,26 @@ def test_ctrl_c_stops_all_three_processes(live_product):
     assert not any(port_in_use(port) for port in ports)
     assert "Stopped." in "".join(live_product.output)
 
+
+
+def test_a_signed_customer_identity_reaches_rasa_with_every_message(live_product, api):
+    from datetime import timedelta
+
+    from bot.db import utcnow
+    from bot.identity.tokens import sign_identity
+
+    secret = (live_product.var_dir / "identity_secret").read_text().strip()
+    token = sign_identity(customer_id="C0007", expires_at=utcnow() + timedelta(minutes=5), secret=secret)
+    session = api.post("/api/chat/sessions", json={"channel": "app", "identity_token": token}).json()
+    assert session["customer_id"] == "C0007"
+    headers = {"Authorization": f"Bearer {session['token']}"}
+    say(api, session["conversation_id"], headers, "你好")
+
+    tracker = httpx.get(
+        f"{live_product.rasa_url}/conversations/{session['conversation_id']}/tracker",
+        params={"token": live_product.rasa_token},
+        timeout=10,
+    ).json()
+    user_event = [e for e in tracker["events"] if e["event"] == "user"][-1]
+    assert user_event["metadata"]["customer_id"] == "C0007"
+    assert user_event["metadata"]["channel"] == "app"
