@@ -38,3 +38,24 @@ def browser():
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# Replies come from a real Rasa server on two shared cores; generous waits keep the browser
+# tests about behaviour, not about how busy the machine is.
+PAGE_TIMEOUT_MS = 90_000
+
+
+@pytest.fixture
+def new_page(browser):
+    """Opens a page of the given viewport; closed after the test."""
+    pages = []
+
+    def open_page(viewport: dict):
+        page = browser.new_page(viewport=viewport)
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
+        pages.append(page)
+        return page
+
+    yield open_page
+    for page in pages:
+        page.close()

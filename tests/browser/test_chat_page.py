@@ -10,26 +10,25 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, 
 
 
 @pytest.mark.parametrize("device", VIEWPORTS)
-def test_the_customer_sends_a_message_and_sees_the_reply(browser, live_product, artifacts, device):
-    page = browser.new_page(viewport=VIEWPORTS[device])
+def test_the_customer_sends_a_message_and_sees_the_reply(new_page, live_product, artifacts, device):
+    page = new_page(VIEWPORTS[device])
     page.goto(f"{live_product.api_url}/")
     page.get_by_label("输入您的问题").fill("你好")
     page.get_by_role("button", name="发送").click()
 
     assistant = page.locator(".msg--assistant .msg__bubble")
-    assistant.filter(has_text="您好！我是本行的智能客服助手").wait_for(timeout=30_000)
+    assistant.filter(has_text="您好！我是本行的智能客服助手").wait_for()
     assert page.locator(".msg--customer .msg__bubble").last.inner_text() == "你好"
     page.screenshot(path=str(artifacts / f"chat-{device}.png"), full_page=True)
 
     # Reloading the page restores the conversation from the API.
     page.reload()
-    page.locator(".msg--customer .msg__bubble", has_text="你好").wait_for(timeout=10_000)
+    page.locator(".msg--customer .msg__bubble", has_text="你好").wait_for()
     assert page.locator(".msg--assistant .msg__bubble").filter(has_text="智能客服助手").count() >= 1
-    page.close()
 
 
-def test_buttons_offered_after_two_misunderstandings_can_be_clicked(browser, live_product, artifacts):
-    page = browser.new_page(viewport=VIEWPORTS["desktop"])
+def test_buttons_offered_after_two_misunderstandings_can_be_clicked(new_page, live_product, artifacts):
+    page = new_page(VIEWPORTS["desktop"])
     page.goto(f"{live_product.api_url}/")
     box = page.get_by_label("输入您的问题")
     for text in ["qwzx jkvb plmn", "zzkx vvqp wrrt"]:
@@ -39,19 +38,17 @@ def test_buttons_offered_after_two_misunderstandings_can_be_clicked(browser, liv
         page.wait_for_function("!document.getElementById('send').disabled")
 
     offer = page.get_by_role("button", name="转人工客服")
-    offer.wait_for(timeout=30_000)
+    offer.wait_for()
     offer.click()
     page.locator(".msg--customer .msg__bubble", has_text="转人工客服").wait_for()
-    page.locator(".msg--assistant .msg__bubble", has_text="客服热线").wait_for(timeout=30_000)
+    page.locator(".msg--assistant .msg__bubble", has_text="客服热线").wait_for()
     page.screenshot(path=str(artifacts / "chat-offer-human.png"), full_page=True)
-    page.close()
 
 
-def test_the_counter_and_limit_protect_long_messages(browser, live_product):
-    page = browser.new_page(viewport=VIEWPORTS["phone"])
+def test_the_counter_and_limit_protect_long_messages(new_page, live_product):
+    page = new_page(VIEWPORTS["phone"])
     page.goto(f"{live_product.api_url}/")
     box = page.get_by_label("输入您的问题")
     box.fill("长" * 1200)
     assert box.input_value() == "长" * 1000, "the box stops at the limit"
     assert page.locator("#counter").inner_text() == "1000/1000"
-    page.close()
