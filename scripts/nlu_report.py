@@ -36,12 +36,14 @@ def summarise(name: str, path: Path) -> float | None:
     report = json.loads(path.read_text(encoding="utf-8"))
     macro = report.get("macro avg", {})
     weighted = report.get("weighted avg", {})
-    labels = [k for k, v in report.items() if isinstance(v, dict) and "support" in v and "avg" not in k]
+    labels = {
+        label: figures
+        for label, figures in report.items()
+        if isinstance(figures, dict) and "support" in figures and "avg" not in label
+    }
     print(f"{name}: {len(labels)} labels, macro-F1 {macro.get('f1-score', 0):.3f}, "
           f"weighted-F1 {weighted.get('f1-score', 0):.3f}, accuracy {report.get('accuracy', 0):.3f}")
-    worst = sorted(
-        ((v["f1-score"], k) for k, v in report.items() if isinstance(v, dict) and "support" in v and "avg" not in k)
-    )[:10]
+    worst = sorted((figures["f1-score"], label) for label, figures in labels.items())[:10]
     print("  lowest F1: " + ", ".join(f"{label} {f1:.2f}" for f1, label in worst))
     print("  most confused pairs (count: true -> predicted):")
     for count, label, other in confused_pairs(report)[:10]:
