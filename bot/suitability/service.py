@@ -38,6 +38,31 @@ def _answer_rows(questionnaire: Questionnaire, answers: Mapping[str, int]) -> li
     return rows
 
 
+def _store(
+    *,
+    session: Session,
+    customer_id: str,
+    questionnaire: Questionnaire,
+    answers: Mapping[str, int],
+    channel: str,
+    conversation_id: str | None,
+    now: datetime,
+    **outcome,
+) -> Assessment:
+    assessment = Assessment(
+        customer_id=customer_id,
+        questionnaire_version=questionnaire.version,
+        channel=channel,
+        conversation_id=conversation_id,
+        created_at=now,
+        answers=_answer_rows(questionnaire, answers),
+        **outcome,
+    )
+    session.add(assessment)
+    session.flush()
+    return assessment
+
+
 def record_assessment(
     *,
     session: Session,
@@ -51,21 +76,12 @@ def record_assessment(
 ) -> Assessment:
     """Scores a completed questionnaire and stores it as a new, immutable assessment."""
     result = score_answers(questionnaire, answers)
-    assessment = Assessment(
-        customer_id=customer_id,
-        questionnaire_version=questionnaire.version,
-        status=COMPLETED,
-        total_points=result.total,
-        level=result.level,
-        channel=channel,
-        conversation_id=conversation_id,
-        created_at=now,
+    return _store(
+        session=session, customer_id=customer_id, questionnaire=questionnaire, answers=answers,
+        channel=channel, conversation_id=conversation_id, now=now,
+        status=COMPLETED, total_points=result.total, level=result.level,
         expires_at=rules.expires_at(now, months=validity_months),
-        answers=_answer_rows(questionnaire, answers),
-    )
-    session.add(assessment)
-    session.flush()
-    return assessment
+    )  # fmt: skip
 
 
 def record_abandoned(
@@ -79,18 +95,10 @@ def record_abandoned(
     now: datetime,
 ) -> Assessment:
     """Keeps an attempt the customer left, with the answers given so far and no level."""
-    assessment = Assessment(
-        customer_id=customer_id,
-        questionnaire_version=questionnaire.version,
-        status=ABANDONED,
-        channel=channel,
-        conversation_id=conversation_id,
-        created_at=now,
-        answers=_answer_rows(questionnaire, answers),
-    )
-    session.add(assessment)
-    session.flush()
-    return assessment
+    return _store(
+        session=session, customer_id=customer_id, questionnaire=questionnaire, answers=answers,
+        channel=channel, conversation_id=conversation_id, now=now, status=ABANDONED,
+    )  # fmt: skip
 
 
 def list_assessments(*, session: Session, customer_id: str) -> list[Assessment]:
