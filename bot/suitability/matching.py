@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import re
 
-import cn2an
-
-from bot.text.normalize import normalize_text
+from bot.text.normalize import all_numerals_to_digits, normalize_text
 
 from .questionnaire import LETTERS, Question
 
@@ -21,22 +19,6 @@ _FILLERS = re.compile(r"[\s,.!?;:，。！？；：、~～…]+|^(我选|选择|
 _LETTER = re.compile(rf"^(?:选项)?([{LETTERS}{LETTERS.lower()}])(?:项|选项)?$")
 _ORDINAL = re.compile(r"^(?:第)?(\d|[一二两三四五六七八])(?:个|项|条|种)?(?:选项)?$")
 _QUANTITY = re.compile(r"(\d+(?:\.\d+)?)(多)?(万|千)?")
-_NUMERAL_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万亿]+")
-
-
-def _numerals_as_digits(text: str) -> str:
-    """In a short answer every Chinese numeral is a quantity ("七十了" → "70了")."""
-
-    def convert(match: re.Match) -> str:
-        try:
-            value = cn2an.cn2an(match.group(0), "smart")
-        except (ValueError, KeyError):
-            return match.group(0)
-        return str(int(value)) if float(value).is_integer() else str(value)
-
-    return _NUMERAL_RUN.sub(convert, text.replace("百分之", "%之"))
-
-
 def _core(text: str) -> str:
     previous = None
     while previous != text:
@@ -49,13 +31,13 @@ def _quantity(text: str, unit: str) -> float | None:
     if unit == "percent":
         if "一半" in text:
             return 50.0
-        text = _numerals_as_digits(text)
+        text = all_numerals_to_digits(text)
         match = re.search(r"%之(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*%|(\d+(?:\.\d+)?)成", text)
         if match:
             if match.group(3):
                 return float(match.group(3)) * 10
             return float(match.group(1) or match.group(2))
-    text = _numerals_as_digits(text)
+    text = all_numerals_to_digits(text)
     match = _QUANTITY.search(text)
     if not match:
         return None

@@ -54,7 +54,8 @@ def to_simplified(text: str) -> str:
     return _ZHANG.sub("账", _t2s().convert(text))
 
 
-def _to_int(number: str) -> int | None:
+def chinese_number(number: str) -> int | None:
+    """"二十万" → 200000, "一万五" → 15000; None when it is not a whole number."""
     try:
         value = cn2an.cn2an(number, "smart")
     except (ValueError, KeyError):
@@ -64,7 +65,7 @@ def _to_int(number: str) -> int | None:
 
 def _numeral_to_digits(match: re.Match) -> str:
     if match.group("ordinal"):
-        value = _to_int(match.group("ordinal_number"))
+        value = chinese_number(match.group("ordinal_number"))
         return match.group(0) if value is None else f"第{value}"
     number = match.group("number")
     if number in _NOT_NUMBERS or not (set(number) & _DIGIT_CHARS) and number != "十":
@@ -72,13 +73,24 @@ def _numeral_to_digits(match: re.Match) -> str:
     if not match.group("unit") and len(number) < 2:
         # A lone "一" or "二" before punctuation is rarely a quantity.
         return match.group(0)
-    value = _to_int(number)
+    value = chinese_number(number)
     return match.group(0) if value is None else str(value)
 
 
 def numerals_to_digits(text: str) -> str:
     """Chinese numerals that count something become Arabic digits."""
     return _NUMERAL_RUN.sub(_numeral_to_digits, text)
+
+
+def all_numerals_to_digits(text: str) -> str:
+    """Every run of Chinese numerals becomes digits, for short answers where each one is a
+    quantity ("七十了" → "70了"); "百分之" is kept readable as "%之"."""
+
+    def convert(match: re.Match) -> str:
+        value = chinese_number(match.group(0))
+        return match.group(0) if value is None else str(value)
+
+    return re.sub(f"[{_NUMERAL_CHARS}]+", convert, text.replace("百分之", "%之"))
 
 
 def normalize_text(text: str) -> str:
