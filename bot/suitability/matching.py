@@ -19,6 +19,7 @@ _FILLERS = re.compile(r"[\s,.!?;:，。！？；：、~～…]+|^(我选|选择|
 _LETTER = re.compile(rf"^(?:选项)?([{LETTERS}{LETTERS.lower()}])(?:项|选项)?$")
 _ORDINAL = re.compile(r"^(?:第)?(\d|[一二两三四五六七八])(?:个|项|条|种)?(?:选项)?$")
 _QUANTITY = re.compile(r"(\d+(?:\.\d+)?)(多)?(万|千)?")
+_NOT_AMOUNT_UNITS = set("年月天次个号日口家")
 def _core(text: str) -> str:
     previous = None
     while previous != text:
@@ -38,7 +39,11 @@ def _quantity(text: str, unit: str) -> float | None:
                 return float(match.group(3)) * 10
             return float(match.group(1) or match.group(2))
     text = all_numerals_to_digits(text)
-    match = _QUANTITY.search(text)
+    # "一年大概二十万": a number counting years, months or times is not the amount asked for.
+    candidates = _QUANTITY.finditer(text)
+    if unit != "years":
+        candidates = (m for m in candidates if text[m.end() : m.end() + 1] not in _NOT_AMOUNT_UNITS)
+    match = next(candidates, None)
     if not match:
         return None
     number = float(match.group(1))

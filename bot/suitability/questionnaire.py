@@ -48,6 +48,7 @@ class Band:
     name: str
     low: int
     high: int
+    meaning: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,12 @@ class Questionnaire:
             if question.id == question_id:
                 return question
         raise KeyError(question_id)
+
+    def band(self, level: str) -> Band:
+        for band in self.bands:
+            if band.level == level:
+                return band
+        raise KeyError(level)
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,8 @@ def parse_questionnaire(data: Mapping) -> Questionnaire:
     if len({q.id for q in questions}) != len(questions):
         raise QuestionnaireError("question ids must be unique")
     bands = tuple(
-        Band(b["level"], b["name"], int(b["min"]), int(b["max"])) for b in data["bands"]
+        Band(b["level"], b["name"], int(b["min"]), int(b["max"]), b.get("meaning", ""))
+        for b in data["bands"]
     )
     lowest = sum(min(o.points for o in q.options) for q in questions)
     highest = sum(max(o.points for o in q.options) for q in questions)

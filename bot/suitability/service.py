@@ -126,10 +126,27 @@ def latest_completed(*, session: Session, customer_id: str) -> Assessment | None
 class SuitabilityAnswer:
     """What the assistant may say about a product level for this customer."""
 
-    status: str  # "no_assessment", "expired", "suitable" or "unsuitable"
+    status: str  # "no_assessment", "expired", "valid", "suitable" or "unsuitable"
     customer_level: str | None = None
     expires_at: datetime | None = None
     senior_care: bool = False
+    taken_at: datetime | None = None
+    questionnaire_version: int | None = None
+
+
+def customer_standing(*, session: Session, customer_id: str, now: datetime) -> SuitabilityAnswer:
+    """The customer's level from the latest assessment: "valid", "expired" or "no_assessment"."""
+    assessment = latest_completed(session=session, customer_id=customer_id)
+    if assessment is None:
+        return SuitabilityAnswer(status="no_assessment")
+    valid = rules.is_valid(expires=assessment.expires_at, now=now)
+    return SuitabilityAnswer(
+        status="valid" if valid else "expired",
+        customer_level=assessment.level,
+        expires_at=assessment.expires_at,
+        taken_at=assessment.created_at,
+        questionnaire_version=assessment.questionnaire_version,
+    )
 
 
 def _is_senior(assessment: Assessment, questionnaire: Questionnaire) -> bool:
@@ -152,13 +169,10 @@ def check_product_level(
 
     `questionnaire_for_version(version)` returns the questionnaire an assessment was taken with.
     """
+    standing = customer_standing(session=session, customer_id=customer_id, now=now)
+    if standing.status != "valid":
+        return standing
     assessment = latest_completed(session=session, customer_id=customer_id)
-    if assessment is None:
-        return SuitabilityAnswer(status="no_assessment")
-    if not rules.is_valid(expires=assessment.expires_at, now=now):
-        return SuitabilityAnswer(
-            status="expired", customer_level=assessment.level, expires_at=assessment.expires_at
-        )
     questionnaire = questionnaire_for_version(assessment.questionnaire_version)
     senior = _is_senior(assessment, questionnaire) and product_level in rules.HIGH_RISK_LEVELS
     suitable = rules.is_suitable(customer_level=assessment.level, product_level=product_level)
@@ -167,4 +181,6 @@ def check_product_level(
         customer_level=assessment.level,
         expires_at=assessment.expires_at,
         senior_care=senior,
+        taken_at=assessment.created_at,
+        questionnaire_version=assessment.questionnaire_version,
     )

@@ -1,0 +1,273 @@
+"""The risk-tolerance questionnaire in conversation.
+
+`risk_assessment_form` has one requested slot, `assessment_reply`, filled with every message the
+customer sends while the form runs. The validator hands that text to the pure state machine in
+bot.suitability.dialogue, keeps the attempt in the `assessment_attempt` slot and only clears
+`assessment_reply` to ask again; it sets it to "submitted", "exited" or "person" to end the form,
+after which `action_finish_assessment` stores the result (or the abandoned attempt) and replies.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.db import utcnow
+from bot.faq import rules as faq_rules
+from bot.faq.catalog import load_catalog
+from bot.suitability import dialogue
+from bot.suitability import service as suitability_service
+from bot.suitability.dialogue import Attempt, Event
+from bot.suitability.questionnaire import LETTERS, Questionnaire, load_questionnaire
+from bot.suitability.rules import PRODUCT_LEVELS, level_rank
+
+from .common import channel, customer_id, in_transaction, intent_name
+from .faq import faq_ranking
+
+FORM = "risk_assessment_form"
+REPLY_SLOT = "assessment_reply"
+ATTEMPT_SLOT = "assessment_attempt"
+ALLOWED_SLOT = "assessment_allowed"
+OFFERED_SLOT = "assessment_offered"
+# Button payloads that reach the form as intents rather than words.
+PAYLOAD_WORDS = {"request_human": "转人工", "affirm": "是", "deny": "不是"}
+ENDINGS = {Event.SUBMITTED: "submitted", Event.EXITED: "exited", Event.PERSON: "person"}
+DATE_FORMAT = "%Y年%m月%d日"
+
+
+def format_date(moment: datetime) -> str:
+    """A date as customers read it (Beijing time)."""
+    return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime(DATE_FORMAT)
+
+
+def suitable_levels(customer_level: str) -> str:
+    """"R1–R3" for a C3 customer."""
+    top = PRODUCT_LEVELS[level_rank(customer_level) - 1]
+    return "R1" if top == "R1" else f"R1–{top}"
+
+
+def recognised_faq_topic(tracker: Tracker) -> str | None:
+    """The FAQ topic the message clearly asks about, if the NLU found one."""
+    latest = tracker.latest_message or {}
+    catalog = load_catalog()
+    if intent_name(tracker) == "faq_choose":
+        chosen = catalog.topic(next(tracker.get_latest_entity_values("faq_topic"), None))
+        return chosen.id if chosen else None
+    if intent_name(tracker) != "faq":
+        return None
+    ranking = [(t, c) for t, c in faq_ranking(latest) if catalog.topic(t) is not None]
+    return faq_rules.choose_topic(ranking).answer
+
+
+def question_message(questionnaire: Questionnaire, index: int) -> dict[str, Any]:
+    """One question with its options as text (A/B/C/D) and as buttons."""
+    question = questionnaire.questions[index]
+    lines = [f"第{index + 1}/{len(questionnaire.questions)}题：{question.text}"]
+    lines += question.prompt_lines()
+    buttons = [
+        {"title": f"{LETTERS[i]}. {option.label}", "payload": LETTERS[i]}
+        for i, option in enumerate(question.options)
+    ]
+    return {"text": "\n".join(lines), "buttons": buttons}
+
+
+def summary_message(questionnaire: Questionnaire, attempt: Attempt) -> dict[str, Any]:
+    lines = ["请核对您的答案："]
+    for number, (question, index) in enumerate(zip(questionnaire.questions, attempt.answers), 1):
+        lines.append(f"{number}. {question.text} {LETTERS[index]}. {question.options[index].label}")
+    lines.append("确认无误请点击“确认提交”；如需修改，请告诉我题号，例如“修改第3题”。")
+    buttons = [
+        {"title": "确认提交", "payload": "确认提交"},
+        {"title": "修改答案", "payload": "修改答案"},
+        {"title": "不做了", "payload": "不做了"},
+    ]
+    return {"text": "\n".join(lines), "buttons": buttons}
+
+
+def current_attempt(tracker: Tracker) -> tuple[Questionnaire, Attempt]:
+    attempt = Attempt.from_slot(tracker.get_slot(ATTEMPT_SLOT))
+    if attempt is None:
+        questionnaire = load_questionnaire()
+        return questionnaire, dialogue.start(questionnaire)
+    return load_questionnaire(attempt.version), attempt
+
+
+class ActionStartAssessment(Action):
+    """Starts the questionnaire for an identified customer; asks anonymous ones to log in."""
+
+    def name(self) -> str:
+        return "action_start_assessment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        customer = customer_id(tracker)
+        if customer is None:
+            dispatcher.utter_message(response="utter_assessment_login_required")
+            return [SlotSet(ALLOWED_SLOT, False), SlotSet(OFFERED_SLOT, False)]
+        questionnaire = load_questionnaire()
+        latest = await in_transaction(
+            lambda session: suitability_service.latest_completed(session=session, customer_id=customer)
+        )
+        dispatcher.utter_message(
+            response="utter_assessment_intro",
+            title=questionnaire.title,
+            count=len(questionnaire.questions),
+        )
+        if latest is not None and latest.expires_at > utcnow():
+            dispatcher.utter_message(
+                response="utter_assessment_intro_existing",
+                level=latest.level,
+                level_name=load_questionnaire(latest.questionnaire_version).band(latest.level).name,
+                expires=format_date(latest.expires_at),
+            )
+        return [
+            SlotSet(ALLOWED_SLOT, True),
+            SlotSet(OFFERED_SLOT, False),
+            SlotSet(ATTEMPT_SLOT, dialogue.start(questionnaire).to_slot()),
+            SlotSet(REPLY_SLOT, None),
+        ]
+
+
+class ActionAskAssessmentReply(Action):
+    """Asks what the attempt waits for: the current question, or the summary to confirm."""
+
+    def name(self) -> str:
+        return "action_ask_assessment_reply"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        questionnaire, attempt = current_attempt(tracker)
+        if attempt.pending:
+            return []  # the validator has just asked a yes/no question
+        index = attempt.current(questionnaire)
+        if index is None:
+            dispatcher.utter_message(**summary_message(questionnaire, attempt))
+        else:
+            dispatcher.utter_message(**question_message(questionnaire, index))
+        return []
+
+
+class ValidateRiskAssessmentForm(FormValidationAction):
+    """Feeds each customer message to the questionnaire rules and says what happened."""
+
+    def name(self) -> str:
+        return "validate_risk_assessment_form"
+
+    async def validate_assessment_reply(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        questionnaire, attempt = current_attempt(tracker)
+        text = value if isinstance(value, str) else ""
+        if text.startswith("/"):
+            text = PAYLOAD_WORDS.get(intent_name(tracker), text)
+        result = dialogue.step(
+            questionnaire, attempt, text, faq_topic=recognised_faq_topic(tracker)
+        )
+        if result.event == Event.RESTARTED and attempt.answers:
+            await _store_abandoned(tracker, questionnaire, attempt)
+        self._say(dispatcher, tracker, questionnaire, result)
+        return {ATTEMPT_SLOT: result.attempt.to_slot(), REPLY_SLOT: ENDINGS.get(result.event)}
+
+    @staticmethod
+    def _say(
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        questionnaire: Questionnaire,
+        result: dialogue.Step,
+    ) -> None:
+        event = result.event
+        if event == Event.UNCLEAR:
+            if intent_name(tracker) in {"ask_suitability", "ask_my_risk_level"}:
+                dispatcher.utter_message(response="utter_assessment_suitability_later")
+            else:
+                question = questionnaire.questions[result.attempt.current(questionnaire)]
+                last = LETTERS[len(question.options) - 1]
+                dispatcher.utter_message(response="utter_assessment_unclear", last=last)
+        elif event == Event.FAQ:
+            dispatcher.utter_message(response=f"utter_faq/{result.faq_topic}")
+            dispatcher.utter_message(response="utter_assessment_continue")
+        elif event == Event.NO_SUCH_QUESTION:
+            dispatcher.utter_message(
+                response="utter_assessment_no_such_question", count=len(result.attempt.answers)
+            )
+        elif event not in ENDINGS and event != Event.RECORDED:
+            dispatcher.utter_message(response=f"utter_assessment_{event.value}")
+
+
+async def _store_abandoned(tracker: Tracker, questionnaire: Questionnaire, attempt: Attempt) -> None:
+    customer = customer_id(tracker)
+    if customer is None:
+        return
+    answers = dialogue.answered_options(questionnaire, attempt)
+    await in_transaction(
+        lambda session: suitability_service.record_abandoned(
+            session=session, customer_id=customer, questionnaire=questionnaire, answers=answers,
+            channel=channel(tracker), conversation_id=tracker.sender_id, now=utcnow(),
+        )  # fmt: skip
+    )
+
+
+class ActionFinishAssessment(Action):
+    """After the form: store the assessment and give the result, or keep the abandoned attempt."""
+
+    def name(self) -> str:
+        return "action_finish_assessment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        questionnaire, attempt = current_attempt(tracker)
+        ending = tracker.get_slot(REPLY_SLOT)
+        customer = customer_id(tracker)
+        reset = [SlotSet(ATTEMPT_SLOT, None), SlotSet(REPLY_SLOT, None)]
+        if customer is None:  # identity lost mid-way (e.g. token expired): nothing to store
+            dispatcher.utter_message(response="utter_assessment_login_required")
+            return reset
+        if ending != "submitted":
+            await _store_abandoned(tracker, questionnaire, attempt)
+            dispatcher.utter_message(
+                response="utter_request_human" if ending == "person" else "utter_assessment_exited"
+            )
+            return reset
+
+        answers = dialogue.answered_options(questionnaire, attempt)
+        stored = await in_transaction(
+            lambda session: _summary_of(
+                suitability_service.record_assessment(
+                    session=session, customer_id=customer, questionnaire=questionnaire,
+                    answers=answers, channel=channel(tracker), conversation_id=tracker.sender_id,
+                    now=utcnow(),
+                )  # fmt: skip
+            )
+        )
+        band = questionnaire.band(stored["level"])
+        dispatcher.utter_message(
+            response="utter_assessment_result",
+            total=stored["total"],
+            level=band.level,
+            level_name=band.name,
+            meaning=band.meaning,
+            product_levels=suitable_levels(band.level),
+            expires=format_date(stored["expires_at"]),
+        )
+        return reset
+
+
+def _summary_of(assessment) -> dict[str, Any]:
+    """Plain values read inside the transaction (the row is detached afterwards)."""
+    return {
+        "total": assessment.total_points,
+        "level": assessment.level,
+        "expires_at": assessment.expires_at,
+    }
