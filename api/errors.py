@@ -13,13 +13,23 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from bot.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from bot.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+)
 from bot.identity.tokens import InvalidIdentity
 
 logger = logging.getLogger(__name__)
 
 _STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (InvalidIdentity, 401),
+    (Unauthenticated, 401),
+    (TooManyAttempts, 429),
     (NotFound, 404),
     (Forbidden, 403),
     (InvalidInput, 422),
@@ -80,9 +90,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
+        headers = None
+        if isinstance(exc, TooManyAttempts):
+            headers = {"Retry-After": str(exc.retry_after_seconds)}
+        elif isinstance(exc, Unauthenticated):
+            headers = {"WWW-Authenticate": "Bearer"}
         return JSONResponse(
             error_body(exc.code, exc.customer_message, exc.developer_message),
             status_code=status_for(exc),
+            headers=headers,
         )
 
     @app.exception_handler(AssistantUnavailable)

@@ -16,6 +16,7 @@ from bot.identity.secret import load_or_create_secret
 from .chat_gateway import ChatGateway
 from .errors import error_body, install_error_handlers
 from .rasa_client import RasaClient
+from .routes import auth as auth_routes
 from .routes import chat, health, pages
 
 # A 1,000-character message is at most ~4 KB of JSON; anything far larger is not a chat message.
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(chat.router)
     app.include_router(health.router)
+    app.include_router(auth_routes.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "api" / "static")), name="static")
     return app

@@ -46,6 +46,17 @@ class Settings:
     # Shared with the bank's web site and app to sign customer identity tokens; empty means a
     # random per-installation secret in var/identity_secret (local runs).
     identity_secret: str
+    # Staff console logins (bot/staff).
+    staff_session_hours: int = 12
+    staff_login_max_failures: int = 5
+    staff_login_window_minutes: int = 15
+    # Complaint cases (bot/cases). Empty key: a random per-installation key in
+    # var/case_encryption_key (local runs); production sets CASE_ENCRYPTION_KEY (a Fernet key).
+    case_encryption_key: str = ""
+    case_due_soon_days: int = 3
+    case_retention_years: int = 3
+    case_check_max_failures: int = 3
+    case_check_lock_minutes: int = 30
 
     @property
     def action_health_url(self) -> str:
@@ -75,4 +86,12 @@ def load_settings() -> Settings:
         log_level=_env("LOG_LEVEL", "INFO").upper(),
         max_message_chars=_env_int("MAX_MESSAGE_CHARS", 1000),
         identity_secret=_env("CUSTOMER_IDENTITY_SECRET", ""),
+        staff_session_hours=_env_int("STAFF_SESSION_HOURS", 12),
+        staff_login_max_failures=_env_int("STAFF_LOGIN_MAX_FAILURES", 5),
+        staff_login_window_minutes=_env_int("STAFF_LOGIN_WINDOW_MINUTES", 15),
+        case_encryption_key=_env("CASE_ENCRYPTION_KEY", ""),
+        case_due_soon_days=_env_int("CASE_DUE_SOON_DAYS", 3),
+        case_retention_years=_env_int("CASE_RETENTION_YEARS", 3),
+        case_check_max_failures=_env_int("CASE_CHECK_MAX_FAILURES", 3),
+        case_check_lock_minutes=_env_int("CASE_CHECK_LOCK_MINUTES", 30),
     )

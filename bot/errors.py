@@ -43,3 +43,27 @@ class Conflict(DomainError):
 
     code = "conflict"
     customer_message = "当前状态下无法完成该操作，请稍后再试。"
+
+
+class Unauthenticated(DomainError):
+    """The caller did not prove who they are, or their proof is no longer valid."""
+
+    code = "unauthenticated"
+    customer_message = "请先登录后再操作。"
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed attempts in a short time; the caller must wait before trying again."""
+
+    code = "too_many_attempts"
+    customer_message = "尝试次数过多，请稍后再试。"
+
+    def __init__(
+        self,
+        developer_message: str,
+        *,
+        retry_after_seconds: int,
+        customer_message: str | None = None,
+    ) -> None:
+        super().__init__(developer_message, customer_message=customer_message)
+        self.retry_after_seconds = retry_after_seconds

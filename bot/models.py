@@ -1,6 +1,15 @@
 """Imports every domain's tables so that Alembic and tests see the whole schema."""
 
 from bot.conversations.models import Conversation, ConversationMessage
+from bot.staff.models import StaffAccount, StaffLoginFailure, StaffSession
 from bot.suitability.models import Assessment, AssessmentAnswer
 
-__all__ = ["Assessment", "AssessmentAnswer", "Conversation", "ConversationMessage"]
+__all__ = [
+    "Assessment",
+    "AssessmentAnswer",
+    "Conversation",
+    "ConversationMessage",
+    "StaffAccount",
+    "StaffLoginFailure",
+    "StaffSession",
+]

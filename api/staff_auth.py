@@ -1,0 +1,67 @@
+"""Staff authentication dependencies: `CurrentStaff` and `require_role(...)`.
+
+    @router.get("/api/staff/things")
+    def list_things(staff: Annotated[StaffAccount, Depends(require_role("agent"))]): ...
+
+A missing, unknown, revoked or expired bearer token is a 401; a role that may not use the route
+is a 403 (a supervisor may use every route an agent may).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Callable, Optional
+
+from fastapi import Depends, Header
+
+from bot.db import utcnow
+from bot.errors import Forbidden, Unauthenticated
+from bot.staff import roles
+from bot.staff import service as staff_service
+from bot.staff.models import StaffAccount, StaffSession
+
+from .deps import SessionDep
+
+
+def staff_token(authorization: Annotated[Optional[str], Header()] = None) -> str:
+    """The token from `Authorization: Bearer <token>`; 401 when there is none."""
+    scheme, _, value = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise Unauthenticated("missing Authorization: Bearer <token> header")
+    return value.strip()
+
+
+StaffTokenDep = Annotated[str, Depends(staff_token)]
+
+
+def current_login(token: StaffTokenDep, session: SessionDep) -> StaffSession:
+    """The live staff login behind the bearer token."""
+    return staff_service.resolve_session(session=session, token=token, now=utcnow())
+
+
+CurrentLogin = Annotated[StaffSession, Depends(current_login)]
+
+
+def current_staff(login: CurrentLogin) -> StaffAccount:
+    """The signed-in member of staff."""
+    return login.staff
+
+
+CurrentStaff = Annotated[StaffAccount, Depends(current_staff)]
+
+
+def require_role(*allowed: str) -> Callable[[StaffAccount], StaffAccount]:
+    """A dependency admitting only staff holding one of `allowed` (supervisor implies agent)."""
+    unknown = set(allowed) - set(roles.ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+
+    def dependency(staff: CurrentStaff) -> StaffAccount:
+        if not roles.has_role(staff.role, allowed):
+            raise Forbidden(f"role {staff.role!r} may not use this route (needs one of {allowed})")
+        return staff
+
+    return dependency
+
+
+# Complaint cases: agents and supervisors, never analysts.
+CaseStaff = Annotated[StaffAccount, Depends(require_role(*roles.CASE_ROLES))]

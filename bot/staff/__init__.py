@@ -1,0 +1,1 @@
+"""Staff accounts (agents, supervisors, analysts), password checks and login sessions."""
