@@ -17,6 +17,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.config import load_settings
 from bot.db import utcnow
 from bot.faq import rules as faq_rules
 from bot.faq.catalog import load_catalog
@@ -247,7 +248,7 @@ class ActionFinishAssessment(Action):
                 suitability_service.record_assessment(
                     session=session, customer_id=customer, questionnaire=questionnaire,
                     answers=answers, channel=channel(tracker), conversation_id=tracker.sender_id,
-                    now=utcnow(),
+                    now=utcnow(), validity_months=load_settings().assessment_validity_months,
                 )  # fmt: skip
             )
         )

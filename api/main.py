@@ -17,7 +17,7 @@ from .chat_gateway import ChatGateway
 from .errors import error_body, install_error_handlers
 from .rasa_client import RasaClient
 from .routes import auth as auth_routes
-from .routes import chat, health, pages
+from .routes import chat, demo, health, pages, staff_assessments
 
 # A 1,000-character message is at most ~4 KB of JSON; anything far larger is not a chat message.
 MAX_BODY_BYTES = 64 * 1024
@@ -73,5 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(auth_routes.router)
     app.include_router(pages.router)
+    app.include_router(demo.router)
+    app.include_router(staff_assessments.router)
     app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "api" / "static")), name="static")
     return app

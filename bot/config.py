@@ -46,6 +46,11 @@ class Settings:
     # Shared with the bank's web site and app to sign customer identity tokens; empty means a
     # random per-installation secret in var/identity_secret (local runs).
     identity_secret: str
+    # How long a risk-tolerance assessment stays valid (DOMAIN_RULES: 12 months, practice).
+    assessment_validity_months: int
+    # Local demo: seeds demo customers' assessments and lets the chat page chat as one of them.
+    # Production sets DEMO_MODE=false.
+    demo_mode: bool
     # Staff console logins (bot/staff).
     staff_session_hours: int = 12
     staff_login_max_failures: int = 5
@@ -86,6 +91,8 @@ def load_settings() -> Settings:
         log_level=_env("LOG_LEVEL", "INFO").upper(),
         max_message_chars=_env_int("MAX_MESSAGE_CHARS", 1000),
         identity_secret=_env("CUSTOMER_IDENTITY_SECRET", ""),
+        assessment_validity_months=_env_int("ASSESSMENT_VALIDITY_MONTHS", 12),
+        demo_mode=_env("DEMO_MODE", "true").lower() not in {"false", "0", "no", "off"},
         staff_session_hours=_env_int("STAFF_SESSION_HOURS", 12),
         staff_login_max_failures=_env_int("STAFF_LOGIN_MAX_FAILURES", 5),
         staff_login_window_minutes=_env_int("STAFF_LOGIN_WINDOW_MINUTES", 15),

@@ -9,6 +9,7 @@ import time
 from bot.config import load_settings
 
 from . import migrate
+from .demo import seed_demo
 from .stack import Stack, StackConfig, StackError
 from .train import ensure_model
 
@@ -22,6 +23,8 @@ def main() -> int:
     except Exception as exc:  # any failure here means the product cannot start
         print(f"Database migrations failed: {exc}", file=sys.stderr)
         return 1
+    if settings.demo_mode:
+        seed_demo(settings.database_url)
     model = ensure_model()
     config = StackConfig(
         model=model,

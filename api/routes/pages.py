@@ -15,5 +15,6 @@ templates = Jinja2Templates(directory=str(PROJECT_ROOT / "api" / "templates"))
 @router.get("/", response_class=HTMLResponse)
 def chat_page(request: Request) -> HTMLResponse:
     """The customer chat page; it talks to the public chat API like the mobile app does."""
-    max_chars = request.app.state.settings.max_message_chars
-    return templates.TemplateResponse(request, "chat.html", {"max_chars": max_chars})
+    settings = request.app.state.settings
+    context = {"max_chars": settings.max_message_chars, "demo_mode": settings.demo_mode}
+    return templates.TemplateResponse(request, "chat.html", context)

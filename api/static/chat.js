@@ -3,6 +3,8 @@
   "use strict";
 
   const STORAGE_KEY = "bank-chat-conversation";
+  const DEMO_KEY = "bank-chat-demo-customer";
+  const demoPicker = document.getElementById("demo-customer"); // only in demo mode
   const list = document.getElementById("messages");
   const form = document.getElementById("composer");
   const input = document.getElementById("input");
@@ -69,8 +71,40 @@
     return { ok: response.ok, status: response.status, body: body };
   }
 
+  // Demo mode: the API signs an identity token for the chosen demo customer, as the bank's
+  // web site would for a logged-in customer.
+  async function demoIdentity() {
+    const customerId = demoPicker ? demoPicker.value : "";
+    if (!customerId) return null;
+    const result = await api("/api/demo/identity", { method: "POST", body: JSON.stringify({ customer_id: customerId }) });
+    return result.ok ? result.body.identity_token : null;
+  }
+
+  async function loadDemoCustomers() {
+    if (!demoPicker) return;
+    const result = await api("/api/demo/customers", { method: "GET" });
+    if (!result.ok) return;
+    result.body.forEach(function (customer) {
+      const option = document.createElement("option");
+      option.value = customer.id;
+      option.textContent = customer.name + "（" + customer.note + "）";
+      demoPicker.appendChild(option);
+    });
+    demoPicker.value = sessionStorage.getItem(DEMO_KEY) || "";
+    demoPicker.addEventListener("change", async function () {
+      sessionStorage.setItem(DEMO_KEY, demoPicker.value);
+      sessionStorage.removeItem(STORAGE_KEY);
+      conversation = null;
+      list.innerHTML = "";
+      await begin();
+    });
+  }
+
   async function openConversation() {
-    const result = await api("/api/chat/sessions", { method: "POST", body: JSON.stringify({ channel: "web" }) });
+    const session = { channel: "web" };
+    const identityToken = await demoIdentity();
+    if (identityToken) session.identity_token = identityToken;
+    const result = await api("/api/chat/sessions", { method: "POST", body: JSON.stringify(session) });
     if (!result.ok) throw new Error((result.body && result.body.error && result.body.error.message) || "无法连接客服");
     conversation = result.body;
     sessionStorage.setItem(STORAGE_KEY, JSON.stringify(conversation));
@@ -146,7 +180,7 @@
     }
   });
 
-  (async function start() {
+  async function begin() {
     try {
       if (!(await restore())) {
         await openConversation();
@@ -156,5 +190,10 @@
     } catch (error) {
       setStatus(error.message || "暂时无法连接客服，请稍后刷新页面重试。");
     }
+  }
+
+  (async function start() {
+    await loadDemoCustomers();
+    await begin();
   })();
 })();

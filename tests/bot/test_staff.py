@@ -128,25 +128,3 @@ def test_a_revoked_login_is_refused(session):
     with pytest.raises(staff_service.SessionInvalid):
         staff_service.resolve_session(session=session, token=token, now=NOW)
     assert staff_service.resolve_session(session=session, token=other_token, now=NOW).staff.id == staff.id
-
-
-def test_demo_staff_are_seeded_once_and_never_when_demo_seed_is_false(tmp_path, monkeypatch):
-    from bot.db import build_engine, build_session_factory
-    from scripts.migrate import upgrade
-    from scripts.seed_demo import seed_demo_staff
-
-    url = f"sqlite:///{tmp_path / 'demo.db'}"
-    upgrade(url)
-    monkeypatch.setenv("DEMO_SEED", "false")
-    assert seed_demo_staff(url) == []
-    monkeypatch.setenv("DEMO_SEED", "true")
-    monkeypatch.setenv("DEMO_STAFF_PASSWORD", "local-demo-secret")
-    assert seed_demo_staff(url) == ["agent1", "supervisor1", "analyst1"]
-    assert seed_demo_staff(url) == []
-    engine = build_engine(url)
-    with build_session_factory(engine).begin() as db:
-        staff = staff_service.authenticate(
-            session=db, username="supervisor1", password="local-demo-secret", now=NOW
-        )
-        assert staff.role == "supervisor"
-    engine.dispose()

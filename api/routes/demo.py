@@ -1,0 +1,65 @@
+"""Demo customers for testers (DEMO_MODE=true only): chat as a seeded customer from the page.
+
+In production the bank's site or app signs the identity token; here the API signs it for one of
+the demo customers so the suitability and questionnaire flows can be tried without a bank login.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, StrictStr
+
+from bot.db import utcnow
+from bot.errors import NotFound
+from bot.identity.demo import find_demo_customer, load_demo_customers
+from bot.identity.tokens import sign_identity
+
+router = APIRouter(prefix="/api/demo", tags=["demo"])
+DEMO_TOKEN_LIFETIME = timedelta(hours=2)
+
+
+class DemoCustomerRead(BaseModel):
+    id: str
+    name: str
+    note: str
+
+
+class DemoIdentityCreate(BaseModel):
+    customer_id: StrictStr
+
+
+class DemoIdentity(BaseModel):
+    identity_token: str
+    customer: DemoCustomerRead
+
+
+def _require_demo_mode(request: Request) -> None:
+    if not request.app.state.settings.demo_mode:
+        raise NotFound("demo mode is off (DEMO_MODE=false)")
+
+
+@router.get("/customers", response_model=list[DemoCustomerRead])
+def list_demo_customers(request: Request) -> list[DemoCustomerRead]:
+    """The demo customers a tester may chat as."""
+    _require_demo_mode(request)
+    return [DemoCustomerRead(id=c.id, name=c.name, note=c.note) for c in load_demo_customers()]
+
+
+@router.post("/identity", response_model=DemoIdentity)
+def demo_identity(body: DemoIdentityCreate, request: Request) -> DemoIdentity:
+    """A signed identity token for a demo customer, as the bank's site would issue it."""
+    _require_demo_mode(request)
+    customer = find_demo_customer(body.customer_id)
+    if customer is None:
+        raise NotFound(f"no demo customer {body.customer_id!r}")
+    token = sign_identity(
+        customer_id=customer.id,
+        expires_at=utcnow() + DEMO_TOKEN_LIFETIME,
+        secret=request.app.state.identity_secret,
+    )
+    return DemoIdentity(
+        identity_token=token,
+        customer=DemoCustomerRead(id=customer.id, name=customer.name, note=customer.note),
+    )
