@@ -99,4 +99,9 @@ class ActionAnswerFollowup(Action):
                 response="utter_followup_not_covered", topic=last.title, aspect=aspect_name
             )
             return []
+        if target.id == last.id:  # "那手续费呢" right after the annual-fee answer: don't repeat it
+            dispatcher.utter_message(
+                response="utter_followup_already_answered", topic=last.title, aspect=aspect_name
+            )
+            return []
         return answer(dispatcher, target.id)

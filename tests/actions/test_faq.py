@@ -82,3 +82,11 @@ def test_a_follow_up_the_topic_does_not_cover_says_where_to_look():
     messages, _ = _run(ActionAnswerFollowup(), tracker)
     assert messages[0]["response"] == "utter_followup_not_covered"
     assert messages[0]["topic"] == "刷单诈骗"
+
+
+def test_a_follow_up_that_leads_back_to_the_same_topic_does_not_repeat_the_answer():
+    tracker = _tracker({"intent": {"name": "followup_fee"}}, {"last_faq_topic": "annual_fee"})
+    messages, events = _run(ActionAnswerFollowup(), tracker)
+    assert messages[0]["response"] == "utter_followup_already_answered"
+    assert messages[0]["topic"] == "信用卡年费" and messages[0]["aspect"] == "手续费或费用"
+    assert events == []
