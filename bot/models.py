@@ -1,5 +1,11 @@
 """Imports every domain's tables so that Alembic and tests see the whole schema."""
 
+from bot.cases.models import (
+    ComplaintCase,
+    ComplaintCaseCheckFailure,
+    ComplaintCaseCounter,
+    ComplaintCaseEvent,
+)
 from bot.conversations.models import Conversation, ConversationMessage
 from bot.staff.models import StaffAccount, StaffLoginFailure, StaffSession
 from bot.suitability.models import Assessment, AssessmentAnswer
@@ -7,6 +13,10 @@ from bot.suitability.models import Assessment, AssessmentAnswer
 __all__ = [
     "Assessment",
     "AssessmentAnswer",
+    "ComplaintCase",
+    "ComplaintCaseCheckFailure",
+    "ComplaintCaseCounter",
+    "ComplaintCaseEvent",
     "Conversation",
     "ConversationMessage",
     "StaffAccount",

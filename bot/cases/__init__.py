@@ -1,0 +1,1 @@
+"""Complaint cases: classification, case numbers, deadlines, status lifecycle and audit trail."""

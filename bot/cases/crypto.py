@@ -1,0 +1,63 @@
+"""Encryption at rest of a complainant's contact phone and name (Fernet: AES-128-CBC + HMAC).
+
+The key is CASE_ENCRYPTION_KEY; when it is empty (local runs) a random key is created once in
+var/case_encryption_key. Losing the key makes stored contacts unreadable: production keeps it in
+its secret store, never in var/.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from bot.config import load_settings
+
+KEY_FILE = "case_encryption_key"
+
+
+def load_or_create_key(var_dir: Path) -> str:
+    """A per-installation Fernet key kept in var/ (local runs only; production sets the env)."""
+    path = var_dir / KEY_FILE
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key().decode("ascii")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key
+
+
+class CaseCipher:
+    """Encrypts and decrypts short personal fields of a case."""
+
+    def __init__(self, key: str) -> None:
+        self._fernet = Fernet(key.encode("ascii"))
+
+    def encrypt(self, value: str | None) -> str | None:
+        return None if value is None else self._fernet.encrypt(value.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: str | None) -> str | None:
+        if token is None:
+            return None
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except InvalidToken as exc:
+            raise RuntimeError("case field cannot be decrypted: wrong CASE_ENCRYPTION_KEY?") from exc
+
+
+@lru_cache(maxsize=4)
+def _cipher_for(key: str) -> CaseCipher:
+    return CaseCipher(key)
+
+
+def default_cipher() -> CaseCipher:
+    """The cipher for the configured key (read from the environment on each call)."""
+    settings = load_settings()
+    return _cipher_for(settings.case_encryption_key or load_or_create_key(settings.var_dir))

@@ -1,0 +1,264 @@
+"""Complaint intake in conversation as a pure state machine.
+
+A `Draft` holds what the customer has told so far; `step()` applies one message and says what
+happened, so the action only renders questions and files the case. Order of questions: what
+happened (several messages allowed) → business type → channel → reason (each guessed from the
+description and confirmed with buttons, JR/T 0169 axes) → what the customer wants → when →
+contact mobile (validated; said why) → name → summary to confirm or correct.
+
+Secrets the customer types (passwords, verification codes, card or ID numbers) are masked before
+they are kept, and the event says so, so the assistant can warn them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from enum import Enum
+from typing import Any
+
+from bot.text.masking import detect_sensitive, mask_text
+from bot.text.normalize import normalize_text, to_half_width
+
+from . import classification
+
+STAGES = ("description", "business", "channel", "reason", "request", "occurred", "phone", "name")
+CHOICE_AXES = {"business": classification.BUSINESSES, "channel": classification.CHANNELS,
+               "reason": classification.REASONS}  # fmt: skip
+MAX_DESCRIPTION_PARTS = 8
+MAX_DESCRIPTION_CHARS = 1500
+MAX_FIELD_CHARS = {"request": 300, "occurred": 60, "name": 20}
+MAX_FAILURES = 3
+
+_PUNCTUATION = re.compile(r"[\s,.!?;:，。！？；：、~～…\"'“”]+")
+_TRIGGER_WORDS = re.compile(r"我要投诉|我想投诉|要投诉|投诉一下|投诉|我要|我想|你们|客服|请问|麻烦|你好|您好")
+_DONE = {"说完了", "没有了", "没了", "就这些", "就这些了", "没有补充", "没有要补充的", "说完", "完了", "没有", "好了", "就这样"}
+_YES = {"是", "是的", "对", "对的", "没错", "确认", "确定", "确认提交", "提交", "好", "好的", "可以", "正确", "嗯", "没问题"}
+_NO = {"不是", "不对", "否", "错了", "不", "不太对", "都不是", "修改", "我要修改", "要修改", "继续", "不取消", "继续投诉"}
+_NOT_THIS = {"不是", "不对", "否", "错了", "都不是", "不太对", "不"}
+_CANCEL = re.compile(r"不投诉了|取消投诉|算了不投诉|不想投诉了|撤销投诉|不用投诉了|放弃投诉")
+_PERSON = re.compile(r"转人工|人工客服|人工服务|真人|找客服")
+_MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
+_EDIT_FIELDS = (
+    ("phone", ("电话", "手机", "号码")),
+    ("name", ("姓名", "名字", "称呼")),
+    ("request", ("诉求", "要求", "希望")),
+    ("occurred", ("时间", "日期", "什么时候")),
+    ("business", ("业务",)),
+    ("channel", ("渠道",)),
+    ("reason", ("原因",)),
+    ("description", ("经过", "描述", "情况", "内容")),
+)
+
+
+class Event(str, Enum):
+    ASK = "ask"  # ask the current stage's question
+    MORE = "more"  # a part of the description was kept: anything to add?
+    UNCLEAR = "unclear"  # the answer does not fit the question: explain and ask again
+    INVALID_PHONE = "invalid_phone"
+    OFFER_PERSON = "offer_person"
+    CONFIRM_CANCEL = "confirm_cancel"
+    RESUMED = "resumed"
+    CANCELLED = "cancelled"
+    PERSON = "person"
+    WHICH_TO_EDIT = "which_to_edit"
+    SUBMITTED = "submitted"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The complaint so far and where the conversation is."""
+
+    description: tuple[str, ...] = ()
+    business: str | None = None
+    channel: str | None = None
+    reason: str | None = None
+    confirmed: tuple[str, ...] = ()  # axes the customer has confirmed or chosen
+    request: str | None = None
+    occurred: str | None = None
+    phone: str | None = None
+    name: str | None = None
+    stage: str = "description"
+    editing: bool = False  # came from the summary: return to it after this answer
+    failures: int = 0
+    pending: str | None = None  # "cancel" or "person": waiting for yes/no
+
+    @property
+    def description_text(self) -> str:
+        return "\n".join(self.description)
+
+    def to_slot(self) -> dict[str, Any]:
+        return {
+            "description": list(self.description), "business": self.business,
+            "channel": self.channel, "reason": self.reason, "confirmed": list(self.confirmed),
+            "request": self.request, "occurred": self.occurred, "phone": self.phone,
+            "name": self.name, "stage": self.stage, "editing": self.editing,
+            "failures": self.failures, "pending": self.pending,
+        }  # fmt: skip
+
+    @classmethod
+    def from_slot(cls, value: Any) -> Draft | None:
+        if not isinstance(value, dict) or value.get("stage") not in STAGES + ("summary",):
+            return None
+        try:
+            return cls(
+                description=tuple(str(p) for p in value.get("description") or ()),
+                business=value.get("business"), channel=value.get("channel"),
+                reason=value.get("reason"), confirmed=tuple(value.get("confirmed") or ()),
+                request=value.get("request"), occurred=value.get("occurred"),
+                phone=value.get("phone"), name=value.get("name"), stage=value["stage"],
+                editing=bool(value.get("editing")), failures=int(value.get("failures") or 0),
+                pending=value.get("pending"),
+            )  # fmt: skip
+        except (TypeError, ValueError):
+            return None
+
+
+@dataclass(frozen=True)
+class Step:
+    draft: Draft
+    event: Event
+    sensitive: frozenset[str] = frozenset()  # secrets found (and masked) in this message
+
+
+def _clean(text: str) -> str:
+    return _PUNCTUATION.sub("", normalize_text(text)).lower()
+
+
+def is_substantive(text: str) -> bool:
+    """Does the message that started the complaint already say what happened?"""
+    return len(_TRIGGER_WORDS.sub("", _clean(text))) >= 4
+
+
+def parse_mobile(text: str) -> str | None:
+    """A mainland mobile number in the text ("138 1234 5678", "+86-13812345678"), or None."""
+    digits = re.sub(r"[\s\-()（）]", "", to_half_width(text))
+    match = _MOBILE.match(digits)
+    return match.group(1) if match else None
+
+
+def _with_guesses(draft: Draft) -> Draft:
+    guess = classification.infer_classification(f"{draft.description_text} {draft.request or ''}")
+    return replace(
+        draft,
+        business=draft.business if "business" in draft.confirmed else guess.business_code,
+        channel=draft.channel if "channel" in draft.confirmed else guess.channel_code,
+        reason=draft.reason if "reason" in draft.confirmed else guess.reason_code,
+    )
+
+
+def start(first_message: str = "") -> Step:
+    """A new draft; the message that started it is kept when it already tells what happened."""
+    if first_message and is_substantive(first_message):
+        sensitive = detect_sensitive(first_message)
+        draft = _with_guesses(Draft(description=(mask_text(first_message.strip()),)))
+        return Step(draft, Event.MORE, sensitive)
+    return Step(Draft(), Event.ASK)
+
+
+def _next_stage(draft: Draft) -> Draft:
+    """Moves on to the first unanswered stage (or back to the summary when editing)."""
+    if draft.editing:
+        return replace(draft, stage="summary", editing=False, failures=0)
+    position = STAGES.index(draft.stage) + 1 if draft.stage in STAGES else len(STAGES)
+    return replace(draft, stage=STAGES[position] if position < len(STAGES) else "summary", failures=0)
+
+
+def _choose(axis: str, draft: Draft, cleaned: str, text: str) -> str | None:
+    """The code the answer picks on an axis: yes to the guess, a label, its number, or words."""
+    labels = CHOICE_AXES[axis]
+    guess = getattr(draft, axis)
+    if cleaned in _YES and guess:
+        return guess
+    for code, label in labels.items():
+        if cleaned == _clean(label):
+            return code
+    if cleaned.isdigit() and 1 <= int(cleaned) <= len(labels):
+        return list(labels)[int(cleaned) - 1]
+    return getattr(classification.infer_classification(text), f"{axis}_code")
+
+
+def _fail(draft: Draft, event: Event) -> Step:
+    failures = draft.failures + 1
+    if failures >= MAX_FAILURES:
+        return Step(replace(draft, failures=0, pending="person"), Event.OFFER_PERSON)
+    return Step(replace(draft, failures=failures), event)
+
+
+def _edit_target(cleaned: str) -> str | None:
+    for stage, words in _EDIT_FIELDS:
+        if any(word in cleaned for word in words):
+            return stage
+    return None
+
+
+def step(draft: Draft, text: str) -> Step:
+    """Applies one customer message to the draft."""
+    cleaned = _clean(text)
+    sensitive = detect_sensitive(text)
+    result = _step(draft, text, cleaned)
+    return replace(result, sensitive=sensitive) if sensitive else result
+
+
+def _step(draft: Draft, text: str, cleaned: str) -> Step:
+    if draft.pending:
+        if cleaned in _YES:
+            event = Event.CANCELLED if draft.pending == "cancel" else Event.PERSON
+            return Step(replace(draft, pending=None), event)
+        draft = replace(draft, pending=None, failures=0)
+        if cleaned in _NO:
+            return Step(draft, Event.RESUMED)
+    if len(cleaned) <= 14 and _PERSON.search(cleaned):
+        return Step(draft, Event.PERSON)
+    if len(cleaned) <= 14 and _CANCEL.search(cleaned):
+        return Step(replace(draft, pending="cancel"), Event.CONFIRM_CANCEL)
+
+    stage = draft.stage
+    if stage == "description":
+        if cleaned in _DONE:
+            if not draft.description:
+                return Step(draft, Event.UNCLEAR)
+            return Step(_next_stage(draft), Event.ASK)
+        if not cleaned:
+            return Step(draft, Event.UNCLEAR)
+        parts = draft.description + (mask_text(text.strip()),)
+        draft = _with_guesses(replace(draft, description=parts))
+        full = len(parts) >= MAX_DESCRIPTION_PARTS or sum(map(len, parts)) >= MAX_DESCRIPTION_CHARS
+        if full or draft.editing:
+            return Step(_next_stage(draft), Event.ASK)
+        return Step(draft, Event.MORE)
+
+    if stage in CHOICE_AXES:
+        if cleaned in _NOT_THIS:
+            return Step(replace(draft, **{stage: None}), Event.ASK)
+        code = _choose(stage, draft, cleaned, text)
+        if code is None:
+            return _fail(draft, Event.UNCLEAR)
+        draft = replace(draft, **{stage: code}, confirmed=tuple({*draft.confirmed, stage}))
+        return Step(_next_stage(draft), Event.ASK)
+
+    if stage in MAX_FIELD_CHARS:
+        value = mask_text(text.strip())
+        too_long = len(value) > MAX_FIELD_CHARS[stage]
+        if not cleaned or too_long or (stage == "name" and re.search(r"\d", value)):
+            return _fail(draft, Event.UNCLEAR)
+        return Step(_next_stage(replace(draft, **{stage: value})), Event.ASK)
+
+    if stage == "phone":
+        phone = parse_mobile(text)
+        if phone is None:
+            return _fail(draft, Event.INVALID_PHONE)
+        return Step(_next_stage(replace(draft, phone=phone)), Event.ASK)
+
+    # The summary waits for a yes, or for which part to change.
+    if cleaned in _YES:
+        return Step(draft, Event.SUBMITTED)
+    target = _edit_target(cleaned)
+    if target is None:
+        return Step(draft, Event.WHICH_TO_EDIT)
+    changes: dict[str, Any] = {"stage": target, "editing": True, "failures": 0}
+    if target == "description":
+        changes["description"] = ()
+    if target in CHOICE_AXES:
+        changes["confirmed"] = tuple(axis for axis in draft.confirmed if axis != target)
+    return Step(replace(draft, **changes), Event.ASK)
