@@ -168,6 +168,8 @@
     event.preventDefault();
     const text = input.value.trim();
     if (!text) { setStatus("请输入您想咨询的内容。"); return; }
+    if (!conversation) { setStatus("正在连接客服，请稍候再发送。"); return; } // text stays in the box
+    if (sendButton.disabled) return; // Enter pressed while the previous message is being sent
     input.value = "";
     updateCounter();
     send(text);
@@ -181,12 +183,14 @@
   });
 
   async function begin() {
+    sendButton.disabled = true; // nothing can be sent before the conversation exists
     try {
       if (!(await restore())) {
         await openConversation();
         render({ sender: "assistant", text: "您好！我是智能客服助手，请问有什么可以帮您？" });
       }
       setStatus("");
+      sendButton.disabled = false;
     } catch (error) {
       setStatus(error.message || "暂时无法连接客服，请稍后刷新页面重试。");
     }

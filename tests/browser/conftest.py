@@ -59,3 +59,9 @@ def new_page(browser):
     yield open_page
     for page in pages:
         page.close()
+
+
+def open_chat(page, url: str) -> None:
+    """Loads the chat page and waits until its conversation is open (the send button is enabled)."""
+    page.goto(url)
+    page.wait_for_function("!document.getElementById('send').disabled")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import open_chat
+
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
@@ -12,7 +14,7 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, 
 @pytest.mark.parametrize("device", VIEWPORTS)
 def test_the_customer_sends_a_message_and_sees_the_reply(new_page, live_product, artifacts, device):
     page = new_page(VIEWPORTS[device])
-    page.goto(f"{live_product.api_url}/")
+    open_chat(page, f"{live_product.api_url}/")
     page.get_by_label("输入您的问题").fill("你好")
     page.get_by_role("button", name="发送").click()
 
@@ -29,7 +31,7 @@ def test_the_customer_sends_a_message_and_sees_the_reply(new_page, live_product,
 
 def test_buttons_offered_after_two_misunderstandings_can_be_clicked(new_page, live_product, artifacts):
     page = new_page(VIEWPORTS["desktop"])
-    page.goto(f"{live_product.api_url}/")
+    open_chat(page, f"{live_product.api_url}/")
     box = page.get_by_label("输入您的问题")
     for text in ["qwzx jkvb plmn", "zzkx vvqp wrrt"]:
         box.fill(text)
@@ -47,7 +49,7 @@ def test_buttons_offered_after_two_misunderstandings_can_be_clicked(new_page, li
 
 def test_the_counter_and_limit_protect_long_messages(new_page, live_product):
     page = new_page(VIEWPORTS["phone"])
-    page.goto(f"{live_product.api_url}/")
+    open_chat(page, f"{live_product.api_url}/")
     box = page.get_by_label("输入您的问题")
     box.fill("长" * 1200)
     assert box.input_value() == "长" * 1000, "the box stops at the limit"
