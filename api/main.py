@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from bot.cases.crypto import CaseCipher, load_or_create_key
 from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.db import build_engine, build_session_factory
 from bot.identity.secret import load_or_create_secret
@@ -17,6 +18,7 @@ from .chat_gateway import ChatGateway
 from .errors import error_body, install_error_handlers
 from .rasa_client import RasaClient
 from .routes import auth as auth_routes
+from .routes import staff_cases
 from .routes import chat, demo, health, pages, staff_assessments
 
 # A 1,000-character message is at most ~4 KB of JSON; anything far larger is not a chat message.
@@ -50,6 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = session_factory
     app.state.rasa = rasa
     app.state.identity_secret = settings.identity_secret or load_or_create_secret(settings.var_dir)
+    app.state.case_cipher = CaseCipher(
+        settings.case_encryption_key or load_or_create_key(settings.var_dir)
+    )
     app.state.gateway = ChatGateway(settings=settings, session_factory=session_factory, rasa=rasa)
 
     install_error_handlers(app)
@@ -72,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chat.router)
     app.include_router(health.router)
     app.include_router(auth_routes.router)
+    app.include_router(staff_cases.router)
     app.include_router(pages.router)
     app.include_router(demo.router)
     app.include_router(staff_assessments.router)

@@ -5,6 +5,7 @@ and a review (核查) back to 处理中 within 30 days of the answer. Codes are 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 
 from .errors import IllegalTransition, ReviewWindowClosed
 
@@ -63,3 +64,5 @@ def check_transition(
     if is_review(from_status, to_status):
         if answered_at is None or now is None or now > answered_at + REVIEW_WINDOW:
             raise ReviewWindowClosed(f"review requested more than {REVIEW_WINDOW.days} days after the answer")
+
+StatusCode = Literal["received", "in_progress", "answered", "closed", "withdrawn"]

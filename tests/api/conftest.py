@@ -10,6 +10,7 @@ from bot.config import load_settings
 from scripts.stack import free_port
 
 IDENTITY_SECRET = "identity-secret-for-api-tests"
+CASE_ENCRYPTION_KEY = "CgE5Hwdr6lkLKvYSU8Vhx0M1QyGn7W7v3r2CxH0vJYI="
 
 
 @pytest.fixture
@@ -29,6 +30,7 @@ def client(database_url, closed_port):
         rasa_token="test-token",
         rasa_timeout_seconds=3,
         identity_secret=IDENTITY_SECRET,
+        case_encryption_key=CASE_ENCRYPTION_KEY,
     )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
