@@ -44,7 +44,8 @@ class StackConfig:
     var_dir: Path = ROOT / "var"
     database_url: str | None = None
     endpoints: Path = ROOT / "endpoints.yml"
-    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # Hex only: a urlsafe token may start with "-", which rasa's argument parser takes for an option.
+    rasa_token: str = field(default_factory=lambda: secrets.token_hex(24))
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def environment(self) -> dict[str, str]:
