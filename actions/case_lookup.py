@@ -1,0 +1,225 @@
+"""The customer's own complaint: status (with the answer and a satisfaction rating) and withdrawal.
+
+`case_form` takes every message in `case_reply`; the validator walks the lookup kept in the
+`case_lookup` slot: case number → last four digits of the contact phone (failures are counted in
+the database and locked after three) → the status, a rating once the case is answered, or a
+confirmed withdrawal. Setting `case_reply` to "done" ends the form.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.cases import lifecycle, lookup
+from bot.cases import service as case_service
+from bot.cases.errors import CaseNotFound, ContactCheckLocked
+from bot.db import utcnow
+from bot.errors import DomainError
+
+from .common import customer_id, in_transaction, intent_name
+
+REPLY_SLOT = "case_reply"
+LOOKUP_SLOT = "case_lookup"
+DONE = "done"
+MAX_BAD_NUMBERS = 3
+DATE_FORMAT = "%Y年%m月%d日"
+
+
+def _lookup(tracker: Tracker) -> dict[str, Any]:
+    value = tracker.get_slot(LOOKUP_SLOT)
+    return dict(value) if isinstance(value, dict) else {"purpose": "status", "stage": "number"}
+
+
+def status_detail(view: dict[str, Any]) -> str:
+    """What the customer is told beyond the status: the answer, or the deadline."""
+    if view["answer"]:
+        return f"处理答复：{view['answer']}"
+    if view["status"] == lifecycle.WITHDRAWN:
+        return "该投诉已撤回，处理已停止。"
+    detail = f"我们会在{view['due_on'].strftime(DATE_FORMAT)}前答复您"
+    if view["extension_count"]:
+        detail += f"（因{view['extension_reason']}，处理期限已延长）"
+    return detail + "。"
+
+
+class ActionStartCaseLookup(Action):
+    """"我的投诉怎么样了" / "撤回投诉": takes a number from the message or lists the customer's cases."""
+
+    def name(self) -> str:
+        return "action_start_case_lookup"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        purpose = "withdraw" if intent_name(tracker) == "complaint_withdraw" else "status"
+        number = lookup.find_case_number((tracker.latest_message or {}).get("text") or "")
+        state: dict[str, Any] = {"purpose": purpose, "stage": "last4" if number else "number",
+                                 "number": number, "bad_numbers": 0}  # fmt: skip
+        customer = customer_id(tracker)
+        if number is None and customer:
+            cases = await in_transaction(
+                lambda session: [
+                    (c.number, lifecycle.STATUS_LABELS[c.status])
+                    for c in case_service.list_customer_cases(session=session, customer_id=customer)
+                ]
+            )
+            state["choices"] = [n for n, _ in cases[:5]]
+        return [SlotSet(LOOKUP_SLOT, state), SlotSet(REPLY_SLOT, None)]
+
+
+class ActionAskCaseReply(Action):
+    def name(self) -> str:
+        return "action_ask_case_reply"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        state = _lookup(tracker)
+        stage = state["stage"]
+        if stage == "number":
+            choices = state.get("choices") or []
+            buttons = [{"title": number, "payload": number} for number in choices]
+            if buttons:
+                dispatcher.utter_message(
+                    text="请选择要查询的投诉，或输入案件编号（TS开头）：", buttons=buttons
+                )
+            else:
+                dispatcher.utter_message(response="utter_case_ask_number")
+        elif stage == "last4":
+            dispatcher.utter_message(response="utter_case_ask_last4")
+        elif stage == "rating":
+            dispatcher.utter_message(response="utter_case_ask_rating")
+        elif stage == "withdraw_confirm":
+            dispatcher.utter_message(response="utter_case_confirm_withdraw", number=state["number"])
+        return []
+
+
+class ValidateCaseForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_case_form"
+
+    async def validate_case_reply(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        state = _lookup(tracker)
+        text = value if isinstance(value, str) else ""
+        if lookup.wants_to_stop(text) and state["stage"] != "withdraw_confirm":
+            dispatcher.utter_message(response="utter_case_stopped")
+            return self._end()
+        handler = getattr(self, f"_on_{state['stage']}")
+        return await handler(state, text, dispatcher, tracker)
+
+    @staticmethod
+    def _end() -> dict[str, Any]:
+        return {REPLY_SLOT: DONE}
+
+    @staticmethod
+    def _continue(state: dict[str, Any]) -> dict[str, Any]:
+        return {LOOKUP_SLOT: state, REPLY_SLOT: None}
+
+    async def _on_number(self, state, text, dispatcher, tracker) -> dict[str, Any]:
+        number = lookup.find_case_number(text)
+        if number is None:
+            state["bad_numbers"] = state.get("bad_numbers", 0) + 1
+            if state["bad_numbers"] >= MAX_BAD_NUMBERS:
+                dispatcher.utter_message(response="utter_case_locked", minutes=30)
+                return self._end()
+            dispatcher.utter_message(response="utter_case_bad_number")
+            return self._continue(state)
+        return self._continue({**state, "number": number, "stage": "last4"})
+
+    async def _on_last4(self, state, text, dispatcher, tracker) -> dict[str, Any]:
+        last4 = lookup.parse_last4(text)
+        if last4 is None:
+            if lookup.looks_like_case_number(text):  # the customer corrects the number instead
+                return await self._on_number(state, text, dispatcher, tracker)
+            dispatcher.utter_message(response="utter_case_ask_last4")
+            return {REPLY_SLOT: None}
+
+        def check(session):
+            result = case_service.verify_contact_last4(
+                session=session, number=state["number"], last4=last4,
+                conversation_id=tracker.sender_id,
+            )  # fmt: skip
+            view = case_service.customer_view(result.case, now=utcnow()) if result.ok else None
+            return result.outcome, result.attempts_left, view
+
+        try:
+            outcome, attempts_left, view = await in_transaction(check)
+        except ContactCheckLocked as locked:
+            minutes = max(1, math.ceil(getattr(locked, "retry_after_seconds", 1800) / 60))
+            dispatcher.utter_message(response="utter_case_locked", minutes=minutes)
+            return self._end()
+        if outcome == "unknown_number":
+            dispatcher.utter_message(response="utter_case_unknown_number", number=state["number"])
+            return self._continue({**state, "stage": "number", "number": None})
+        if outcome == "wrong_digits":
+            dispatcher.utter_message(response="utter_case_wrong_digits", attempts_left=attempts_left)
+            return self._continue(state)
+        return self._verified(state, view, dispatcher)
+
+    def _verified(self, state, view, dispatcher) -> dict[str, Any]:
+        if state["purpose"] == "withdraw":
+            if view["status"] in lifecycle.OPEN_STATUSES:
+                return self._continue({**state, "stage": "withdraw_confirm"})
+            dispatcher.utter_message(
+                response="utter_case_cannot_withdraw", number=view["number"],
+                status_label=view["status_label"],
+            )  # fmt: skip
+            return self._end()
+        dispatcher.utter_message(
+            response="utter_case_status", number=view["number"],
+            received_on=view["received_on"].strftime(DATE_FORMAT),
+            status_label=view["status_label"], detail=status_detail(view),
+        )  # fmt: skip
+        if view["needs_rating"]:
+            return self._continue({**state, "stage": "rating"})
+        return self._end()
+
+    async def _on_rating(self, state, text, dispatcher, tracker) -> dict[str, Any]:
+        score = lookup.parse_rating(text)
+        if score is None:
+            dispatcher.utter_message(response="utter_case_stopped")
+            return self._end()
+        await in_transaction(
+            lambda session: case_service.rate_case(
+                session=session, number=state["number"], satisfaction=score
+            )
+        )
+        dispatcher.utter_message(response="utter_case_rated", score=score)
+        return self._end()
+
+    async def _on_withdraw_confirm(self, state, text, dispatcher, tracker) -> dict[str, Any]:
+        if text.strip() not in {"确定", "确认", "是", "是的", "确定撤回", "对", "好", "好的"}:
+            dispatcher.utter_message(response="utter_case_not_withdrawn", number=state["number"])
+            return self._end()
+        try:
+            await in_transaction(
+                lambda session: case_service.withdraw_case(
+                    session=session, number=state["number"], note="在线对话中由客户撤回"
+                )
+            )
+        except (CaseNotFound, DomainError) as error:
+            dispatcher.utter_message(text=error.customer_message)
+            return self._end()
+        dispatcher.utter_message(response="utter_case_withdrawn", number=state["number"])
+        return self._end()
+
+
+class ActionFinishCaseLookup(Action):
+    def name(self) -> str:
+        return "action_finish_case_lookup"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        return [SlotSet(LOOKUP_SLOT, None), SlotSet(REPLY_SLOT, None)]

@@ -1,0 +1,183 @@
+"""Complaint intake in conversation (complaint_form).
+
+As with the questionnaire, the form has one requested slot (`complaint_reply`) that takes every
+message; the validator feeds it to bot.cases.intake, keeps the draft in `complaint_draft`, and
+ends the form by setting `complaint_reply` to "submitted", "cancelled" or "person". Then
+`action_finish_complaint` files the case through bot.cases.service and gives the case number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.cases import classification, intake
+from bot.cases import service as case_service
+from bot.cases.intake import Draft, Event
+from bot.cases.numbers import china_date
+
+from .common import channel, customer_id, in_transaction
+
+REPLY_SLOT = "complaint_reply"
+DRAFT_SLOT = "complaint_draft"
+DATE_FORMAT = "%Y年%m月%d日"
+ENDINGS = {Event.SUBMITTED: "submitted", Event.CANCELLED: "cancelled", Event.PERSON: "person"}
+AXIS_NAMES = {"business": "业务类型", "channel": "办理渠道", "reason": "投诉原因"}
+HINTS = {
+    "description": "请简单描述一下发生了什么。",
+    "business": "请点击下方的选项，或直接回复选项名称。",
+    "channel": "请点击下方的选项，或直接回复选项名称。",
+    "reason": "请点击下方的选项，或直接回复选项名称。",
+    "request": "请用一两句话说说您希望怎么处理（300字以内）。",
+    "occurred": "请说一个大概的时间，例如“昨天下午”或“11月20日”。",
+    "name": "请告诉我您的姓名或称呼（20字以内，不含数字）。",
+    "summary": "确认无误请回复“确认提交”。",
+}
+
+
+def _draft(tracker: Tracker) -> Draft:
+    return Draft.from_slot(tracker.get_slot(DRAFT_SLOT)) or Draft()
+
+
+def choice_message(axis: str, draft: Draft) -> dict[str, Any]:
+    """The question for one classification axis: the guess to confirm, or all options."""
+    labels = intake.CHOICE_AXES[axis]
+    guess = getattr(draft, axis)
+    if guess:
+        text = f"根据您的描述，这件事涉及的{AXIS_NAMES[axis]}是“{labels[guess]}”，对吗？如果不对，请选择正确的一项："
+        buttons = [{"title": "是的", "payload": "是的"}]
+    else:
+        text = f"请选择这件事涉及的{AXIS_NAMES[axis]}："
+        buttons = []
+    buttons += [{"title": label, "payload": label} for code, label in labels.items() if code != guess]
+    return {"text": text, "buttons": buttons}
+
+
+def summary_message(draft: Draft) -> dict[str, Any]:
+    lines = [
+        "请核对您的投诉信息：",
+        f"· 经过：{draft.description_text}",
+        f"· 业务类型：{classification.label('business', draft.business) or '未选择'}",
+        f"· 办理渠道：{classification.label('channel', draft.channel) or '未选择'}",
+        f"· 投诉原因：{classification.label('reason', draft.reason) or '未选择'}",
+        f"· 您的诉求：{draft.request}",
+        f"· 发生时间：{draft.occurred}",
+        f"· 联系电话：{draft.phone[:3]}****{draft.phone[-4:]}",
+        f"· 姓名：{draft.name}",
+        "确认无误请点击“确认提交”；需要修改请告诉我哪一项，例如“修改电话”。",
+    ]
+    buttons = [
+        {"title": "确认提交", "payload": "确认提交"},
+        {"title": "修改信息", "payload": "修改"},
+        {"title": "取消投诉", "payload": "取消投诉"},
+    ]
+    return {"text": "\n".join(lines), "buttons": buttons}
+
+
+class ActionStartComplaint(Action):
+    """Acknowledges the customer's feeling and starts a draft (keeping what they already said)."""
+
+    def name(self) -> str:
+        return "action_start_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        text = (tracker.latest_message or {}).get("text") or ""
+        started = intake.start("" if text.startswith("/") else text)
+        dispatcher.utter_message(response="utter_complaint_sorry")
+        if started.sensitive:
+            dispatcher.utter_message(response="utter_complaint_sensitive_warning")
+        return [SlotSet(DRAFT_SLOT, started.draft.to_slot()), SlotSet(REPLY_SLOT, None)]
+
+
+class ActionAskComplaintReply(Action):
+    """Asks for what the draft misses next, or shows the summary."""
+
+    def name(self) -> str:
+        return "action_ask_complaint_reply"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        draft = _draft(tracker)
+        if draft.pending:
+            return []  # the validator has just asked a yes/no question
+        if draft.stage == "description":
+            more = bool(draft.description)
+            dispatcher.utter_message(
+                response="utter_complaint_more" if more else "utter_complaint_ask_description"
+            )
+        elif draft.stage in intake.CHOICE_AXES:
+            dispatcher.utter_message(**choice_message(draft.stage, draft))
+        elif draft.stage == "summary":
+            dispatcher.utter_message(**summary_message(draft))
+        else:
+            dispatcher.utter_message(response=f"utter_complaint_ask_{draft.stage}")
+        return []
+
+
+class ValidateComplaintForm(FormValidationAction):
+    """Feeds each message to the intake rules and says what happened."""
+
+    def name(self) -> str:
+        return "validate_complaint_form"
+
+    async def validate_complaint_reply(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        draft = _draft(tracker)
+        text = value if isinstance(value, str) else ""
+        if text.startswith("/"):  # a button of another flow, e.g. /request_human
+            text = "转人工" if "request_human" in text else ""
+        result = intake.step(draft, text)
+        if result.sensitive:
+            dispatcher.utter_message(response="utter_complaint_sensitive_warning")
+        event = result.event
+        if event == Event.UNCLEAR:
+            dispatcher.utter_message(response="utter_complaint_unclear", hint=HINTS[draft.stage])
+        elif event in {Event.INVALID_PHONE, Event.OFFER_PERSON, Event.CONFIRM_CANCEL,
+                       Event.RESUMED, Event.WHICH_TO_EDIT}:  # fmt: skip
+            dispatcher.utter_message(response=f"utter_complaint_{event.value}")
+        return {DRAFT_SLOT: result.draft.to_slot(), REPLY_SLOT: ENDINGS.get(event)}
+
+
+class ActionFinishComplaint(Action):
+    """Files the confirmed complaint, or says it was cancelled or handed to a person."""
+
+    def name(self) -> str:
+        return "action_finish_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        ending = tracker.get_slot(REPLY_SLOT)
+        draft = _draft(tracker)
+        if ending == "person":
+            dispatcher.utter_message(response="utter_request_human")
+            dispatcher.utter_message(response="utter_complaint_handed_over")
+            return [SlotSet(REPLY_SLOT, None)]  # the draft stays for the agent
+        if ending != "submitted":
+            dispatcher.utter_message(response="utter_complaint_cancelled")
+            return [SlotSet(REPLY_SLOT, None), SlotSet(DRAFT_SLOT, None)]
+
+        def file(session) -> dict[str, str]:
+            case = case_service.open_case(
+                session=session, description=draft.description_text,
+                intake_channel=channel(tracker), customer_id=customer_id(tracker),
+                conversation_id=tracker.sender_id, business_code=draft.business,
+                channel_code=draft.channel, reason_code=draft.reason, request=draft.request,
+                occurred_at=draft.occurred, contact_phone=draft.phone, customer_name=draft.name,
+            )  # fmt: skip
+            return {"number": case.number, "due_on": china_date(case.due_at).strftime(DATE_FORMAT)}
+
+        filed = await in_transaction(file)
+        dispatcher.utter_message(response="utter_complaint_filed", **filed)
+        return [SlotSet(REPLY_SLOT, None), SlotSet(DRAFT_SLOT, None)]

@@ -1,0 +1,247 @@
+"""Complaint intake and case lookups, run as the action server runs them: real trackers, the real
+domain, and a real (migrated) database behind the case service."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.orm import Session
+
+from actions import common
+from actions.case_lookup import ActionAskCaseReply, ActionStartCaseLookup, ValidateCaseForm
+from actions.complaint import (
+    ActionAskComplaintReply,
+    ActionFinishComplaint,
+    ActionStartComplaint,
+    ValidateComplaintForm,
+)
+from bot.cases import service as case_service
+from bot.db import build_engine
+from tests.conftest import ROOT
+
+DOMAIN = Domain.load(str(ROOT / "domain")).as_dict()
+
+
+@pytest.fixture
+def conversation(database_url, monkeypatch, tmp_path) -> str:
+    """A fresh conversation id, with the actions pointed at the test database and key folder."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("VAR_DIR", str(tmp_path))
+    common._session_factory.cache_clear()
+    yield f"conv-{uuid.uuid4().hex[:8]}"
+    common._session_factory.cache_clear()
+
+
+def _tracker(conversation: str, text: str, slots: dict, *, form: str, slot: str, intent="nlu_fallback",
+             customer: str | None = None) -> Tracker:  # fmt: skip
+    metadata = {"channel": "app", **({"customer_id": customer} if customer else {})}
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [], "metadata": metadata}
+    return Tracker.from_dict(
+        {
+            "sender_id": conversation,
+            "slots": {slot: text, **slots},
+            "latest_message": latest,
+            "events": [
+                {"event": "user", "text": text, "parse_data": latest, "metadata": metadata},
+                {"event": "slot", "name": slot, "value": text},
+            ],
+            "active_loop": {"name": form},
+        }
+    )
+
+
+def _run(action, tracker: Tracker) -> tuple[list[dict], dict]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, DOMAIN))
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+class Chat:
+    """One customer talking to a form: validation, then the form's next question."""
+
+    def __init__(self, conversation: str, form: str, slot: str, validator, ask, customer=None):
+        self.conversation, self.form, self.slot = conversation, form, slot
+        self.validator, self.ask, self.customer = validator, ask, customer
+        self.slots: dict = {}
+
+    def tracker(self, text: str, intent: str = "nlu_fallback") -> Tracker:
+        return _tracker(self.conversation, text, self.slots, form=self.form, slot=self.slot,
+                        intent=intent, customer=self.customer)  # fmt: skip
+
+    def start(self, action, text: str, intent: str) -> list[dict]:
+        messages, changed = _run(action, self.tracker(text, intent))
+        self.slots.update(changed)
+        return messages + self._ask()
+
+    def _ask(self) -> list[dict]:
+        asked, _ = _run(self.ask, self.tracker(""))
+        return asked
+
+    def say(self, text: str) -> list[dict]:
+        messages, changed = _run(self.validator, self.tracker(text))
+        self.slots.update(changed)
+        if self.slots.get(self.slot) is None:
+            messages += self._ask()
+        return messages
+
+
+def _texts(messages: list[dict]) -> str:
+    return " ".join(m.get("text") or m.get("response") or "" for m in messages)
+
+
+def _complaint(conversation: str, customer: str | None = None) -> Chat:
+    return Chat(conversation, "complaint_form", "complaint_reply", ValidateComplaintForm(),
+                ActionAskComplaintReply(), customer)  # fmt: skip
+
+
+def _file(chat: Chat) -> list[dict]:
+    messages, changed = _run(ActionFinishComplaint(), chat.tracker(""))
+    chat.slots.update(changed)
+    return messages
+
+
+def test_a_complaint_is_taken_step_by_step_and_filed_with_a_number(conversation, database_url):
+    chat = _complaint(conversation, customer="C0001")
+    opening = chat.start(ActionStartComplaint(), "你们手机银行乱扣我钱", "complain")
+    assert [m.get("response") for m in opening] == ["utter_complaint_sorry", "utter_complaint_more"]
+
+    chat.say("上个月信用卡被扣了两次年费，一共200元")
+    business = chat.say("说完了")[-1]
+    assert "“银行卡”，对吗" in business["text"]
+    assert business["buttons"][0] == {"title": "是的", "payload": "是的"}
+    assert "手机银行/移动客户端" in chat.say("是的")[-1]["text"]
+    assert "定价收费" in chat.say("对")[-1]["text"]
+    assert chat.say("是的")[-1]["response"] == "utter_complaint_ask_request"
+    chat.say("退还多扣的年费")
+    assert chat.say("上个月15号")[-1]["response"] == "utter_complaint_ask_phone"
+    wrong = chat.say("12345")
+    assert [m.get("response") for m in wrong] == ["utter_complaint_invalid_phone", "utter_complaint_ask_phone"]
+    chat.say("138 1234 5678")
+    summary = chat.say("王小明")[-1]["text"]
+    assert "联系电话：138****5678" in summary and "投诉原因：定价收费" in summary
+
+    assert chat.say("确认提交") == []
+    assert chat.slots["complaint_reply"] == "submitted"
+    filed = _file(chat)[0]
+    assert filed["response"] == "utter_complaint_filed" and filed["number"].startswith("TS")
+
+    engine = build_engine(database_url)
+    with Session(engine) as session:
+        case = case_service.get_case_by_number(session=session, number=filed["number"])
+        stored = (case.customer_id, case.conversation_id, case.business_code, case.channel_code,
+                  case.reason_code, case.request, case.occurred_when, case.contact_phone_masked,
+                  case.intake_channel, case.status)  # fmt: skip
+        description = case.description
+    engine.dispose()
+    assert stored == ("C0001", conversation, "BT03", "CH05", "RS08", "退还多扣的年费", "上个月15号",
+                      "138****5678", "app", "received")  # fmt: skip
+    assert "两次年费" in description and "乱扣我钱" in description
+    assert chat.slots["complaint_draft"] is None
+
+
+def test_a_typed_verification_code_is_warned_about_and_never_stored(conversation):
+    chat = _complaint(conversation)
+    chat.start(ActionStartComplaint(), "我要投诉", "complain")
+    messages = chat.say("客服打电话让我说验证码，我说了验证码是384756，结果钱被转走了")
+    assert messages[0]["response"] == "utter_complaint_sensitive_warning"
+    assert "384756" not in str(chat.slots["complaint_draft"])
+
+
+def test_a_person_keeps_the_draft_and_cancel_keeps_nothing(conversation):
+    chat = _complaint(conversation)
+    chat.start(ActionStartComplaint(), "ATM吞了我的卡", "complain")
+    chat.say("转人工")
+    assert chat.slots["complaint_reply"] == "person"
+    messages = _file(chat)
+    assert [m["response"] for m in messages] == ["utter_request_human", "utter_complaint_handed_over"]
+    assert chat.slots["complaint_draft"]["description"] == ["ATM吞了我的卡"]
+
+    other = _complaint(f"{conversation}-b")
+    other.start(ActionStartComplaint(), "ATM吞了我的卡", "complain")
+    assert other.say("不投诉了")[0]["response"] == "utter_complaint_confirm_cancel"
+    other.say("确定")
+    assert _file(other)[0]["response"] == "utter_complaint_cancelled"
+
+
+def _open(database_url: str, phone: str = "13812345678") -> str:
+    engine = build_engine(database_url)
+    with Session(engine) as session, session.begin():
+        number = case_service.open_case(
+            session=session, description="网点柜员态度差", intake_channel="web", contact_phone=phone,
+            customer_name="李四", customer_id="C0042",
+        ).number  # fmt: skip
+    engine.dispose()
+    return number
+
+
+def _lookup(conversation: str, customer: str | None = None) -> Chat:
+    return Chat(conversation, "case_form", "case_reply", ValidateCaseForm(), ActionAskCaseReply(), customer)
+
+
+def test_status_needs_the_last_four_digits_and_wrong_numbers_get_clear_replies(conversation, database_url):
+    number = _open(database_url)
+    chat = _lookup(conversation)
+    assert chat.start(ActionStartCaseLookup(), "我的投诉怎么样了", "complaint_status")[-1]["response"] == "utter_case_ask_number"
+    assert chat.say("12345")[0]["response"] == "utter_case_bad_number"
+    assert chat.say("TS20990101999999")[-1]["response"] == "utter_case_ask_last4"
+    unknown = chat.say("5678")
+    assert unknown[0]["response"] == "utter_case_unknown_number"
+    chat.say(number.lower())
+    wrong = chat.say("1234")
+    assert wrong[0]["response"] == "utter_case_wrong_digits" and wrong[0]["attempts_left"] == 1
+    status = chat.say("5678")[0]
+    assert status["response"] == "utter_case_status" and status["status_label"] == "已受理"
+    assert "前答复您" in status["detail"]
+    assert chat.slots["case_reply"] == "done"
+
+
+def test_repeated_wrong_digits_are_locked(conversation, database_url):
+    number = _open(database_url)
+    chat = _lookup(conversation)
+    chat.start(ActionStartCaseLookup(), f"查询投诉{number}", "complaint_status")
+    for _ in range(3):
+        chat.say("0000")
+    locked = chat.say("5678")
+    assert locked[0]["response"] == "utter_case_locked" and chat.slots["case_reply"] == "done"
+
+
+def test_an_answered_case_shows_the_answer_and_asks_for_a_rating(conversation, database_url):
+    number = _open(database_url)
+    engine = build_engine(database_url)
+    with Session(engine) as session, session.begin():
+        case_service.answer_case(session=session, number=number, text="已核实，向您致歉并已加强培训。", actor="staff:agent1")
+    engine.dispose()
+    chat = _lookup(conversation, customer="C0042")
+    listed = chat.start(ActionStartCaseLookup(), "我的投诉有结果了吗", "complaint_status")
+    assert number in [b["payload"] for b in listed[-1]["buttons"]]
+    chat.say(number)
+    status = chat.say("5678")
+    assert "已核实，向您致歉" in status[0]["detail"]
+    assert status[-1]["response"] == "utter_case_ask_rating"
+    rated = chat.say("五分")
+    assert rated[0]["response"] == "utter_case_rated" and rated[0]["score"] == 5
+    engine = build_engine(database_url)
+    with Session(engine) as session:
+        assert case_service.get_case_by_number(session=session, number=number).satisfaction == 5
+    engine.dispose()
+
+
+def test_withdrawal_is_confirmed_then_stops_the_case(conversation, database_url):
+    number = _open(database_url)
+    chat = _lookup(conversation)
+    chat.start(ActionStartCaseLookup(), f"撤回投诉{number}", "complaint_withdraw")
+    confirm = chat.say("5678")
+    assert confirm[-1]["response"] == "utter_case_confirm_withdraw"
+    assert chat.say("确定")[0]["response"] == "utter_case_withdrawn"
+    engine = build_engine(database_url)
+    with Session(engine) as session:
+        assert case_service.get_case_by_number(session=session, number=number).status == "withdrawn"
+    engine.dispose()
+    again = _lookup(f"{conversation}-2")
+    again.start(ActionStartCaseLookup(), f"撤回投诉{number}", "complaint_withdraw")
+    assert again.say("5678")[0]["response"] == "utter_case_cannot_withdraw"

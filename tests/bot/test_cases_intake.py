@@ -1,0 +1,117 @@
+"""Complaint intake rules: what happened, the three axes confirmed, request, time, phone, name,
+summary with corrections, cancel and a person, and secrets never kept."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.cases.intake import Draft, Event, is_substantive, parse_mobile, start, step
+
+
+def _walk(draft: Draft, *messages: str) -> Draft:
+    for message in messages:
+        result = step(draft, message)
+        assert result.event not in {Event.UNCLEAR, Event.INVALID_PHONE}, (message, result)
+        draft = result.draft
+    return draft
+
+
+@pytest.mark.parametrize(
+    ("text", "substantive"),
+    [("我要投诉", False), ("投诉", False), ("我要投诉你们客服", False), ("你们乱扣我钱", True),
+     ("客服态度太差了", True), ("这事没人管吗", True)],
+)  # fmt: skip
+def test_the_opening_message_is_kept_only_when_it_says_what_happened(text, substantive):
+    assert is_substantive(text) is substantive
+    started = start(text)
+    assert (started.event == Event.MORE) is substantive
+    assert started.draft.description == ((text,) if substantive else ())
+
+
+@pytest.mark.parametrize(
+    ("text", "mobile"),
+    [("13812345678", "13812345678"), ("138 1234 5678", "13812345678"), ("+86-139-0000-1111", "13900001111"),
+     ("１３８１２３４５６７８", "13812345678"), ("12812345678", None), ("1381234567", None), ("010-12345678", None),
+     ("我的手机是13812345678", None)],
+)  # fmt: skip
+def test_only_a_mainland_mobile_number_is_accepted(text, mobile):
+    assert parse_mobile(text) == mobile
+
+
+def test_a_complaint_in_several_messages_with_guessed_axes_confirmed():
+    draft = start("你们手机银行乱扣我钱").draft
+    assert (draft.channel, draft.reason) == ("CH05", "RS08")
+    more = step(draft, "上个月信用卡被扣了两次年费，打电话也没人解决")
+    assert more.event == Event.MORE and len(more.draft.description) == 2
+    assert more.draft.business == "BT03"  # 信用卡 / 年费 → 银行卡
+    asked = step(more.draft, "说完了")
+    assert asked.event == Event.ASK and asked.draft.stage == "business"
+
+    draft = _walk(asked.draft, "是的")  # business confirmed as guessed
+    assert draft.stage == "channel"
+    draft = _walk(draft, "不是")  # not the guessed channel: the options are shown without a guess
+    assert draft.channel is None and draft.stage == "channel"
+    draft = _walk(draft, "电话银行", "是的", "退还多扣的年费", "上个月15号", "138 1234 5678", "王小明")
+    assert draft.stage == "summary"
+    assert (draft.business, draft.channel, draft.reason) == ("BT03", "CH04", "RS08")
+    assert (draft.request, draft.occurred, draft.phone, draft.name) == (
+        "退还多扣的年费", "上个月15号", "13812345678", "王小明")  # fmt: skip
+    assert step(draft, "确认提交").event == Event.SUBMITTED
+
+
+def test_a_wrong_phone_is_explained_and_the_third_try_offers_a_person():
+    draft = Draft(description=("卡被吞了",), stage="phone")
+    first = step(draft, "123")
+    assert first.event == Event.INVALID_PHONE and first.draft.stage == "phone"
+    second = step(first.draft, "不想给")
+    third = step(second.draft, "12345")
+    assert third.event == Event.OFFER_PERSON and third.draft.pending == "person"
+    assert step(third.draft, "是").event == Event.PERSON
+    resumed = step(third.draft, "13900001111")
+    assert resumed.event == Event.ASK and resumed.draft.phone == "13900001111"
+
+
+def test_corrections_from_the_summary_return_to_the_summary():
+    draft = Draft(description=("ATM吞卡",), business="BT03", channel="CH02", reason="RS02",
+                  confirmed=("business", "channel", "reason"), request="还卡", occurred="昨天",
+                  phone="13812345678", name="李四", stage="summary")  # fmt: skip
+    assert step(draft, "有点不对").event == Event.WHICH_TO_EDIT
+    editing = step(draft, "修改电话")
+    assert editing.draft.stage == "phone" and editing.draft.editing
+    back = step(editing.draft, "13700001111")
+    assert back.draft.stage == "summary" and back.draft.phone == "13700001111"
+    again = _walk(step(draft, "改一下经过").draft, "ATM吞了我的卡，网点说要等三天")
+    assert again.stage == "summary" and again.description == ("ATM吞了我的卡，网点说要等三天",)
+
+
+def test_cancelling_is_confirmed_and_a_person_keeps_the_draft():
+    draft = Draft(description=("转账没到账",), stage="request")
+    asked = step(draft, "算了不投诉了")
+    assert asked.event == Event.CONFIRM_CANCEL
+    assert step(asked.draft, "继续投诉").event == Event.RESUMED
+    assert step(asked.draft, "确定").event == Event.CANCELLED
+    person = step(draft, "转人工")
+    assert person.event == Event.PERSON and person.draft.description == ("转账没到账",)
+
+
+def test_secrets_are_masked_before_they_are_kept_and_reported():
+    result = step(Draft(), "骗子说验证码是384756，我把卡号6222021234567890123也发了")
+    assert {"verification_code", "bank_card"} <= result.sensitive
+    kept = result.draft.description_text
+    assert "6222021234567890123" not in kept and "384756" not in kept
+    assert "****0123" in kept
+    assert step(Draft(), "卡被吞了").sensitive == frozenset()
+
+
+def test_empty_or_overlong_answers_are_refused():
+    assert step(Draft(), "   ").event == Event.UNCLEAR
+    assert step(Draft(), "说完了").event == Event.UNCLEAR  # nothing told yet
+    assert step(Draft(description=("x",), stage="name"), "张三" * 20).event == Event.UNCLEAR
+    assert step(Draft(description=("x",), stage="name"), "1234").event == Event.UNCLEAR
+
+
+def test_a_draft_survives_the_slot_round_trip():
+    draft = Draft(description=("a", "b"), business="BT01", confirmed=("business",), stage="reason")
+    assert Draft.from_slot(draft.to_slot()) == draft
+    assert Draft.from_slot({"stage": "nowhere"}) is None
+    assert Draft.from_slot(None) is None
