@@ -9,6 +9,7 @@ confirmed withdrawal. Setting `case_reply` to "done" ends the form.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -18,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.cases import lifecycle, lookup
 from bot.cases import service as case_service
 from bot.cases.errors import CaseNotFound, ContactCheckLocked
+from bot.config import load_settings
 from bot.db import utcnow
 from bot.errors import DomainError
 
@@ -146,9 +148,11 @@ class ValidateCaseForm(FormValidationAction):
             return {REPLY_SLOT: None}
 
         def check(session):
+            settings = load_settings()
             result = case_service.verify_contact_last4(
                 session=session, number=state["number"], last4=last4,
-                conversation_id=tracker.sender_id,
+                conversation_id=tracker.sender_id, max_failures=settings.case_check_max_failures,
+                lock=timedelta(minutes=settings.case_check_lock_minutes),
             )  # fmt: skip
             view = case_service.customer_view(result.case, now=utcnow()) if result.ok else None
             return result.outcome, result.attempts_left, view

@@ -1,0 +1,78 @@
+"""End to end: a customer files a complaint through the chat API, staff work it through the staff
+API, and the customer sees the answer in the conversation and rates it."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from scripts.demo import DEFAULT_DEMO_PASSWORD
+from tests.e2e.test_conversation import say, texts
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def api(live_product):
+    with httpx.Client(base_url=live_product.api_url, timeout=60) as client:
+        yield client
+
+
+def _open(api: httpx.Client) -> tuple[str, dict]:
+    session = api.post("/api/chat/sessions", json={"channel": "web"}).json()
+    return session["conversation_id"], {"Authorization": f"Bearer {session['token']}"}
+
+
+def _staff(api: httpx.Client) -> dict:
+    login = api.post("/api/auth/login", json={"username": "agent1", "password": DEFAULT_DEMO_PASSWORD})
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['token']}"}
+
+
+def test_a_complaint_is_filed_worked_by_staff_and_answered_in_the_conversation(api):
+    conversation_id, headers = _open(api)
+    opening = texts(say(api, conversation_id, headers, "你们手机银行乱扣我钱"))
+    assert "非常抱歉" in opening and "补充" in opening
+    say(api, conversation_id, headers, "上个月信用卡被扣了两次年费")
+    assert "银行卡" in texts(say(api, conversation_id, headers, "说完了"))
+    say(api, conversation_id, headers, "是的")
+    say(api, conversation_id, headers, "是的")
+    assert "怎么处理" in texts(say(api, conversation_id, headers, "是的"))
+    say(api, conversation_id, headers, "退还多扣的年费")
+    assert "手机号" in texts(say(api, conversation_id, headers, "上个月15号"))
+    assert "不是有效的手机号" in texts(say(api, conversation_id, headers, "12345"))
+    say(api, conversation_id, headers, "13812345678")
+    summary = texts(say(api, conversation_id, headers, "王小明"))
+    assert "138****5678" in summary
+    filed = texts(say(api, conversation_id, headers, "确认提交"))
+    number = re.search(r"TS\d{14}", filed).group(0)
+    assert "15日内" in filed
+
+    staff = _staff(api)
+    case = api.get(f"/api/staff/cases/{number}", headers=staff).json()
+    assert case["status"] == "received" and case["business"]["code"] == "BT03"
+    assert case["conversation_id"] == conversation_id and case["contact_phone_masked"] == "138****5678"
+    assert api.post(f"/api/staff/cases/{number}/status", headers=staff,
+                    json={"status": "in_progress", "note": "已联系客户"}).status_code == 200  # fmt: skip
+    answer = "经核实，多扣的一笔年费已于今日退回您的信用卡账户，给您带来不便深表歉意。"
+    assert api.post(f"/api/staff/cases/{number}/answer", headers=staff, json={"text": answer}).status_code == 200
+
+    asked = texts(say(api, conversation_id, headers, "我的投诉怎么样了"))
+    assert "案件编号" in asked
+    say(api, conversation_id, headers, number)
+    status = say(api, conversation_id, headers, "5678")
+    assert "已答复" in texts(status) and "多扣的一笔年费已于今日退回" in texts(status)
+    assert "满意" in texts(status)
+    assert "感谢您的评价（4分）" in texts(say(api, conversation_id, headers, "4"))
+    case = api.get(f"/api/staff/cases/{number}", headers=staff).json()
+    assert case["satisfaction"] == 4
+
+
+def test_a_wrong_case_number_gets_a_clear_reply(api):
+    conversation_id, headers = _open(api)
+    say(api, conversation_id, headers, "查询投诉进度")
+    assert "TS" in texts(say(api, conversation_id, headers, "123"))
+    say(api, conversation_id, headers, "TS20990101999999")
+    assert "没有找到编号为 TS20990101999999 的投诉" in texts(say(api, conversation_id, headers, "1234"))
