@@ -112,20 +112,24 @@ class ActionStartAssessment(Action):
             dispatcher.utter_message(response="utter_assessment_login_required")
             return [SlotSet(ALLOWED_SLOT, False), SlotSet(OFFERED_SLOT, False)]
         questionnaire = load_questionnaire()
-        latest = await in_transaction(
-            lambda session: suitability_service.latest_completed(session=session, customer_id=customer)
+        standing = await in_transaction(
+            lambda session: suitability_service.customer_standing(
+                session=session, customer_id=customer, now=utcnow()
+            )
         )
         dispatcher.utter_message(
             response="utter_assessment_intro",
             title=questionnaire.title,
             count=len(questionnaire.questions),
         )
-        if latest is not None and latest.expires_at > utcnow():
+        if standing.status == "valid":
             dispatcher.utter_message(
                 response="utter_assessment_intro_existing",
-                level=latest.level,
-                level_name=load_questionnaire(latest.questionnaire_version).band(latest.level).name,
-                expires=format_date(latest.expires_at),
+                level=standing.customer_level,
+                level_name=load_questionnaire(standing.questionnaire_version)
+                .band(standing.customer_level)
+                .name,
+                expires=format_date(standing.expires_at),
             )
         return [
             SlotSet(ALLOWED_SLOT, True),

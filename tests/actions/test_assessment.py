@@ -223,3 +223,11 @@ def test_customers_aged_65_or_over_get_the_extra_warning_for_high_risk(customer,
     assert DOMAIN["responses"]["utter_suitability_senior_care"][0]["buttons"][0]["payload"] == "/request_human"
     messages, _ = _ask("R2的产品我能买吗", customer)
     assert len(messages) == 1
+
+
+def test_starting_again_mentions_the_current_valid_result(customer, database_url):
+    _store(database_url, customer, "AAAAABBBBB")
+    messages, slots = _start(customer)
+    assert [m["response"] for m in messages] == ["utter_assessment_intro", "utter_assessment_intro_existing"]
+    assert messages[1]["level"] == "C2" and messages[1]["level_name"] == "谨慎型"
+    assert slots["assessment_attempt"]["answers"] == []
