@@ -7,18 +7,23 @@ from bot.cases.models import (
     ComplaintCaseEvent,
 )
 from bot.conversations.models import Conversation, ConversationMessage
+from bot.handoff.models import AgentPresence, CallbackRequest, Handoff, HandoffEvent
 from bot.staff.models import StaffAccount, StaffLoginFailure, StaffSession
 from bot.suitability.models import Assessment, AssessmentAnswer
 
 __all__ = [
+    "AgentPresence",
     "Assessment",
     "AssessmentAnswer",
+    "CallbackRequest",
     "ComplaintCase",
     "ComplaintCaseCheckFailure",
     "ComplaintCaseCounter",
     "ComplaintCaseEvent",
     "Conversation",
     "ConversationMessage",
+    "Handoff",
+    "HandoffEvent",
     "StaffAccount",
     "StaffLoginFailure",
     "StaffSession",
