@@ -27,6 +27,13 @@ def _env_int(name: str, default: int) -> int:
         raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from exc
 
 
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    return raw not in {"false", "0", "no", "off"}
+
+
 @dataclass(frozen=True)
 class Settings:
     """All runtime settings of the bot, the API and the action server."""
@@ -62,6 +69,21 @@ class Settings:
     case_retention_years: int = 3
     case_check_max_failures: int = 3
     case_check_lock_minutes: int = 30
+    # Human agents (bot/handoff). Opening hours in Asia/Shanghai, e.g. "09:00-21:00" or
+    # "09:00-12:00,13:00-21:00"; closed on public holidays (Chinese calendar) when
+    # agent_holidays_closed; closed on weekends except adjusted working days (调休) when
+    # agent_weekends_closed.
+    agent_hours: str = "09:00-21:00"
+    agent_holidays_closed: bool = True
+    agent_weekends_closed: bool = False
+    # An agent counts as online while their console refreshed its presence within this time.
+    agent_presence_minutes: int = 5
+    # Wait estimate: median wait of the last N claimed handoffs; the default when there are fewer
+    # than a few of them.
+    agent_wait_sample_size: int = 20
+    agent_default_wait_minutes: int = 5
+    # A waiting customer nobody claimed within this time is told and offered a call-back.
+    handoff_max_wait_minutes: int = 30
 
     @property
     def action_health_url(self) -> str:
@@ -101,4 +123,11 @@ def load_settings() -> Settings:
         case_retention_years=_env_int("CASE_RETENTION_YEARS", 3),
         case_check_max_failures=_env_int("CASE_CHECK_MAX_FAILURES", 3),
         case_check_lock_minutes=_env_int("CASE_CHECK_LOCK_MINUTES", 30),
+        agent_hours=_env("AGENT_HOURS", "09:00-21:00"),
+        agent_holidays_closed=_env_bool("AGENT_HOLIDAYS_CLOSED", True),
+        agent_weekends_closed=_env_bool("AGENT_WEEKENDS_CLOSED", False),
+        agent_presence_minutes=_env_int("AGENT_PRESENCE_MINUTES", 5),
+        agent_wait_sample_size=_env_int("AGENT_WAIT_SAMPLE_SIZE", 20),
+        agent_default_wait_minutes=_env_int("AGENT_DEFAULT_WAIT_MINUTES", 5),
+        handoff_max_wait_minutes=_env_int("HANDOFF_MAX_WAIT_MINUTES", 30),
     )
