@@ -17,6 +17,7 @@ from bot.identity.secret import load_or_create_secret
 from .chat_gateway import ChatGateway
 from .errors import error_body, install_error_handlers
 from .rasa_client import RasaClient
+from .routes import agent as agent_routes
 from .routes import auth as auth_routes
 from .routes import staff_cases
 from .routes import chat, demo, health, pages, staff_assessments
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(auth_routes.router)
     app.include_router(staff_cases.router)
+    app.include_router(agent_routes.router)
     app.include_router(pages.router)
     app.include_router(demo.router)
     app.include_router(staff_assessments.router)

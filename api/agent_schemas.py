@@ -1,0 +1,73 @@
+"""Request and response bodies of the agent console API (queue, handoffs, presence, call-backs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, Field, StrictStr
+
+HandoffStatus = Literal["waiting", "claimed", "handed_back", "closed", "cancelled", "expired"]
+HandoffReason = Literal["request", "misunderstood", "complaint", "questionnaire", "fraud", "distress"]
+PresenceStatus = Literal["online", "away", "offline"]
+
+
+class HandoffRead(BaseModel):
+    id: int
+    conversation_id: str
+    customer_id: Optional[str]
+    reason: HandoffReason
+    reason_label: str
+    priority: int = Field(..., description="Lower is served first (0 fraud/distress, 1 complaint, 2 other).")
+    status: HandoffStatus
+    status_label: str
+    agent: Optional[str] = Field(None, description="Username of the agent holding the conversation.")
+    agent_name: Optional[str]
+    requested_at: datetime
+    claimed_at: Optional[datetime]
+    ended_at: Optional[datetime]
+    satisfaction: Optional[int]
+    context: Optional[dict[str, Any]] = Field(None, description="What the assistant collected (masked).")
+
+
+class QueueItem(HandoffRead):
+    position: int
+    estimated_wait_minutes: int
+
+
+class QueueRead(BaseModel):
+    items: list[QueueItem]
+    agents_online: int
+    service_open: bool = Field(..., description="Inside agent service hours now.")
+    wait_samples: int = Field(..., description="Recent claims behind the estimate; 0 means the default.")
+
+
+class HandoffNote(BaseModel):
+    note: Optional[StrictStr] = Field(None, max_length=1000, description="Internal; masked before storing.")
+
+
+class PresenceUpdate(BaseModel):
+    status: PresenceStatus
+
+
+class PresenceRead(BaseModel):
+    status: PresenceStatus
+    updated_at: datetime
+    agents_online: int
+
+
+class CallbackRead(BaseModel):
+    id: int
+    conversation_id: Optional[str]
+    customer_id: Optional[str]
+    phone_masked: str
+    preferred_time: Optional[str]
+    status: Literal["requested", "done"]
+    created_at: datetime
+    done_at: Optional[datetime]
+    done_by: Optional[str]
+
+
+class CallbackPhoneRead(BaseModel):
+    id: int
+    phone: str
