@@ -43,13 +43,18 @@ def parse_hours(spec: str) -> tuple[tuple[time, time | None], ...]:
     return tuple(sorted(ranges, key=lambda r: r[0]))
 
 
+@lru_cache(maxsize=None)
+def _warn_unknown_year(year: int) -> None:
+    logger.warning("chinesecalendar has no holiday schedule for %s: upgrade it (fixed-date holidays only)", year)
+
+
 def holiday_name(day: date) -> str | None:
     """The public holiday `day` belongs to ("National Day"), or None (weekends and adjusted
     working days included: 2026-10-10 is a working Saturday, not a holiday)."""
     try:
         on_holiday, name = chinese_calendar.get_holiday_detail(day)
     except NotImplementedError:
-        logger.warning("chinesecalendar has no schedule for %s; upgrade it", day.year)
+        _warn_unknown_year(day.year)
         return "Public holiday" if (day.month, day.day) in _FIXED_HOLIDAYS else None
     return name if on_holiday and name else None
 
