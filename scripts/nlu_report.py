@@ -54,14 +54,16 @@ def summarise(name: str, path: Path) -> float | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--config", default="config.yml", help="pipeline to evaluate (experiments)")
+    parser.add_argument("--out", default=str(ROOT / "var" / "nlu-report"))
     args = parser.parse_args()
-    out = ROOT / "var" / "nlu-report"
+    out = Path(args.out)
     rasa = Path(sys.executable).with_name("rasa")
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
     print(f"rasa test nlu --cross-validation --folds {args.folds} (this takes a while)...", flush=True)
     result = subprocess.run(
         [
-            str(rasa), "test", "nlu", "--config", "config.yml", "--nlu", "data/nlu",
+            str(rasa), "test", "nlu", "--config", args.config, "--nlu", "data/nlu",
             "--cross-validation", "--folds", str(args.folds), "--out", str(out),
             "--no-plot", "--domain", "domain",
         ],  # fmt: skip
