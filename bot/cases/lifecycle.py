@@ -40,6 +40,11 @@ def is_open(status: str) -> bool:
     return status in OPEN_STATUSES
 
 
+def next_statuses(status: str) -> tuple[str, ...]:
+    """The statuses a case in `status` may move to, in lifecycle order (the review window aside)."""
+    return tuple(code for code in STATUSES if code in _ALLOWED[status])
+
+
 def is_review(from_status: str, to_status: str) -> bool:
     """True when the change reopens an answered or closed case for review."""
     return from_status in (ANSWERED, CLOSED) and to_status == IN_PROGRESS

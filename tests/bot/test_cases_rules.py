@@ -158,3 +158,13 @@ def test_a_review_reopens_only_within_30_days_of_the_answer():
             lifecycle.check_transition(
                 status, "in_progress", answered_at=answered, now=answered + timedelta(days=30, seconds=1)
             )
+
+
+def test_next_statuses_follow_the_lifecycle_order():
+    assert lifecycle.next_statuses("received") == ("in_progress", "answered", "withdrawn")
+    assert lifecycle.next_statuses("answered") == ("in_progress", "closed")
+    assert lifecycle.next_statuses("withdrawn") == ()
+    for status in lifecycle.STATUSES:
+        for target in lifecycle.next_statuses(status):
+            if not lifecycle.is_review(status, target):
+                lifecycle.check_transition(status, target)
