@@ -20,7 +20,7 @@ from .rasa_client import RasaClient
 from .routes import agent as agent_routes
 from .routes import auth as auth_routes
 from .routes import staff_cases
-from .routes import chat, demo, health, pages, staff_assessments
+from .routes import chat, demo, health, pages, staff_assessments, staff_pages
 
 # A 1,000-character message is at most ~4 KB of JSON; anything far larger is not a chat message.
 MAX_BODY_BYTES = 64 * 1024
@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff_cases.router)
     app.include_router(agent_routes.router)
     app.include_router(pages.router)
+    app.include_router(staff_pages.router)
     app.include_router(demo.router)
     app.include_router(staff_assessments.router)
     app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "api" / "static")), name="static")
