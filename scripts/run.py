@@ -54,6 +54,7 @@ def main() -> int:
         return 1
     print()
     print(f"  Chat page:   {stack.api_url}/")
+    print(f"  Staff cases: {stack.api_url}/staff")
     print(f"  API docs:    {stack.api_url}/docs")
     print(f"  Health:      {stack.api_url}/healthz")
     print(f"  Logs:        {stack.log_dir}/{{api,rasa,actions}}.log")
