@@ -172,6 +172,8 @@ class ValidateRiskAssessmentForm(FormValidationAction):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
+        if value is None:  # the start action's reset, not a customer message
+            return {}
         questionnaire, attempt = current_attempt(tracker)
         text = value if isinstance(value, str) else ""
         if text.startswith("/"):

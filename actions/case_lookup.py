@@ -112,6 +112,8 @@ class ValidateCaseForm(FormValidationAction):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
+        if value is None:  # the start action's reset, not a customer message
+            return {}
         state = _lookup(tracker)
         text = value if isinstance(value, str) else ""
         if lookup.wants_to_stop(text) and state["stage"] != "withdraw_confirm":

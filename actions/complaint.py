@@ -133,6 +133,8 @@ class ValidateComplaintForm(FormValidationAction):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
+        if value is None:  # the start action's reset, not a customer message
+            return {}
         draft = _draft(tracker)
         text = value if isinstance(value, str) else ""
         if text.startswith("/"):  # a button of another flow, e.g. /request_human

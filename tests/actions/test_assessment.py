@@ -231,3 +231,21 @@ def test_starting_again_mentions_the_current_valid_result(customer, database_url
     assert [m["response"] for m in messages] == ["utter_assessment_intro", "utter_assessment_intro_existing"]
     assert messages[1]["level"] == "C2" and messages[1]["level_name"] == "谨慎型"
     assert slots["assessment_attempt"]["answers"] == []
+
+
+def test_the_reset_by_the_start_action_is_not_taken_as_an_answer(customer):
+    _, slots = _start(customer)
+    tracker = Tracker.from_dict(
+        {
+            "sender_id": "conv-1",
+            "slots": {**slots, "assessment_reply": None},
+            "latest_message": {"text": "我要做风险评估", "intent": {"name": "start_assessment"}},
+            "events": [
+                {"event": "user", "text": "我要做风险评估", "parse_data": {"intent": {"name": "start_assessment"}}},
+                {"event": "slot", "name": "assessment_reply", "value": None},
+            ],
+            "active_loop": {"name": "risk_assessment_form"},
+        }
+    )
+    messages, changed = _run(ValidateRiskAssessmentForm(), tracker)
+    assert messages == [] and changed == {"assessment_reply": None}

@@ -245,3 +245,24 @@ def test_withdrawal_is_confirmed_then_stops_the_case(conversation, database_url)
     again = _lookup(f"{conversation}-2")
     again.start(ActionStartCaseLookup(), f"撤回投诉{number}", "complaint_withdraw")
     assert again.say("5678")[0]["response"] == "utter_case_cannot_withdraw"
+
+
+@pytest.mark.parametrize(
+    ("validator", "slot", "form"),
+    [(ValidateComplaintForm(), "complaint_reply", "complaint_form"), (ValidateCaseForm(), "case_reply", "case_form")],
+)
+def test_the_reset_by_the_start_action_is_not_taken_as_an_answer(conversation, validator, slot, form):
+    tracker = Tracker.from_dict(
+        {
+            "sender_id": conversation,
+            "slots": {slot: None},
+            "latest_message": {"text": "我要投诉", "intent": {"name": "complain"}},
+            "events": [
+                {"event": "user", "text": "我要投诉", "parse_data": {"intent": {"name": "complain"}}},
+                {"event": "slot", "name": slot, "value": None},
+            ],
+            "active_loop": {"name": form},
+        }
+    )
+    messages, changed = _run(validator, tracker)
+    assert messages == [] and changed == {slot: None}

@@ -52,6 +52,7 @@ def test_a_customer_completes_the_questionnaire_and_the_archive_has_it(live_prod
     started = say(api, conversation_id, headers, "我想做一下风险评估")
     assert "共10题" in texts(started)
     assert "第1/10题" in texts(started)
+    assert "没能把您的回答" not in texts(started)  # starting is not an answer to question 1
     assert [b["payload"] for b in started["replies"][-1]["buttons"]] == ["A", "B", "C", "D"]
 
     # Words, Chinese numerals, letters, a mid-way question and going back all in one go.

@@ -35,6 +35,7 @@ def test_a_complaint_is_filed_worked_by_staff_and_answered_in_the_conversation(a
     conversation_id, headers = _open(api)
     opening = texts(say(api, conversation_id, headers, "你们手机银行乱扣我钱"))
     assert "非常抱歉" in opening and "补充" in opening
+    assert "没能记录" not in opening  # starting the form is not an answer to its first question
     say(api, conversation_id, headers, "上个月信用卡被扣了两次年费")
     assert "银行卡" in texts(say(api, conversation_id, headers, "说完了"))
     say(api, conversation_id, headers, "是的")
@@ -72,7 +73,8 @@ def test_a_complaint_is_filed_worked_by_staff_and_answered_in_the_conversation(a
 
 def test_a_wrong_case_number_gets_a_clear_reply(api):
     conversation_id, headers = _open(api)
-    say(api, conversation_id, headers, "查询投诉进度")
+    asked = texts(say(api, conversation_id, headers, "查询投诉进度"))
+    assert "案件编号" in asked and "请核对后再输入" not in asked
     assert "TS" in texts(say(api, conversation_id, headers, "123"))
     say(api, conversation_id, headers, "TS20990101999999")
     assert "没有找到编号为 TS20990101999999 的投诉" in texts(say(api, conversation_id, headers, "1234"))
