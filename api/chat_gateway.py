@@ -14,6 +14,8 @@ from starlette.concurrency import run_in_threadpool
 from bot.config import Settings
 from bot.conversations import service as conversation_service
 from bot.conversations.models import ConversationMessage
+from bot.db import utcnow
+from bot.ratelimit import service as ratelimit_service
 
 from .errors import AssistantUnavailable
 from .rasa_client import RasaClient, RasaUnavailable
@@ -54,13 +56,38 @@ class ChatGateway:
                 session=session, conversation_id=conversation_id, token=token
             )
 
+    @property
+    def conversation_limit(self) -> ratelimit_service.Limit:
+        return ratelimit_service.Limit(
+            self._settings.rate_limit_conversation_per_minute, timedelta(minutes=1)
+        )
+
+    @property
+    def ip_message_limit(self) -> ratelimit_service.Limit:
+        return ratelimit_service.Limit(
+            self._settings.rate_limit_ip_messages_per_minute, timedelta(minutes=1)
+        )
+
+    @staticmethod
+    def check_rate(session, key: str, limit: ratelimit_service.Limit) -> None:
+        """Counts one hit; raises RateLimited (429) over the limit."""
+        ratelimit_service.hit(session=session, key=key, limit=limit, now=utcnow())
+
     def _accept(
-        self, conversation_id: str, token: str | None, raw_text: str, client_message_id: str | None
+        self,
+        conversation_id: str,
+        token: str | None,
+        raw_text: str,
+        client_message_id: str | None,
+        client_ip: str | None,
     ) -> tuple[int, str, bool, list[dict[str, Any]], dict[str, Any]]:
         with self._session_factory.begin() as session:
             conversation = conversation_service.get_authorized(
                 session=session, conversation_id=conversation_id, token=token
             )
+            self.check_rate(session, f"conversation:{conversation_id}", self.conversation_limit)
+            if client_ip:
+                self.check_rate(session, f"ip:{client_ip}:messages", self.ip_message_limit)
             text = conversation_service.prepare_customer_text(
                 raw_text, max_chars=self._settings.max_message_chars
             )
@@ -100,13 +127,14 @@ class ChatGateway:
         text: str,
         client_message_id: str | None = None,
         on_accepted: Callable[[int], Awaitable[None]] | None = None,
+        client_ip: str | None = None,
     ) -> dict[str, Any]:
         """Stores the customer's message, gets the assistant's replies and stores them too.
 
         `on_accepted` is awaited with the message id once the message is safely stored.
         """
         message_id, clean_text, needs_delivery, replies, metadata = await run_in_threadpool(
-            self._accept, conversation_id, token, text, client_message_id
+            self._accept, conversation_id, token, text, client_message_id, client_ip
         )
         if on_accepted is not None:
             await on_accepted(message_id)

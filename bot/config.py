@@ -84,6 +84,10 @@ class Settings:
     agent_default_wait_minutes: int = 5
     # A waiting customer nobody claimed within this time is told and offered a call-back.
     handoff_max_wait_minutes: int = 30
+    # Public chat API rate limits (counted in the database; 0 turns one off).
+    rate_limit_conversation_per_minute: int = 30
+    rate_limit_ip_messages_per_minute: int = 300
+    rate_limit_ip_sessions_per_hour: int = 200
 
     @property
     def action_health_url(self) -> str:
@@ -130,4 +134,7 @@ def load_settings() -> Settings:
         agent_wait_sample_size=_env_int("AGENT_WAIT_SAMPLE_SIZE", 20),
         agent_default_wait_minutes=_env_int("AGENT_DEFAULT_WAIT_MINUTES", 5),
         handoff_max_wait_minutes=_env_int("HANDOFF_MAX_WAIT_MINUTES", 30),
+        rate_limit_conversation_per_minute=_env_int("RATE_LIMIT_CONVERSATION_PER_MINUTE", 30),
+        rate_limit_ip_messages_per_minute=_env_int("RATE_LIMIT_IP_MESSAGES_PER_MINUTE", 300),
+        rate_limit_ip_sessions_per_hour=_env_int("RATE_LIMIT_IP_SESSIONS_PER_HOUR", 200),
     )

@@ -8,6 +8,7 @@ from bot.cases.models import (
 )
 from bot.conversations.models import Conversation, ConversationMessage
 from bot.handoff.models import AgentPresence, CallbackRequest, Handoff, HandoffEvent
+from bot.ratelimit.models import RateLimitWindow
 from bot.staff.models import StaffAccount, StaffLoginFailure, StaffSession
 from bot.suitability.models import Assessment, AssessmentAnswer
 
@@ -24,6 +25,7 @@ __all__ = [
     "ConversationMessage",
     "Handoff",
     "HandoffEvent",
+    "RateLimitWindow",
     "StaffAccount",
     "StaffLoginFailure",
     "StaffSession",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from typing import Annotated, Any, Optional
 
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, WebSocket, WebSocketDisconnect
@@ -12,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.conversations import service as conversation_service
 from bot.db import utcnow
 from bot.identity import tokens as identity_tokens
+from bot.ratelimit import service as ratelimit_service
 from bot.errors import DomainError, Forbidden
 
 from ..chat_gateway import ChatGateway, message_view
@@ -29,6 +31,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"description": "Unknown conversation."},
     409: {"description": "The same client_message_id is still being answered."},
     422: {"description": "Missing, empty or too long text."},
+    429: {"description": "Over the rate limit (per conversation or client address); see Retry-After."},
     503: {"description": "The assistant is unavailable; the message is stored, resend it later."},
 }
 
@@ -55,13 +58,23 @@ TokenDep = Annotated[Optional[str], Depends(bearer_token)]
     "/sessions",
     response_model=SessionCreated,
     status_code=201,
-    responses={401: {"description": "The identity token is invalid or expired."}},
+    responses={
+        401: {"description": "The identity token is invalid or expired."},
+        429: {"description": "Too many new conversations from this address; see Retry-After."},
+    },
 )
 def create_session(
     request: Request, session: SessionDep, body: Annotated[Optional[SessionCreate], Body()] = None
 ) -> dict[str, Any]:
     """Opens a conversation; the returned token must accompany every later call on it."""
     body = body or SessionCreate()
+    settings = request.app.state.settings
+    if request.client:
+        ratelimit_service.hit(
+            session=session, key=f"ip:{request.client.host}:sessions",
+            limit=ratelimit_service.Limit(settings.rate_limit_ip_sessions_per_hour, timedelta(hours=1)),
+            now=utcnow(),
+        )  # fmt: skip
     customer_id = None
     if body.identity_token is not None:
         customer_id = identity_tokens.verify_identity(
@@ -77,14 +90,18 @@ def create_session(
     "/{conversation_id}/messages", response_model=MessageExchange, responses=ERROR_RESPONSES
 )
 async def post_message(
-    conversation_id: str, body: MessageCreate, token: TokenDep, gateway: GatewayDep
+    conversation_id: str, body: MessageCreate, token: TokenDep, gateway: GatewayDep, request: Request
 ) -> dict[str, Any]:
-    """Sends the customer's message and returns the assistant's replies (text and buttons)."""
+    """Sends the customer's message and returns the assistant's replies (text and buttons).
+
+    Over the rate limits (per conversation and per client address) the answer is 429 with
+    Retry-After; nothing is stored, so the client sends the same message again later."""
     return await gateway.exchange(
         conversation_id=conversation_id,
         token=token,
         text=body.text,
         client_message_id=body.client_message_id,
+        client_ip=request.client.host if request.client else None,
     )
 
 
@@ -107,7 +124,13 @@ def get_history(
 
 
 def _domain_error_frame(exc: DomainError) -> dict[str, Any]:
-    return {"type": "error", **error_body(exc.code, exc.customer_message, exc.developer_message)}
+    extra = {}
+    if getattr(exc, "retry_after_seconds", None):  # rate limited: when to send again
+        extra["retry_after_seconds"] = exc.retry_after_seconds
+    return {
+        "type": "error",
+        **error_body(exc.code, exc.customer_message, exc.developer_message, **extra),
+    }
 
 
 @router.websocket("/{conversation_id}/ws")
@@ -173,6 +196,7 @@ async def _handle_frame(
             token=token,
             text=frame["text"],
             client_message_id=client_message_id,
+            client_ip=websocket.client.host if websocket.client else None,
             on_accepted=lambda message_id: websocket.send_json(
                 {"type": "ack", "message_id": message_id, "client_message_id": client_message_id}
             ),
