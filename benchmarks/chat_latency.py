@@ -110,6 +110,12 @@ def main() -> None:
             rasa_port=free_port(),
             action_port=free_port(),
             var_dir=Path(tmp),
+            # A load test from one address would trip the customer rate limits by design.
+            extra_env={
+                "RATE_LIMIT_CONVERSATION_PER_MINUTE": "0",
+                "RATE_LIMIT_IP_MESSAGES_PER_MINUTE": "0",
+                "RATE_LIMIT_IP_SESSIONS_PER_HOUR": "0",
+            },
         )
         migrate.upgrade(f"sqlite:///{Path(tmp) / 'app.db'}")
         stack = Stack(config)
