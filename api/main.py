@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 
@@ -14,6 +15,7 @@ from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.db import build_engine, build_session_factory
 from bot.identity.secret import load_or_create_secret
 
+from . import maintenance
 from .chat_gateway import ChatGateway
 from .errors import error_body, install_error_handlers
 from .rasa_client import RasaClient
@@ -35,7 +37,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        housekeeping = asyncio.create_task(maintenance.run_forever(app.state.session_factory))
         yield
+        housekeeping.cancel()
         await app.state.rasa.aclose()
         app.state.engine.dispose()
 

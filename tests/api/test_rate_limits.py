@@ -10,8 +10,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from fastapi.testclient import TestClient
 
+from api import maintenance
 from api.main import create_app
 from bot.ratelimit import service as ratelimit_service
+from bot.ratelimit.models import RateLimitWindow
 from bot.ratelimit.service import Limit, RateLimited, window_start
 
 
@@ -90,3 +92,16 @@ def test_the_websocket_answers_over_the_limit_with_an_error_frame_and_when_to_re
             frame = socket.receive_json()
         assert frame["error"]["code"] == "rate_limited" and frame["client_message_id"] == "b"
         assert 1 <= frame["error"]["retry_after_seconds"] <= 60
+
+
+def test_housekeeping_removes_only_windows_that_have_ended(client):
+    factory = client.app.state.session_factory  # the database the API under test uses
+    now = datetime.now(timezone.utc)
+    with factory.begin() as session:
+        ratelimit_service.hit(session=session, key=f"old-{uuid.uuid4().hex}", limit=Limit(5, timedelta(minutes=1)),
+                              now=now - timedelta(minutes=10))  # fmt: skip
+        current_key = f"new-{uuid.uuid4().hex}"
+        ratelimit_service.hit(session=session, key=current_key, limit=Limit(5, timedelta(hours=1)), now=now)
+    assert maintenance.run_once(factory) >= 1
+    with factory.begin() as session:
+        assert session.get(RateLimitWindow, (current_key, window_start(now, timedelta(hours=1)))).hits == 1
