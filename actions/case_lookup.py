@@ -22,6 +22,7 @@ from bot.cases.errors import CaseNotFound, ContactCheckLocked
 from bot.config import load_settings
 from bot.db import utcnow
 from bot.errors import DomainError
+from bot.text.replies import clean_reply, is_confirmation
 
 from .common import customer_id, in_transaction, intent_name
 
@@ -205,7 +206,7 @@ class ValidateCaseForm(FormValidationAction):
         return self._end()
 
     async def _on_withdraw_confirm(self, state, text, dispatcher, tracker) -> dict[str, Any]:
-        if text.strip() not in {"确定", "确认", "是", "是的", "确定撤回", "对", "好", "好的"}:
+        if not is_confirmation(text) and clean_reply(text) != "确定撤回":
             dispatcher.utter_message(response="utter_case_not_withdrawn", number=state["number"])
             return self._end()
         try:

@@ -18,7 +18,8 @@ from enum import Enum
 from typing import Any
 
 from bot.text.masking import detect_sensitive, mask_text
-from bot.text.normalize import normalize_text, to_half_width
+from bot.text.normalize import to_half_width
+from bot.text.replies import CONFIRM_WORDS, clean_reply
 
 from . import classification
 
@@ -30,10 +31,9 @@ MAX_DESCRIPTION_CHARS = 1500
 MAX_FIELD_CHARS = {"request": 300, "occurred": 60, "name": 20}
 MAX_FAILURES = 3
 
-_PUNCTUATION = re.compile(r"[\s,.!?;:，。！？；：、~～…\"'“”]+")
 _TRIGGER_WORDS = re.compile(r"我要投诉|我想投诉|要投诉|投诉一下|投诉|我要|我想|你们|客服|请问|麻烦|你好|您好")
 _DONE = {"说完了", "没有了", "没了", "就这些", "就这些了", "没有补充", "没有要补充的", "说完", "完了", "没有", "好了", "就这样"}
-_YES = {"是", "是的", "对", "对的", "没错", "确认", "确定", "确认提交", "提交", "好", "好的", "可以", "正确", "嗯", "没问题"}
+_YES = CONFIRM_WORDS
 _NO = {"不是", "不对", "否", "错了", "不", "不太对", "都不是", "修改", "我要修改", "要修改", "继续", "不取消", "继续投诉"}
 _NOT_THIS = {"不是", "不对", "否", "错了", "都不是", "不太对", "不"}
 _CANCEL = re.compile(r"不投诉了|取消投诉|算了不投诉|不想投诉了|撤销投诉|不用投诉了|放弃投诉")
@@ -121,13 +121,11 @@ class Step:
     sensitive: frozenset[str] = frozenset()  # secrets found (and masked) in this message
 
 
-def _clean(text: str) -> str:
-    return _PUNCTUATION.sub("", normalize_text(text)).lower()
 
 
 def is_substantive(text: str) -> bool:
     """Does the message that started the complaint already say what happened?"""
-    return len(_TRIGGER_WORDS.sub("", _clean(text))) >= 4
+    return len(_TRIGGER_WORDS.sub("", clean_reply(text))) >= 4
 
 
 def parse_mobile(text: str) -> str | None:
@@ -171,7 +169,7 @@ def _choose(axis: str, draft: Draft, cleaned: str, text: str) -> str | None:
     if cleaned in _YES and guess:
         return guess
     for code, label in labels.items():
-        if cleaned == _clean(label):
+        if cleaned == clean_reply(label):
             return code
     if cleaned.isdigit() and 1 <= int(cleaned) <= len(labels):
         return list(labels)[int(cleaned) - 1]
@@ -194,7 +192,7 @@ def _edit_target(cleaned: str) -> str | None:
 
 def step(draft: Draft, text: str) -> Step:
     """Applies one customer message to the draft."""
-    cleaned = _clean(text)
+    cleaned = clean_reply(text)
     sensitive = detect_sensitive(text)
     result = _step(draft, text, cleaned)
     return replace(result, sensitive=sensitive) if sensitive else result

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
-from bot.text.normalize import normalize_text
+from bot.text.replies import CONFIRM_WORDS, clean_reply
 
 from .matching import match_option
 from .questionnaire import Questionnaire
@@ -22,7 +22,6 @@ MAX_UNCLEAR_ANSWERS = 3
 # A command is a short message; a long one that merely contains "退出" is an answer or a question.
 _MAX_COMMAND_CHARS = 14
 
-_PUNCTUATION = re.compile(r"[\s,.!?;:，。！？；：、~～…\"'“”]+")
 _TRAILING_PARTICLES = re.compile(r"(吧|啊|呀|呢|哦|嘛|了吧)$")
 
 _RESTART = re.compile(r"重新开始|从头开始|从头来|重新来|重新做|重做|从第1题开始|重新答|重来")
@@ -30,10 +29,7 @@ _PREVIOUS = re.compile(r"上一题|上一道|上一个问题|上个问题|前一
 _EXIT = re.compile(r"不做了|不想做了|不测了|不评估了|不答了|退出|结束评估|先不做|停止|放弃|下次再做|取消评估|不弄了")
 _PERSON = re.compile(r"转人工|人工客服|人工服务|真人|找客服|人工")
 _EDIT = re.compile(r"(?:修改|改|重选|更改)第?(\d{1,2})题|第(\d{1,2})题(?:选错了|要改|改一下|重选|修改)")
-_YES = {
-    "是", "是的", "对", "对的", "确认", "确定", "好", "好的", "可以", "行", "嗯", "嗯嗯", "没问题",
-    "确认提交", "提交", "没错", "正确", "确认无误", "无误", "确定退出", "确定重新开始", "yes", "ok",
-}  # fmt: skip
+_YES = CONFIRM_WORDS | {"行", "嗯嗯", "确认无误", "无误", "确定退出", "确定重新开始", "yes", "ok"}
 _NO = {
     "不", "不是", "否", "不对", "不用", "不要", "不用了", "继续", "继续答题", "继续评估", "接着做",
     "接着答", "不退出", "no", "修改答案", "我要修改", "要修改", "有错",
@@ -123,7 +119,7 @@ class Step:
 
 
 def _clean(text: str) -> str:
-    text = _PUNCTUATION.sub("", normalize_text(text)).lower()
+    text = clean_reply(text)
     return _TRAILING_PARTICLES.sub("", text) or text
 
 
