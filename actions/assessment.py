@@ -19,16 +19,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import load_settings
 from bot.db import utcnow
-from bot.faq import rules as faq_rules
-from bot.faq.catalog import load_catalog
 from bot.suitability import dialogue
 from bot.suitability import service as suitability_service
 from bot.suitability.dialogue import Attempt, Event
 from bot.suitability.questionnaire import LETTERS, Questionnaire, load_questionnaire
-from bot.suitability.rules import PRODUCT_LEVELS, level_rank
+from bot.suitability import rules as suitability_rules
 
 from .common import channel, customer_id, in_transaction, intent_name
-from .faq import faq_ranking
+from .faq import faq_choice
 
 FORM = "risk_assessment_form"
 REPLY_SLOT = "assessment_reply"
@@ -44,25 +42,6 @@ DATE_FORMAT = "%Y年%m月%d日"
 def format_date(moment: datetime) -> str:
     """A date as customers read it (Beijing time)."""
     return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime(DATE_FORMAT)
-
-
-def suitable_levels(customer_level: str) -> str:
-    """"R1–R3" for a C3 customer."""
-    top = PRODUCT_LEVELS[level_rank(customer_level) - 1]
-    return "R1" if top == "R1" else f"R1–{top}"
-
-
-def recognised_faq_topic(tracker: Tracker) -> str | None:
-    """The FAQ topic the message clearly asks about, if the NLU found one."""
-    latest = tracker.latest_message or {}
-    catalog = load_catalog()
-    if intent_name(tracker) == "faq_choose":
-        chosen = catalog.topic(next(tracker.get_latest_entity_values("faq_topic"), None))
-        return chosen.id if chosen else None
-    if intent_name(tracker) != "faq":
-        return None
-    ranking = [(t, c) for t, c in faq_ranking(latest) if catalog.topic(t) is not None]
-    return faq_rules.choose_topic(ranking).answer
 
 
 def question_message(questionnaire: Questionnaire, index: int) -> dict[str, Any]:
@@ -179,7 +158,7 @@ class ValidateRiskAssessmentForm(FormValidationAction):
         if text.startswith("/"):
             text = PAYLOAD_WORDS.get(intent_name(tracker), text)
         result = dialogue.step(
-            questionnaire, attempt, text, faq_topic=recognised_faq_topic(tracker)
+            questionnaire, attempt, text, faq_topic=faq_choice(tracker).answer
         )
         if result.event == Event.RESTARTED and attempt.answers:
             await _store_abandoned(tracker, questionnaire, attempt)
@@ -265,7 +244,7 @@ class ActionFinishAssessment(Action):
             level=band.level,
             level_name=band.name,
             meaning=band.meaning,
-            product_levels=suitable_levels(band.level),
+            product_levels=suitability_rules.suitable_product_levels(band.level),
             expires=format_date(stored["expires_at"]),
         )
         return reset

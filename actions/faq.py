@@ -40,6 +40,23 @@ def answer(dispatcher: CollectingDispatcher, topic_id: str) -> list[dict[str, An
     return [SlotSet(LAST_TOPIC_SLOT, topic_id)]
 
 
+def faq_choice(tracker: Tracker) -> faq_rules.Choice:
+    """What the message asks: a topic to answer, two close topics to offer, or nothing clear.
+
+    A clicked topic button (faq_choose) is that topic; a faq message goes by the response
+    selector's ranking (bot/faq/rules.py); any other intent asks no FAQ."""
+    catalog = load_catalog()
+    latest = tracker.latest_message or {}
+    intent = (latest.get("intent") or {}).get("name")
+    if intent == "faq_choose":
+        chosen = catalog.topic(next(tracker.get_latest_entity_values("faq_topic"), None))
+        return faq_rules.Choice(answer=chosen.id) if chosen else faq_rules.Choice()
+    if intent != "faq":
+        return faq_rules.Choice()
+    ranking = [(t, c) for t, c in faq_ranking(latest) if catalog.topic(t) is not None]
+    return faq_rules.choose_topic(ranking)
+
+
 class ActionAnswerFaq(Action):
     """Answers an FAQ, or asks "您是想咨询A，还是B？" when two topics are close."""
 
@@ -50,16 +67,7 @@ class ActionAnswerFaq(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         catalog = load_catalog()
-        latest = tracker.latest_message or {}
-        if (latest.get("intent") or {}).get("name") == "faq_choose":
-            chosen = catalog.topic(next(tracker.get_latest_entity_values("faq_topic"), None))
-            if chosen is None:
-                dispatcher.utter_message(response="utter_ask_rephrase")
-                return []
-            return answer(dispatcher, chosen.id)
-
-        ranking = [(t, c) for t, c in faq_ranking(latest) if catalog.topic(t) is not None]
-        choice = faq_rules.choose_topic(ranking)
+        choice = faq_choice(tracker)
         if choice.offer:
             first, second = (catalog.topic(t) for t in choice.offer)
             dispatcher.utter_message(

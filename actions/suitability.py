@@ -12,12 +12,12 @@ from bot.db import utcnow
 from bot.suitability import service as suitability_service
 from bot.suitability.products import find_product
 from bot.suitability.questionnaire import load_questionnaire
+from bot.suitability import rules as suitability_rules
 from bot.suitability.rules import parse_product_level
 
-from .assessment import OFFERED_SLOT, format_date, suitable_levels
+from .assessment import OFFERED_SLOT, format_date
 from .common import customer_id, in_transaction, intent_name
 
-PRODUCT_LEVEL_NAMES = {"R1": "低风险", "R2": "中低风险", "R3": "中风险", "R4": "中高风险", "R5": "高风险"}
 
 
 def _level_name(answer: suitability_service.SuitabilityAnswer) -> str:
@@ -64,7 +64,7 @@ class ActionAnswerSuitability(Action):
         subject = (
             f"“{product.name}”（{product.code}，风险等级{product.risk_level}）"
             if product
-            else f"{product_level}（{PRODUCT_LEVEL_NAMES[product_level]}）等级的产品"
+            else f"{product_level}（{suitability_rules.PRODUCT_LEVEL_NAMES[product_level]}）等级的产品"
         )
         answer = await in_transaction(
             lambda session: suitability_service.check_product_level(
@@ -79,7 +79,7 @@ class ActionAnswerSuitability(Action):
             subject=subject,
             level=answer.customer_level,
             level_name=_level_name(answer),
-            allowed=suitable_levels(answer.customer_level),
+            allowed=suitability_rules.suitable_product_levels(answer.customer_level),
         )
         if answer.senior_care:
             dispatcher.utter_message(
@@ -102,6 +102,6 @@ class ActionAnswerSuitability(Action):
             level_name=_level_name(answer),
             taken=format_date(answer.taken_at),
             expires=format_date(answer.expires_at),
-            allowed=suitable_levels(answer.customer_level),
+            allowed=suitability_rules.suitable_product_levels(answer.customer_level),
         )
         return [SlotSet(OFFERED_SLOT, False)]

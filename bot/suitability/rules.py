@@ -14,6 +14,7 @@ PRODUCT_LEVELS = ("R1", "R2", "R3", "R4", "R5")
 DEFAULT_VALIDITY_MONTHS = 12
 SENIOR_AGE = 65
 HIGH_RISK_LEVELS = ("R4", "R5")
+PRODUCT_LEVEL_NAMES = {"R1": "低风险", "R2": "中低风险", "R3": "中风险", "R4": "中高风险", "R5": "高风险"}
 
 _PRODUCT_LEVEL = re.compile(r"(?<![a-z])r\s*([1-5])(?!\d)", re.IGNORECASE)
 _PRODUCT_LEVEL_WORDS = re.compile(r"风险等级(?:为|是)?\s*([1-5])\s*级?|([1-5])\s*级(?:风险|产品)")
@@ -29,6 +30,12 @@ def level_rank(level: str) -> int:
 def is_suitable(*, customer_level: str, product_level: str) -> bool:
     """A product suits a customer when its risk level is at or below the customer's level."""
     return level_rank(product_level) <= level_rank(customer_level)
+
+
+def suitable_product_levels(customer_level: str) -> str:
+    """The product levels a customer level may buy, as shown to customers: C3 → "R1–R3"."""
+    top = PRODUCT_LEVELS[level_rank(customer_level) - 1]
+    return "R1" if top == "R1" else f"R1–{top}"
 
 
 def needs_senior_care(*, age: int | None, product_level: str) -> bool:

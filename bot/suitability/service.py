@@ -136,7 +136,10 @@ class SuitabilityAnswer:
 
 def customer_standing(*, session: Session, customer_id: str, now: datetime) -> SuitabilityAnswer:
     """The customer's level from the latest assessment: "valid", "expired" or "no_assessment"."""
-    assessment = latest_completed(session=session, customer_id=customer_id)
+    return _standing_of(latest_completed(session=session, customer_id=customer_id), now)
+
+
+def _standing_of(assessment: Assessment | None, now: datetime) -> SuitabilityAnswer:
     if assessment is None:
         return SuitabilityAnswer(status="no_assessment")
     valid = rules.is_valid(expires=assessment.expires_at, now=now)
@@ -169,10 +172,10 @@ def check_product_level(
 
     `questionnaire_for_version(version)` returns the questionnaire an assessment was taken with.
     """
-    standing = customer_standing(session=session, customer_id=customer_id, now=now)
+    assessment = latest_completed(session=session, customer_id=customer_id)
+    standing = _standing_of(assessment, now)
     if standing.status != "valid":
         return standing
-    assessment = latest_completed(session=session, customer_id=customer_id)
     questionnaire = questionnaire_for_version(assessment.questionnaire_version)
     senior = _is_senior(assessment, questionnaire) and product_level in rules.HIGH_RISK_LEVELS
     suitable = rules.is_suitable(customer_level=assessment.level, product_level=product_level)

@@ -170,3 +170,9 @@ def test_a_named_product_is_found_by_name_or_code():
     assert find_product("我想买科技先锋股票基金").risk_level == "R5"
     assert find_product("fd-r4-eq1 能买吗").name == "优选成长混合基金"
     assert find_product("有什么好的理财推荐") is None
+
+
+def test_the_product_levels_shown_for_each_customer_level():
+    from bot.suitability.rules import suitable_product_levels
+
+    assert [suitable_product_levels(level) for level in ("C1", "C3", "C5")] == ["R1", "R1–R3", "R1–R5"]
