@@ -485,3 +485,14 @@ def test_two_replicas_requesting_at_once_make_one_handoff(engine):
     finally:
         with factory.begin() as session:
             session.execute(delete(Handoff).where(Handoff.conversation_id == conv))
+
+
+def test_a_year_the_calendar_does_not_know_keeps_the_fixed_date_holidays():
+    from datetime import date
+
+    from bot.handoff import hours
+
+    assert hours.holiday_name(date(2030, 10, 1)) is not None  # National Day falls on a fixed date
+    assert hours.is_working_day(date(2030, 10, 1)) is False
+    assert hours.holiday_name(date(2030, 10, 9)) is None
+    assert hours.is_working_day(date(2030, 10, 8)) is True  # a Tuesday
