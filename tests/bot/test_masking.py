@@ -123,3 +123,23 @@ def test_secrets_a_customer_typed_are_detected_to_warn_them(text, kinds):
 )
 def test_ordinary_questions_are_not_flagged_as_secrets(text):
     assert detect_sensitive(text) == frozenset()
+
+
+def test_luhn_check_of_card_numbers():
+    from bot.text.masking import luhn_valid
+
+    assert luhn_valid("4111111111111111")
+    assert luhn_valid("5200828282828210")
+    assert not luhn_valid("1234567890123456")
+
+
+@pytest.mark.parametrize(
+    "text, kinds",
+    [
+        ("卡号陆贰贰贰零贰壹贰叁肆伍陆柒捌玖零", {"bank_card"}),
+        ("身份证1101 0119 9003 0712 34", {"id_card"}),
+        ("订单号1234567890123456", set()),
+    ],
+)
+def test_sensitive_numbers_in_unusual_spellings_are_detected(text, kinds):
+    assert detect_sensitive(text) == kinds
