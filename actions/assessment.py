@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import load_settings
 from bot.db import utcnow
+from bot.handoff import lifecycle as handoff_lifecycle
 from bot.suitability import dialogue
 from bot.suitability import service as suitability_service
 from bot.suitability.dialogue import Attempt, Event
@@ -27,6 +28,7 @@ from bot.suitability import rules as suitability_rules
 
 from .common import channel, customer_id, in_transaction, intent_name
 from .faq import faq_choice
+from .handoff import escalate
 
 FORM = "risk_assessment_form"
 REPLY_SLOT = "assessment_reply"
@@ -222,9 +224,12 @@ class ActionFinishAssessment(Action):
             return reset
         if ending != "submitted":
             await _store_abandoned(tracker, questionnaire, attempt)
-            dispatcher.utter_message(
-                response="utter_request_human" if ending == "person" else "utter_assessment_exited"
-            )
+            if ending == "person":
+                progress = {"questionnaire": questionnaire.version, "answered": len(attempt.answers)}
+                return reset + await escalate(
+                    dispatcher, tracker, handoff_lifecycle.QUESTIONNAIRE, context=progress
+                )
+            dispatcher.utter_message(response="utter_assessment_exited")
             return reset
 
         answers = dialogue.answered_options(questionnaire, attempt)

@@ -19,7 +19,11 @@ from bot.cases import service as case_service
 from bot.cases.intake import Draft, Event
 from bot.cases.numbers import china_date
 
+from bot.handoff import lifecycle as handoff_lifecycle
+from bot.text.masking import mask_mobile, mask_name, mask_text
+
 from .common import channel, customer_id, in_transaction
+from .handoff import escalate
 
 REPLY_SLOT = "complaint_reply"
 DRAFT_SLOT = "complaint_draft"
@@ -151,6 +155,24 @@ class ValidateComplaintForm(FormValidationAction):
         return {DRAFT_SLOT: result.draft.to_slot(), REPLY_SLOT: ENDINGS.get(event)}
 
 
+def agent_context(draft: Draft) -> dict[str, Any]:
+    """What the agent who takes over sees of the unfinished complaint, masked."""
+    def label(axis: str) -> str | None:
+        code = getattr(draft, axis)
+        return intake.CHOICE_AXES[axis].get(code) if code else None
+
+    return {
+        "complaint_draft": {
+            "description": mask_text(draft.description_text),
+            "business": label("business"), "channel": label("channel"),
+            "reason": label("reason"), "request": mask_text(draft.request or "") or None,
+            "occurred": draft.occurred,
+            "phone": mask_mobile(draft.phone) if draft.phone else None,
+            "name": mask_name(draft.name) if draft.name else None,
+        }
+    }  # fmt: skip
+
+
 class ActionFinishComplaint(Action):
     """Files the confirmed complaint, or says it was cancelled or handed to a person."""
 
@@ -163,9 +185,11 @@ class ActionFinishComplaint(Action):
         ending = tracker.get_slot(REPLY_SLOT)
         draft = _draft(tracker)
         if ending == "person":
-            dispatcher.utter_message(response="utter_request_human")
             dispatcher.utter_message(response="utter_complaint_handed_over")
-            return [SlotSet(REPLY_SLOT, None)]  # the draft stays for the agent
+            events = await escalate(
+                dispatcher, tracker, handoff_lifecycle.COMPLAINT, context=agent_context(draft)
+            )
+            return [SlotSet(REPLY_SLOT, None), *events]  # the draft stays for the agent
         if ending != "submitted":
             dispatcher.utter_message(response="utter_complaint_cancelled")
             return [SlotSet(REPLY_SLOT, None), SlotSet(DRAFT_SLOT, None)]

@@ -9,6 +9,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.handoff import policy as handoff_policy
 
+from .handoff import escalate_if_urgent
+
 ACTION_NAME = "action_handle_fallback"
 
 
@@ -37,6 +39,9 @@ class ActionHandleFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        urgent = await escalate_if_urgent(dispatcher, tracker)
+        if urgent is not None:
+            return urgent
         if handoff_policy.should_offer_person(misunderstood_turns(tracker.events)):
             dispatcher.utter_message(response="utter_offer_human")
         else:

@@ -12,6 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.faq import rules as faq_rules
 from bot.faq.catalog import load_catalog
 
+from .handoff import escalate_if_urgent
+
 LAST_TOPIC_SLOT = "last_faq_topic"
 RETRIEVAL_PREFIX = "faq/"
 
@@ -80,7 +82,9 @@ class ActionAnswerFaq(Action):
         if choice.answer is None:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
-        return answer(dispatcher, choice.answer)
+        events = answer(dispatcher, choice.answer)
+        # "我被骗了，钱转给了对方": the fraud answer first, then a person at once.
+        return events + (await escalate_if_urgent(dispatcher, tracker) or [])
 
 
 class ActionAnswerFollowup(Action):

@@ -71,3 +71,22 @@ class CallbackRead(BaseModel):
 class CallbackPhoneRead(BaseModel):
     id: int
     phone: str
+
+
+class AgentMessageCreate(BaseModel):
+    text: StrictStr = Field(..., description="The agent's reply (1–1000 characters).")
+
+
+class AgentMessageRead(BaseModel):
+    id: int
+    sender: Literal["customer", "assistant", "agent", "system"]
+    text: str = Field(..., description="Customer messages are masked (phone, ID, card numbers, e-mail).")
+    buttons: list[dict[str, str]] = []
+    kind: str = "text"
+    agent_name: Optional[str] = None
+    created_at: datetime
+
+
+class ConversationMessagesRead(BaseModel):
+    handoff: HandoffRead
+    messages: list[AgentMessageRead]

@@ -1,10 +1,16 @@
 """The path of one customer message, shared by the REST and WebSocket chat endpoints:
-store it, forward it to Rasa, store the replies. Database work runs in the threadpool."""
+store it, forward it to Rasa, store the replies. Database work runs in the threadpool.
+
+While a person serves the conversation (bot.handoff) the message is still forwarded to Rasa,
+which logs it but predicts nothing (the conversation is paused), and the agent's pushers are
+woken; a waiting customer may leave the queue ("取消转人工"), and after a closed service the
+customer's 1–5 rating is taken here."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -15,24 +21,42 @@ from bot.config import Settings
 from bot.conversations import service as conversation_service
 from bot.conversations.models import ConversationMessage
 from bot.db import utcnow
+from bot.handoff import conversation as handoff_rules
+from bot.handoff import lifecycle as handoff_lifecycle
+from bot.handoff import service as handoff_service
 from bot.ratelimit import service as ratelimit_service
 
 from .errors import AssistantUnavailable
 from .rasa_client import RasaClient, RasaUnavailable
+from .realtime import QUEUE_TOPIC, Notifier, conversation_topic
 
 logger = logging.getLogger(__name__)
 
 
+ASSISTANT = "assistant"  # routes of a customer message
+HANDOFF = "handoff"
+CANCELLED = "cancelled"
+RATED = "rated"
+
+
 def message_view(message: ConversationMessage) -> dict[str, Any]:
-    """A stored message as the chat clients see it."""
-    return {
+    """A stored message as the chat clients see it. `kind` tells notices apart (queue position,
+    an agent joining or leaving, the rating prompt); `agent_name` names the agent who wrote it."""
+    payload = message.payload or {}
+    view = {
         "id": message.id,
         "sender": message.sender,
         "text": message.text,
-        "buttons": (message.payload or {}).get("buttons", []),
+        "buttons": payload.get("buttons", []),
+        "kind": payload.get("kind", handoff_rules.KIND_TEXT),
         "status": message.status,
         "created_at": message.created_at.isoformat(),
     }
+    if payload.get("agent_name"):
+        view["agent_name"] = payload["agent_name"]
+    if message.client_message_id:  # lets a client recognise its own message after a reload
+        view["client_message_id"] = message.client_message_id
+    return view
 
 
 def reply_view(message: ConversationMessage) -> dict[str, Any]:
@@ -41,13 +65,35 @@ def reply_view(message: ConversationMessage) -> dict[str, Any]:
     return view
 
 
-class ChatGateway:
-    """Delivers customer messages to the assistant without losing or duplicating any."""
+@dataclass
+class Accepted:
+    message_id: int
+    text: str
+    needs_delivery: bool
+    replies: list[dict[str, Any]]
+    metadata: dict[str, Any]
+    route: str = ASSISTANT
+    # The conversation had a handoff: make sure Rasa was not left paused before it answers.
+    had_handoff: bool = False
+    topics: list[str] = field(default_factory=list)
 
-    def __init__(self, *, settings: Settings, session_factory: sessionmaker, rasa: RasaClient):
+
+class ChatGateway:
+    """Delivers customer messages to the assistant, or to the agent serving the conversation,
+    without losing or duplicating any."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        session_factory: sessionmaker,
+        rasa: RasaClient,
+        notifier: Notifier | None = None,
+    ):
         self._settings = settings
         self._session_factory = session_factory
         self._rasa = rasa
+        self._notifier = notifier or Notifier(poll_seconds=settings.realtime_poll_seconds)
 
     def authorize(self, conversation_id: str, token: str | None) -> None:
         """Raises unless the token opens the conversation (sync; call from the threadpool)."""
@@ -55,6 +101,26 @@ class ChatGateway:
             conversation_service.get_authorized(
                 session=session, conversation_id=conversation_id, token=token
             )
+
+    @property
+    def notifier(self) -> Notifier:
+        return self._notifier
+
+    def last_message_id(self, conversation_id: str) -> int:
+        with self._session_factory.begin() as session:
+            return conversation_service.last_message_id(
+                session=session, conversation_id=conversation_id
+            )
+
+    def pushed_since(self, conversation_id: str, after_id: int) -> list[dict[str, Any]]:
+        """Agent replies and notices after `after_id`: what a WebSocket client gets pushed."""
+        with self._session_factory.begin() as session:
+            return [
+                reply_view(message)
+                for message in conversation_service.pushed_messages(
+                    session=session, conversation_id=conversation_id, after_id=after_id
+                )
+            ]
 
     @property
     def conversation_limit(self) -> ratelimit_service.Limit:
@@ -80,7 +146,7 @@ class ChatGateway:
         raw_text: str,
         client_message_id: str | None,
         client_ip: str | None,
-    ) -> tuple[int, str, bool, list[dict[str, Any]], dict[str, Any]]:
+    ) -> Accepted:
         with self._session_factory.begin() as session:
             conversation = conversation_service.get_authorized(
                 session=session, conversation_id=conversation_id, token=token
@@ -100,13 +166,72 @@ class ChatGateway:
             )
             # What Rasa and the actions may rely on: verified server-side, never sent by the client.
             metadata = {"customer_id": conversation.customer_id, "channel": conversation.channel}
-            return (
-                accepted.message.id,
-                accepted.message.text,
-                accepted.needs_delivery,
-                [reply_view(reply) for reply in accepted.replies],
-                metadata,
+            result = Accepted(
+                message_id=accepted.message.id,
+                text=accepted.message.text,
+                needs_delivery=accepted.needs_delivery,
+                replies=[reply_view(reply) for reply in accepted.replies],
+                metadata=metadata,
             )
+            if accepted.needs_delivery:
+                self._route(session, conversation_id, result)
+            return result
+
+    def _route(self, session, conversation_id: str, result: Accepted) -> None:
+        """Who answers the message: the agent (or the queue), the handoff rules, or the assistant."""
+        now = utcnow()
+        active = handoff_service.active_handoff(session=session, conversation_id=conversation_id)
+        if active is not None:
+            result.topics = [conversation_topic(conversation_id)]
+            if active.status == handoff_lifecycle.WAITING and handoff_rules.is_cancel_request(
+                result.text
+            ):
+                handoff_service.cancel(session=session, conversation_id=conversation_id, now=now)
+                result.route = CANCELLED
+                result.topics.append(QUEUE_TOPIC)
+                notice = {"sender": "system", "text": handoff_rules.cancelled_text(),
+                          "kind": handoff_rules.KIND_ENDED}  # fmt: skip
+                result.replies = self._store_replies(session, result.message_id, [notice])
+            else:
+                result.route = HANDOFF
+            return
+        latest = handoff_service.latest_handoff(session=session, conversation_id=conversation_id)
+        if latest is None:
+            return
+        result.had_handoff = True
+        rating = handoff_rules.rating_for(latest, result.text, now)
+        if rating is not None:
+            handoff_service.rate(
+                session=session, conversation_id=conversation_id, satisfaction=rating, now=now
+            )
+            result.route = RATED
+            notice = {"sender": "system", "text": handoff_rules.rated_text(rating)}
+            result.replies = self._store_replies(session, result.message_id, [notice])
+
+    @staticmethod
+    def _store_replies(session, message_id: int, replies: list[dict[str, Any]]) -> list[dict]:
+        stored = conversation_service.record_replies(
+            session=session, message_id=message_id, replies=replies
+        )
+        return [reply_view(reply) for reply in stored]
+
+    def _record_handoff_message(self, conversation_id: str, message_id: int) -> list[dict]:
+        """The message reached the agent's side; a waiting customer is told their place."""
+        with self._session_factory.begin() as session:
+            position = handoff_service.queue_position(
+                session=session, conversation_id=conversation_id,
+                sample_size=self._settings.agent_wait_sample_size,
+                default_wait=timedelta(minutes=self._settings.agent_default_wait_minutes),
+                presence_window=timedelta(minutes=self._settings.agent_presence_minutes),
+            )  # fmt: skip
+            notices = []
+            if position is not None:
+                notices.append({
+                    "sender": "system", "kind": handoff_rules.KIND_WAITING,
+                    "text": handoff_rules.waiting_ack_text(position.position, position.estimated_wait_minutes),
+                    "buttons": handoff_rules.cancel_buttons(),
+                })  # fmt: skip
+            return self._store_replies(session, message_id, notices)
 
     def _record_replies(self, message_id: int, replies: list[dict[str, Any]]) -> list[dict]:
         with self._session_factory.begin() as session:
@@ -133,23 +258,58 @@ class ChatGateway:
 
         `on_accepted` is awaited with the message id once the message is safely stored.
         """
-        message_id, clean_text, needs_delivery, replies, metadata = await run_in_threadpool(
+        accepted = await run_in_threadpool(
             self._accept, conversation_id, token, text, client_message_id, client_ip
         )
+        message_id, replies = accepted.message_id, accepted.replies
         if on_accepted is not None:
             await on_accepted(message_id)
-        if needs_delivery:
-            try:
-                raw_replies = await self._rasa.send_message(
-                    sender=conversation_id, text=clean_text, metadata=metadata
+        if accepted.needs_delivery:
+            if accepted.route == ASSISTANT:
+                replies = await self._ask_assistant(conversation_id, accepted)
+            elif accepted.route == HANDOFF:
+                await self._log_with_rasa(conversation_id, accepted)
+                replies = await run_in_threadpool(
+                    self._record_handoff_message, conversation_id, message_id
                 )
-            except RasaUnavailable as exc:
-                logger.warning("message %s not delivered: %s", message_id, exc)
-                await run_in_threadpool(self._record_failure, message_id)
-                raise AssistantUnavailable(str(exc), message_id=message_id) from exc
-            replies = await run_in_threadpool(self._record_replies, message_id, raw_replies)
+            elif accepted.route == CANCELLED:
+                await self._log_with_rasa(conversation_id, accepted, resume=True)
+            if accepted.topics:
+                await self._notifier.publish(*accepted.topics)
         return {
             "message_id": message_id,
             "client_message_id": client_message_id,
             "replies": replies,
         }
+
+    async def _ask_assistant(self, conversation_id: str, accepted: Accepted) -> list[dict]:
+        try:
+            if accepted.had_handoff:  # a hand-back whose resume did not reach Rasa
+                if await self._rasa.ensure_resumed(conversation_id):
+                    logger.info("conversation %s was still paused; resumed", conversation_id)
+            raw_replies = await self._rasa.send_message(
+                sender=conversation_id, text=accepted.text, metadata=accepted.metadata
+            )
+        except RasaUnavailable as exc:
+            logger.warning("message %s not delivered: %s", accepted.message_id, exc)
+            await run_in_threadpool(self._record_failure, accepted.message_id)
+            raise AssistantUnavailable(str(exc), message_id=accepted.message_id) from exc
+        return await run_in_threadpool(self._record_replies, accepted.message_id, raw_replies)
+
+    async def _log_with_rasa(self, conversation_id: str, accepted: Accepted, resume: bool = False):
+        """During a handoff: Rasa records the message but, paused, predicts nothing. The message is
+        already stored for the agent, so Rasa being down loses nothing the customer or agent sees."""
+        try:
+            raw_replies = await self._rasa.send_message(
+                sender=conversation_id, text=accepted.text, metadata=accepted.metadata
+            )
+            if raw_replies:  # not paused (the pause never reached Rasa): keep the person in charge
+                logger.warning("conversation %s answered during a handoff; pausing", conversation_id)
+                if not resume:
+                    await self._rasa.append_events(conversation_id, [{"event": "pause"}])
+            if resume:
+                await self._rasa.resume(conversation_id)
+        except RasaUnavailable as exc:
+            logger.warning(
+                "message %s of a handoff not logged in Rasa: %s", accepted.message_id, exc
+            )

@@ -35,14 +35,8 @@ class RasaClient:
 
         `metadata` (verified customer id, channel) is stored with the message in the tracker.
         """
-        url = f"{self._settings.rasa_url}/webhooks/rest/webhook"
         body = {"sender": sender, "message": text, "metadata": metadata or {}}
-        try:
-            response = await self._http.post(url, json=body)
-        except httpx.HTTPError as exc:
-            raise RasaUnavailable(f"Rasa at {url} is unreachable: {exc!r}") from exc
-        if response.status_code != 200:
-            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}: {response.text[:200]}")
+        response = await self._call("POST", "/webhooks/rest/webhook", json=body)
         try:
             raw_replies = response.json()
         except ValueError as exc:
@@ -51,9 +45,53 @@ class RasaClient:
             raise RasaUnavailable(f"Rasa answered an unexpected body: {str(raw_replies)[:200]}")
         return [normalise_reply(reply) for reply in raw_replies if isinstance(reply, dict)]
 
+    def _token_params(self) -> dict[str, str] | None:
+        return {"token": self._settings.rasa_token} if self._settings.rasa_token else None
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One request to Rasa; RasaUnavailable unless it answers 200."""
+        url = f"{self._settings.rasa_url}{path}"
+        try:
+            response = await self._http.request(method, url, **kwargs)
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(f"Rasa at {url} is unreachable: {exc!r}") from exc
+        if response.status_code != 200:
+            raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}: {response.text[:200]}")
+        return response
+
+    async def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        """Adds events to the conversation's tracker without running a prediction: "pause",
+        "resume", or an agent's reply as a "bot" event with agent metadata."""
+        params = {**(self._token_params() or {}), "include_events": "NONE"}
+        await self._call(
+            "POST", f"/conversations/{conversation_id}/tracker/events", json=events, params=params
+        )
+
+    async def tracker(self, conversation_id: str, *, include_events: str = "NONE") -> dict[str, Any]:
+        """The conversation's tracker state (slots, latest message, paused, events)."""
+        params = {**(self._token_params() or {}), "include_events": include_events}
+        response = await self._call("GET", f"/conversations/{conversation_id}/tracker", params=params)
+        return response.json()
+
+    async def resume(self, conversation_id: str) -> None:
+        """Resumes a paused conversation. The messages Rasa recorded while paused were never
+        answered, so the turn is closed with `action_listen`, as after any answered turn: the
+        rules then match the next message as usual."""
+        await self.append_events(
+            conversation_id, [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        )
+
+    async def ensure_resumed(self, conversation_id: str) -> bool:
+        """Resumes the conversation if it is paused; True when a resume was needed."""
+        state = await self.tracker(conversation_id)
+        if not state.get("paused"):
+            return False
+        await self.resume(conversation_id)
+        return True
+
     async def rasa_status(self) -> dict[str, Any]:
         """Rasa's /status (model file and fingerprint); raises RasaUnavailable when it is down."""
-        params = {"token": self._settings.rasa_token} if self._settings.rasa_token else None
+        params = self._token_params()
         try:
             response = await self._http.get(
                 f"{self._settings.rasa_url}/status", params=params, timeout=3.0
@@ -76,7 +114,14 @@ class RasaClient:
 
 
 def normalise_reply(reply: dict[str, Any]) -> dict[str, Any]:
-    """Keeps the parts of a Rasa REST reply that the chat clients render."""
+    """Keeps the parts of a Rasa REST reply that the chat clients render.
+
+    An action may send a notice of a special kind (e.g. the queue position) as a custom message
+    {"kind": ..., "text": ..., "buttons": [...]}; it becomes an ordinary reply with that kind."""
+    custom = reply.get("custom")
+    if isinstance(custom, dict) and custom.get("kind") and "text" in custom:
+        return {**normalise_reply({"text": custom["text"], "buttons": custom.get("buttons")}),
+                "kind": str(custom["kind"])}  # fmt: skip
     buttons = [
         {"title": str(button.get("title", "")), "payload": str(button.get("payload", ""))}
         for button in reply.get("buttons") or []

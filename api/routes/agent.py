@@ -1,23 +1,36 @@
 """Agent console API: the handoff queue, claiming, hand-back and closing, presence and call-backs.
 
-Agents and supervisors; analysts get 403. Plain `def` routes (run in the threadpool).
+Agents and supervisors; analysts get 403. Reads are plain `def` routes (run in the threadpool);
+claim, hand-back, close and replies go through the HandoffBridge (the customer is told, Rasa is
+resumed, every replica's pushers are woken). The live chat pane is a WebSocket.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from datetime import timedelta
 from typing import Annotated, Any, Literal, Optional
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi.encoders import jsonable_encoder
 
+from bot.conversations import service as conversation_service
 from bot.db import utcnow
+from bot.errors import DomainError, Forbidden, Unauthenticated
+from bot.handoff import conversation as handoff_rules
 from bot.handoff import hours, lifecycle
 from bot.handoff import service as handoff_service
 from bot.handoff.models import CallbackRequest, Handoff
 from bot.staff import roles
+from bot.staff import service as staff_service
 from bot.staff.models import StaffAccount
 
+from ..agent_context import customer_context, understanding_of
 from ..agent_schemas import (
+    AgentMessageCreate,
+    AgentMessageRead,
+    ConversationMessagesRead,
     CallbackPhoneRead,
     CallbackRead,
     HandoffNote,
@@ -26,10 +39,15 @@ from ..agent_schemas import (
     PresenceUpdate,
     QueueRead,
 )
-from ..deps import SessionDep, SettingsDep
+from ..deps import RasaDep, SessionDep, SettingsDep
+from ..errors import error_body
+from ..handoff_bridge import HandoffBridge, agent_message_view, may_follow
+from ..rasa_client import RasaUnavailable
+from ..realtime import conversation_topic
 from ..staff_auth import require_role
 from .staff_cases import CipherDep
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/agent", tags=["agent console"])
 AgentStaff = Annotated[StaffAccount, Depends(require_role(roles.AGENT))]
 
@@ -101,32 +119,110 @@ def get_queue(staff: AgentStaff, session: SessionDep, settings: SettingsDep) -> 
     }
 
 
+def get_bridge(request: Request) -> HandoffBridge:
+    return request.app.state.handoff_bridge
+
+
+BridgeDep = Annotated[HandoffBridge, Depends(get_bridge)]
+
+
 @router.post("/handoffs/{handoff_id}/claim", response_model=HandoffRead, responses=ERRORS)
-def claim_handoff(handoff_id: int, staff: AgentStaff, session: SessionDep) -> dict[str, Any]:
-    """Takes the waiting conversation; 409 when another agent was first."""
-    return handoff_item(handoff_service.claim(session=session, handoff_id=handoff_id, staff=staff))
+async def claim_handoff(handoff_id: int, staff: AgentStaff, bridge: BridgeDep) -> dict[str, Any]:
+    """Takes the waiting conversation (the customer is told who answers); 409 when another agent
+    was first."""
+    return await bridge.claim(handoff_id, staff.id, handoff_item)
 
 
 @router.post("/handoffs/{handoff_id}/hand-back", response_model=HandoffRead, responses=ERRORS)
-def hand_back(
-    handoff_id: int, staff: AgentStaff, session: SessionDep, body: Optional[HandoffNote] = None
+async def hand_back(
+    handoff_id: int, staff: AgentStaff, bridge: BridgeDep, body: Optional[HandoffNote] = None
 ) -> dict[str, Any]:
-    """Returns the conversation to the assistant."""
-    handoff = handoff_service.hand_back(
-        session=session, handoff_id=handoff_id, staff=staff, note=body.note if body else None
+    """Returns the conversation to the assistant, which tells the customer and continues."""
+    return await bridge.end(
+        handoff_id, staff.id, close=False, note=body.note if body else None, view=handoff_item
     )
-    return handoff_item(handoff)
 
 
 @router.post("/handoffs/{handoff_id}/close", response_model=HandoffRead, responses=ERRORS)
-def close_handoff(
-    handoff_id: int, staff: AgentStaff, session: SessionDep, body: Optional[HandoffNote] = None
+async def close_handoff(
+    handoff_id: int, staff: AgentStaff, bridge: BridgeDep, body: Optional[HandoffNote] = None
 ) -> dict[str, Any]:
-    """Ends the human conversation; the customer is then asked to rate it."""
-    handoff = handoff_service.close(
-        session=session, handoff_id=handoff_id, staff=staff, note=body.note if body else None
+    """Ends the human conversation; the customer is then asked for a 1–5 rating."""
+    return await bridge.end(
+        handoff_id, staff.id, close=True, note=body.note if body else None, view=handoff_item
     )
-    return handoff_item(handoff)
+
+
+def _followed_handoff(session, staff: StaffAccount, handoff_id: int) -> Handoff:
+    handoff = handoff_service.get_handoff(session=session, handoff_id=handoff_id)
+    if handoff.status != lifecycle.WAITING and not may_follow(staff, handoff):
+        raise Forbidden(
+            f"staff {staff.id} does not hold handoff {handoff_id}",
+            customer_message="该会话由其他坐席接待，您无法查看。",
+        )
+    return handoff
+
+
+@router.get(
+    "/handoffs/{handoff_id}/messages", response_model=ConversationMessagesRead, responses=ERRORS
+)
+def handoff_messages(
+    handoff_id: int,
+    staff: AgentStaff,
+    session: SessionDep,
+    after_id: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> dict[str, Any]:
+    """The whole conversation so far (assistant part included), customer text masked; the
+    console polls with `after_id` when its WebSocket is unavailable."""
+    handoff = _followed_handoff(session, staff, handoff_id)
+    messages = conversation_service.list_messages(
+        session=session, conversation_id=handoff.conversation_id, after_id=after_id, limit=limit
+    )
+    return {"handoff": handoff_item(handoff), "messages": [agent_message_view(m) for m in messages]}
+
+
+@router.post(
+    "/handoffs/{handoff_id}/messages",
+    response_model=AgentMessageRead,
+    status_code=201,
+    responses={**ERRORS, 422: {"description": "Empty or too long text."}},
+)
+async def send_message(
+    handoff_id: int, body: AgentMessageCreate, staff: AgentStaff, bridge: BridgeDep
+) -> dict[str, Any]:
+    """The agent's reply, pushed to the customer at once; only the agent holding the conversation."""
+    return await bridge.send(handoff_id, staff.id, body.text)
+
+
+@router.get("/handoffs/{handoff_id}/context", responses=ERRORS)
+async def handoff_context(
+    handoff_id: int, staff: AgentStaff, bridge: BridgeDep, rasa: RasaDep
+) -> dict[str, Any]:
+    """What the assistant knew: the intents it detected with their confidence, the slots, the
+    customer's latest risk assessment and complaint cases (masked), and what the flow collected
+    (e.g. a complaint draft)."""
+
+    def work(session):
+        handoff = _followed_handoff(session, staff, handoff_id)
+        return handoff.conversation_id, {
+            "handoff": handoff_item(handoff),
+            **customer_context(session, handoff.customer_id),
+        }
+
+    conversation_id, context = await bridge.run(work)
+    try:
+        tracker = await rasa.tracker(conversation_id, include_events="ALL")
+        context["understanding"] = understanding_of(tracker)
+    except RasaUnavailable:
+        context["understanding"] = None  # the console says the assistant's view is unavailable
+    return context
+
+
+@router.get("/quick-replies", responses=ERRORS)
+def quick_replies(staff: AgentStaff) -> list[str]:
+    """Ready-made replies the console offers (the agent may edit them before sending)."""
+    return list(handoff_rules.AGENT_QUICK_REPLIES)
 
 
 @router.get("/handoffs/mine", response_model=list[HandoffRead], responses=ERRORS)
@@ -178,3 +274,73 @@ def reveal_callback_phone(
         session=session, callback_id=callback_id, staff=staff, cipher=cipher
     )
     return {"id": callback_id, "phone": phone}
+
+
+@router.websocket("/handoffs/{handoff_id}/ws")
+async def handoff_socket(
+    websocket: WebSocket, handoff_id: int, token: Optional[str] = None, after_id: int = 0
+):
+    """The live chat pane: every message of the conversation after `after_id` (customer text
+    masked) as {"type": "message", "message": {...}}, and {"type": "handoff", "handoff": {...}}
+    when its status changes (e.g. the customer left the queue). The staff token is passed as a
+    query parameter (browsers cannot set headers on WebSockets); replies are sent with
+    POST /api/agent/handoffs/{id}/messages. Client frame {"type": "ping"} → {"type": "pong"}."""
+    bridge: HandoffBridge = websocket.app.state.handoff_bridge
+    await websocket.accept()
+
+    def authorize(session):
+        login = staff_service.resolve_session(session=session, token=token or "", now=utcnow())
+        if not roles.has_role(login.staff.role, (roles.AGENT,)):
+            raise Forbidden(f"role {login.staff.role!r} may not follow conversations")
+        handoff = _followed_handoff(session, login.staff, handoff_id)
+        return login.staff, handoff.conversation_id
+
+    try:
+        staff, conversation_id = await bridge.run(authorize)
+    except DomainError as exc:
+        await websocket.send_json({"type": "error", **error_body(exc.code, exc.customer_message, exc.developer_message)})
+        await websocket.close(code=4401 if isinstance(exc, Unauthenticated) else 4403)
+        return
+    lock = asyncio.Lock()
+
+    async def send(frame: dict[str, Any]) -> None:
+        async with lock:
+            await websocket.send_json(jsonable_encoder(frame))
+
+    async def push() -> None:
+        nonlocal after_id
+        status = None
+        with bridge.notifier.subscribe([conversation_topic(conversation_id)]) as subscription:
+            while True:
+                subscription.clear()
+                try:
+                    def read(session):
+                        handoff = handoff_service.get_handoff(session=session, handoff_id=handoff_id)
+                        messages = conversation_service.list_messages(
+                            session=session, conversation_id=conversation_id, after_id=after_id
+                        )
+                        return handoff_item(handoff), [agent_message_view(m) for m in messages]
+
+                    item, messages = await bridge.run(read)
+                    if item["status"] != status:
+                        status = item["status"]
+                        await send({"type": "handoff", "handoff": item})
+                    for message in messages:
+                        await send({"type": "message", "message": message})
+                        after_id = message["id"]
+                except WebSocketDisconnect:
+                    return
+                except Exception:
+                    logger.warning("pushing handoff %s failed", handoff_id, exc_info=True)
+                await subscription.wait(bridge.notifier.pusher_poll_seconds)
+
+    pusher = asyncio.create_task(push())
+    try:
+        while True:
+            raw = await websocket.receive_text()
+            if '"ping"' in raw:
+                await send({"type": "pong"})
+    except WebSocketDisconnect:
+        return
+    finally:
+        pusher.cancel()

@@ -73,7 +73,7 @@ def check_extension(
             "an extension needs a reason", customer_message="请填写延期原因，该原因将告知客户。"
         )
     if extensions == 1:
-        if actor_role != roles.SUPERVISOR:
+        if not roles.has_role(actor_role, (roles.SUPERVISOR,)):
             raise ExtensionNeedsSupervisor(f"second extension by role {actor_role!r}")
         if not (approval_note or "").strip():
             raise InvalidCaseField(

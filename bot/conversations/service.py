@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.db import utcnow
@@ -24,6 +24,8 @@ from .models import Conversation, ConversationMessage
 CUSTOMER = "customer"
 ASSISTANT = "assistant"
 AGENT = "agent"
+# Notices about the service itself: queue position, an agent joining or leaving, rating prompt.
+SYSTEM = "system"
 
 RECEIVED = "received"
 DELIVERED = "delivered"
@@ -190,12 +192,11 @@ def record_replies(
         raise NotFound(f"message {message_id} does not exist")
     stored = []
     for reply in replies:
-        buttons = reply.get("buttons") or []
         reply_message = ConversationMessage(
             conversation_id=message.conversation_id,
-            sender=ASSISTANT,
+            sender=SYSTEM if reply.get("sender") == SYSTEM else ASSISTANT,
             text=reply.get("text") or "",
-            payload={"buttons": buttons} if buttons else None,
+            payload=message_payload(reply),
             status=DELIVERED,
             reply_to_id=message.id,
         )
@@ -204,6 +205,69 @@ def record_replies(
     message.status = DELIVERED
     session.flush()
     return stored
+
+
+def message_payload(content: dict) -> dict | None:
+    """The structured part of a reply kept with its text: buttons, the kind of notice
+    (bot.handoff.conversation KIND_*) and the agent's display name."""
+    payload = {key: content[key] for key in ("buttons", "kind", "agent_name") if content.get(key)}
+    return payload or None
+
+
+def post_message(
+    *,
+    session: Session,
+    conversation_id: str,
+    sender: str,
+    text: str,
+    buttons: list[dict] | None = None,
+    kind: str | None = None,
+    agent_name: str | None = None,
+) -> ConversationMessage:
+    """Stores a message that answers no customer message: an agent's reply or a system notice.
+    Clients receive it pushed over the WebSocket, or in the history."""
+    if sender not in (AGENT, SYSTEM):
+        raise InvalidInput(f"only agent and system messages are posted, not {sender!r}")
+    text = (text or "").strip()
+    if not text:
+        raise EmptyMessage("an empty message is not posted", customer_message="请输入要发送的内容。")
+    message = ConversationMessage(
+        conversation_id=conversation_id,
+        sender=sender,
+        text=text,
+        payload=message_payload({"buttons": buttons, "kind": kind, "agent_name": agent_name}),
+        status=DELIVERED,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def pushed_messages(
+    *, session: Session, conversation_id: str, after_id: int = 0, limit: int = 100
+) -> list[ConversationMessage]:
+    """The agent and system messages that answer no customer message (so a WebSocket client has
+    not received them as replies), in order, after `after_id`."""
+    statement = (
+        select(ConversationMessage)
+        .where(
+            ConversationMessage.conversation_id == conversation_id,
+            ConversationMessage.id > after_id,
+            ConversationMessage.reply_to_id.is_(None),
+            ConversationMessage.sender.in_((AGENT, SYSTEM)),
+        )
+        .order_by(ConversationMessage.id)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))
+
+
+def last_message_id(*, session: Session, conversation_id: str) -> int:
+    return session.scalar(
+        select(func.max(ConversationMessage.id)).where(
+            ConversationMessage.conversation_id == conversation_id
+        )
+    ) or 0
 
 
 def record_failure(*, session: Session, message_id: int) -> None:

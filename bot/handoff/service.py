@@ -93,7 +93,7 @@ def _note(note: str | None) -> str | None:
 
 
 def _is_supervisor(staff: StaffAccount) -> bool:
-    return staff.role == roles.SUPERVISOR
+    return roles.has_role(staff.role, (roles.SUPERVISOR,))
 
 
 def _require_agent(staff: StaffAccount) -> None:
@@ -394,6 +394,25 @@ def close(
     )  # fmt: skip
 
 
+def record_agent_reply(
+    *, session: Session, handoff_id: int, staff: StaffAccount, now: datetime | None = None
+) -> Handoff:
+    """Checks that the agent may reply in the conversation now (they hold it) and audits it."""
+    handoff = get_handoff(session=session, handoff_id=handoff_id)
+    if handoff.status != lifecycle.CLAIMED:
+        raise IllegalHandoffTransition(
+            f"handoff {handoff_id} is {handoff.status}", customer_message="该会话已不在人工服务中，消息未发送。"
+        )
+    if handoff.agent_id != staff.id:
+        raise NotHandoffAgent(
+            f"handoff {handoff_id} belongs to staff {handoff.agent_id}",
+            customer_message="只有接入该会话的坐席可以回复。",
+        )
+    _record(session, handoff=handoff, actor=staff_service.actor_name(staff), action="replied",
+            now=now or utcnow())  # fmt: skip
+    return handoff
+
+
 def agent_handoffs(
     *, session: Session, staff: StaffAccount, include_ended: bool = False, limit: int = 50
 ) -> list[Handoff]:
@@ -529,7 +548,7 @@ def agents_online(
             AgentPresence.status == "online",
             AgentPresence.updated_at >= now - within,
             StaffAccount.active.is_(True),
-            StaffAccount.role.in_((roles.AGENT, roles.SUPERVISOR)),
+            StaffAccount.role.in_((roles.AGENT, roles.SUPERVISOR, roles.ADMIN)),
         )
         .order_by(StaffAccount.id)
     )

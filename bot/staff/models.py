@@ -16,7 +16,7 @@ class StaffAccount(Base):
     id = Column(Integer, primary_key=True, autoincrement=True)
     username = Column(String(64), nullable=False, unique=True)
     display_name = Column(String(64), nullable=False)
-    # "agent", "supervisor" or "analyst" (bot.staff.roles).
+    # "agent", "supervisor", "analyst" or "admin" (bot.staff.roles).
     role = Column(String(16), nullable=False)
     password_hash = Column(String(255), nullable=False)
     active = Column(Boolean, nullable=False, default=True)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import delete
 
 from bot.cases.crypto import CaseCipher
+from bot.conversations import service as conversation_service
 from bot.db import utcnow
 from bot.handoff import service as handoff_service
 from bot.handoff.models import CallbackRequest, Handoff
@@ -38,8 +39,9 @@ def handoffs(staff_factory):
     class Handoffs:
         def request(self, reason: str = "request", minutes_ago: int = 0) -> int:
             with staff_factory.session() as session:
+                conversation, _ = conversation_service.open_conversation(session=session)
                 handoff = handoff_service.request_handoff(
-                    session=session, conversation_id=uuid.uuid4().hex, reason=reason,
+                    session=session, conversation_id=conversation.id, reason=reason,
                     customer_id="C100", context={"summary": "信用卡年费"},
                     now=utcnow() - timedelta(minutes=minutes_ago),
                 )  # fmt: skip

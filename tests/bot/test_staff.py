@@ -52,7 +52,7 @@ def test_usernames_are_unique_and_roles_and_passwords_checked(session):
     with pytest.raises(Conflict):
         _create(session, username="AGENT7")
     with pytest.raises(InvalidInput):
-        _create(session, username="boss", role="admin")
+        _create(session, username="boss", role="owner")
     with pytest.raises(InvalidInput):
         _create(session, username="shorty", password="123456")
 
@@ -128,3 +128,12 @@ def test_a_revoked_login_is_refused(session):
     with pytest.raises(staff_service.SessionInvalid):
         staff_service.resolve_session(session=session, token=token, now=NOW)
     assert staff_service.resolve_session(session=session, token=other_token, now=NOW).staff.id == staff.id
+
+
+def test_an_admin_holds_every_role_and_an_analyst_only_their_own():
+    from bot.staff import roles
+
+    assert all(roles.has_role(roles.ADMIN, (role,)) for role in (roles.AGENT, roles.SUPERVISOR, roles.ANALYST))
+    assert not roles.has_role(roles.ANALYST, (roles.AGENT,))
+    assert not roles.has_role(roles.AGENT, (roles.ANALYST,))
+    assert roles.ROLE_LABELS[roles.ADMIN] == "系统管理员"

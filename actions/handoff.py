@@ -1,0 +1,224 @@
+"""Handing the customer to a person, and the call-back request when nobody can take them now.
+
+`escalate()` is shared by every flow that ends with a person (转人工, repeated misunderstandings,
+a complaint or questionnaire handed over, signs of fraud or distress): in service time with an
+agent online the conversation joins the queue (bot.handoff) and is paused, so the assistant
+predicts nothing while the agent answers; otherwise the customer is offered a call-back.
+
+`callback_form` takes every message in `callback_reply`; the rules are in
+bot.handoff.conversation (phone, then preferred time).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.config import load_settings
+from bot.handoff import conversation as rules
+from bot.handoff import lifecycle
+from bot.handoff import service as handoff_service
+
+from .common import customer_id, in_transaction
+
+CALLBACK_REPLY_SLOT = "callback_reply"
+CALLBACK_STATE_SLOT = "callback_state"
+# How many recent customer messages are searched for signs of fraud or distress.
+URGENT_LOOKBACK = 3
+
+
+def recent_customer_texts(tracker: Tracker, count: int = URGENT_LOOKBACK) -> list[str]:
+    texts = [e.get("text") or "" for e in tracker.events if e.get("event") == "user"]
+    return texts[-count:]
+
+
+def detect_reason(tracker: Tracker) -> str:
+    """Why the customer is handed over: signs of distress or fraud first, then whether the
+    assistant had just failed to understand, otherwise the customer's own request."""
+    for text in reversed(recent_customer_texts(tracker)):
+        urgent = rules.urgent_reason(text)
+        if urgent:
+            return urgent
+    last_action = next(
+        (
+            e.get("name")
+            for e in reversed(tracker.events)
+            if e.get("event") == "action" and e.get("name") not in (None, "action_listen")
+            and not str(e.get("name")).startswith("action_request_human")
+        ),
+        None,
+    )
+    return lifecycle.MISUNDERSTOOD if last_action == "action_handle_fallback" else lifecycle.REQUEST
+
+
+async def escalate(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    reason: str,
+    context: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Queues the conversation for a person and pauses it, or offers a call-back."""
+    settings = load_settings()
+    customer = customer_id(tracker)
+
+    def queue_or_not(session) -> dict[str, Any]:
+        availability = handoff_service.can_queue(session=session, settings=settings)
+        if not availability.available:
+            return {"queued": False, "availability": availability}
+        handoff_service.request_handoff(
+            session=session, conversation_id=tracker.sender_id, reason=reason,
+            customer_id=customer, context=context,
+        )  # fmt: skip
+        position = handoff_service.queue_position(session=session, conversation_id=tracker.sender_id)
+        if position is None:  # already with an agent (a second 转人工 during the service)
+            return {"queued": True, "position": None}
+        return {
+            "queued": True, "position": position.position,
+            "wait": position.estimated_wait_minutes,
+        }  # fmt: skip
+
+    outcome = await in_transaction(queue_or_not)
+    if not outcome["queued"]:
+        availability = outcome["availability"]
+        if availability.reason == "closed":
+            text = rules.closed_text(availability.hours_text, availability.next_opening)
+        else:
+            text = rules.no_agent_text()
+        dispatcher.utter_message(text=text, buttons=rules.callback_offer_buttons())
+        return []
+    if outcome["position"] is None:
+        dispatcher.utter_message(text="人工客服正在为您服务，请直接发送您的问题。")
+        return [ConversationPaused()]
+    dispatcher.utter_message(
+        json_message={
+            "kind": rules.KIND_WAITING,
+            "text": rules.waiting_text(outcome["position"], outcome["wait"], reason),
+            "buttons": rules.cancel_buttons(),
+        }
+    )
+    return [ConversationPaused()]
+
+
+async def escalate_if_urgent(
+    dispatcher: CollectingDispatcher, tracker: Tracker
+) -> list[dict[str, Any]] | None:
+    """Signs of distress or fraud in the latest message: say what to do now and connect the
+    customer to a person at once (served first). None when there are no such signs."""
+    reason = rules.urgent_reason((tracker.latest_message or {}).get("text") or "")
+    if reason is None:
+        return None
+    dispatcher.utter_message(
+        text=rules.distress_text() if reason == lifecycle.DISTRESS else rules.fraud_text()
+    )
+    return await escalate(dispatcher, tracker, reason)
+
+
+class ActionAnswerOutOfScope(Action):
+    """Out of scope: says what the assistant can do, unless the customer is in distress."""
+
+    def name(self) -> str:
+        return "action_answer_out_of_scope"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        urgent = await escalate_if_urgent(dispatcher, tracker)
+        if urgent is not None:
+            return urgent
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return []
+
+
+class ActionRequestHuman(Action):
+    """"转人工", the person button, or an urgent message: queue for an agent or offer a call-back."""
+
+    def name(self) -> str:
+        return "action_request_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        reason = detect_reason(tracker)
+        if reason == lifecycle.DISTRESS:
+            dispatcher.utter_message(text=rules.distress_text())
+        elif reason == lifecycle.FRAUD:
+            dispatcher.utter_message(text=rules.fraud_text())
+        return await escalate(dispatcher, tracker, reason)
+
+
+# --- call-back request ---------------------------------------------------------------------------
+
+
+def _intake(tracker: Tracker) -> rules.CallbackIntake:
+    return rules.CallbackIntake.from_slot(tracker.get_slot(CALLBACK_STATE_SLOT))
+
+
+class ActionStartCallback(Action):
+    def name(self) -> str:
+        return "action_start_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        return [
+            SlotSet(CALLBACK_STATE_SLOT, rules.CallbackIntake().to_slot()),
+            SlotSet(CALLBACK_REPLY_SLOT, None),
+        ]
+
+
+class ActionAskCallbackReply(Action):
+    def name(self) -> str:
+        return "action_ask_callback_reply"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=rules.callback_question(_intake(tracker)))
+        return []
+
+
+class ValidateCallbackForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_callback_form"
+
+    async def validate_callback_reply(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        if value is None:  # the start action's reset, not a customer message
+            return {}
+        text = value if isinstance(value, str) else ""
+        if text.startswith("/"):  # a button of another flow
+            text = "取消" if "decline" in text else ""
+        step = rules.read_callback_reply(_intake(tracker), text)
+        for line in step.say:
+            dispatcher.utter_message(text=line)
+        return {
+            CALLBACK_STATE_SLOT: step.intake.to_slot(),
+            CALLBACK_REPLY_SLOT: step.intake.stage.value if step.intake.finished else None,
+        }
+
+
+class ActionFinishCallback(Action):
+    """Stores the call-back request (phone encrypted, masked copy) once phone and time are known."""
+
+    def name(self) -> str:
+        return "action_finish_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        intake = _intake(tracker)
+        reset = [SlotSet(CALLBACK_STATE_SLOT, None), SlotSet(CALLBACK_REPLY_SLOT, None)]
+        if intake.stage != rules.CallbackStage.DONE or not intake.phone:
+            return reset
+        await in_transaction(
+            lambda session: handoff_service.request_callback(
+                session=session, phone=intake.phone, preferred_time=intake.preferred_time,
+                conversation_id=tracker.sender_id, customer_id=customer_id(tracker),
+            )  # fmt: skip
+        )
+        dispatcher.utter_message(text=rules.callback_done_text(intake.phone, intake.preferred_time))
+        return reset

@@ -1,0 +1,323 @@
+"""The customer's side of a handoff, as pure rules: what the customer is told, how a message is
+read while waiting (cancel?) or after a closed service (a rating?), which words are signs of fraud
+or distress, and the call-back request taken in conversation.
+
+Message kinds (`kind` of a chat message) let the chat clients render these notices: a waiting
+notice with the queue position, the agent joining, the agent leaving, and the rating prompt.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import Enum
+
+from bot.cases.intake import parse_mobile
+from bot.text.masking import mask_mobile, mask_text
+from bot.text.normalize import normalize_text, to_half_width
+from bot.text.replies import clean_reply
+
+from . import lifecycle
+
+KIND_WAITING = "handoff_waiting"
+KIND_STARTED = "handoff_started"
+KIND_ENDED = "handoff_ended"
+KIND_RATING = "rating"
+KIND_TEXT = "text"
+
+CANCEL_PAYLOAD = "取消转人工"
+CALLBACK_PAYLOAD = "/request_callback"
+DECLINE_PAYLOAD = "/decline_human"
+
+# --- reading the customer's messages -------------------------------------------------------------
+
+_CANCEL_WORDS = (
+    "取消", "取消转人工", "取消排队", "不排了", "不用了", "不用人工了", "不要人工了", "算了",
+    "不等了", "我不等了", "回到智能助手", "返回智能助手", "找机器人", "不转了", "不用转了",
+)  # fmt: skip
+
+
+def is_cancel_request(text: str) -> bool:
+    """True when a waiting customer asks to leave the queue ("取消", "算了不等了")."""
+    reply = clean_reply(text)
+    if not reply:
+        return False
+    if reply in _CANCEL_WORDS:
+        return True
+    return len(reply) <= 12 and any(
+        reply.startswith(word) or reply.endswith(word) for word in _CANCEL_WORDS if len(word) >= 3
+    )
+
+
+# After a closed service, a rating is taken for this long.
+RATING_WINDOW = timedelta(hours=2)
+
+_RATING_WORDS = {
+    "非常满意": 5, "很满意": 5, "满意": 4, "一般": 3, "还行": 3,
+    "不满意": 2, "很不满意": 1, "非常不满意": 1,
+}  # fmt: skip
+_RATING_PATTERN = re.compile(r"^([1-5一二三四五])\s*(分|星|颗星)?$")
+_CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
+
+
+def parse_rating(text: str) -> int | None:
+    """A 1–5 rating from "5", "5分", "五星", "★★★★", "非常满意"; None for anything else."""
+    reply = clean_reply(normalize_text(text or ""))
+    if not reply:
+        return None
+    if set(reply) == {"★"} and len(reply) <= 5:
+        return len(reply)
+    match = _RATING_PATTERN.match(reply)
+    if match:
+        digit = match.group(1)
+        return _CHINESE_DIGITS.get(digit) or int(digit)
+    return _RATING_WORDS.get(reply)
+
+
+def rating_for(handoff, text: str, now: datetime) -> int | None:
+    """The customer's 1–5 rating when `text` is one and the conversation's latest handoff is a
+    closed, not yet rated service that ended within RATING_WINDOW; otherwise None."""
+    if (
+        handoff is None
+        or handoff.status != lifecycle.CLOSED
+        or handoff.satisfaction is not None
+        or handoff.ended_at is None
+        or now - handoff.ended_at >= RATING_WINDOW
+    ):
+        return None
+    return parse_rating(text)
+
+
+# Signs that money or a person is at risk now (not questions about fraud in general): these
+# customers are taken to a person at once and served first.
+_FRAUD_SIGNS = (
+    "被骗", "骗了我", "骗走", "上当了", "钱被盗", "被盗刷", "把验证码给了", "验证码告诉了",
+    "验证码发给了", "转给了陌生人", "转到了安全账户", "转到安全账户了", "已经转给对方",
+)  # fmt: skip
+_DISTRESS_SIGNS = (
+    "不想活", "活不下去", "想死", "去死", "自杀", "轻生", "跳楼", "走投无路", "绝望", "崩溃了",
+    "活着没意思",
+)  # fmt: skip
+
+
+def urgent_reason(text: str) -> str | None:
+    """`distress` or `fraud` when the message shows signs of either, otherwise None."""
+    normalised = normalize_text(text or "")
+    if any(sign in normalised for sign in _DISTRESS_SIGNS):
+        return lifecycle.DISTRESS
+    if any(sign in normalised for sign in _FRAUD_SIGNS):
+        return lifecycle.FRAUD
+    return None
+
+
+# --- what the customer is told -------------------------------------------------------------------
+
+
+def waiting_text(position: int, wait_minutes: int, reason: str | None = None) -> str:
+    lead = "已为您优先转接人工客服" if reason in (lifecycle.FRAUD, lifecycle.DISTRESS) else "正在为您转接人工客服"
+    place = "您是下一位" if position <= 1 else f"您前面还有{position - 1}位客户"
+    return (
+        f"{lead}，{place}，预计等待约{max(wait_minutes, 1)}分钟。"
+        "等待期间您发送的消息，人工客服接入后都能看到；如不想等待，可以点击“取消转人工”回到智能助手。"
+    )
+
+
+def waiting_ack_text(position: int, wait_minutes: int) -> str:
+    return (
+        f"您的消息已记录，人工客服接入后会第一时间看到。您目前排在第{position}位，"
+        f"预计还需约{max(wait_minutes, 1)}分钟。"
+    )
+
+
+def distress_text() -> str:
+    return (
+        "听到您这样说，我们很担心您。如果您或他人正处于危险中，请立即拨打110或120；"
+        "也可以拨打心理援助热线12356。我们正在为您优先转接人工客服。"
+    )
+
+
+def fraud_text() -> str:
+    return (
+        "请先停止向对方转账，不要再提供验证码或密码。如已转账，请立即拨打110报警，"
+        "并联系本行冻结账户。我们正在为您优先转接人工客服。"
+    )
+
+
+def closed_text(hours_text: str, next_opening: datetime | None) -> str:
+    opening = ""
+    if next_opening is not None:
+        opening = f"，下次服务开始于{next_opening.strftime('%m月%d日 %H:%M')}"
+    return (
+        f"很抱歉，现在不在人工客服服务时间（{hours_text}{opening}）。"
+        "您可以留下手机号和方便接听的时间，我们在服务时间内给您回电；紧急挂失等业务请拨打客服热线。"
+    )
+
+
+def no_agent_text() -> str:
+    return (
+        "很抱歉，目前人工客服都不在线。您可以留下手机号和方便接听的时间，我们会尽快给您回电；"
+        "紧急挂失等业务请拨打客服热线。"
+    )
+
+
+def expired_text() -> str:
+    return (
+        "很抱歉让您久等了，人工客服暂时都在忙。智能助手会继续为您服务；"
+        "您也可以留下手机号，我们尽快给您回电。"
+    )
+
+
+def cancelled_text() -> str:
+    return "好的，已为您取消转人工，接下来由智能助手继续为您服务。请问还有什么可以帮您？"
+
+
+def started_text(agent_name: str) -> str:
+    return f"人工客服{agent_name}已接入，正在为您服务。"
+
+
+def handed_back_text() -> str:
+    return "人工客服已结束服务，接下来由智能助手继续为您服务。请问还有什么可以帮您？"
+
+
+def closed_service_text() -> str:
+    return "本次人工服务已结束，感谢您的耐心。请为本次服务打分（1–5分，5分最满意）："
+
+
+def rated_text(satisfaction: int) -> str:
+    return f"感谢您的评价（{satisfaction}分）！我们会继续改进服务。如还有问题，随时告诉我。"
+
+
+def rating_buttons() -> list[dict[str, str]]:
+    return [{"title": f"{score}分", "payload": f"{score}分"} for score in range(1, 6)]
+
+
+def callback_offer_buttons() -> list[dict[str, str]]:
+    return [
+        {"title": "预约回电", "payload": CALLBACK_PAYLOAD},
+        {"title": "不用了", "payload": DECLINE_PAYLOAD},
+    ]
+
+
+def cancel_buttons() -> list[dict[str, str]]:
+    return [{"title": "取消转人工", "payload": CANCEL_PAYLOAD}]
+
+
+# --- the call-back request in conversation -------------------------------------------------------
+
+
+class CallbackStage(str, Enum):
+    PHONE = "phone"
+    TIME = "time"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    GAVE_UP = "gave_up"
+
+
+MAX_BAD_PHONES = 3
+MAX_TIME_CHARS = 50
+_STOP_WORDS = ("取消", "不用了", "算了", "不要了", "不预约了", "不需要了")
+_ANY_TIME = ("随时", "都可以", "都行", "尽快", "越快越好", "什么时候都行")
+
+
+@dataclass(frozen=True)
+class CallbackIntake:
+    """What the call-back request has collected so far; kept in a slot between messages."""
+
+    stage: CallbackStage = CallbackStage.PHONE
+    phone: str | None = None
+    preferred_time: str | None = None
+    bad_phones: int = 0
+
+    def to_slot(self) -> dict:
+        return {
+            "stage": self.stage.value, "phone": self.phone,
+            "preferred_time": self.preferred_time, "bad_phones": self.bad_phones,
+        }  # fmt: skip
+
+    @classmethod
+    def from_slot(cls, value) -> "CallbackIntake":
+        if not isinstance(value, dict):
+            return cls()
+        try:
+            stage = CallbackStage(value.get("stage", "phone"))
+        except ValueError:
+            stage = CallbackStage.PHONE
+        return cls(
+            stage=stage, phone=value.get("phone"), preferred_time=value.get("preferred_time"),
+            bad_phones=int(value.get("bad_phones") or 0),
+        )  # fmt: skip
+
+    @property
+    def finished(self) -> bool:
+        return self.stage in (CallbackStage.DONE, CallbackStage.CANCELLED, CallbackStage.GAVE_UP)
+
+
+@dataclass(frozen=True)
+class CallbackStep:
+    intake: CallbackIntake
+    # What to tell the customer before the next question (empty: just ask it).
+    say: list[str] = field(default_factory=list)
+
+
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86)?(1[3-9]\d{9})(?!\d)")
+
+
+def find_mobile(text: str) -> str | None:
+    """A mainland mobile anywhere in the message ("我的手机 138 1234 5678"), or None."""
+    whole = parse_mobile(text)
+    if whole:
+        return whole
+    match = _MOBILE_IN_TEXT.search(re.sub(r"[\s\-()（）]", "", to_half_width(text)))
+    return match.group(1) if match else None
+
+
+def callback_question(intake: CallbackIntake) -> str:
+    if intake.stage == CallbackStage.PHONE:
+        return "请告诉我方便接听的11位手机号码（仅用于本次回电）："
+    return "请问您方便接听电话的时间？例如“明天上午”“工作日18点后”，也可以回复“随时”。"
+
+
+def read_callback_reply(intake: CallbackIntake, text: str) -> CallbackStep:
+    """One customer message of the call-back request: phone, then preferred time."""
+    reply = clean_reply(text)
+    if reply in _STOP_WORDS:
+        return CallbackStep(replace(intake, stage=CallbackStage.CANCELLED), ["好的，已取消预约回电。"])
+    if intake.stage == CallbackStage.PHONE:
+        mobile = find_mobile(text or "")
+        if mobile is None:
+            bad = intake.bad_phones + 1
+            if bad >= MAX_BAD_PHONES:
+                return CallbackStep(
+                    replace(intake, stage=CallbackStage.GAVE_UP, bad_phones=bad),
+                    ["抱歉，仍没能识别手机号码。您可以稍后再试，或直接拨打客服热线，我们随时为您服务。"],
+                )
+            return CallbackStep(
+                replace(intake, bad_phones=bad),
+                ["这似乎不是有效的手机号码，请输入11位中国大陆手机号，例如 138 1234 5678。"],
+            )
+        return CallbackStep(replace(intake, stage=CallbackStage.TIME, phone=mobile))
+    preferred = reply if reply not in _ANY_TIME else "尽快，时间不限"
+    if not preferred:
+        return CallbackStep(intake, ["请告诉我您方便接听的时间，或回复“随时”。"])
+    if len(preferred) > MAX_TIME_CHARS:
+        return CallbackStep(intake, [f"时间描述请控制在{MAX_TIME_CHARS}字以内，例如“明天上午10点后”。"])
+    return CallbackStep(replace(intake, stage=CallbackStage.DONE, preferred_time=mask_text(preferred)))
+
+
+def callback_done_text(phone: str, preferred_time: str | None) -> str:
+    return (
+        f"已为您登记回电：手机号 {mask_mobile(phone)}，方便接听时间：{preferred_time or '尽快'}。"
+        "工作人员会在服务时间内给您回电，请留意来电。"
+    )
+
+
+# Ready-made replies offered in the agent console (the agent may edit them before sending).
+AGENT_QUICK_REPLIES = (
+    "您好，我是人工客服，很高兴为您服务。请问有什么可以帮您？",
+    "好的，我来帮您查询一下，请稍等。",
+    "为了核实身份，请不要在对话中发送密码、验证码或完整卡号。",
+    "这个问题需要您携带本人有效身份证件到网点办理，感谢您的理解。",
+    "非常抱歉给您带来不便，我已为您记录，会尽快跟进处理。",
+    "请问还有其他可以帮您的吗？",
+)

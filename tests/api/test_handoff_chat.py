@@ -1,0 +1,215 @@
+"""A person takes over a conversation: customer and agent WebSockets, queue notices, cancel,
+hand-back, close and rating. Rasa is unreachable here (see conftest): messages during a handoff
+must still reach the agent, which is also what "Rasa restarting loses nothing" means."""
+
+from __future__ import annotations
+
+
+import pytest
+from sqlalchemy import select
+
+from bot.handoff import service as handoff_service
+from bot.handoff.models import Handoff
+
+from .conftest import STAFF_PASSWORD
+
+
+@pytest.fixture
+def agent(client, staff_factory):
+    """An online agent shown to customers as 小王."""
+    username = staff_factory.create("agent", display_name="小王")
+    token = client.post(
+        "/api/auth/login", json={"username": username, "password": STAFF_PASSWORD}
+    ).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.put("/api/agent/presence", json={"status": "online"}, headers=headers).status_code == 200
+    return {"username": username, "token": token, "headers": headers}
+
+
+def queue_for_person(staff_factory, conversation, reason="request") -> int:
+    """What action_request_human does in the action server: the conversation joins the queue."""
+    with staff_factory.session() as session:
+        handoff = handoff_service.request_handoff(
+            session=session, conversation_id=conversation["conversation_id"], reason=reason,
+            customer_id=None, context={"complaint_draft": {"description": "扣了我20元年费"}},
+        )  # fmt: skip
+        return handoff.id
+
+
+def customer_socket(client, conversation, after_id=None):
+    url = f"/api/chat/{conversation['conversation_id']}/ws?token={conversation['token']}"
+    if after_id is not None:
+        url += f"&after_id={after_id}"
+    return client.websocket_connect(url)
+
+
+def receive_until(ws, frame_type: str, limit: int = 10) -> dict:
+    for _ in range(limit):
+        frame = ws.receive_json()
+        if frame["type"] == frame_type:
+            return frame
+    raise AssertionError(f"no {frame_type!r} frame")
+
+
+def handoff_row(staff_factory, handoff_id) -> Handoff:
+    with staff_factory.session() as session:
+        return session.scalars(select(Handoff).where(Handoff.id == handoff_id)).one()
+
+
+def test_agent_and_customer_talk_live_over_two_websockets(client, staff_factory, conversation, agent):
+    handoff_id = queue_for_person(staff_factory, conversation)
+    with customer_socket(client, conversation) as customer:
+        claimed = client.post(f"/api/agent/handoffs/{handoff_id}/claim", headers=agent["headers"])
+        assert claimed.status_code == 200, claimed.text
+        joined = receive_until(customer, "push")["message"]
+        assert joined["kind"] == "handoff_started"
+        assert joined["agent_name"] == "小王" and "小王" in joined["text"]
+
+        url = f"/api/agent/handoffs/{handoff_id}/ws?token={agent['token']}"
+        with client.websocket_connect(url) as agent_ws:
+            assert receive_until(agent_ws, "handoff")["handoff"]["status"] == "claimed"
+            # The agent first receives the conversation so far (the join notice).
+            assert receive_until(agent_ws, "message")["message"]["kind"] == "handoff_started"
+
+            customer.send_json({"type": "message", "text": "我的卡号是6222021234567890123，被扣了年费", "client_message_id": "c-1"})
+            assert receive_until(customer, "ack")["client_message_id"] == "c-1"
+            replies = receive_until(customer, "replies")
+            assert replies["replies"] == []  # the assistant stays silent while a person answers
+
+            seen = receive_until(agent_ws, "message")["message"]
+            assert seen["sender"] == "customer"
+            assert "被扣了年费" in seen["text"]
+            assert "6222021234567890123" not in seen["text"]  # masked for the agent
+
+            sent = client.post(
+                f"/api/agent/handoffs/{handoff_id}/messages",
+                json={"text": "您好，我来帮您查一下年费的情况。"}, headers=agent["headers"],
+            )  # fmt: skip
+            assert sent.status_code == 201, sent.text
+            pushed = receive_until(customer, "push")["message"]
+            assert pushed["sender"] == "agent" and pushed["agent_name"] == "小王"
+            assert pushed["text"] == "您好，我来帮您查一下年费的情况。"
+            assert receive_until(agent_ws, "message")["message"]["sender"] == "agent"
+
+            back = client.post(f"/api/agent/handoffs/{handoff_id}/hand-back", headers=agent["headers"])
+            assert back.status_code == 200
+            ended = receive_until(customer, "push")["message"]
+            assert ended["kind"] == "handoff_ended" and "智能助手" in ended["text"]
+            assert receive_until(agent_ws, "handoff")["handoff"]["status"] == "handed_back"
+
+    history = client.get(
+        f"/api/chat/{conversation['conversation_id']}/messages", headers=conversation["headers"]
+    ).json()["messages"]
+    senders = [m["sender"] for m in history]
+    assert senders == ["system", "customer", "agent", "system"]
+    assert history[1]["status"] == "delivered"  # reached the agent although Rasa was down
+
+
+def test_waiting_customer_is_told_their_place_and_can_cancel(client, staff_factory, conversation, agent):
+    handoff_id = queue_for_person(staff_factory, conversation)
+    url = f"/api/chat/{conversation['conversation_id']}/messages"
+    waiting = client.post(url, json={"text": "还要等多久"}, headers=conversation["headers"])
+    assert waiting.status_code == 200, waiting.text
+    notice = waiting.json()["replies"][0]
+    assert notice["kind"] == "handoff_waiting"
+    queue = client.get("/api/agent/queue", headers=agent["headers"]).json()["items"]
+    [mine] = [item for item in queue if item["id"] == handoff_id]
+    assert f"排在第{mine['position']}位" in notice["text"]  # the same place the agents see
+    assert notice["buttons"] == [{"title": "取消转人工", "payload": "取消转人工"}]
+
+    cancelled = client.post(url, json={"text": "取消转人工"}, headers=conversation["headers"])
+    assert cancelled.status_code == 200
+    assert "已为您取消转人工" in cancelled.json()["replies"][0]["text"]
+    assert handoff_row(staff_factory, handoff_id).status == "cancelled"
+    queue = client.get("/api/agent/queue", headers=agent["headers"]).json()["items"]
+    assert handoff_id not in [item["id"] for item in queue]
+    # Once claimed by nobody and cancelled, it cannot be claimed any more.
+    assert client.post(f"/api/agent/handoffs/{handoff_id}/claim", headers=agent["headers"]).status_code == 409
+
+
+def test_closing_asks_for_a_rating_that_is_stored(client, staff_factory, conversation, agent):
+    handoff_id = queue_for_person(staff_factory, conversation, reason="complaint")
+    client.post(f"/api/agent/handoffs/{handoff_id}/claim", headers=agent["headers"])
+    with customer_socket(client, conversation) as customer:
+        closed = client.post(f"/api/agent/handoffs/{handoff_id}/close", headers=agent["headers"])
+        assert closed.status_code == 200
+        assert receive_until(customer, "push")["message"]["kind"] == "handoff_ended"
+        prompt = receive_until(customer, "push")["message"]
+        assert prompt["kind"] == "rating"
+        assert [b["payload"] for b in prompt["buttons"]] == ["1分", "2分", "3分", "4分", "5分"]
+
+        customer.send_json({"type": "message", "text": "4分", "client_message_id": "r-1"})
+        replies = receive_until(customer, "replies")["replies"]
+        assert "感谢您的评价（4分）" in replies[0]["text"]
+    assert handoff_row(staff_factory, handoff_id).satisfaction == 4
+
+
+def test_a_customer_reconnecting_gets_what_was_pushed_meanwhile(client, staff_factory, conversation, agent):
+    handoff_id = queue_for_person(staff_factory, conversation)
+    client.post(f"/api/agent/handoffs/{handoff_id}/claim", headers=agent["headers"])
+    client.post(
+        f"/api/agent/handoffs/{handoff_id}/messages", json={"text": "请问是哪张卡？"}, headers=agent["headers"]
+    )
+    with customer_socket(client, conversation, after_id=0) as customer:
+        first = receive_until(customer, "push")["message"]
+        second = receive_until(customer, "push")["message"]
+    assert (first["kind"], second["text"]) == ("handoff_started", "请问是哪张卡？")
+
+
+def test_only_the_agent_holding_the_conversation_may_reply_or_follow_it(
+    client, staff_factory, conversation, agent
+):
+    handoff_id = queue_for_person(staff_factory, conversation)
+    other = staff_factory.headers("agent")
+    supervisor = staff_factory.headers("supervisor")
+    analyst = staff_factory.headers("analyst")
+    url = f"/api/agent/handoffs/{handoff_id}/messages"
+    # Nobody has claimed it yet: no reply can be sent.
+    assert client.post(url, json={"text": "您好"}, headers=agent["headers"]).status_code == 409
+    client.post(f"/api/agent/handoffs/{handoff_id}/claim", headers=agent["headers"])
+    refused = client.post(url, json={"text": "您好"}, headers=other)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"] == "只有接入该会话的坐席可以回复。"
+    assert client.get(url, headers=other).status_code == 403
+    assert client.get(url, headers=supervisor).status_code == 200
+    assert client.get(url, headers=analyst).status_code == 403
+    assert client.post(url, json={"text": "   "}, headers=agent["headers"]).status_code == 422
+    assert client.post(url, json={"text": "好" * 1001}, headers=agent["headers"]).status_code == 422
+    assert client.get("/api/agent/handoffs/999999/messages", headers=agent["headers"]).status_code == 404
+    with client.websocket_connect(f"/api/agent/handoffs/{handoff_id}/ws?token=wrong") as ws:
+        assert ws.receive_json()["type"] == "error"
+
+
+def test_context_pane_shows_the_draft_and_says_when_the_assistant_is_unreachable(
+    client, staff_factory, conversation, agent
+):
+    handoff_id = queue_for_person(staff_factory, conversation, reason="complaint")
+    context = client.get(f"/api/agent/handoffs/{handoff_id}/context", headers=agent["headers"])
+    assert context.status_code == 200, context.text
+    body = context.json()
+    assert body["handoff"]["context"]["complaint_draft"]["description"] == "扣了我20元年费"
+    assert body["handoff"]["reason_label"] == "投诉"
+    assert body["understanding"] is None  # Rasa is down in these tests
+    assert body["assessment"] is None and body["cases"] == []
+    quick = client.get("/api/agent/quick-replies", headers=agent["headers"]).json()
+    assert any("人工客服" in reply for reply in quick)
+
+
+def test_overdue_waiting_customers_are_told_and_offered_a_call_back(
+    client, staff_factory, conversation
+):
+    from datetime import timedelta
+
+    from bot.db import utcnow
+
+    handoff_id = queue_for_person(staff_factory, conversation)
+    bridge = client.app.state.handoff_bridge
+    later = utcnow() + timedelta(minutes=client.app.state.settings.handoff_max_wait_minutes + 1)
+    assert conversation["conversation_id"] in client.portal.call(bridge.expire_waiting, later)
+    assert handoff_row(staff_factory, handoff_id).status == "expired"
+    history = client.get(
+        f"/api/chat/{conversation['conversation_id']}/messages", headers=conversation["headers"]
+    ).json()["messages"]
+    assert history[-1]["kind"] == "handoff_ended"
+    assert "预约回电" in [button["title"] for button in history[-1]["buttons"]]
+    assert conversation["conversation_id"] not in client.portal.call(bridge.expire_waiting, later)
