@@ -37,11 +37,23 @@ class Button(BaseModel):
     payload: str
 
 
+MessageKind = Literal["text", "handoff_waiting", "handoff_started", "handoff_ended", "rating"]
+KIND_DESCRIPTION = (
+    "text: an ordinary message; handoff_waiting: queue position while waiting for a person; "
+    "handoff_started / handoff_ended: an agent joined / left (agent_name says who); "
+    "rating: asks for a 1–5 rating, its buttons' payloads are \"1分\"…\"5分\"."
+)
+
+
 class Reply(BaseModel):
     id: int
-    sender: Literal["assistant", "agent"]
+    sender: Literal["assistant", "agent", "system"] = Field(
+        ..., description="system: notices about the service (queue, agent joined or left, rating)."
+    )
     text: str
     buttons: list[Button] = []
+    kind: MessageKind = Field("text", description=KIND_DESCRIPTION)
+    agent_name: Optional[str] = Field(None, description="The agent's display name (agent messages and joins).")
     created_at: datetime
 
 
@@ -53,9 +65,12 @@ class MessageExchange(BaseModel):
 
 class HistoryMessage(BaseModel):
     id: int
-    sender: Literal["customer", "assistant", "agent"]
+    sender: Literal["customer", "assistant", "agent", "system"]
     text: str
     buttons: list[Button] = []
+    kind: MessageKind = Field("text", description=KIND_DESCRIPTION)
+    agent_name: Optional[str] = None
+    client_message_id: Optional[str] = Field(None, description="Customer messages: the id the client sent it with.")
     status: str
     created_at: datetime
 

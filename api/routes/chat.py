@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from datetime import timedelta
@@ -19,6 +20,7 @@ from bot.errors import DomainError, Forbidden
 from ..chat_gateway import ChatGateway, message_view
 from ..deps import SessionDep
 from ..errors import AssistantUnavailable, error_body
+from ..realtime import conversation_topic
 from ..schemas import History, MessageCreate, MessageExchange, SessionCreate, SessionCreated
 
 logger = logging.getLogger(__name__)
@@ -134,11 +136,19 @@ def _domain_error_frame(exc: DomainError) -> dict[str, Any]:
 
 
 @router.websocket("/{conversation_id}/ws")
-async def chat_socket(websocket: WebSocket, conversation_id: str, token: Optional[str] = None):
-    """The same exchange pushed over a WebSocket.
+async def chat_socket(
+    websocket: WebSocket,
+    conversation_id: str,
+    token: Optional[str] = None,
+    after_id: Optional[int] = None,
+):
+    """The same exchange over a WebSocket, plus what nobody asked for: an agent's replies and
+    notices (queue position, an agent joining or leaving, the rating prompt) are pushed.
 
     Client frames: {"type": "message", "text": "...", "client_message_id": "..."} and
-    {"type": "ping"}. Server frames: "ack" (message stored), "replies", "pong" and "error".
+    {"type": "ping"}. Server frames: "ack" (message stored), "replies", "push" (one message),
+    "pong" and "error". `after_id`: the last message the client has; pushed messages after it
+    are sent at once (default: only new ones).
     """
     gateway: ChatGateway = websocket.app.state.gateway
     await websocket.accept()
@@ -148,23 +158,51 @@ async def chat_socket(websocket: WebSocket, conversation_id: str, token: Optiona
         await websocket.send_json(_domain_error_frame(exc))
         await websocket.close(code=4403 if isinstance(exc, Forbidden) else 4404)
         return
+    lock = asyncio.Lock()
+
+    async def send(frame: dict[str, Any]) -> None:
+        async with lock:  # the receive loop and the pusher share the socket
+            await websocket.send_json(frame)
+
+    if after_id is None or after_id < 0:
+        after_id = await run_in_threadpool(gateway.last_message_id, conversation_id)
+    pusher = asyncio.create_task(_push(send, gateway, conversation_id, after_id))
     try:
         while True:
             raw = await websocket.receive_text()
-            await _handle_frame(websocket, gateway, conversation_id, token, raw)
+            await _handle_frame(send, websocket, gateway, conversation_id, token, raw)
     except WebSocketDisconnect:
         return
+    finally:
+        pusher.cancel()
+
+
+async def _push(send, gateway: ChatGateway, conversation_id: str, after_id: int) -> None:
+    """Sends agent replies and notices as they are stored, by this replica or another."""
+    notifier = gateway.notifier
+    with notifier.subscribe([conversation_topic(conversation_id)]) as subscription:
+        while True:
+            subscription.clear()
+            try:
+                for message in await run_in_threadpool(gateway.pushed_since, conversation_id, after_id):
+                    await send({"type": "push", "message": message})
+                    after_id = message["id"]
+            except WebSocketDisconnect:
+                return
+            except Exception:  # the database briefly unreachable: try again next round
+                logger.warning("pushing to conversation %s failed", conversation_id, exc_info=True)
+            await subscription.wait(notifier.pusher_poll_seconds)
 
 
 async def _handle_frame(
-    websocket: WebSocket, gateway: ChatGateway, conversation_id: str, token: str | None, raw: str
+    send, websocket: WebSocket, gateway: ChatGateway, conversation_id: str, token: str | None, raw: str
 ) -> None:
     try:
         frame = json.loads(raw)
     except ValueError:
         frame = None
     if not isinstance(frame, dict):
-        await websocket.send_json(
+        await send(
             {
                 "type": "error",
                 **error_body("invalid_json", "消息格式不正确。", "frame is not a JSON object"),
@@ -173,10 +211,10 @@ async def _handle_frame(
         return
     kind = frame.get("type")
     if kind == "ping":
-        await websocket.send_json({"type": "pong"})
+        await send({"type": "pong"})
         return
     if kind != "message" or not isinstance(frame.get("text"), str):
-        await websocket.send_json(
+        await send(
             {
                 "type": "error",
                 **error_body(
@@ -197,17 +235,17 @@ async def _handle_frame(
             text=frame["text"],
             client_message_id=client_message_id,
             client_ip=websocket.client.host if websocket.client else None,
-            on_accepted=lambda message_id: websocket.send_json(
+            on_accepted=lambda message_id: send(
                 {"type": "ack", "message_id": message_id, "client_message_id": client_message_id}
             ),
         )
     except DomainError as exc:
-        await websocket.send_json(
+        await send(
             {**_domain_error_frame(exc), "client_message_id": client_message_id}
         )
         return
     except AssistantUnavailable as exc:
-        await websocket.send_json(
+        await send(
             {
                 "type": "error",
                 "client_message_id": client_message_id,
@@ -217,4 +255,4 @@ async def _handle_frame(
             }
         )
         return
-    await websocket.send_json({"type": "replies", **result})
+    await send({"type": "replies", **result})

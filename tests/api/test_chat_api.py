@@ -131,11 +131,27 @@ def test_openapi_documents_the_chat_api(client):
     assert client.get("/docs").status_code == 200
 
 
-def test_the_chat_page_is_served_in_chinese(client):
+def test_the_bank_page_embeds_the_widget_with_one_script_tag_and_chat_fills_a_page(client):
     response = client.get("/")
     assert response.status_code == 200
     assert 'lang="zh-CN"' in response.text and "在线客服" in response.text
-    assert client.get("/static/chat.js").status_code == 200
+    assert response.text.count('<script src="/static/widget.js"') == 1
+    page = client.get("/chat")
+    assert page.status_code == 200 and 'data-mode="page"' in page.text
+    assert client.get("/static/widget.js").status_code == 200
+    assert client.get("/static/widget.css").status_code == 200
+
+
+def test_the_chat_api_answers_other_origins_but_staff_apis_do_not(client):
+    preflight = {"Origin": "https://partner.example", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "authorization,content-type"}  # fmt: skip
+    chat = client.options("/api/chat/sessions", headers=preflight)
+    assert chat.status_code == 200 and chat.headers["access-control-allow-origin"] == "*"
+    opened = client.post("/api/chat/sessions", json={}, headers={"Origin": "https://partner.example"})
+    assert opened.headers["access-control-allow-origin"] == "*"
+    staff = client.post("/api/auth/login", json={"username": "x", "password": "y"},
+                        headers={"Origin": "https://partner.example"})  # fmt: skip
+    assert "access-control-allow-origin" not in staff.headers
 
 
 def test_a_signed_identity_names_the_customer_of_the_conversation(client):

@@ -40,8 +40,8 @@ def test_with_demo_mode_off_nobody_can_sign_an_identity(client):
     with TestClient(create_app(settings)) as production:
         assert production.get("/api/demo/customers").status_code == 404
         assert production.post("/api/demo/identity", json={"customer_id": "D1002"}).status_code == 404
-        assert 'id="demo-customer"' not in production.get("/").text
-    assert 'id="demo-customer"' in client.get("/").text
+        assert 'data-demo="true"' not in production.get("/").text  # no demo-customer picker
+    assert 'data-demo="true"' in client.get("/").text
 
 
 def test_seeding_gives_each_demo_customer_its_situation_once(session):

@@ -62,6 +62,13 @@ def new_page(browser):
 
 
 def open_chat(page, url: str) -> None:
-    """Loads the chat page and waits until its conversation is open (the send button is enabled)."""
+    """Loads a page with the chat widget (opening it from the launcher if it has one) and waits
+    until its conversation is open (the send button is enabled). Locators reach into the
+    widget's open shadow root."""
+    from playwright.sync_api import expect
+
     page.goto(url)
-    page.wait_for_function("!document.getElementById('send').disabled")
+    launcher = page.get_by_role("button", name="在线客服")
+    if not url.rstrip("/").endswith("/chat"):
+        launcher.click()
+    expect(page.locator("#send")).to_be_enabled(timeout=PAGE_TIMEOUT_MS)

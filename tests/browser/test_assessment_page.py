@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import open_chat
 
@@ -13,12 +14,12 @@ PHONE = {"width": 390, "height": 844}
 
 def test_a_demo_customer_answers_questions_by_clicking_options(new_page, live_product, artifacts):
     page = new_page(PHONE)
-    open_chat(page, f"{live_product.api_url}/")
+    open_chat(page, f"{live_product.api_url}/chat")
     picker = page.get_by_label("选择演示客户")
     picker.locator("option", has_text="张先生").wait_for(state="attached")
     picker.select_option("D1001")
     page.locator(".msg--assistant .msg__bubble", has_text="请问有什么可以帮您").wait_for()
-    page.wait_for_function("!document.getElementById('send').disabled")
+    expect(page.locator("#send")).to_be_enabled()
 
     box = page.get_by_label("输入您的问题")
     box.fill("我要做风险评估")

@@ -14,7 +14,7 @@ VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, 
 @pytest.mark.parametrize("device", VIEWPORTS)
 def test_the_customer_sends_a_message_and_sees_the_reply(new_page, live_product, artifacts, device):
     page = new_page(VIEWPORTS[device])
-    open_chat(page, f"{live_product.api_url}/")
+    open_chat(page, f"{live_product.api_url}/chat")
     page.get_by_label("输入您的问题").fill("你好")
     page.get_by_role("button", name="发送").click()
 
@@ -31,13 +31,13 @@ def test_the_customer_sends_a_message_and_sees_the_reply(new_page, live_product,
 
 def test_buttons_offered_after_two_misunderstandings_can_be_clicked(new_page, live_product, artifacts):
     page = new_page(VIEWPORTS["desktop"])
-    open_chat(page, f"{live_product.api_url}/")
+    open_chat(page, f"{live_product.api_url}/chat")
     box = page.get_by_label("输入您的问题")
     for text in ["qwzx jkvb plmn", "zzkx vvqp wrrt"]:
         box.fill(text)
         box.press("Enter")
         page.locator(".msg--customer", has_text=text).wait_for()
-        page.wait_for_function("!document.getElementById('send').disabled")
+        page.locator(".msg--customer .msg__meta", has_text="已送达").last.wait_for()
 
     offer = page.get_by_role("button", name="转人工客服")
     offer.wait_for()
@@ -49,7 +49,7 @@ def test_buttons_offered_after_two_misunderstandings_can_be_clicked(new_page, li
 
 def test_the_counter_and_limit_protect_long_messages(new_page, live_product):
     page = new_page(VIEWPORTS["phone"])
-    open_chat(page, f"{live_product.api_url}/")
+    open_chat(page, f"{live_product.api_url}/chat")
     box = page.get_by_label("输入您的问题")
     box.fill("长" * 1200)
     assert box.input_value() == "长" * 1000, "the box stops at the limit"

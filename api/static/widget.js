@@ -1,0 +1,569 @@
+// The bank's chat widget: one <script> tag embeds it on any page.
+//
+//   <script src="https://bank.example/static/widget.js" data-api-url="https://bank.example"
+//           data-identity-token="<signed customer identity, optional>" data-lang="zh-CN" defer></script>
+//
+// Options (data attributes, or window.BankChatConfig): api-url (default: where the script came
+// from), identity-token, lang, mode ("launcher": a button opening a panel; "page": fills its
+// container, for the /chat page and app web views), demo ("true": the demo-customer picker).
+//
+// Real time over the chat WebSocket, falling back to REST polling when WebSockets are blocked.
+// Every message has a client_message_id and stays in an outbox (localStorage) until the server
+// acknowledges it; after a reload or a network drop the widget resumes the same conversation,
+// re-sends what was not acknowledged (the server deduplicates by client_message_id) and fetches
+// what it missed. window.BankChat exposes open(), close() and restart(identityToken).
+(function () {
+  "use strict";
+
+  const script = document.currentScript;
+  const dataset = (script && script.dataset) || {};
+  const config = Object.assign({
+    apiUrl: dataset.apiUrl || (script ? new URL(script.src, location.href).origin : location.origin),
+    identityToken: dataset.identityToken || "",
+    lang: dataset.lang || "zh-CN",
+    mode: dataset.mode || "launcher",
+    demo: dataset.demo === "true",
+  }, window.BankChatConfig || {});
+  const API = config.apiUrl.replace(/\/$/, "");
+  const MAX_CHARS = 1000;
+  const STORE = "bankchat:" + API; // conversation, outbox and demo customer, per API
+  const PING_MS = 25000;
+  const POLL_MS = 2000;
+
+  // --- state kept across reloads ----------------------------------------------------------------
+
+  function load() {
+    try { return JSON.parse(localStorage.getItem(STORE)) || {}; } catch (error) { return {}; }
+  }
+  let state = load(); // {conversation: {conversation_id, token}, outbox: [...], demoCustomer}
+  state.outbox = state.outbox || [];
+  function save() { localStorage.setItem(STORE, JSON.stringify(state)); }
+
+  // --- DOM (in a shadow root, so the host page's styles neither leak in nor out) ----------------
+
+  const host = document.createElement("div");
+  host.id = "bankchat";
+  const root = host.attachShadow({ mode: "open" });
+  const styles = document.createElement("link");
+  styles.rel = "stylesheet";
+  styles.href = API + "/static/widget.css";
+  root.appendChild(styles);
+  const pageMode = config.mode === "page";
+
+  function el(tag, attributes, text) {
+    const node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (key) {
+      if (key === "className") node.className = attributes[key];
+      else node.setAttribute(key, attributes[key]);
+    });
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  const launcher = el("button", { className: "launcher", type: "button", "aria-haspopup": "dialog",
+    "aria-expanded": "false" }, "在线客服");
+  const panel = el("section", { className: "panel" + (pageMode ? " panel--page" : ""), role: pageMode ? "region" : "dialog",
+    "aria-label": "在线客服对话" });
+  const header = el("header", { className: "panel__header" });
+  const title = el("h2", { className: "panel__title" }, "在线客服");
+  const subtitle = el("p", { className: "panel__subtitle" }, "智能客服助手为您服务");
+  const badge = el("p", { id: "agent-badge", className: "badge", role: "status" });
+  badge.hidden = true;
+  const closeButton = el("button", { className: "panel__close", type: "button", "aria-label": "关闭对话窗口" }, "×");
+  header.append(title, subtitle, badge);
+  if (!pageMode) header.appendChild(closeButton);
+  let picker = null;
+  if (config.demo) {
+    const label = el("label", { className: "demo" }, "演示身份");
+    picker = el("select", { id: "demo-customer", "aria-label": "选择演示客户" });
+    picker.appendChild(el("option", { value: "" }, "匿名访客（未登录）"));
+    label.appendChild(picker);
+    header.appendChild(label);
+  }
+  const list = el("ol", { id: "messages", className: "messages", "aria-live": "polite", "aria-label": "对话记录" });
+  const typing = el("p", { className: "typing", "aria-live": "polite" });
+  typing.hidden = true;
+  const status = el("p", { id: "status", className: "status", role: "status" });
+  const form = el("form", { id: "composer", className: "composer", autocomplete: "off" });
+  const inputLabel = el("label", { for: "input", className: "visually-hidden" }, "输入您的问题");
+  const input = el("textarea", { id: "input", rows: "2", maxlength: String(MAX_CHARS),
+    placeholder: "请输入您的问题，按回车发送", "aria-describedby": "counter" });
+  const actions = el("div", { className: "composer__actions" });
+  const counter = el("span", { id: "counter", className: "counter", "aria-live": "polite" }, "0/" + MAX_CHARS);
+  const sendButton = el("button", { id: "send", type: "submit" }, "发送");
+  actions.append(counter, sendButton);
+  form.append(inputLabel, input, actions);
+  panel.append(header, list, typing, status, form);
+  if (!pageMode) {
+    panel.hidden = true;
+    root.appendChild(launcher);
+  }
+  root.appendChild(panel);
+
+  function mount() {
+    const target = pageMode ? (document.getElementById("bankchat-page") || document.body) : document.body;
+    target.appendChild(host);
+  }
+
+  // --- rendering --------------------------------------------------------------------------------
+
+  const shown = new Set(); // server message ids on screen
+  const pending = new Map(); // client_message_id -> the customer's bubble awaiting its ack
+  const buttonTitles = new Map(); // payload -> title: clicked buttons show their words
+
+  function clock(iso) {
+    const date = iso ? new Date(iso) : new Date();
+    return date.toLocaleTimeString(config.lang, { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function senderLabel(message) {
+    if (message.sender === "customer") return "我";
+    if (message.sender === "agent") return "人工客服 " + (message.agent_name || "");
+    if (message.sender === "system") return "系统通知";
+    return "智能助手";
+  }
+
+  // Text with safe links and simple lists ("1. …", "• …", "- …" lines).
+  function richText(text) {
+    const box = el("div", { className: "msg__bubble" });
+    let listNode = null;
+    (text || "").split("\n").forEach(function (line) {
+      const item = line.match(/^\s*(?:\d+[.、]|[•\-·])\s*(.+)$/);
+      let target = box;
+      if (item) {
+        if (!listNode) { listNode = el("ul", { className: "msg__list" }); box.appendChild(listNode); }
+        target = el("li");
+        listNode.appendChild(target);
+        line = item[1];
+      } else {
+        listNode = null;
+        if (box.childNodes.length) box.appendChild(document.createElement("br"));
+      }
+      line.split(/(https?:\/\/[^\s，。；！？）)]+)/).forEach(function (part, index) {
+        if (index % 2 === 1) {
+          const link = el("a", { href: part, target: "_blank", rel: "noopener noreferrer" }, part);
+          target.appendChild(link);
+        } else if (part) {
+          target.appendChild(document.createTextNode(part));
+        }
+      });
+    });
+    return box;
+  }
+
+  function updateBadge(message) {
+    if (message.kind === "handoff_started") {
+      badge.textContent = "人工客服 " + (message.agent_name || "") + " 正在为您服务";
+      badge.hidden = false;
+    } else if (message.kind === "handoff_ended") {
+      badge.hidden = true;
+    }
+  }
+
+  function buttonsOf(message) {
+    const row = el("div", { className: "msg__buttons" });
+    if (message.kind === "rating") {
+      row.classList.add("stars");
+      row.setAttribute("role", "group");
+      row.setAttribute("aria-label", "为本次服务评分");
+    }
+    message.buttons.forEach(function (button, index) {
+      buttonTitles.set(button.payload, button.title);
+      const star = message.kind === "rating";
+      const node = el("button", { type: "button" }, star ? "★" : button.title);
+      if (star) {
+        node.setAttribute("aria-label", (index + 1) + "星（" + button.title + "）");
+        node.addEventListener("mouseenter", function () { highlight(row, index); });
+        node.addEventListener("focus", function () { highlight(row, index); });
+      }
+      node.addEventListener("click", function () {
+        if (star) { highlight(row, index); row.querySelectorAll("button").forEach(function (b) { b.disabled = true; }); }
+        send(button.payload, button.title);
+      });
+      row.appendChild(node);
+    });
+    return row;
+  }
+
+  function highlight(row, upTo) {
+    row.querySelectorAll("button").forEach(function (button, index) { button.classList.toggle("on", index <= upTo); });
+  }
+
+  function render(message) {
+    if (message.id) {
+      if (shown.has(message.id)) return null;
+      shown.add(message.id);
+    }
+    updateBadge(message);
+    const kind = message.kind && message.kind !== "text" ? " msg--" + message.kind : "";
+    const item = el("li", { className: "msg msg--" + message.sender + kind });
+    const text = message.sender === "customer" && buttonTitles.has(message.text) ? buttonTitles.get(message.text) : message.text;
+    item.appendChild(richText(text));
+    if (message.buttons && message.buttons.length) item.appendChild(buttonsOf(message));
+    const meta = el("span", { className: "msg__meta" }, senderLabel(message) + " · " + clock(message.created_at));
+    item.appendChild(meta);
+    list.appendChild(item);
+    list.scrollTop = list.scrollHeight;
+    return item;
+  }
+
+  // A server copy of a customer message we already show (sent from this page) is not repeated.
+  function renderFromServer(message) {
+    if (message.sender === "customer" && message.client_message_id && pending.has(message.client_message_id)) {
+      acknowledged(message.client_message_id, message.id);
+      return;
+    }
+    if (message.sender === "customer" && message.client_message_id && sentHere.has(message.client_message_id)) {
+      shown.add(message.id);
+      return;
+    }
+    render(message);
+  }
+
+  function setStatus(text) { status.textContent = text || ""; }
+  function setTyping(on) {
+    typing.hidden = !on;
+    typing.textContent = on ? (badge.hidden ? "智能助手正在输入…" : "消息已送达人工客服") : "";
+  }
+
+  // --- the conversation -------------------------------------------------------------------------
+
+  async function request(method, path, body) {
+    const headers = { "Content-Type": "application/json" };
+    if (state.conversation) headers.Authorization = "Bearer " + state.conversation.token;
+    let response;
+    try {
+      response = await fetch(API + path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined });
+    } catch (error) {
+      return { ok: false, status: 0, body: null, retryAfter: 0 };
+    }
+    let data = null;
+    try { data = await response.json(); } catch (error) { data = null; }
+    return { ok: response.ok, status: response.status, body: data,
+             retryAfter: Number(response.headers.get("Retry-After") || 0) };
+  }
+
+  function errorText(result, fallback) {
+    return (result.body && result.body.error && result.body.error.message) || fallback;
+  }
+
+  async function openConversation() {
+    const body = { channel: "web" };
+    if (config.identityToken) body.identity_token = config.identityToken;
+    const result = await request("POST", "/api/chat/sessions", body);
+    if (!result.ok) throw new Error(errorText(result, "暂时无法连接在线客服，请稍后再试。"));
+    state.conversation = { conversation_id: result.body.conversation_id, token: result.body.token };
+    state.outbox = [];
+    save();
+    render({ sender: "assistant", text: "您好！我是智能客服助手，请问有什么可以帮您？" });
+  }
+
+  // Everything after the last message on screen (the whole conversation after a reload).
+  async function catchUp() {
+    if (!state.conversation) return false;
+    for (let page = 0; page < 50; page += 1) {
+      const path = "/api/chat/" + state.conversation.conversation_id + "/messages?limit=200&after_id=" + catchUpFrom;
+      const result = await request("GET", path);
+      if (result.status === 403 || result.status === 404) return null; // the conversation is gone
+      if (!result.ok) return false;
+      result.body.messages.forEach(function (message) {
+        renderFromServer(message);
+        catchUpFrom = Math.max(catchUpFrom, message.id);
+      });
+      if (result.body.messages.length < 200) return true;
+    }
+    return true;
+  }
+  let catchUpFrom = 0;
+  const sentHere = new Set(); // client ids sent from this page
+
+  // --- sending: the outbox ----------------------------------------------------------------------
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return String(Date.now()) + Math.random().toString(16).slice(2);
+  }
+
+  function send(text, display) {
+    if (!state.conversation) { setStatus("正在连接在线客服，请稍候再发送。"); return false; }
+    const entry = { client_message_id: newId(), text: text, display: display || text };
+    state.outbox.push(entry);
+    save();
+    showPending(entry);
+    flush();
+    return true;
+  }
+
+  function showPending(entry) {
+    sentHere.add(entry.client_message_id);
+    const item = render({ sender: "customer", text: entry.display });
+    item.classList.add("msg--pending");
+    item.querySelector(".msg__meta").textContent = "我 · 发送中…";
+    pending.set(entry.client_message_id, item);
+    setTyping(true);
+  }
+
+  function acknowledged(clientId, messageId) {
+    const item = pending.get(clientId);
+    if (item) {
+      item.classList.remove("msg--pending");
+      item.querySelector(".msg__meta").textContent = "我 · " + clock() + " · 已送达";
+      pending.delete(clientId);
+    }
+    if (messageId) {
+      shown.add(messageId);
+      catchUpFrom = Math.max(catchUpFrom, messageId);
+    }
+    state.outbox = state.outbox.filter(function (entry) { return entry.client_message_id !== clientId; });
+    save();
+  }
+
+  function dropFromOutbox(clientId, message) {
+    const item = pending.get(clientId);
+    if (item) { item.classList.add("msg--failed"); item.querySelector(".msg__meta").textContent = "我 · 未发送"; }
+    pending.delete(clientId);
+    state.outbox = state.outbox.filter(function (entry) { return entry.client_message_id !== clientId; });
+    save();
+    setTyping(false);
+    setStatus(message);
+  }
+
+  let inFlight = new Set();
+  let retryTimer = null;
+  function retryLater(seconds) {
+    if (retryTimer) return;
+    retryTimer = setTimeout(function () { retryTimer = null; inFlight.clear(); flush(); }, Math.max(1, seconds) * 1000);
+  }
+
+  function flush() {
+    state.outbox.forEach(function (entry) {
+      if (inFlight.has(entry.client_message_id)) return;
+      if (transport.mode === "ws" && transport.socket && transport.socket.readyState === WebSocket.OPEN) {
+        inFlight.add(entry.client_message_id);
+        transport.socket.send(JSON.stringify({ type: "message", text: entry.text, client_message_id: entry.client_message_id }));
+      } else if (transport.mode === "rest") {
+        inFlight.add(entry.client_message_id);
+        sendRest(entry);
+      }
+    });
+  }
+
+  async function sendRest(entry) {
+    const result = await request("POST", "/api/chat/" + state.conversation.conversation_id + "/messages",
+      { text: entry.text, client_message_id: entry.client_message_id });
+    inFlight.delete(entry.client_message_id);
+    if (result.ok) {
+      acknowledged(entry.client_message_id, result.body.message_id);
+      result.body.replies.forEach(render);
+      setTyping(false);
+      setStatus("");
+      return;
+    }
+    handleError(entry.client_message_id, result.status, result.body && result.body.error, result.retryAfter);
+  }
+
+  function handleError(clientId, statusCode, error, retryAfter) {
+    const code = error && error.code;
+    const message = (error && error.message) || "";
+    if (statusCode === 0 || statusCode === 409 || statusCode >= 500 || code === "assistant_unavailable" || code === "message_in_progress") {
+      setStatus(statusCode === 0 ? "网络连接中断，恢复后会自动重发。" : (message || "暂时无法回复，稍后会自动重发。"));
+      retryLater(retryAfter || 5);
+      return;
+    }
+    if (statusCode === 429 || code === "rate_limited") {
+      setStatus(message || "您发送得太快了，请稍后。");
+      retryLater(retryAfter || (error && error.retry_after_seconds) || 10);
+      return;
+    }
+    if (statusCode === 401 || statusCode === 403 || statusCode === 404) { // the conversation cannot be used
+      restart(config.identityToken);
+      return;
+    }
+    dropFromOutbox(clientId, message || "消息未能发送，请修改后重试。");
+  }
+
+  // --- the transport: WebSocket first, REST polling when WebSockets are blocked ------------------
+
+  const transport = { mode: "ws", socket: null, failures: 0, opened: false, pingTimer: null, pollTimer: null };
+
+  function connect() {
+    if (!state.conversation) return;
+    const conversation = state.conversation;
+    const url = API.replace(/^http/, "ws") + "/api/chat/" + conversation.conversation_id + "/ws?token="
+      + encodeURIComponent(conversation.token) + "&after_id=" + catchUpFrom;
+    let socket;
+    try { socket = new WebSocket(url); } catch (error) { socketFailed(); return; }
+    transport.socket = socket;
+    socket.onopen = async function () {
+      transport.failures = 0;
+      transport.opened = true;
+      setStatus("");
+      inFlight.clear();
+      await catchUp(); // what was missed while away
+      flush(); // what the server has not acknowledged
+      transport.pingTimer = setInterval(function () {
+        if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "ping" }));
+      }, PING_MS);
+    };
+    socket.onmessage = function (event) {
+      let frame = null;
+      try { frame = JSON.parse(event.data); } catch (error) { return; }
+      if (state.conversation !== conversation) return;
+      if (frame.type === "ack") acknowledged(frame.client_message_id, frame.message_id);
+      else if (frame.type === "replies") {
+        inFlight.delete(frame.client_message_id);
+        frame.replies.forEach(render);
+        setTyping(false);
+      } else if (frame.type === "push") render(frame.message);
+      else if (frame.type === "error") {
+        if (frame.client_message_id) inFlight.delete(frame.client_message_id);
+        const code = frame.error && frame.error.code;
+        const statusCode = code === "rate_limited" ? 429 : code === "assistant_unavailable" ? 503 : 422;
+        if (frame.client_message_id) handleError(frame.client_message_id, statusCode, frame.error, frame.error.retry_after_seconds);
+      }
+    };
+    socket.onclose = function (event) {
+      clearInterval(transport.pingTimer);
+      transport.socket = null;
+      inFlight.clear();
+      if (state.conversation !== conversation) return;
+      if (event.code === 4403 || event.code === 4404) { restart(config.identityToken); return; }
+      socketFailed();
+    };
+  }
+
+  function socketFailed() {
+    transport.failures += 1;
+    if (state.outbox.length) { setTyping(false); setStatus("网络连接中断，恢复后会自动重发。"); }
+    // Never opened three times in a row: WebSockets are blocked here; poll over REST instead.
+    if (!transport.opened && transport.failures >= 3) { usePolling(); return; }
+    setTimeout(connect, Math.min(10000, 1000 * Math.pow(2, transport.failures - 1)));
+  }
+
+  function usePolling() {
+    transport.mode = "rest";
+    if (transport.pollTimer) return;
+    transport.pollTimer = setInterval(async function () {
+      const result = await catchUp();
+      if (result === true && state.outbox.length) flush();
+      if (result === false && state.outbox.length) setStatus("网络连接中断，恢复后会自动重发。");
+      if (result === true && !state.outbox.length && status.textContent.indexOf("网络") === 0) setStatus("");
+    }, POLL_MS);
+    flush();
+  }
+
+  window.addEventListener("online", function () {
+    setStatus("");
+    if (transport.mode === "ws" && !transport.socket) { transport.failures = 0; connect(); }
+    inFlight.clear();
+    flush();
+  });
+  window.addEventListener("offline", function () {
+    setTyping(false);
+    setStatus("网络连接中断，恢复后会自动重发。");
+  });
+
+  // --- start, restart, open and close -----------------------------------------------------------
+
+  async function begin() {
+    sendButton.disabled = true;
+    try {
+      if (state.conversation) {
+        const restored = await catchUp();
+        if (restored === null) { state.conversation = null; save(); }
+      }
+      if (!state.conversation) await openConversation();
+      // Messages left unacknowledged by an earlier page: shown again and re-sent.
+      state.outbox.forEach(function (entry) { if (!pending.has(entry.client_message_id)) showPending(entry); });
+      setStatus("");
+      sendButton.disabled = false;
+      if (transport.mode === "ws" && window.WebSocket) connect(); else usePolling();
+    } catch (error) {
+      setStatus(error.message || "暂时无法连接在线客服，请稍后再试。");
+      setTimeout(begin, 5000);
+    }
+  }
+
+  function restart(identityToken) {
+    if (transport.socket) { transport.socket.onclose = null; transport.socket.close(); transport.socket = null; }
+    config.identityToken = identityToken || "";
+    state = { outbox: [], demoCustomer: state.demoCustomer };
+    save();
+    shown.clear(); pending.clear(); inFlight.clear(); sentHere.clear();
+    catchUpFrom = 0;
+    list.innerHTML = "";
+    badge.hidden = true;
+    return begin();
+  }
+
+  function open() {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    launcher.hidden = true;
+    input.focus();
+  }
+
+  function close() {
+    if (pageMode) return;
+    panel.hidden = true;
+    launcher.hidden = false;
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.focus();
+  }
+
+  launcher.addEventListener("click", open);
+  closeButton.addEventListener("click", close);
+  panel.addEventListener("keydown", function (event) { if (event.key === "Escape") close(); });
+
+  function updateCounter() {
+    if (input.value.length > MAX_CHARS) input.value = input.value.slice(0, MAX_CHARS); // pasted text
+    counter.textContent = input.value.length + "/" + MAX_CHARS;
+    counter.classList.toggle("counter--full", input.value.length >= MAX_CHARS);
+  }
+  input.addEventListener("input", updateCounter);
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); form.requestSubmit(); }
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) { setStatus("请输入您想咨询的内容。"); return; }
+    if (send(text)) { input.value = ""; updateCounter(); }
+  });
+
+  // Demo mode: the API signs an identity for the chosen demo customer, as the bank's site would
+  // for a signed-in customer.
+  async function setUpDemo() {
+    if (!picker) return;
+    const result = await request("GET", "/api/demo/customers");
+    if (!result.ok) return;
+    result.body.forEach(function (customer) {
+      picker.appendChild(el("option", { value: customer.id }, customer.name + "（" + customer.note + "）"));
+    });
+    picker.value = state.demoCustomer || "";
+    picker.addEventListener("change", async function () {
+      const customerId = picker.value;
+      let token = "";
+      if (customerId) {
+        const signed = await request("POST", "/api/demo/identity", { customer_id: customerId });
+        token = signed.ok ? signed.body.identity_token : "";
+      }
+      state.demoCustomer = customerId;
+      await restart(token);
+    });
+    if (state.demoCustomer && !config.identityToken) {
+      const signed = await request("POST", "/api/demo/identity", { customer_id: state.demoCustomer });
+      if (signed.ok) config.identityToken = signed.body.identity_token;
+    }
+  }
+
+  window.BankChat = { open: open, close: close, restart: restart };
+
+  function start() {
+    mount();
+    if (pageMode) panel.hidden = false;
+    setUpDemo().then(begin);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
