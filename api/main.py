@@ -17,9 +17,13 @@ from bot.identity.secret import load_or_create_secret
 
 from . import maintenance
 from .chat_gateway import ChatGateway
+from .cors import ChatCors
 from .errors import error_body, install_error_handlers
+from .handoff_bridge import HandoffBridge
 from .rasa_client import RasaClient
+from .realtime import Notifier
 from .routes import agent as agent_routes
+from .routes import agent_pages, analyst, analyst_pages
 from .routes import auth as auth_routes
 from .routes import staff_cases
 from .routes import chat, demo, health, pages, staff_assessments, staff_pages
@@ -37,9 +41,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        housekeeping = asyncio.create_task(maintenance.run_forever(app.state.session_factory))
+        await app.state.notifier.start()
+        housekeeping = asyncio.create_task(
+            maintenance.run_forever(
+                app.state.session_factory, app.state.handoff_bridge, settings.rasa_events_db
+            )
+        )
         yield
         housekeeping.cancel()
+        await app.state.notifier.stop()
         await app.state.rasa.aclose()
         app.state.engine.dispose()
 
@@ -60,9 +70,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.case_cipher = CaseCipher(
         settings.case_encryption_key or load_or_create_key(settings.var_dir)
     )
-    app.state.gateway = ChatGateway(settings=settings, session_factory=session_factory, rasa=rasa)
+    notifier = Notifier(
+        redis_url=settings.realtime_redis_url, poll_seconds=settings.realtime_poll_seconds
+    )
+    app.state.notifier = notifier
+    app.state.gateway = ChatGateway(
+        settings=settings, session_factory=session_factory, rasa=rasa, notifier=notifier
+    )
+    app.state.handoff_bridge = HandoffBridge(
+        settings=settings, session_factory=session_factory, rasa=rasa, notifier=notifier
+    )
 
     install_error_handlers(app)
+    # The widget may be embedded on the bank's other sites; only the public chat API and the
+    # demo identity are offered to other origins (staff APIs stay same-origin).
+    app.add_middleware(
+        ChatCors,
+        origins=settings.chat_allowed_origins,
+    )
 
     @app.middleware("http")
     async def refuse_huge_bodies(request: Request, call_next):
@@ -86,6 +111,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(agent_routes.router)
     app.include_router(pages.router)
     app.include_router(staff_pages.router)
+    app.include_router(agent_pages.router)
+    app.include_router(analyst_pages.router)
+    app.include_router(analyst.router)
     app.include_router(demo.router)
     app.include_router(staff_assessments.router)
     app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "api" / "static")), name="static")

@@ -1,12 +1,16 @@
-"""Housekeeping the API runs in the background: removing rate-limit windows that have ended.
+"""Housekeeping the API runs in the background: customers who waited too long for an agent are
+told and offered a call-back, new conversation events are copied (masked) into the analysts'
+transcript store, and rate-limit windows that have ended are removed.
 
-Every replica may run it; the deletes are idempotent.
+Every replica may run it; each change applies only once (expiry updates only rows still
+waiting; the deletes are idempotent).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -14,8 +18,12 @@ from starlette.concurrency import run_in_threadpool
 from bot.db import utcnow
 from bot.ratelimit import service as ratelimit_service
 
+if TYPE_CHECKING:
+    from .handoff_bridge import HandoffBridge
+
 logger = logging.getLogger(__name__)
 INTERVAL_SECONDS = 300
+HANDOFF_INTERVAL_SECONDS = 30
 
 
 def run_once(session_factory: sessionmaker) -> int:
@@ -24,10 +32,52 @@ def run_once(session_factory: sessionmaker) -> int:
         return ratelimit_service.purge_expired(session=session, now=utcnow())
 
 
-async def run_forever(session_factory: sessionmaker, interval: float = INTERVAL_SECONDS) -> None:
-    """Runs `run_once` every `interval` seconds until cancelled; a failed round is logged, not fatal."""
+def consume_transcripts(session_factory: sessionmaker, events_db: str) -> int:
+    """Copies new events of Rasa's SQL broker and the API's notices into the transcript store."""
+    from pathlib import Path
+
+    from bot.db import build_engine
+    from bot.transcripts import service as transcripts
+
+    with session_factory.begin() as session:
+        stored = 0
+        if events_db and Path(events_db).exists():
+            broker = build_engine(f"sqlite:///{events_db}")
+            try:
+                stored += transcripts.consume_rasa_broker(session, broker)
+            finally:
+                broker.dispose()
+        return stored + transcripts.consume_api_notices(session)
+
+
+async def run_forever(
+    session_factory: sessionmaker,
+    bridge: "HandoffBridge | None" = None,
+    events_db: str = "",
+    interval: float = INTERVAL_SECONDS,
+    handoff_interval: float = HANDOFF_INTERVAL_SECONDS,
+) -> None:
+    """Expires overdue waiting handoffs and feeds the transcript store every `handoff_interval`
+    seconds, and runs `run_once`
+    every `interval` seconds, until cancelled; a failed round is logged, not fatal."""
+    elapsed = 0.0
     while True:
-        await asyncio.sleep(interval)
+        await asyncio.sleep(handoff_interval)
+        elapsed += handoff_interval
+        if bridge is not None:
+            try:
+                expired = await bridge.expire_waiting()
+                if expired:
+                    logger.info("housekeeping expired %d waiting handoffs", len(expired))
+            except Exception:  # the database may be briefly unreachable; try again next round
+                logger.exception("handoff expiry round failed")
+        try:
+            await run_in_threadpool(consume_transcripts, session_factory, events_db)
+        except Exception:  # e.g. Rasa has not created its broker table yet
+            logger.warning("transcript round failed", exc_info=True)
+        if elapsed < interval:
+            continue
+        elapsed = 0.0
         try:
             removed = await run_in_threadpool(run_once, session_factory)
             if removed:

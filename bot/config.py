@@ -88,6 +88,19 @@ class Settings:
     rate_limit_conversation_per_minute: int = 30
     rate_limit_ip_messages_per_minute: int = 300
     rate_limit_ip_sessions_per_hour: int = 200
+    # Web origins allowed to call the public chat API from the browser (the widget embedded on
+    # the bank's other sites): comma-separated, "*" for any (tokens, not cookies, guard the API).
+    chat_allowed_origins: tuple[str, ...] = ("*",)
+    # Real-time delivery between customers and agents: Redis pub/sub wakes WebSocket pushers on
+    # every API replica at once (empty: no Redis; replicas agree through the database within
+    # the poll interval).
+    realtime_redis_url: str = ""
+    realtime_poll_seconds: float = 1.0
+    # Rasa's SQL event broker file (endpoints.yml), which feeds the analysts' transcript store.
+    rasa_events_db: str = ""
+    # Transcripts and their service records are kept this long after the last message, then
+    # `python -m scripts.transcripts purge` removes them.
+    transcript_retention_days: int = 1095
 
     @property
     def action_health_url(self) -> str:
@@ -137,4 +150,11 @@ def load_settings() -> Settings:
         rate_limit_conversation_per_minute=_env_int("RATE_LIMIT_CONVERSATION_PER_MINUTE", 30),
         rate_limit_ip_messages_per_minute=_env_int("RATE_LIMIT_IP_MESSAGES_PER_MINUTE", 300),
         rate_limit_ip_sessions_per_hour=_env_int("RATE_LIMIT_IP_SESSIONS_PER_HOUR", 200),
+        chat_allowed_origins=tuple(
+            origin.strip() for origin in _env("CHAT_ALLOWED_ORIGINS", "*").split(",") if origin.strip()
+        ),
+        realtime_redis_url=_env("REALTIME_REDIS_URL", ""),
+        rasa_events_db=_env("RASA_EVENTS_DB", str(var_dir / "rasa_events.db")),
+        transcript_retention_days=_env_int("TRANSCRIPT_RETENTION_DAYS", 1095),
+        realtime_poll_seconds=float(_env("REALTIME_POLL_SECONDS", "1.0")),
     )

@@ -1,5 +1,6 @@
 """Imports every domain's tables so that Alembic and tests see the whole schema."""
 
+from bot.archive.models import ServiceRecord
 from bot.cases.models import (
     ComplaintCase,
     ComplaintCaseCheckFailure,
@@ -11,6 +12,16 @@ from bot.handoff.models import AgentPresence, CallbackRequest, Handoff, HandoffE
 from bot.ratelimit.models import RateLimitWindow
 from bot.staff.models import StaffAccount, StaffLoginFailure, StaffSession
 from bot.suitability.models import Assessment, AssessmentAnswer
+from bot.transcripts.models import (
+    TranscriptAnnotation,
+    TranscriptConversation,
+    TranscriptConversationIntent,
+    TranscriptCursor,
+    TranscriptEvent,
+    TranscriptMessage,
+    TranscriptTag,
+    TranscriptTerm,
+)
 
 __all__ = [
     "AgentPresence",
@@ -29,4 +40,13 @@ __all__ = [
     "StaffAccount",
     "StaffLoginFailure",
     "StaffSession",
+    "ServiceRecord",
+    "TranscriptAnnotation",
+    "TranscriptConversation",
+    "TranscriptConversationIntent",
+    "TranscriptCursor",
+    "TranscriptEvent",
+    "TranscriptMessage",
+    "TranscriptTag",
+    "TranscriptTerm",
 ]

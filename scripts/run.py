@@ -53,8 +53,11 @@ def main() -> int:
         print(f"Could not start: {exc}", file=sys.stderr)
         return 1
     print()
-    print(f"  Chat page:   {stack.api_url}/")
+    print(f"  Bank site:   {stack.api_url}/       (mock bank page with the chat widget)")
+    print(f"  Chat page:   {stack.api_url}/chat")
     print(f"  Staff cases: {stack.api_url}/staff")
+    print(f"  Agent desk:  {stack.api_url}/agent")
+    print(f"  Analysts:    {stack.api_url}/analyst")
     print(f"  API docs:    {stack.api_url}/docs")
     print(f"  Health:      {stack.api_url}/healthz")
     print(f"  Logs:        {stack.log_dir}/{{api,rasa,actions}}.log")

@@ -118,6 +118,10 @@ class LiveProduct:
             "RASA_TOKEN": self.rasa_token,
             "RASA_TRACKER_DB": str(tmp_dir / "rasa_tracker.db"),
             "RASA_EVENTS_DB": str(tmp_dir / "rasa_events.db"),
+            # Agents work all day in tests, whatever the hour CI runs at; presence decides.
+            "AGENT_HOURS": "00:00-24:00",
+            "AGENT_HOLIDAYS_CLOSED": "false",
+            "AGENT_WEEKENDS_CLOSED": "false",
         }
         self.process = None
         self.output: list[str] = []

@@ -1,0 +1,232 @@
+"""Analyst API: masked transcripts, tags, annotations, exports and the quality dashboard.
+
+Every route needs `Authorization: Bearer <staff token>` of an analyst (or an admin): none → 401,
+another role (agent, supervisor) → 403. Text is masked when it is stored, so nothing here can
+return unmasked personal data. Times are ISO 8601 in UTC; dates (`date_from`, `date_to`) are
+China days (Asia/Shanghai), inclusive.
+
+Filters (the list, the exports and the dashboard take the same query parameters):
+    date_from, date_to   YYYY-MM-DD
+    channel              web | app
+    intent               conversations where the customer had this intent at least once
+    max_confidence       0..1: the lowest customer-message confidence is below it
+    fallback             true | false (a customer message fell back)
+    handed_off           true | false;  handoff_reason  request | misunderstood | complaint | …
+    complaint_filed, assessment_done   true | false
+    satisfaction         1..5 | rated | unrated
+    tag                  exact tag
+    q                    full-text search, jieba-segmented: one customer or agent message holds
+                         every word of q (assistant replies are not searched)
+
+GET    /api/analyst/conversations?<filters>&sort=-started_at|started_at|min_confidence|
+       -message_count|-last_message_at&page=1&page_size=20 (≤100)
+       → {items: [ConversationItem], total, page, page_size, filter: {…}}
+       ConversationItem = {conversation_id, channel, customer_id, started_at, last_message_at,
+       message_count, first_customer_text, intents: [str], min_confidence, fallback_count,
+       handed_off, handoff_reason, complaint_filed, case_number, assessment_done, satisfaction,
+       tags: [str]}
+GET    /api/analyst/conversations/{id}
+       → {conversation: ConversationItem, messages: [{id, sender, text, normalized_text, intent,
+       confidence, entities, fallback, agent_name, action_name, created_at, annotations: [Annotation]}],
+       events: [{kind: handoff_requested|handback|complaint_filed|assessment_done|rating, detail,
+       created_at}], tags: [str], annotations: [Annotation]}
+POST   /api/analyst/conversations/{id}/tags {tag}            → {tags: [str]}
+PUT    /api/analyst/conversations/{id}/tags/{tag}            → {tags: [str]}
+DELETE /api/analyst/conversations/{id}/tags/{tag}            → {tags: [str]}
+GET    /api/analyst/tags                                     → {items: [{tag, count}]}
+POST   /api/analyst/conversations/{id}/annotations {message_id, correct_intent?, note?}
+       → 201 Annotation = {id, message_id, correct_intent, note, author, created_at}
+DELETE /api/analyst/conversations/{id}/annotations/{annotation_id} → 204
+GET    /api/analyst/conversations/{id}/story                 → Rasa test story YAML (attachment)
+GET    /api/analyst/export/conversations.csv?<filters>       → CSV, one row per message (streamed)
+GET    /api/analyst/export/conversations.jsonl?<filters>     → one conversation per line (streamed)
+GET    /api/analyst/export/nlu-corrections?<filters>         → Rasa NLU YAML of annotated intents
+GET    /api/analyst/dashboard?<filters>
+       → {filter, totals: {total_conversations, contained, handed_off, fallback, complaint_filed,
+       assessment_done, containment_rate, handoff_rate, fallback_rate, filters: {<name>: {…}}},
+       daily: [{date, count, filter}], top_intents: [{intent, count, filter}],
+       handoff_reasons: [{reason, label, count, filter}],
+       unrecognised: [{phrase, count, examples: [str], filter}],
+       complaints: {total, filter, by_classification: [{code, label, count, filter}],
+                    by_deadline: [{status: on_time|due_soon|overdue|closed, label, count, filter}]},
+       satisfaction: {average, count, filter, distribution: [{score, count, filter}]}}
+       Each `filter` is the query string (as an object) of the list behind that figure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Annotated, Any, Literal, Optional
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import sessionmaker
+
+from bot.db import utcnow
+from bot.staff import roles
+from bot.staff.models import StaffAccount
+from bot.transcripts import dashboard as dashboard_service
+from bot.transcripts import export as export_service
+from bot.transcripts import query as transcript_query
+from bot.transcripts.query import ConversationFilter
+
+from ..deps import SessionDep, SessionFactoryDep, SettingsDep
+from ..staff_auth import require_role
+
+router = APIRouter(prefix="/api/analyst", tags=["analyst"])
+Analyst = Annotated[StaffAccount, Depends(require_role(roles.ANALYST))]
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not signed in, or the login expired."},
+    403: {"description": "The role is not analyst (or admin)."},
+}
+
+
+def conversation_filter(
+    date_from: Optional[date] = None,
+    date_to: Optional[date] = None,
+    channel: Optional[str] = Query(None, max_length=16),
+    intent: Optional[str] = Query(None, max_length=100),
+    max_confidence: Optional[float] = Query(None, ge=0, le=1),
+    fallback: Optional[bool] = None,
+    handed_off: Optional[bool] = None,
+    handoff_reason: Optional[str] = Query(None, max_length=16),
+    complaint_filed: Optional[bool] = None,
+    assessment_done: Optional[bool] = None,
+    satisfaction: Optional[str] = Query(None, pattern="^([1-5]|rated|unrated)$"),
+    tag: Optional[str] = Query(None, max_length=50),
+    q: Optional[str] = Query(None, max_length=100),
+) -> ConversationFilter:
+    """The shared filters of the list, the exports and the dashboard."""
+    return ConversationFilter(
+        date_from=date_from, date_to=date_to, channel=channel or None, intent=intent or None,
+        max_confidence=max_confidence, fallback=fallback, handed_off=handed_off,
+        handoff_reason=handoff_reason or None, complaint_filed=complaint_filed,
+        assessment_done=assessment_done, satisfaction=satisfaction or None, tag=tag or None,
+        q=(q or "").strip() or None,
+    )  # fmt: skip
+
+
+FilterDep = Annotated[ConversationFilter, Depends(conversation_filter)]
+
+
+class TagBody(BaseModel):
+    tag: str = Field(min_length=1, max_length=50)
+
+
+class AnnotationBody(BaseModel):
+    message_id: int
+    correct_intent: Optional[str] = Field(None, max_length=100)
+    note: Optional[str] = Field(None, max_length=1000)
+
+
+def _attachment(name: str) -> dict[str, str]:
+    return {"Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"}
+
+
+@router.get("/conversations", responses=ERRORS)
+def list_conversations(
+    session: SessionDep,
+    _: Analyst,
+    filters: FilterDep,
+    sort: Literal["-started_at", "started_at", "min_confidence", "-message_count", "-last_message_at"] = "-started_at",
+    page: int = Query(1, ge=1),
+    page_size: int = Query(20, ge=1, le=100),
+) -> dict[str, Any]:
+    """Conversations matching the filters, one page, with the total."""
+    items, total = transcript_query.list_conversations(
+        session=session, filters=filters, sort=sort, page=page, page_size=page_size
+    )
+    return {"items": items, "total": total, "page": page, "page_size": page_size, "filter": filters.params()}
+
+
+@router.get("/conversations/{conversation_id}", responses={**ERRORS, 404: {"description": "Unknown conversation."}})
+def get_conversation(conversation_id: str, session: SessionDep, _: Analyst) -> dict[str, Any]:
+    """One transcript with intents, confidences, annotations, events and tags."""
+    return transcript_query.conversation_detail(session=session, conversation_id=conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/tags", responses=ERRORS)
+def add_tag(conversation_id: str, body: TagBody, session: SessionDep, analyst: Analyst) -> dict[str, Any]:
+    tags = transcript_query.add_tag(session=session, conversation_id=conversation_id, tag=body.tag,
+                                    author=analyst.username, now=utcnow())  # fmt: skip
+    return {"tags": tags}
+
+
+@router.put("/conversations/{conversation_id}/tags/{tag}", responses=ERRORS)
+def put_tag(conversation_id: str, tag: str, session: SessionDep, analyst: Analyst) -> dict[str, Any]:
+    tags = transcript_query.add_tag(session=session, conversation_id=conversation_id, tag=tag,
+                                    author=analyst.username, now=utcnow())  # fmt: skip
+    return {"tags": tags}
+
+
+@router.delete("/conversations/{conversation_id}/tags/{tag}", responses=ERRORS)
+def delete_tag(conversation_id: str, tag: str, session: SessionDep, _: Analyst) -> dict[str, Any]:
+    return {"tags": transcript_query.remove_tag(session=session, conversation_id=conversation_id, tag=tag)}
+
+
+@router.get("/tags", responses=ERRORS)
+def list_tags(session: SessionDep, _: Analyst) -> dict[str, Any]:
+    return {"items": transcript_query.all_tags(session=session)}
+
+
+@router.post("/conversations/{conversation_id}/annotations", status_code=201, responses=ERRORS)
+def annotate(conversation_id: str, body: AnnotationBody, session: SessionDep, analyst: Analyst) -> dict[str, Any]:
+    annotation = transcript_query.annotate_message(
+        session=session, conversation_id=conversation_id, message_id=body.message_id,
+        correct_intent=body.correct_intent, note=body.note, author=analyst.display_name, now=utcnow(),
+    )  # fmt: skip
+    return transcript_query.annotation_item(annotation)
+
+
+@router.delete("/conversations/{conversation_id}/annotations/{annotation_id}", status_code=204, responses=ERRORS)
+def delete_annotation(conversation_id: str, annotation_id: int, session: SessionDep, _: Analyst) -> Response:
+    transcript_query.delete_annotation(session=session, conversation_id=conversation_id, annotation_id=annotation_id)
+    return Response(status_code=204)
+
+
+@router.get("/conversations/{conversation_id}/story", responses=ERRORS)
+def conversation_story(conversation_id: str, session: SessionDep, _: Analyst) -> Response:
+    """The conversation as a Rasa test story (YAML)."""
+    story = export_service.test_story_yaml(session, conversation_id)
+    return Response(story, media_type="application/x-yaml; charset=utf-8",
+                    headers=_attachment(f"test_story_{conversation_id}.yml"))  # fmt: skip
+
+
+def _stream(factory: sessionmaker, produce, filters: ConversationFilter) -> Iterator[bytes]:
+    """Runs an export in its own session (the request's is gone once streaming starts)."""
+    with factory() as session:
+        for chunk in produce(session, filters):
+            yield chunk.encode("utf-8")
+
+
+@router.get("/export/conversations.csv", responses=ERRORS)
+def export_csv(factory: SessionFactoryDep, _: Analyst, filters: FilterDep) -> StreamingResponse:
+    """Messages of the matching conversations, one CSV row each (UTF-8 with BOM), streamed."""
+    return StreamingResponse(_stream(factory, export_service.csv_lines, filters), media_type="text/csv; charset=utf-8",
+                             headers=_attachment("conversations.csv"))  # fmt: skip
+
+
+@router.get("/export/conversations.jsonl", responses=ERRORS)
+def export_jsonl(factory: SessionFactoryDep, _: Analyst, filters: FilterDep) -> StreamingResponse:
+    """One JSON line per matching conversation with its messages, streamed."""
+    return StreamingResponse(_stream(factory, export_service.jsonl_lines, filters),
+                             media_type="application/x-ndjson; charset=utf-8",
+                             headers=_attachment("conversations.jsonl"))  # fmt: skip
+
+
+@router.get("/export/nlu-corrections", responses=ERRORS)
+def export_nlu(session: SessionDep, _: Analyst, filters: FilterDep) -> Response:
+    """Annotated corrections (customer text → correct intent) as Rasa NLU training data."""
+    return Response(export_service.nlu_corrections_yaml(session, filters), media_type="application/x-yaml; charset=utf-8",
+                    headers=_attachment("nlu_corrections.yml"))  # fmt: skip
+
+
+@router.get("/dashboard", responses=ERRORS)
+def get_dashboard(session: SessionDep, settings: SettingsDep, _: Analyst, filters: FilterDep) -> dict[str, Any]:
+    """Quality figures over the matching conversations; every figure links to its list."""
+    return dashboard_service.dashboard(session=session, filters=filters, now=utcnow(),
+                                       due_soon_days=settings.case_due_soon_days)  # fmt: skip

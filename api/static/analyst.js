@@ -1,0 +1,834 @@
+// Analyst console: signs in like the staff console and reads the analyst API with a bearer token.
+// Transcripts arrive masked; nothing here ever asks for unmasked text.
+(function () {
+  "use strict";
+
+  const STORAGE_KEY = "bank-staff-login"; // the same login as the other staff consoles
+  const PAGE_SIZE = 20;
+  const LOW_CONFIDENCE = 0.6; // highlighted when no threshold is chosen
+  const SVG = "http://www.w3.org/2000/svg";
+  const options = JSON.parse(document.getElementById("console-options").textContent);
+  const $ = function (id) { return document.getElementById(id); };
+
+  // Where the analyst API lives. Exports are links of their own so the browser streams them.
+  const API = {
+    conversations: "/api/analyst/conversations",
+    conversation: function (id) { return "/api/analyst/conversations/" + encodeURIComponent(id); },
+    tags: function (id) { return API.conversation(id) + "/tags"; },
+    tag: function (id, tag) { return API.tags(id) + "/" + encodeURIComponent(tag); },
+    annotations: function (id) { return API.conversation(id) + "/annotations"; },
+    story: function (id) { return API.conversation(id) + "/story"; },
+    dashboard: "/api/analyst/dashboard",
+    tagList: "/api/analyst/tags",
+    exports: {
+      csv: { path: "/api/analyst/export/conversations.csv", file: "conversations.csv", label: "CSV" },
+      jsonl: { path: "/api/analyst/export/conversations.jsonl", file: "conversations.jsonl", label: "JSONL" },
+      nlu: { path: "/api/analyst/export/nlu-corrections", file: "nlu_corrections.yml", label: "NLU 纠正数据" },
+    },
+  };
+  const FILTERS = ["date_from", "date_to", "channel", "intent", "max_confidence", "fallback", "handed_off",
+    "complaint_filed", "assessment_done", "satisfaction", "tag", "q", "sort"];
+
+  const views = { login: $("login-view"), forbidden: $("forbidden-view"), analyst: $("analyst-view") };
+  const filters = $("filters");
+  const rows = $("conversation-rows");
+  const detail = $("detail");
+
+  let login = null; // {token, expires_at, staff}
+  let page = 1;
+  let listRequests = 0; // only the latest list request is shown
+  let dashboardRequests = 0;
+  let current = null; // the conversation shown in the detail panel
+  let tab = "list";
+
+  // --- helpers ----------------------------------------------------------------------------------
+
+  function element(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = text;
+    return node;
+  }
+
+  function svg(tag, attributes) {
+    const node = document.createElementNS(SVG, tag);
+    Object.keys(attributes || {}).forEach(function (name) { node.setAttribute(name, attributes[name]); });
+    return node;
+  }
+
+  const dateTime = new Intl.DateTimeFormat("zh-CN", {
+    timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", hour12: false,
+  });
+  const timeOnly = new Intl.DateTimeFormat("zh-CN", {
+    timeZone: "Asia/Shanghai", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
+  });
+  function formatTime(iso) { return iso ? dateTime.format(new Date(iso)) : ""; }
+  function formatClock(iso) { return iso ? timeOnly.format(new Date(iso)) : ""; }
+  function percent(value) {
+    return value === null || value === undefined || isNaN(value) ? "—" : (Number(value) * 100).toFixed(1) + "%";
+  }
+  function confidenceText(value) {
+    return value === null || value === undefined ? "—" : Number(value).toFixed(2);
+  }
+  function first() { // the first argument that is neither undefined nor null
+    for (let i = 0; i < arguments.length; i += 1) {
+      if (arguments[i] !== undefined && arguments[i] !== null) return arguments[i];
+    }
+    return null;
+  }
+  function tagName(tag) { return typeof tag === "string" ? tag : first(tag.tag, tag.name, tag.label, ""); }
+
+  function errorMessage(result, fallback) {
+    const error = result.body && result.body.error;
+    return (error && error.message) || fallback || "操作失败，请稍后重试。";
+  }
+  function missing(result) { return result.status === 404 || result.status === 405; }
+
+  // --- the API ----------------------------------------------------------------------------------
+
+  async function api(method, path, body) {
+    const headers = { "Content-Type": "application/json" };
+    if (login) headers.Authorization = "Bearer " + login.token;
+    let response;
+    try {
+      response = await fetch(path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined });
+    } catch (error) {
+      return { ok: false, status: 0, body: { error: { message: "网络连接异常，请检查网络后重试。" } } };
+    }
+    let data = null;
+    if (response.status !== 204) {
+      try { data = await response.json(); } catch (error) { data = null; }
+    }
+    const result = { ok: response.ok, status: response.status, body: data, response: response };
+    if (response.status === 401 && login) signedOut(errorMessage(result, "登录已过期，请重新登录。"));
+    if (response.status === 403 && login) forbidden(errorMessage(result, ""));
+    return result;
+  }
+
+  // --- signing in and out -----------------------------------------------------------------------
+
+  function show(name) {
+    Object.keys(views).forEach(function (key) { views[key].hidden = key !== name; });
+    $("who").hidden = !login;
+    if (login) $("who-name").textContent = login.staff.display_name + "（" + login.staff.role_label + "）";
+  }
+
+  function forbidden(message) {
+    $("forbidden-text").textContent = "您好，" + login.staff.display_name + "。" + (message || "")
+      + "您当前的角色是「" + login.staff.role_label + "」。";
+    show("forbidden");
+  }
+
+  function signedOut(message) {
+    login = null;
+    current = null;
+    sessionStorage.removeItem(STORAGE_KEY);
+    $("login-error").textContent = "";
+    $("login-info").textContent = message || "";
+    $("login-password").value = "";
+    show("login");
+    $("login-username").focus();
+  }
+
+  async function signedIn() {
+    if (options.analyst_roles.indexOf(login.staff.role) < 0) { forbidden(""); return; }
+    show("analyst");
+    readFiltersFromAddress();
+    page = 1;
+    loadTags();
+    if (tab === "dashboard") await loadDashboard(); else await loadConversations();
+  }
+
+  $("login-form").addEventListener("submit", async function (event) {
+    event.preventDefault();
+    const button = event.target.querySelector("button[type=submit]");
+    $("login-error").textContent = "";
+    $("login-info").textContent = "";
+    button.disabled = true;
+    const result = await api("POST", "/api/auth/login", {
+      username: $("login-username").value.trim(),
+      password: $("login-password").value,
+    });
+    button.disabled = false;
+    if (!result.ok) {
+      $("login-error").textContent = errorMessage(result, "登录失败，请稍后重试。");
+      $("login-password").value = "";
+      return;
+    }
+    login = result.body;
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(login));
+    $("login-password").value = "";
+    await signedIn();
+  });
+
+  $("logout").addEventListener("click", async function () {
+    if (login) await api("POST", "/api/auth/logout");
+    if (login) signedOut("您已安全退出登录。");
+  });
+
+  // --- filters, kept in the address so a figure's link can be opened or shared -----------------
+
+  function filterQuery(extra) {
+    const data = new FormData(filters);
+    const query = new URLSearchParams();
+    FILTERS.forEach(function (name) {
+      const value = (data.get(name) || "").toString().trim();
+      if (value) query.append(name, value);
+    });
+    Object.keys(extra || {}).forEach(function (name) { query.set(name, extra[name]); });
+    return query;
+  }
+
+  function readFiltersFromAddress() {
+    const query = new URLSearchParams(location.search);
+    FILTERS.forEach(function (name) {
+      const field = filters.elements[name];
+      if (field && query.has(name)) field.value = query.get(name);
+    });
+    tab = location.hash === "#dashboard" ? "dashboard" : "list";
+    showTab(tab, false);
+  }
+
+  function remember() {
+    const query = filterQuery();
+    history.replaceState(null, "", location.pathname + (query.toString() ? "?" + query : "") + "#" + tab);
+  }
+
+  // A figure's link: the dashboard's own scope (dates, channel) plus what the figure counts.
+  function drillQuery(filter) {
+    const query = new URLSearchParams();
+    ["date_from", "date_to", "channel"].forEach(function (name) {
+      const value = filters.elements[name].value;
+      if (value) query.set(name, value);
+    });
+    Object.keys(filter).forEach(function (name) { query.set(name, filter[name]); });
+    return query;
+  }
+
+  function applyFilter(filter) {
+    const query = drillQuery(filter);
+    filters.reset();
+    query.forEach(function (value, name) { if (filters.elements[name]) filters.elements[name].value = value; });
+    page = 1;
+    showTab("list", true);
+    loadConversations();
+    $("list-title").focus();
+  }
+
+  function showTab(name, load) {
+    tab = name;
+    $("tab-list").setAttribute("aria-pressed", String(name === "list"));
+    $("tab-dashboard").setAttribute("aria-pressed", String(name === "dashboard"));
+    $("list-view").hidden = name !== "list";
+    $("dashboard-view").hidden = name !== "dashboard";
+    if (!load) return;
+    remember();
+    if (name === "dashboard") loadDashboard();
+  }
+
+  $("tab-list").addEventListener("click", function () { showTab("list", true); loadConversations(); });
+  $("tab-dashboard").addEventListener("click", function () { showTab("dashboard", true); });
+
+  function reload() {
+    page = 1;
+    remember();
+    if (tab === "dashboard") loadDashboard(); else loadConversations();
+  }
+  filters.addEventListener("submit", function (event) { event.preventDefault(); reload(); });
+  filters.addEventListener("reset", function () { setTimeout(reload, 0); });
+  filters.addEventListener("change", function (event) {
+    // Typed fields wait for Enter or 查询; choices apply at once.
+    if (event.target.tagName === "SELECT" || event.target.type === "date") reload();
+  });
+
+  function fillDatalist(id, values) {
+    const list = $(id);
+    const known = new Set(Array.from(list.options).map(function (option) { return option.value; }));
+    values.forEach(function (value) {
+      if (!value || known.has(value)) return;
+      known.add(value);
+      const option = element("option");
+      option.value = value;
+      list.appendChild(option);
+    });
+  }
+
+  async function loadTags() {
+    const result = await api("GET", API.tagList);
+    if (!result.ok || !result.body) return; // the list of tags only helps typing
+    const items = Array.isArray(result.body) ? result.body : first(result.body.items, result.body.tags, []);
+    fillDatalist("tag-list", items.map(tagName));
+  }
+
+  // --- the list ---------------------------------------------------------------------------------
+
+  function outcomeBadges(item) {
+    const box = element("div", "outcomes");
+    const fallback = item.fallback === true || Number(first(item.fallback_count, 0)) > 0;
+    if (fallback) box.appendChild(element("span", "pill pill--fallback", "兜底" + (item.fallback_count ? " ×" + item.fallback_count : "")));
+    if (item.handed_off) box.appendChild(element("span", "pill pill--handoff", "转人工"));
+    if (item.complaint_filed) box.appendChild(element("span", "pill pill--complaint", "投诉"));
+    if (item.assessment_done) box.appendChild(element("span", "pill pill--assessment", "风险评估"));
+    if (!box.childNodes.length) box.appendChild(element("span", "muted", "智能助手解答"));
+    return box;
+  }
+
+  function tagsText(tags) { return (tags || []).map(tagName).join("、"); }
+
+  function conversationRow(item) {
+    const id = first(item.conversation_id, item.id);
+    const row = element("tr", "case-row");
+    row.dataset.id = id;
+    if (current && current.id === id) row.classList.add("case-row--open");
+
+    const started = element("td");
+    started.dataset.label = "开始时间";
+    const open = element("button", "link", formatTime(first(item.started_at, item.first_message_at, item.created_at)) || id);
+    open.type = "button";
+    open.setAttribute("aria-label", "查看会话 " + (formatTime(first(item.started_at, item.first_message_at)) || id));
+    open.addEventListener("click", function (event) { event.stopPropagation(); openConversation(id); });
+    started.appendChild(open);
+
+    const channel = element("td", null, options.channels[item.channel] || item.channel || "—");
+    channel.dataset.label = "渠道";
+
+    const content = element("td", "cell-content");
+    content.dataset.label = "会话内容";
+    content.appendChild(element("div", "summary", first(item.first_customer_text, item.preview, item.first_message, item.summary, "")));
+    const intents = first(item.intents, item.top_intents, item.intent ? [item.intent] : null, []);
+    const count = first(item.message_count, item.messages);
+    content.appendChild(element("div", "muted small",
+      (intents.length ? "意图：" + intents.slice(0, 3).join("、") : "") + (count !== null ? "　共 " + count + " 条消息" : "")));
+
+    const confidence = first(item.min_confidence, item.lowest_confidence);
+    const confidenceCell = element("td", confidence !== null && confidence < LOW_CONFIDENCE ? "low" : null, confidenceText(confidence));
+    confidenceCell.dataset.label = "最低置信度";
+
+    const outcome = element("td");
+    outcome.dataset.label = "结果";
+    outcome.appendChild(outcomeBadges(item));
+
+    const satisfaction = element("td", null, item.satisfaction ? item.satisfaction + " 分" : "未评价");
+    satisfaction.dataset.label = "满意度";
+
+    const tags = element("td", null, tagsText(item.tags) || "—");
+    tags.dataset.label = "标签";
+
+    [started, channel, content, confidenceCell, outcome, satisfaction, tags].forEach(function (cell) { row.appendChild(cell); });
+    row.addEventListener("click", function () { openConversation(id); });
+    return row;
+  }
+
+  async function loadConversations() {
+    const request = ++listRequests;
+    $("list-status").textContent = "正在加载…";
+    const query = filterQuery({ page: String(page), page_size: String(PAGE_SIZE) });
+    const result = await api("GET", API.conversations + "?" + query);
+    if (request !== listRequests || result.status === 401 || result.status === 403) return;
+    if (missing(result)) {
+      $("list-status").textContent = "会话查询服务尚未开通，请稍后再试。";
+      rows.replaceChildren();
+      return;
+    }
+    if (!result.ok) { $("list-status").textContent = errorMessage(result, "加载失败，请稍后重试。"); return; }
+    const data = result.body || {};
+    const items = first(data.items, data.conversations, []);
+    const pageSize = first(data.page_size, PAGE_SIZE);
+    const total = first(data.total, items.length);
+    rows.replaceChildren.apply(rows, items.map(conversationRow));
+    fillDatalist("tag-list", [].concat.apply([], items.map(function (item) { return (item.tags || []).map(tagName); })));
+    const pages = Math.max(1, Math.ceil(total / pageSize));
+    $("list-status").textContent = total ? "共找到 " + total + " 个会话。" : "没有符合条件的会话。";
+    $("page-info").textContent = "第 " + first(data.page, page) + " / " + pages + " 页";
+    $("prev-page").disabled = page <= 1;
+    $("next-page").disabled = page >= pages;
+  }
+
+  $("prev-page").addEventListener("click", function () { if (page > 1) { page -= 1; loadConversations(); } });
+  $("next-page").addEventListener("click", function () { page += 1; loadConversations(); });
+
+  // --- one conversation -------------------------------------------------------------------------
+
+  function fact(list, term, value) {
+    if (value === null || value === undefined || value === "") return;
+    list.appendChild(element("dt", null, term));
+    list.appendChild(element("dd", null, value));
+  }
+
+  function yesNo(value) { return value ? "是" : "否"; }
+
+  function threshold() {
+    const chosen = parseFloat(filters.elements.max_confidence.value);
+    return isNaN(chosen) ? LOW_CONFIDENCE : chosen;
+  }
+
+  function annotationNode(note) {
+    const item = element("li", "annotation");
+    const intent = first(note.correct_intent, note.intent);
+    let text = intent ? "正确意图应为 " + intent : "";
+    if (note.note || note.text) text += (text ? "：" : "") + first(note.note, note.text);
+    item.appendChild(element("span", null, text || "已标注"));
+    const who = first(note.author, note.created_by, note.analyst);
+    if (who || note.created_at) item.appendChild(element("span", "muted small", "（" + [who, formatTime(note.created_at)].filter(Boolean).join(" · ") + "）"));
+    return item;
+  }
+
+  function annotationForm(message, list) {
+    const form = element("form", "annotate");
+    form.hidden = true;
+    const intentLabel = element("label", null, "正确意图");
+    const intent = element("input");
+    intent.name = "correct_intent";
+    intent.maxLength = 100;
+    intent.setAttribute("list", "intent-list");
+    if (message.intent) intent.placeholder = "当前识别：" + message.intent;
+    intentLabel.appendChild(intent);
+    const noteLabel = element("label", null, "备注");
+    const note = element("textarea");
+    note.name = "note";
+    note.rows = 2;
+    note.maxLength = 1000;
+    noteLabel.appendChild(note);
+    const error = element("p", "form-error");
+    error.setAttribute("role", "alert");
+    const save = element("button", "button", "保存标注");
+    save.type = "submit";
+    [intentLabel, noteLabel, error, save].forEach(function (node) { form.appendChild(node); });
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      error.textContent = "";
+      if (!intent.value.trim() && !note.value.trim()) { error.textContent = "请填写正确意图或备注。"; return; }
+      save.disabled = true;
+      const body = { message_id: message.id, correct_intent: intent.value.trim() || null, note: note.value.trim() || null };
+      const result = await api("POST", API.annotations(current.id), body);
+      save.disabled = false;
+      if (result.status === 401 || result.status === 403) return;
+      if (missing(result)) { error.textContent = "标注功能尚未开通。"; return; }
+      if (!result.ok) { error.textContent = errorMessage(result); return; }
+      list.appendChild(annotationNode(result.body && typeof result.body === "object" && !Array.isArray(result.body) ? result.body : body));
+      form.reset();
+      form.hidden = true;
+      $("detail-status").textContent = "标注已保存，可在「导出 NLU 纠正数据」中导出。";
+    });
+    return form;
+  }
+
+  function messageNode(message, annotations) {
+    const sender = message.sender || "system";
+    if (sender === "system" || message.kind === "event") {
+      const event = element("li", "transcript__event");
+      event.appendChild(element("span", null, first(message.label, message.text, "")));
+      event.appendChild(element("time", "muted small", " " + formatClock(message.created_at)));
+      return event;
+    }
+    const item = element("li", "bubble bubble--" + sender);
+    const head = element("div", "bubble__head");
+    head.appendChild(element("span", "bubble__who", sender === "agent" && message.agent_name
+      ? "人工客服 " + message.agent_name : options.senders[sender] || sender));
+    head.appendChild(element("time", "muted small", formatClock(message.created_at)));
+    item.appendChild(head);
+    item.appendChild(element("div", "bubble__text", message.text || ""));
+    if (sender !== "customer") return item;
+
+    const nlu = element("div", "nlu");
+    const low = message.confidence !== null && message.confidence !== undefined && message.confidence < threshold();
+    nlu.appendChild(element("span", "nlu__intent", "意图：" + (message.intent || "未识别")));
+    nlu.appendChild(element("span", low ? "nlu__confidence low" : "nlu__confidence",
+      "置信度 " + confidenceText(message.confidence) + (low ? "（偏低）" : "")));
+    if (message.fallback) nlu.appendChild(element("span", "pill pill--fallback", "触发兜底"));
+    const toggle = element("button", "link small", "标注");
+    toggle.type = "button";
+    toggle.setAttribute("aria-expanded", "false");
+    nlu.appendChild(toggle);
+    item.appendChild(nlu);
+
+    const list = element("ul", "annotations");
+    annotations.forEach(function (note) { list.appendChild(annotationNode(note)); });
+    item.appendChild(list);
+    const form = annotationForm(message, list);
+    item.appendChild(form);
+    toggle.addEventListener("click", function () {
+      form.hidden = !form.hidden;
+      toggle.setAttribute("aria-expanded", String(!form.hidden));
+      if (!form.hidden) form.querySelector("input").focus();
+    });
+    return item;
+  }
+
+  // Handoff and case events may come separately from the messages; they are shown in time order.
+  function eventLabel(event) {
+    const labels = {
+      handoff_requested: "客户请求转人工", handoff_waiting: "进入人工排队", handoff_started: "人工客服已接入",
+      handoff_ended: "人工客服已结束服务", handoff_claimed: "人工客服已接入", handback: "转回智能助手",
+      case_opened: "已受理投诉", complaint_filed: "已受理投诉", assessment_done: "完成风险评估",
+      callback_requested: "客户申请回电", rating: "客户评价",
+    };
+    const kind = first(event.kind, event.type, event.event, "");
+    let text = first(event.label, labels[kind], event.text, kind);
+    const detailText = first(event.case_number, event.reason, event.detail, event.note);
+    if (detailText && text.indexOf(detailText) < 0) text += "：" + detailText;
+    return text;
+  }
+
+  function renderDetail(data) {
+    const conversation = first(data.conversation, data);
+    current = { id: first(conversation.conversation_id, conversation.id), data: data };
+    $("detail-title").textContent = "会话 " + formatTime(first(conversation.started_at, conversation.first_message_at));
+
+    const facts = $("detail-facts");
+    facts.replaceChildren();
+    fact(facts, "会话编号", current.id);
+    fact(facts, "渠道", options.channels[conversation.channel] || conversation.channel);
+    fact(facts, "客户编号", conversation.customer_id || "访客");
+    fact(facts, "转人工", yesNo(conversation.handed_off));
+    fact(facts, "投诉", conversation.complaint_filed ? "是" + (conversation.case_number ? "（" + conversation.case_number + "）" : "") : "否");
+    fact(facts, "风险评估", yesNo(conversation.assessment_done));
+    fact(facts, "满意度", conversation.satisfaction ? conversation.satisfaction + " 分（满分5分）" : "未评价");
+
+    renderTags(first(data.tags, conversation.tags, []));
+
+    const messages = first(data.messages, data.transcript, []);
+    const annotations = first(data.annotations, []);
+    const events = first(data.events, []).map(function (event) {
+      return { sender: "system", kind: "event", label: eventLabel(event), created_at: first(event.created_at, event.at) };
+    });
+    const entries = messages.concat(events).map(function (entry, index) { return { entry: entry, index: index }; });
+    entries.sort(function (a, b) {
+      const left = Date.parse(a.entry.created_at) || 0;
+      const right = Date.parse(b.entry.created_at) || 0;
+      return left - right || a.index - b.index;
+    });
+    const transcript = $("transcript");
+    transcript.replaceChildren.apply(transcript, entries.map(function (item) {
+      const message = item.entry;
+      const notes = first(message.annotations, annotations.filter(function (note) { return note.message_id === message.id; }));
+      return messageNode(message, notes);
+    }));
+    if (!entries.length) transcript.appendChild(element("li", "muted", "这个会话还没有消息。"));
+    fillDatalist("intent-list", messages.map(function (message) { return message.intent; }));
+
+    detail.hidden = false;
+    document.querySelectorAll(".case-row").forEach(function (row) {
+      row.classList.toggle("case-row--open", row.dataset.id === current.id);
+    });
+  }
+
+  async function openConversation(id) {
+    $("detail-status").textContent = "";
+    $("tag-error").textContent = "";
+    const result = await api("GET", API.conversation(id));
+    if (result.status === 401 || result.status === 403) return;
+    if (!result.ok) { $("list-status").textContent = errorMessage(result, "无法打开该会话。"); return; }
+    renderDetail(result.body);
+    detail.focus({ preventScroll: true });
+    detail.scrollIntoView({ block: "start" });
+  }
+
+  $("close-detail").addEventListener("click", function () {
+    detail.hidden = true;
+    current = null;
+    document.querySelectorAll(".case-row--open").forEach(function (row) { row.classList.remove("case-row--open"); });
+  });
+
+  // --- tags -------------------------------------------------------------------------------------
+
+  function renderTags(tags) {
+    const list = $("tags");
+    list.replaceChildren();
+    tags.map(tagName).forEach(function (name) {
+      const item = element("li", "tag");
+      item.appendChild(element("span", null, name));
+      const remove = element("button", "tag__remove", "×");
+      remove.type = "button";
+      remove.setAttribute("aria-label", "删除标签 " + name);
+      remove.addEventListener("click", function () { removeTag(name); });
+      item.appendChild(remove);
+      list.appendChild(item);
+    });
+    if (!tags.length) list.appendChild(element("li", "muted small", "暂无标签"));
+    if (current) current.tags = tags.map(tagName);
+  }
+
+  function tagsFrom(result, fallback) {
+    const body = result.body;
+    if (Array.isArray(body)) return body;
+    if (body && Array.isArray(body.tags)) return body.tags;
+    return fallback;
+  }
+
+  $("tag-form").addEventListener("submit", async function (event) {
+    event.preventDefault();
+    const field = event.target.elements.tag;
+    const name = field.value.trim();
+    $("tag-error").textContent = "";
+    if (!name || !current) return;
+    const result = await api("POST", API.tags(current.id), { tag: name });
+    if (result.status === 401 || result.status === 403) return;
+    if (missing(result)) { $("tag-error").textContent = "标签功能尚未开通。"; return; }
+    if (!result.ok) { $("tag-error").textContent = errorMessage(result); return; }
+    const tags = tagsFrom(result, (current.tags || []).concat(current.tags && current.tags.indexOf(name) >= 0 ? [] : [name]));
+    renderTags(tags);
+    fillDatalist("tag-list", [name]);
+    field.value = "";
+    $("detail-status").textContent = "已添加标签「" + name + "」。";
+    loadConversations();
+  });
+
+  async function removeTag(name) {
+    const result = await api("DELETE", API.tag(current.id, name));
+    if (result.status === 401 || result.status === 403) return;
+    if (!result.ok) { $("tag-error").textContent = errorMessage(result); return; }
+    renderTags(tagsFrom(result, (current.tags || []).filter(function (tag) { return tag !== name; })));
+    $("detail-status").textContent = "已删除标签「" + name + "」。";
+    $("tag-form").elements.tag.focus();
+    loadConversations();
+  }
+
+  // --- exports: fetched with the bearer token, then saved as a file ------------------------------
+
+  async function download(path, fallbackName, statusLine) {
+    statusLine.textContent = "正在导出…";
+    let response;
+    try {
+      response = await fetch(path, { headers: { Authorization: "Bearer " + login.token } });
+    } catch (error) {
+      statusLine.textContent = "网络连接异常，请检查网络后重试。";
+      return;
+    }
+    if (response.status === 401) { signedOut("登录已过期，请重新登录。"); return; }
+    if (response.status === 404 || response.status === 405) { statusLine.textContent = "该导出功能尚未开通。"; return; }
+    if (!response.ok) {
+      let body = null;
+      try { body = await response.json(); } catch (error) { body = null; }
+      statusLine.textContent = errorMessage({ body: body }, "导出失败，请稍后重试。");
+      return;
+    }
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const named = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
+    const blob = await response.blob();
+    const link = element("a");
+    link.href = URL.createObjectURL(blob);
+    link.download = named ? decodeURIComponent(named[1]) : fallbackName;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
+    statusLine.textContent = "已导出 " + link.download + "。";
+  }
+
+  document.querySelectorAll("[data-export]").forEach(function (button) {
+    button.addEventListener("click", async function () {
+      const target = API.exports[button.dataset.export];
+      button.disabled = true;
+      await download(target.path + "?" + filterQuery(), target.file, $("list-status"));
+      button.disabled = false;
+    });
+  });
+
+  $("export-story").addEventListener("click", async function () {
+    if (!current) return;
+    this.disabled = true;
+    await download(API.story(current.id), "test_story_" + current.id + ".yml", $("detail-status"));
+    this.disabled = false;
+  });
+
+  // --- the dashboard: inline SVG, every figure a link to its conversations ----------------------
+
+  function figureLink(filter, label) {
+    const link = svg("a", { href: "?" + drillQuery(filter) + "#list", "aria-label": label, class: "chart__link" });
+    link.addEventListener("click", function (event) { event.preventDefault(); applyFilter(filter); });
+    link.appendChild(svg("title")).textContent = label;
+    return link;
+  }
+
+  // Drawn at the container's own width so text keeps its size; redrawn when the window resizes.
+  function chartWidth(container) { return Math.max(280, Math.round(container.clientWidth || 640)); }
+
+  // items: [{label, value, filter, text}] → horizontal bars (one row each) or vertical columns.
+  function barChart(container, items, settings) {
+    container.replaceChildren();
+    if (!items.length) { container.appendChild(element("p", "muted small", "暂无数据")); return; }
+    const max = Math.max.apply(null, items.map(function (item) { return item.value; }).concat([1]));
+    let chart;
+    if (settings.vertical) {
+      const width = chartWidth(container), height = 220, bottom = 28, top = 18;
+      const slot = width / items.length;
+      chart = svg("svg", { viewBox: "0 0 " + width + " " + height, class: "chart__svg", role: "group",
+        "aria-label": settings.title });
+      chart.appendChild(svg("line", { x1: 0, x2: width, y1: height - bottom, y2: height - bottom, class: "chart__axis" }));
+      const labelEvery = Math.ceil(items.length / 10);
+      items.forEach(function (item, index) {
+        const barHeight = Math.max(item.value ? 2 : 0, (height - bottom - top) * item.value / max);
+        const x = index * slot + slot * 0.15;
+        const link = figureLink(item.filter, item.text);
+        link.appendChild(svg("rect", { x: x, y: height - bottom - barHeight, width: slot * 0.7, height: barHeight,
+          class: "chart__bar", "data-value": item.value }));
+        if (items.length <= 16) {
+          link.appendChild(svg("text", { x: x + slot * 0.35, y: height - bottom - barHeight - 4, "text-anchor": "middle",
+            class: "chart__value" })).textContent = item.value;
+        }
+        chart.appendChild(link);
+        if (index % labelEvery === 0) {
+          chart.appendChild(svg("text", { x: x + slot * 0.35, y: height - 8, "text-anchor": "middle",
+            class: "chart__label" })).textContent = item.label;
+        }
+      });
+    } else {
+      const width = chartWidth(container), row = 28, labelWidth = Math.min(230, Math.round(width * 0.4));
+      const height = items.length * row + 4;
+      chart = svg("svg", { viewBox: "0 0 " + width + " " + height, class: "chart__svg", role: "group",
+        "aria-label": settings.title });
+      items.forEach(function (item, index) {
+        const y = index * row + 4;
+        const barWidth = Math.max(item.value ? 2 : 0, (width - labelWidth - 70) * item.value / max);
+        const link = figureLink(item.filter, item.text);
+        link.appendChild(svg("rect", { x: 0, y: y, width: width, height: row - 4, class: "chart__hit" }));
+        const fits = Math.max(4, Math.floor(labelWidth / 13));
+        const label = item.label.length > fits ? item.label.slice(0, fits - 1) + "…" : item.label;
+        link.appendChild(svg("text", { x: labelWidth - 8, y: y + row / 2 + 2, "text-anchor": "end", class: "chart__label" }))
+          .textContent = label;
+        link.appendChild(svg("rect", { x: labelWidth, y: y + 2, width: barWidth, height: row - 8, class: "chart__bar",
+          "data-value": item.value }));
+        link.appendChild(svg("text", { x: labelWidth + barWidth + 6, y: y + row / 2 + 2, class: "chart__value" }))
+          .textContent = settings.format ? settings.format(item.value) : item.value;
+        chart.appendChild(link);
+      });
+    }
+    container.appendChild(chart);
+  }
+
+  function kpi(label, value, filter, hint) {
+    const link = element("a", "kpi");
+    link.href = "?" + drillQuery(filter || {}) + "#list";
+    link.appendChild(element("span", "kpi__value", value));
+    link.appendChild(element("span", "kpi__label", label));
+    if (hint) link.appendChild(element("span", "kpi__hint", hint));
+    link.setAttribute("aria-label", label + " " + value + (hint ? "，" + hint : "") + "，查看对应会话");
+    link.addEventListener("click", function (event) { event.preventDefault(); applyFilter(filter || {}); });
+    return link;
+  }
+
+  function counted(list, labelOf, filterOf, textOf) {
+    return (list || []).map(function (entry) {
+      const value = Number(first(entry.count, entry.conversations, entry.value, 0));
+      const label = labelOf(entry);
+      return { label: label, value: value, filter: filterOf(entry), text: textOf ? textOf(entry, value) : label + "：" + value + " 个会话" };
+    });
+  }
+
+  function rate(data, name, numerator) {
+    if (data[name] !== undefined && data[name] !== null) return Number(data[name]);
+    const total = Number(first(data.total_conversations, data.conversations, 0));
+    return total ? Number(first(data[numerator], 0)) / total : null;
+  }
+
+  function renderDashboard(data) {
+    const totals = first(data.totals, data);
+    const total = first(totals.total_conversations, totals.conversations, totals.total);
+    const satisfaction = first(data.satisfaction, {});
+    const average = first(satisfaction.average, data.average_satisfaction);
+    const complaints = first(data.complaints, {});
+    const kpis = $("kpis");
+    kpis.replaceChildren(
+      kpi("会话总数", total === null ? "—" : String(total), {}),
+      kpi("自助解决率", percent(first(rate(totals, "containment_rate", "contained"), data.containment_rate)), { handed_off: "false" }, "未转人工结束"),
+      kpi("转人工率", percent(first(rate(totals, "handoff_rate", "handed_off"), data.handoff_rate)), { handed_off: "true" }),
+      kpi("兜底率", percent(first(rate(totals, "fallback_rate", "fallback"), data.fallback_rate)), { fallback: "true" }, "含未识别的会话"),
+      kpi("平均满意度", average === null || average === undefined ? "—" : Number(average).toFixed(2) + " 分",
+        { satisfaction: "" }, satisfaction.count ? satisfaction.count + " 次评价" : null),
+      kpi("投诉", String(first(complaints.total, data.complaints_total, "—")), { complaint_filed: "true" })
+    );
+
+    barChart($("chart-daily").querySelector(".chart__body"),
+      counted(first(data.daily, data.daily_conversations, []),
+        function (entry) { return String(first(entry.date, entry.day, "")).slice(5); },
+        function (entry) { const day = first(entry.date, entry.day); return { date_from: day, date_to: day }; },
+        function (entry, value) { return first(entry.date, entry.day) + "：" + value + " 个会话"; }),
+      { vertical: true, title: "每日会话量" });
+
+    const intents = counted(first(data.top_intents, data.intents, []),
+      function (entry) { return first(entry.intent, entry.name, "未识别"); },
+      function (entry) { return { intent: first(entry.intent, entry.name, "") }; });
+    fillDatalist("intent-list", intents.map(function (item) { return item.label; }));
+    barChart($("chart-intents").querySelector(".chart__body"), intents, { title: "热门意图" });
+
+    const handoff = first(data.handoff_reasons, data.handoff && data.handoff.reasons, []);
+    barChart($("chart-handoff-reasons").querySelector(".chart__body"),
+      counted(handoff, function (entry) { return first(entry.label, entry.reason, "其他"); },
+        function () { return { handed_off: "true" }; }),
+      { title: "转人工原因" });
+
+    const distribution = first(satisfaction.distribution, data.satisfaction_distribution, []);
+    const scores = Array.isArray(distribution) ? distribution : Object.keys(distribution).map(function (score) {
+      return { score: score, count: distribution[score] };
+    });
+    barChart($("chart-satisfaction").querySelector(".chart__body"),
+      counted(scores, function (entry) { return entry.score + " 分"; },
+        function (entry) { return { satisfaction: String(entry.score) }; }),
+      { title: "满意度分布" });
+
+    const byClass = first(complaints.by_classification, complaints.by_business, data.complaints_by_classification, []);
+    barChart($("chart-complaints").querySelector(".chart__body"),
+      counted(byClass, function (entry) {
+        const code = first(entry.code, entry.business_code, entry.classification);
+        return first(entry.label, options.case_businesses[code], options.case_reasons[code], options.case_channels[code], code, "未分类");
+      }, function () { return { complaint_filed: "true" }; }),
+      { title: "投诉分类" });
+
+    const byDeadline = first(complaints.by_deadline, complaints.deadlines, data.complaints_by_deadline, []);
+    barChart($("chart-deadlines").querySelector(".chart__body"),
+      counted(byDeadline, function (entry) {
+        const code = first(entry.status, entry.flag, entry.code);
+        return first(entry.label, options.deadline_labels[code], options.case_statuses[code], code);
+      }, function () { return { complaint_filed: "true" }; }),
+      { title: "投诉处理期限" });
+
+    const groups = first(data.unrecognised, data.unrecognized, data.top_unrecognised, []);
+    barChart($("chart-unrecognised").querySelector(".chart__body"),
+      counted(groups, function (entry) { return first(entry.phrase, entry.label, entry.text, entry.examples && entry.examples[0], ""); },
+        function (entry) { return { fallback: "true", q: first(entry.phrase, entry.label, entry.text, "") }; },
+        function (entry, value) {
+          const examples = (entry.examples || []).slice(0, 3).join("；");
+          return "“" + first(entry.phrase, entry.label, entry.text, "") + "”：" + value + " 次" + (examples ? "（例：" + examples + "）" : "");
+        }),
+      { title: "未识别的问法" });
+  }
+
+  async function loadDashboard() {
+    const request = ++dashboardRequests;
+    $("dashboard-status").textContent = "正在统计…";
+    const query = new URLSearchParams();
+    ["date_from", "date_to", "channel"].forEach(function (name) {
+      if (filters.elements[name].value) query.set(name, filters.elements[name].value);
+    });
+    const result = await api("GET", API.dashboard + (query.toString() ? "?" + query : ""));
+    if (request !== dashboardRequests || result.status === 401 || result.status === 403) return;
+    if (missing(result)) { $("dashboard-status").textContent = "质量看板服务尚未开通，请稍后再试。"; return; }
+    if (!result.ok) { $("dashboard-status").textContent = errorMessage(result, "统计失败，请稍后重试。"); return; }
+    lastDashboard = result.body || {};
+    renderDashboard(lastDashboard);
+    $("dashboard-status").textContent = "";
+  }
+
+  let lastDashboard = null;
+  let resizeTimer = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () { if (lastDashboard && tab === "dashboard") renderDashboard(lastDashboard); }, 200);
+  });
+
+  // --- start ------------------------------------------------------------------------------------
+
+  (async function start() {
+    const saved = sessionStorage.getItem(STORAGE_KEY);
+    if (!saved) { signedOut(""); return; }
+    try { login = JSON.parse(saved); } catch (error) { signedOut(""); return; }
+    const result = await api("GET", "/api/auth/me");
+    if (result.status === 401) return; // api() has shown the login form with the reason
+    if (!result.ok) { signedOut(errorMessage(result)); return; }
+    login.staff = result.body.staff;
+    login.expires_at = result.body.expires_at;
+    await signedIn();
+  })();
+})();

@@ -1,0 +1,377 @@
+"""Feeding the transcript store: Rasa's event broker (customer, assistant and agent messages with
+what the assistant understood, pauses and resumes) plus what only the API and the domain tables
+know (queue and agent notices, handoff reasons and ratings, complaint cases, assessments).
+Everything is masked before it is stored; each source is read from a cursor, and a replay stores
+nothing twice (`source_key` is unique) and changes nothing.
+
+Rasa's SQL event broker (the default; `endpoints.yml`) writes one row per event to a table
+`events(id, sender_id, data)`; in production the same JSON events arrive through RabbitMQ
+(`bot.transcripts.consumer.RabbitMQConsumer`), and `ingest_rasa_events` stores both.
+
+After each batch the touched conversations are summarised again (`refresh_conversations`): the
+filterable `transcript_conversation` row, its intents, and the archive's service record with its
+retention date.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import delete, func, select, text, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from bot.archive import service as archive_service
+from bot.cases.models import ComplaintCase
+from bot.conversations.models import ConversationMessage
+from bot.handoff import lifecycle as handoff_lifecycle
+from bot.handoff.models import Handoff
+from bot.suitability.models import COMPLETED, Assessment
+from bot.text.masking import mask_text
+from bot.text.normalize import normalize_text
+
+from .models import (
+    TranscriptConversation,
+    TranscriptConversationIntent,
+    TranscriptCursor,
+    TranscriptEvent,
+    TranscriptMessage,
+    TranscriptTerm,
+)
+from .search import index_terms
+
+RASA_SOURCE = "rasa"
+API_SOURCE = "api"
+FALLBACK_INTENT = "nlu_fallback"
+FALLBACK_ACTIONS = ("action_handle_fallback", "action_default_fallback")
+# Replies that mean something happened, shown inline as events.
+EVENT_REPLIES = {"utter_complaint_filed": "complaint_filed", "utter_assessment_result": "assessment_done"}
+INDEXED_SENDERS = ("customer", "agent")
+BATCH = 1000
+PREVIEW_CHARS = 200
+DEFAULT_RETENTION_DAYS = 1095
+
+
+def _cursor(session: Session, source: str) -> TranscriptCursor:
+    cursor = session.get(TranscriptCursor, source)
+    if cursor is None:
+        cursor = TranscriptCursor(source=source, position=0)
+        session.add(cursor)
+        session.flush()
+    return cursor
+
+
+def _time(event: dict[str, Any]) -> datetime:
+    stamp = event.get("timestamp")
+    if isinstance(stamp, (int, float)):
+        return datetime.fromtimestamp(stamp, tz=timezone.utc)
+    return datetime.now(timezone.utc)
+
+
+def message_from_event(event_id: int, sender_id: str, event: dict[str, Any]) -> dict[str, Any] | None:
+    """The transcript row of one Rasa event (masked), or None for events that are not messages."""
+    kind = event.get("event")
+    metadata = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
+    common = {"source_key": f"{RASA_SOURCE}:{event_id}", "conversation_id": sender_id,
+              "created_at": _time(event), "channel": metadata.get("channel"),
+              "customer_id": metadata.get("customer_id")}  # fmt: skip
+    if kind == "user":
+        raw = event.get("text") or ""
+        parse = event.get("parse_data") or {}
+        intent = parse.get("intent") or {}
+        entities = [
+            {"entity": e.get("entity"), "value": mask_text(str(e.get("value")))}
+            for e in parse.get("entities") or []
+        ]
+        return {**common, "sender": "customer", "text": mask_text(raw),
+                "normalized_text": mask_text(normalize_text(raw)), "intent": intent.get("name"),
+                "confidence": intent.get("confidence"), "entities": entities or None,
+                "fallback": intent.get("name") == FALLBACK_INTENT}  # fmt: skip
+    if kind == "bot":
+        data = event.get("data") or {}
+        custom = data.get("custom") if isinstance(data.get("custom"), dict) else {}
+        body = event.get("text") or custom.get("text") or ""
+        if not body:
+            return None
+        agent = metadata.get("agent")
+        return {**common, "sender": "agent" if agent else "assistant", "text": mask_text(body),
+                "agent_name": agent, "fallback": False,
+                "action_name": None if agent else metadata.get("utter_action")}  # fmt: skip
+    return None
+
+
+def _store_message(session: Session, row: dict[str, Any]) -> TranscriptMessage:
+    message = TranscriptMessage(**row)
+    session.add(message)
+    session.flush()
+    if message.sender in INDEXED_SENDERS:
+        session.add_all(
+            TranscriptTerm(term=term, conversation_id=message.conversation_id, message_id=message.id)
+            for term in index_terms(message.text)
+        )
+    return message
+
+
+def _store_event(session: Session, source_key: str, conversation_id: str, kind: str,
+                 created_at: datetime, detail: str | None = None) -> None:  # fmt: skip
+    if session.scalar(select(TranscriptEvent.id).where(TranscriptEvent.source_key == source_key)) is None:
+        session.add(TranscriptEvent(source_key=source_key, conversation_id=conversation_id, kind=kind,
+                                    detail=detail, created_at=created_at))  # fmt: skip
+
+
+def _mark_fallback(session: Session, conversation_id: str, at: datetime) -> None:
+    """A fallback action marks the customer message it answered (the latest one before it)."""
+    latest = session.scalars(
+        select(TranscriptMessage)
+        .where(TranscriptMessage.conversation_id == conversation_id, TranscriptMessage.sender == "customer",
+               TranscriptMessage.created_at <= at)  # fmt: skip
+        .order_by(TranscriptMessage.created_at.desc(), TranscriptMessage.id.desc())
+        .limit(1)
+    ).first()
+    if latest is not None and not latest.fallback:
+        latest.fallback = True
+
+
+def ingest_rasa_events(
+    session: Session,
+    rows: Iterable[tuple[int, str, str]],
+    retention_days: int = DEFAULT_RETENTION_DAYS,
+) -> int:
+    """Stores the messages and events among broker rows (id, sender_id, JSON data) and refreshes
+    the conversations they touch; returns how many new messages."""
+    stored = 0
+    touched: set[str] = set()
+    last_action: dict[str, str] = {}
+    for event_id, sender_id, data in rows:
+        try:
+            event = json.loads(data) if isinstance(data, (str, bytes)) else dict(data)
+        except (TypeError, ValueError):
+            continue
+        kind = event.get("event")
+        key = f"{RASA_SOURCE}:{event_id}"
+        if kind == "action":
+            name = event.get("name") or ""
+            if name in FALLBACK_ACTIONS:
+                _mark_fallback(session, sender_id, _time(event))
+                touched.add(sender_id)
+            if name != "action_listen":
+                last_action[sender_id] = name
+            continue
+        if kind in ("pause", "resume"):
+            _store_event(session, key, sender_id, "handoff_requested" if kind == "pause" else "handback",
+                         _time(event))  # fmt: skip
+            touched.add(sender_id)
+            continue
+        row = message_from_event(event_id, sender_id, event)
+        if row is None:
+            continue
+        if row["sender"] == "assistant":
+            row["action_name"] = row.get("action_name") or last_action.get(sender_id)
+            happened = EVENT_REPLIES.get(row.get("action_name") or "")
+            if happened:
+                _store_event(session, key, sender_id, happened, row["created_at"])
+        touched.add(sender_id)
+        if _exists(session, row["source_key"]):
+            continue
+        _store_message(session, row)
+        stored += 1
+    session.flush()
+    refresh_conversations(session, touched, retention_days=retention_days)
+    return stored
+
+
+def _exists(session: Session, source_key: str) -> bool:
+    return session.scalar(select(TranscriptMessage.id).where(TranscriptMessage.source_key == source_key)) is not None
+
+
+def consume_rasa_broker(session: Session, broker: Engine, batch: int = BATCH,
+                        retention_days: int = DEFAULT_RETENTION_DAYS) -> int:  # fmt: skip
+    """Reads the SQL event broker's `events` table from the stored cursor; returns new messages."""
+    cursor = _cursor(session, RASA_SOURCE)
+    total = 0
+    while True:
+        with broker.connect() as connection:
+            rows = connection.execute(
+                text("SELECT id, sender_id, data FROM events WHERE id > :after ORDER BY id LIMIT :limit"),
+                {"after": cursor.position, "limit": batch},
+            ).all()
+        if not rows:
+            return total
+        total += ingest_rasa_events(session, rows, retention_days=retention_days)
+        cursor.position = rows[-1][0]
+        session.flush()
+
+
+def consume_api_notices(session: Session, batch: int = BATCH, retention_days: int = DEFAULT_RETENTION_DAYS) -> int:
+    """Copies the API's own notices (sender "system": queue, agent joined or left, rating prompt),
+    which Rasa never sees; agent replies come through Rasa's broker with agent metadata."""
+    cursor = _cursor(session, API_SOURCE)
+    total = 0
+    while True:
+        notices = list(
+            session.scalars(
+                select(ConversationMessage)
+                .where(ConversationMessage.id > cursor.position)
+                .order_by(ConversationMessage.id)
+                .limit(batch)
+            )
+        )
+        if not notices:
+            return total
+        touched = set()
+        for message in notices:
+            if message.sender != "system" or _exists(session, f"{API_SOURCE}:{message.id}"):
+                continue
+            _store_message(session, {
+                "source_key": f"{API_SOURCE}:{message.id}", "conversation_id": message.conversation_id,
+                "sender": "system", "text": mask_text(message.text), "fallback": False,
+                "created_at": message.created_at,
+            })  # fmt: skip
+            touched.add(message.conversation_id)
+            total += 1
+        cursor.position = notices[-1].id
+        session.flush()
+        refresh_conversations(session, touched, retention_days=retention_days)
+
+
+def consume_domain_records(session: Session, retention_days: int = DEFAULT_RETENTION_DAYS) -> int:
+    """Refreshes conversations whose handoff (reason, rating), complaint case or assessment
+    changed since the last round; returns how many conversations it refreshed."""
+    touched: set[str] = set()
+    handoffs = _cursor(session, "handoff")
+    since = datetime.fromtimestamp(handoffs.position, tz=timezone.utc)
+    changed = session.execute(
+        select(Handoff.conversation_id, Handoff.updated_at).where(Handoff.updated_at > since)
+    ).all()
+    for conversation_id, updated_at in changed:
+        touched.add(conversation_id)
+        handoffs.position = max(handoffs.position, int(updated_at.timestamp()))
+    for source, model in (("case", ComplaintCase), ("assessment", Assessment)):
+        cursor = _cursor(session, source)
+        for record_id, conversation_id in session.execute(
+            select(model.id, model.conversation_id).where(model.id > cursor.position).order_by(model.id)
+        ):
+            cursor.position = record_id
+            if conversation_id:
+                touched.add(conversation_id)
+    session.flush()
+    refresh_conversations(session, touched, retention_days=retention_days)
+    return len(touched)
+
+
+def reset_cursors(session: Session) -> None:
+    """Reads every source again from the start (a replay; nothing is stored twice)."""
+    session.execute(update(TranscriptCursor).values(position=0))
+
+
+def _domain_events(session: Session, conversation_id: str) -> dict[str, Any]:
+    """Stores the domain tables' facts about a conversation as inline events; returns them."""
+    facts: dict[str, Any] = {"handoff_reason": None, "satisfaction": None, "case_number": None,
+                             "handed_off": False, "complaint_filed": False, "assessment_done": False}  # fmt: skip
+    for handoff in session.scalars(
+        select(Handoff).where(Handoff.conversation_id == conversation_id).order_by(Handoff.requested_at)
+    ):
+        facts["handed_off"] = True
+        facts["handoff_reason"] = facts["handoff_reason"] or handoff.reason
+        label = handoff_lifecycle.REASON_LABELS.get(handoff.reason, handoff.reason)
+        _store_event(session, f"handoff:{handoff.id}", conversation_id, "handoff_requested",
+                     handoff.requested_at, label)  # fmt: skip
+        if handoff.satisfaction:
+            facts["satisfaction"] = handoff.satisfaction
+            _store_event(session, f"rating:{handoff.id}", conversation_id, "rating",
+                         handoff.rated_at or handoff.updated_at, f"{handoff.satisfaction} 分")  # fmt: skip
+    for case in session.scalars(
+        select(ComplaintCase).where(ComplaintCase.conversation_id == conversation_id).order_by(ComplaintCase.id)
+    ):
+        facts["complaint_filed"] = True
+        facts["case_number"] = facts["case_number"] or case.number
+        _store_event(session, f"case:{case.id}", conversation_id, "complaint_filed", case.received_at, case.number)
+    for assessment in session.scalars(
+        select(Assessment).where(Assessment.conversation_id == conversation_id, Assessment.status == COMPLETED)
+    ):
+        facts["assessment_done"] = True
+        _store_event(session, f"assessment:{assessment.id}", conversation_id, "assessment_done",
+                     assessment.created_at, assessment.level)  # fmt: skip
+    return facts
+
+
+def refresh_conversations(session: Session, conversation_ids: Iterable[str],
+                          retention_days: int = DEFAULT_RETENTION_DAYS) -> None:  # fmt: skip
+    """Summarises each conversation again from its stored messages, events and domain rows."""
+    for conversation_id in sorted(set(conversation_ids)):
+        _refresh_one(session, conversation_id, retention_days)
+    session.flush()
+
+
+def _refresh_one(session: Session, conversation_id: str, retention_days: int) -> None:
+    facts = _domain_events(session, conversation_id)
+    session.flush()
+    messages = session.execute(
+        select(TranscriptMessage.sender, TranscriptMessage.text, TranscriptMessage.intent,
+               TranscriptMessage.confidence, TranscriptMessage.fallback, TranscriptMessage.channel,
+               TranscriptMessage.customer_id, TranscriptMessage.created_at)  # fmt: skip
+        .where(TranscriptMessage.conversation_id == conversation_id)
+        .order_by(TranscriptMessage.created_at, TranscriptMessage.id)
+    ).all()
+    if not messages:
+        return
+    kinds = set(session.scalars(select(TranscriptEvent.kind).where(TranscriptEvent.conversation_id == conversation_id)))
+    customer = [m for m in messages if m.sender == "customer"]
+    intents: dict[str, int] = {}
+    for message in customer:
+        if message.intent:
+            intents[message.intent] = intents.get(message.intent, 0) + 1
+    confidences = [m.confidence for m in customer if m.confidence is not None]
+    values = {
+        "channel": next((m.channel for m in messages if m.channel), None),
+        "customer_id": next((m.customer_id for m in messages if m.customer_id), None),
+        "started_at": messages[0].created_at,
+        "last_message_at": messages[-1].created_at,
+        "message_count": len(messages),
+        "first_customer_text": customer[0].text[:PREVIEW_CHARS] if customer else None,
+        "intents": list(intents) or None,
+        "min_confidence": min(confidences) if confidences else None,
+        "fallback_count": sum(1 for m in customer if m.fallback),
+        "handed_off": facts["handed_off"] or "handoff_requested" in kinds or any(m.sender == "agent" for m in messages),
+        "handoff_reason": facts["handoff_reason"],
+        "complaint_filed": facts["complaint_filed"] or "complaint_filed" in kinds,
+        "case_number": facts["case_number"],
+        "assessment_done": facts["assessment_done"] or "assessment_done" in kinds,
+        "satisfaction": facts["satisfaction"],
+    }
+    conversation = session.get(TranscriptConversation, conversation_id)
+    if conversation is None:
+        conversation = TranscriptConversation(conversation_id=conversation_id, **values)
+        session.add(conversation)
+    else:
+        for name, value in values.items():
+            setattr(conversation, name, value)
+    session.execute(delete(TranscriptConversationIntent).where(
+        TranscriptConversationIntent.conversation_id == conversation_id))  # fmt: skip
+    session.add_all(
+        TranscriptConversationIntent(conversation_id=conversation_id, intent=intent, message_count=count)
+        for intent, count in intents.items()
+    )
+    archive_service.record_conversation(session=session, conversation=conversation, retention_days=retention_days)
+
+
+def conversation_transcript(session: Session, conversation_id: str) -> list[TranscriptMessage]:
+    return list(
+        session.scalars(
+            select(TranscriptMessage)
+            .where(TranscriptMessage.conversation_id == conversation_id)
+            .order_by(TranscriptMessage.created_at, TranscriptMessage.id)
+        )
+    )
+
+
+def retention_cutoff(now: datetime, retention_days: int) -> datetime:
+    """Conversations whose last message is older than this are past retention."""
+    return now - timedelta(days=retention_days)
+
+
+def message_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(TranscriptMessage)) or 0
