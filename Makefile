@@ -10,7 +10,7 @@ export PYTHONPATH := $(CURDIR)
 # TensorFlow and Rasa 3.6 print pages of deprecation warnings that say nothing about this project.
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: run test setup migrate model validate pytest stories chromium benchmark nlu-report nlu-holdout clean
+.PHONY: run test setup migrate model validate pytest stories chromium benchmark benchmark-transcripts nlu-report nlu-holdout clean
 
 ## run: set up what is missing, migrate, train if needed, start all three processes
 run: setup
@@ -45,6 +45,13 @@ stories: setup model
 ## benchmark: 1,000 messages through the API and straight to Rasa, 20 at a time
 benchmark: setup model
 	$(BIN)/python -m benchmarks.chat_latency
+
+## benchmark-transcripts: analyst queries over 1,000,000 generated messages, SQLite then PostgreSQL
+BENCH_SQLITE ?= sqlite:///$(CURDIR)/var/bench_transcripts.db
+BENCH_POSTGRES ?= postgresql+psycopg2://postgres@127.0.0.1:5432/bankbot_bench
+benchmark-transcripts: setup
+	$(BIN)/python -m benchmarks.transcripts --database-url $(BENCH_SQLITE) --generate 1000000 50000
+	$(BIN)/python -m benchmarks.transcripts --database-url $(BENCH_POSTGRES) --generate 1000000 50000
 
 ## nlu-report: 5-fold cross-validation (intents and FAQ topics), macro-F1, most confused pairs
 nlu-report: setup

@@ -101,6 +101,13 @@ class Settings:
     # Transcripts and their service records are kept this long after the last message, then
     # `python -m scripts.transcripts purge` removes them.
     transcript_retention_days: int = 1095
+    # Rasa's RabbitMQ event broker (endpoints.production.yml), read by
+    # `python -m scripts.transcripts consume-rabbitmq` in production.
+    rabbitmq_host: str = "127.0.0.1"
+    rabbitmq_port: int = 5672
+    rabbitmq_user: str = "guest"
+    rabbitmq_password: str = "guest"
+    rabbitmq_queue: str = "rasa_events"
 
     @property
     def action_health_url(self) -> str:
@@ -156,5 +163,10 @@ def load_settings() -> Settings:
         realtime_redis_url=_env("REALTIME_REDIS_URL", ""),
         rasa_events_db=_env("RASA_EVENTS_DB", str(var_dir / "rasa_events.db")),
         transcript_retention_days=_env_int("TRANSCRIPT_RETENTION_DAYS", 1095),
+        rabbitmq_host=_env("RABBITMQ_HOST", "127.0.0.1"),
+        rabbitmq_port=_env_int("RABBITMQ_PORT", 5672),
+        rabbitmq_user=_env("RABBITMQ_USER", "guest"),
+        rabbitmq_password=_env("RABBITMQ_PASSWORD", "guest"),
+        rabbitmq_queue=_env("RABBITMQ_QUEUE", "rasa_events"),
         realtime_poll_seconds=float(_env("REALTIME_POLL_SECONDS", "1.0")),
     )

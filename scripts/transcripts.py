@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sys
 from datetime import datetime
@@ -46,19 +45,12 @@ def consume(replay: bool = False) -> tuple[int, int]:
 
 
 def rabbitmq_settings() -> RabbitMQSettings:
-    """The RABBITMQ_* variables Rasa's endpoints.production.yml reads (defaults: .env.example)."""
-    defaults = RabbitMQSettings()
-
-    def env(name: str, default: str) -> str:
-        return os.environ.get(name, "").strip() or default
-
+    """The RABBITMQ_* variables Rasa's endpoints.production.yml reads."""
+    settings = load_settings()
     return RabbitMQSettings(
-        host=env("RABBITMQ_HOST", defaults.host),
-        port=int(env("RABBITMQ_PORT", str(defaults.port))),
-        username=env("RABBITMQ_USER", defaults.username),
-        password=env("RABBITMQ_PASSWORD", defaults.password),
-        queue=env("RABBITMQ_QUEUE", defaults.queue),
-    )
+        host=settings.rabbitmq_host, port=settings.rabbitmq_port, username=settings.rabbitmq_user,
+        password=settings.rabbitmq_password, queue=settings.rabbitmq_queue,
+    )  # fmt: skip
 
 
 def consume_rabbitmq(once: bool = False, rabbitmq: RabbitMQSettings | None = None) -> int:

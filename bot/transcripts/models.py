@@ -17,8 +17,8 @@ class TranscriptMessage(Base):
     )
 
     id = Column(Integer, primary_key=True, autoincrement=True)
-    # Where it came from, unique so a replay stores nothing twice: "rasa:<broker event id>" or
-    # "api:<conversation_message id>".
+    # Where it came from, unique so a replay stores nothing twice: "rasa:<SQL broker event id>",
+    # "rasa:mq<hash>" (RabbitMQ: a hash of the event) or "api:<conversation_message id>".
     source_key = Column(String(64), nullable=False, unique=True)
     conversation_id = Column(String(255), nullable=False)
     # "customer", "assistant", "agent" or "system".

@@ -71,7 +71,7 @@ def _time(event: dict[str, Any]) -> datetime:
     return datetime.now(timezone.utc)
 
 
-def message_from_event(event_id: int, sender_id: str, event: dict[str, Any]) -> dict[str, Any] | None:
+def message_from_event(event_id: int | str, sender_id: str, event: dict[str, Any]) -> dict[str, Any] | None:
     """The transcript row of one Rasa event (masked), or None for events that are not messages."""
     kind = event.get("event")
     metadata = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
@@ -137,11 +137,12 @@ def _mark_fallback(session: Session, conversation_id: str, at: datetime) -> None
 
 def ingest_rasa_events(
     session: Session,
-    rows: Iterable[tuple[int, str, str]],
+    rows: Iterable[tuple[int | str, str, str | bytes | dict[str, Any]]],
     retention_days: int = DEFAULT_RETENTION_DAYS,
 ) -> int:
-    """Stores the messages and events among broker rows (id, sender_id, JSON data) and refreshes
-    the conversations they touch; returns how many new messages."""
+    """Stores the messages and events among broker rows (SQL broker id or RabbitMQ event key,
+    sender_id, JSON data) and refreshes the conversations they touch; returns how many new
+    messages."""
     stored = 0
     touched: set[str] = set()
     last_action: dict[str, str] = {}
