@@ -285,7 +285,8 @@
   }
 
   function send(text, display) {
-    if (!state.conversation) { setStatus("正在连接在线客服，请稍候再发送。"); return false; }
+    // Not while a conversation is being opened or replaced: the text stays in the box.
+    if (!state.conversation || sendButton.disabled) { setStatus("正在连接在线客服，请稍候再发送。"); return false; }
     const entry = { client_message_id: newId(), text: text, display: display || text };
     state.outbox.push(entry);
     save();
@@ -543,6 +544,9 @@
     picker.value = state.demoCustomer || "";
     picker.addEventListener("change", async function () {
       const customerId = picker.value;
+      // From now on a message belongs to the next conversation, so none is sent until it is open.
+      sendButton.disabled = true;
+      setStatus("正在切换演示身份，请稍候…");
       let token = "";
       if (customerId) {
         const signed = await request("POST", "/api/demo/identity", { customer_id: customerId });
