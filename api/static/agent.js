@@ -3,11 +3,9 @@
 (function () {
   "use strict";
 
-  const STORAGE_KEY = "bank-staff-login"; // shared with the complaint-case page
   const $ = function (id) { return document.getElementById(id); };
   const views = { login: $("login-view"), forbidden: $("forbidden-view"), agent: $("agent-view") };
 
-  let login = null; // {token, expires_at, staff}
   let current = null; // the handoff shown in the chat pane
   let socket = null;
   let pollTimer = null;
@@ -31,59 +29,37 @@
   function formatTime(iso) { return iso ? clock.format(new Date(iso)) : ""; }
   function minutesSince(iso) { return Math.max(0, Math.floor((Date.now() - new Date(iso).getTime()) / 60000)); }
 
-  function errorMessage(result, fallback) {
-    const error = result.body && result.body.error;
-    return (error && error.message) || fallback || "操作失败，请稍后重试。";
-  }
 
   function show(name) {
     Object.keys(views).forEach(function (key) { views[key].hidden = key !== name; });
     $("tabs").hidden = name !== "agent";
-    $("who").hidden = !login;
-    if (login) $("who-name").textContent = login.staff.display_name + "（" + login.staff.role_label + "）";
+    $("who").hidden = !session.login;
+    if (session.login) $("who-name").textContent = session.login.staff.display_name + "（" + session.login.staff.role_label + "）";
   }
 
-  async function api(method, path, body) {
-    const headers = { "Content-Type": "application/json" };
-    if (login) headers.Authorization = "Bearer " + login.token;
-    let response;
-    try {
-      response = await fetch(path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined });
-    } catch (error) {
-      return { ok: false, status: 0, body: { error: { message: "网络连接异常，请检查网络后重试。" } } };
-    }
-    let data = null;
-    if (response.status !== 204) {
-      try { data = await response.json(); } catch (error) { data = null; }
-    }
-    const result = { ok: response.ok, status: response.status, body: data };
-    if (response.status === 401 && login) signedOut(errorMessage(result, "登录已过期，请重新登录。"));
-    return result;
-  }
-
-  // --- signing in and out -----------------------------------------------------------------------
+  // --- signing in and out (api/static/staff_session.js) ----------------------------------------
 
   function stopEverything() {
     timers.splice(0).forEach(clearInterval);
     closeSocket();
   }
 
-  function signedOut(message) {
-    stopEverything();
-    login = null;
-    current = null;
-    sessionStorage.removeItem(STORAGE_KEY);
-    $("login-info").textContent = message || "";
-    $("login-error").textContent = "";
-    $("login-password").value = "";
-    show("login");
-    $("login-username").focus();
-  }
+  const session = StaffSession({
+    signedIn: signedIn,
+    signedOut: function () {
+      stopEverything();
+      current = null;
+      show("login");
+    },
+    beforeLogout: function () { return setPresence("offline"); },
+  });
+  const api = session.api;
+  const errorMessage = session.errorMessage;
 
   async function signedIn() {
     const presence = await setPresence($("presence").value || "online");
     if (presence.status === 403) {
-      $("forbidden-text").textContent = "您好，" + login.staff.display_name + "。" + errorMessage(presence);
+      $("forbidden-text").textContent = "您好，" + session.login.staff.display_name + "。" + errorMessage(presence);
       show("forbidden");
       return;
     }
@@ -96,30 +72,6 @@
     // Presence expires unless repeated; the heartbeat keeps the chosen status.
     timers.push(setInterval(function () { setPresence($("presence").value); }, 60000));
   }
-
-  $("login-form").addEventListener("submit", async function (event) {
-    event.preventDefault();
-    const button = event.target.querySelector("button[type=submit]");
-    $("login-error").textContent = "";
-    $("login-info").textContent = "";
-    button.disabled = true;
-    const result = await api("POST", "/api/auth/login", {
-      username: $("login-username").value.trim(), password: $("login-password").value,
-    });
-    button.disabled = false;
-    $("login-password").value = "";
-    if (!result.ok) { $("login-error").textContent = errorMessage(result, "登录失败，请稍后重试。"); return; }
-    login = result.body;
-    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(login));
-    await signedIn();
-  });
-
-  $("logout").addEventListener("click", async function () {
-    if (!login) return;
-    await setPresence("offline");
-    await api("POST", "/api/auth/logout");
-    if (login) signedOut("您已安全退出登录。");
-  });
 
   async function setPresence(status) {
     return api("PUT", "/api/agent/presence", { status: status });
@@ -208,7 +160,7 @@
 
   let refreshing = false;
   async function refreshLists() {
-    if (!login || refreshing) return;
+    if (!session.login || refreshing) return;
     refreshing = true;
     try {
       const [queue, mine, callbacks] = await Promise.all([
@@ -275,7 +227,7 @@
     if (!current || current.id !== handoffId) return;
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const url = scheme + location.host + "/api/agent/handoffs/" + handoffId + "/ws?token="
-      + encodeURIComponent(login.token) + "&after_id=" + lastId;
+      + encodeURIComponent(session.login.token) + "&after_id=" + lastId;
     socket = new WebSocket(url);
     socket.onopen = function () { socketFailures = 0; };
     socket.onmessage = function (event) {
@@ -464,13 +416,5 @@
 
   // --- start ------------------------------------------------------------------------------------
 
-  (async function start() {
-    const saved = sessionStorage.getItem(STORAGE_KEY);
-    if (saved) {
-      login = JSON.parse(saved);
-      const me = await api("GET", "/api/auth/me");
-      if (me.ok) { await signedIn(); return; }
-    }
-    signedOut("");
-  })();
+  session.start();
 })();

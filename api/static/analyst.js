@@ -3,7 +3,6 @@
 (function () {
   "use strict";
 
-  const STORAGE_KEY = "bank-staff-login"; // the same login as the other staff consoles
   const PAGE_SIZE = 20;
   const LOW_CONFIDENCE = 0.6; // highlighted when no threshold is chosen
   const SVG = "http://www.w3.org/2000/svg";
@@ -34,7 +33,6 @@
   const rows = $("conversation-rows");
   const detail = $("detail");
 
-  let login = null; // {token, expires_at, staff}
   let page = 1;
   let listRequests = 0; // only the latest list request is shown
   let dashboardRequests = 0;
@@ -79,93 +77,39 @@
   }
   function tagName(tag) { return typeof tag === "string" ? tag : first(tag.tag, tag.name, tag.label, ""); }
 
-  function errorMessage(result, fallback) {
-    const error = result.body && result.body.error;
-    return (error && error.message) || fallback || "操作失败，请稍后重试。";
-  }
-  function missing(result) { return result.status === 404 || result.status === 405; }
-
-  // --- the API ----------------------------------------------------------------------------------
-
-  async function api(method, path, body) {
-    const headers = { "Content-Type": "application/json" };
-    if (login) headers.Authorization = "Bearer " + login.token;
-    let response;
-    try {
-      response = await fetch(path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined });
-    } catch (error) {
-      return { ok: false, status: 0, body: { error: { message: "网络连接异常，请检查网络后重试。" } } };
-    }
-    let data = null;
-    if (response.status !== 204) {
-      try { data = await response.json(); } catch (error) { data = null; }
-    }
-    const result = { ok: response.ok, status: response.status, body: data, response: response };
-    if (response.status === 401 && login) signedOut(errorMessage(result, "登录已过期，请重新登录。"));
-    if (response.status === 403 && login) forbidden(errorMessage(result, ""));
-    return result;
-  }
-
-  // --- signing in and out -----------------------------------------------------------------------
+  // --- signing in and out (api/static/staff_session.js) ----------------------------------------
 
   function show(name) {
     Object.keys(views).forEach(function (key) { views[key].hidden = key !== name; });
-    $("who").hidden = !login;
-    if (login) $("who-name").textContent = login.staff.display_name + "（" + login.staff.role_label + "）";
+    $("who").hidden = !session.login;
+    if (session.login) $("who-name").textContent = session.login.staff.display_name + "（" + session.login.staff.role_label + "）";
   }
 
   function forbidden(message) {
-    $("forbidden-text").textContent = "您好，" + login.staff.display_name + "。" + (message || "")
-      + "您当前的角色是「" + login.staff.role_label + "」。";
+    $("forbidden-text").textContent = "您好，" + session.login.staff.display_name + "。" + (message || "")
+      + "您当前的角色是「" + session.login.staff.role_label + "」。";
     show("forbidden");
   }
 
-  function signedOut(message) {
-    login = null;
-    current = null;
-    sessionStorage.removeItem(STORAGE_KEY);
-    $("login-error").textContent = "";
-    $("login-info").textContent = message || "";
-    $("login-password").value = "";
-    show("login");
-    $("login-username").focus();
-  }
+  const session = StaffSession({
+    signedIn: signedIn,
+    signedOut: function () {
+      current = null;
+      show("login");
+    },
+    forbidden: forbidden,
+  });
+  const api = session.api;
+  const errorMessage = session.errorMessage;
 
   async function signedIn() {
-    if (options.analyst_roles.indexOf(login.staff.role) < 0) { forbidden(""); return; }
+    if (options.analyst_roles.indexOf(session.login.staff.role) < 0) { forbidden(""); return; }
     show("analyst");
     readFiltersFromAddress();
     page = 1;
     loadTags();
     if (tab === "dashboard") await loadDashboard(); else await loadConversations();
   }
-
-  $("login-form").addEventListener("submit", async function (event) {
-    event.preventDefault();
-    const button = event.target.querySelector("button[type=submit]");
-    $("login-error").textContent = "";
-    $("login-info").textContent = "";
-    button.disabled = true;
-    const result = await api("POST", "/api/auth/login", {
-      username: $("login-username").value.trim(),
-      password: $("login-password").value,
-    });
-    button.disabled = false;
-    if (!result.ok) {
-      $("login-error").textContent = errorMessage(result, "登录失败，请稍后重试。");
-      $("login-password").value = "";
-      return;
-    }
-    login = result.body;
-    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(login));
-    $("login-password").value = "";
-    await signedIn();
-  });
-
-  $("logout").addEventListener("click", async function () {
-    if (login) await api("POST", "/api/auth/logout");
-    if (login) signedOut("您已安全退出登录。");
-  });
 
   // --- filters, kept in the address so a figure's link can be opened or shared -----------------
 
@@ -326,11 +270,6 @@
     const query = filterQuery({ page: String(page), page_size: String(PAGE_SIZE) });
     const result = await api("GET", API.conversations + "?" + query);
     if (request !== listRequests || result.status === 401 || result.status === 403) return;
-    if (missing(result)) {
-      $("list-status").textContent = "会话查询服务尚未开通，请稍后再试。";
-      rows.replaceChildren();
-      return;
-    }
     if (!result.ok) { $("list-status").textContent = errorMessage(result, "加载失败，请稍后重试。"); return; }
     const data = result.body || {};
     const items = first(data.items, data.conversations, []);
@@ -404,7 +343,6 @@
       const result = await api("POST", API.annotations(current.id), body);
       save.disabled = false;
       if (result.status === 401 || result.status === 403) return;
-      if (missing(result)) { error.textContent = "标注功能尚未开通。"; return; }
       if (!result.ok) { error.textContent = errorMessage(result); return; }
       list.appendChild(annotationNode(result.body && typeof result.body === "object" && !Array.isArray(result.body) ? result.body : body));
       form.reset();
@@ -565,7 +503,6 @@
     if (!name || !current) return;
     const result = await api("POST", API.tags(current.id), { tag: name });
     if (result.status === 401 || result.status === 403) return;
-    if (missing(result)) { $("tag-error").textContent = "标签功能尚未开通。"; return; }
     if (!result.ok) { $("tag-error").textContent = errorMessage(result); return; }
     const tags = tagsFrom(result, (current.tags || []).concat(current.tags && current.tags.indexOf(name) >= 0 ? [] : [name]));
     renderTags(tags);
@@ -591,13 +528,12 @@
     statusLine.textContent = "正在导出…";
     let response;
     try {
-      response = await fetch(path, { headers: { Authorization: "Bearer " + login.token } });
+      response = await fetch(path, { headers: { Authorization: "Bearer " + session.login.token } });
     } catch (error) {
       statusLine.textContent = "网络连接异常，请检查网络后重试。";
       return;
     }
-    if (response.status === 401) { signedOut("登录已过期，请重新登录。"); return; }
-    if (response.status === 404 || response.status === 405) { statusLine.textContent = "该导出功能尚未开通。"; return; }
+    if (response.status === 401) { session.signOut("登录已过期，请重新登录。"); return; }
     if (!response.ok) {
       let body = null;
       try { body = await response.json(); } catch (error) { body = null; }
@@ -804,7 +740,6 @@
     });
     const result = await api("GET", API.dashboard + (query.toString() ? "?" + query : ""));
     if (request !== dashboardRequests || result.status === 401 || result.status === 403) return;
-    if (missing(result)) { $("dashboard-status").textContent = "质量看板服务尚未开通，请稍后再试。"; return; }
     if (!result.ok) { $("dashboard-status").textContent = errorMessage(result, "统计失败，请稍后重试。"); return; }
     lastDashboard = result.body || {};
     renderDashboard(lastDashboard);
@@ -820,15 +755,5 @@
 
   // --- start ------------------------------------------------------------------------------------
 
-  (async function start() {
-    const saved = sessionStorage.getItem(STORAGE_KEY);
-    if (!saved) { signedOut(""); return; }
-    try { login = JSON.parse(saved); } catch (error) { signedOut(""); return; }
-    const result = await api("GET", "/api/auth/me");
-    if (result.status === 401) return; // api() has shown the login form with the reason
-    if (!result.ok) { signedOut(errorMessage(result)); return; }
-    login.staff = result.body.staff;
-    login.expires_at = result.body.expires_at;
-    await signedIn();
-  })();
+  session.start();
 })();

@@ -2,7 +2,6 @@
 (function () {
   "use strict";
 
-  const STORAGE_KEY = "bank-staff-login";
   const PAGE_SIZE = 20;
   const options = JSON.parse(document.getElementById("console-options").textContent);
   const statusLabels = Object.fromEntries(options.statuses.map(function (s) { return [s.code, s.label]; }));
@@ -17,7 +16,6 @@
   const extendForm = $("extend-form");
   const assignBox = $("assign-box");
 
-  let login = null; // {token, expires_at, staff}
   let page = 1;
   let listRequests = 0; // only the latest list request is shown
   let current = null; // the case shown in the detail panel
@@ -27,8 +25,8 @@
 
   function show(name) {
     Object.keys(views).forEach(function (key) { views[key].hidden = key !== name; });
-    $("who").hidden = !login;
-    if (login) $("who-name").textContent = login.staff.display_name + "（" + login.staff.role_label + "）";
+    $("who").hidden = !session.login;
+    if (session.login) $("who-name").textContent = session.login.staff.display_name + "（" + session.login.staff.role_label + "）";
   }
 
   function element(tag, className, text) {
@@ -50,10 +48,6 @@
 
   function labelOf(item) { return item ? item.label : "未分类"; }
 
-  function errorMessage(result, fallback) {
-    const error = result.body && result.body.error;
-    return (error && error.message) || fallback || "操作失败，请稍后重试。";
-  }
 
   // Deadline flag as text and colour (never colour alone).
   function flagNode(item) {
@@ -72,73 +66,24 @@
     return element("span", "badge badge--" + item.status, item.status_label);
   }
 
-  // --- the API ----------------------------------------------------------------------------------
+  // --- signing in and out (api/static/staff_session.js) ----------------------------------------
 
-  async function api(method, path, body) {
-    const headers = { "Content-Type": "application/json" };
-    if (login) headers.Authorization = "Bearer " + login.token;
-    let response;
-    try {
-      const init = { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined };
-      response = await fetch(path, init);
-    } catch (error) {
-      return { ok: false, status: 0, body: { error: { message: "网络连接异常，请检查网络后重试。" } } };
-    }
-    let data = null;
-    if (response.status !== 204) {
-      try { data = await response.json(); } catch (error) { data = null; }
-    }
-    const result = { ok: response.ok, status: response.status, body: data };
-    if (response.status === 401 && login) signedOut(errorMessage(result, "登录已过期，请重新登录。"));
-    return result;
-  }
-
-  // --- signing in and out -----------------------------------------------------------------------
-
-  function signedOut(message) {
-    login = null;
-    current = null;
-    revealed = null;
-    sessionStorage.removeItem(STORAGE_KEY);
-    $("login-error").textContent = "";
-    $("login-info").textContent = message || "";
-    $("login-password").value = "";
-    show("login");
-    $("login-username").focus();
-  }
+  const session = StaffSession({
+    signedIn: signedIn,
+    signedOut: function () {
+      current = null;
+      revealed = null;
+      show("login");
+    },
+  });
+  const api = session.api;
+  const errorMessage = session.errorMessage;
 
   async function signedIn() {
     show("cases");
     page = 1;
     await loadCases();
   }
-
-  $("login-form").addEventListener("submit", async function (event) {
-    event.preventDefault();
-    const button = event.target.querySelector("button[type=submit]");
-    $("login-error").textContent = "";
-    $("login-info").textContent = "";
-    button.disabled = true;
-    const result = await api("POST", "/api/auth/login", {
-      username: $("login-username").value.trim(),
-      password: $("login-password").value,
-    });
-    button.disabled = false;
-    if (!result.ok) {
-      $("login-error").textContent = errorMessage(result, "登录失败，请稍后重试。");
-      $("login-password").value = "";
-      return;
-    }
-    login = result.body;
-    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(login));
-    $("login-password").value = "";
-    await signedIn();
-  });
-
-  $("logout").addEventListener("click", async function () {
-    if (login) await api("POST", "/api/auth/logout");
-    if (login) signedOut("您已安全退出登录。");
-  });
 
   // --- the list ---------------------------------------------------------------------------------
 
@@ -151,7 +96,7 @@
     ["due", "business", "channel", "reason"].forEach(function (name) {
       if (data.get(name)) query.append(name, data.get(name));
     });
-    if (data.get("mine")) query.append("assignee", login.staff.username);
+    if (data.get("mine")) query.append("assignee", session.login.staff.username);
     query.append("page", String(page));
     query.append("page_size", String(PAGE_SIZE));
     return query.toString();
@@ -203,8 +148,8 @@
     if (request !== listRequests) return; // a newer filter choice is on its way
     if (result.status === 401) return;
     if (result.status === 403) {
-      $("forbidden-text").textContent = "您好，" + login.staff.display_name + "。" + errorMessage(result)
-        + "您当前的角色是「" + login.staff.role_label + "」。";
+      $("forbidden-text").textContent = "您好，" + session.login.staff.display_name + "。" + errorMessage(result)
+        + "您当前的角色是「" + session.login.staff.role_label + "」。";
       show("forbidden");
       return;
     }
@@ -269,7 +214,7 @@
   }
 
   function renderForms(item) {
-    const mine = item.assignee === login.staff.username;
+    const mine = item.assignee === session.login.staff.username;
     const next = options.next_statuses[item.status] || [];
     // Answering has its own form: it needs the text the customer will read.
     const choices = next.filter(function (code) { return code !== "answered"; });
@@ -395,7 +340,7 @@
   });
   $("assign-me").addEventListener("click", async function () {
     this.disabled = true;
-    await submitChange("/assign", { username: login.staff.username }, assignBox.querySelector(".form-error"),
+    await submitChange("/assign", { username: session.login.staff.username }, assignBox.querySelector(".form-error"),
       "已分派给您处理。");
     this.disabled = false;
   });
@@ -420,15 +365,5 @@
 
   // --- start ------------------------------------------------------------------------------------
 
-  (async function start() {
-    const saved = sessionStorage.getItem(STORAGE_KEY);
-    if (!saved) { signedOut(""); return; }
-    try { login = JSON.parse(saved); } catch (error) { signedOut(""); return; }
-    const result = await api("GET", "/api/auth/me");
-    if (result.status === 401) return; // api() has shown the login form with the reason
-    if (!result.ok) { signedOut(errorMessage(result)); return; }
-    login.staff = result.body.staff;
-    login.expires_at = result.body.expires_at;
-    await signedIn();
-  })();
+  session.start();
 })();
