@@ -68,7 +68,13 @@ def understanding_of(tracker: dict[str, Any]) -> dict[str, Any]:
             continue
         parse = event.get("parse_data") or {}
         intent = parse.get("intent") or {}
-        selector = (parse.get("response_selector") or {}).get("faq", {}).get("response", {})
+        # One selector serves faq and chitchat (key "default"): keep its answer if it is a topic.
+        selector = next((
+            answer for answer in (
+                (value or {}).get("response") or {} for value in (parse.get("response_selector") or {}).values()
+                if isinstance(value, dict)
+            ) if str(answer.get("intent_response_key") or "").startswith("faq/")
+        ), {})  # fmt: skip
         turns.append({
             "text": mask_text(event.get("text") or ""),
             "intent": intent.get("name"),
