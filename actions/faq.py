@@ -70,6 +70,11 @@ class ActionAnswerFaq(Action):
     ) -> list[dict[str, Any]]:
         catalog = load_catalog()
         choice = faq_choice(tracker)
+        if choice.answer is None:
+            # No sure answer to "我被骗了……": a person at once instead of "A or B?".
+            urgent = await escalate_if_urgent(dispatcher, tracker)
+            if urgent is not None:
+                return urgent
         if choice.offer:
             first, second = (catalog.topic(t) for t in choice.offer)
             dispatcher.utter_message(

@@ -101,12 +101,27 @@ _DISTRESS_SIGNS = (
 )  # fmt: skip
 
 
+# Words just before a fraud sign that make it a question about fraud in general ("怎么防止被骗",
+# "万一被骗了怎么办"), not something that has happened.
+_HYPOTHETICAL = re.compile(r"(防止|预防|避免|以防|以免|防范|万一|如果|假如|要是|怕|担心|会不会|怎样不|怎么不|如何不|不会)\S{0,2}$")
+
+
+def _has_happened(text: str, signs: tuple[str, ...]) -> bool:
+    for sign in signs:
+        start = text.find(sign)
+        while start >= 0:
+            if not _HYPOTHETICAL.search(text[max(0, start - 6):start]):
+                return True
+            start = text.find(sign, start + 1)
+    return False
+
+
 def urgent_reason(text: str) -> str | None:
     """`distress` or `fraud` when the message shows signs of either, otherwise None."""
     normalised = normalize_text(text or "")
     if any(sign in normalised for sign in _DISTRESS_SIGNS):
         return lifecycle.DISTRESS
-    if any(sign in normalised for sign in _FRAUD_SIGNS):
+    if _has_happened(normalised, _FRAUD_SIGNS):
         return lifecycle.FRAUD
     return None
 

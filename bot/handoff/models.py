@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, Stri
 from sqlalchemy.orm import relationship
 
 from bot.db import Base, UTCDateTime, utcnow
+from bot.staff import models as staff_models  # noqa: F401  StaffAccount, for agent relationships
 
 
 class Handoff(Base):

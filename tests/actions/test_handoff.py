@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from actions import common
 from actions.complaint import ActionFinishComplaint
 from actions.fallback import ActionHandleFallback
+from actions.faq import ActionAnswerFaq
 from actions.handoff import (
     ActionAskCallbackReply,
     ActionFinishCallback,
@@ -148,6 +149,21 @@ def test_distress_goes_to_a_person_first_with_care(db):
     with db.begin() as session:
         first = handoff_service.queue(session=session)[0]
     assert first.handoff.conversation_id == worried.sender_id  # ahead of the earlier request
+
+
+def test_fraud_that_happened_goes_to_a_person_even_when_the_faq_topic_is_unclear(db):
+    agent_online(db)
+    scammed = tracker(["我被骗了，验证码告诉了对方"], intent="faq")
+    scammed.latest_message["response_selector"] = {"default": {"ranking": [
+        {"intent_response_key": "faq/fraud_fake_service", "confidence": 0.41},
+        {"intent_response_key": "faq/fraud_code_request", "confidence": 0.38},
+    ]}}  # fmt: skip
+    messages, events = run(ActionAnswerFaq(), scammed)
+    assert "110" in messages[0]["text"]  # what to do now, not "您是想咨询A，还是B？"
+    assert messages[1]["custom"]["kind"] == "handoff_waiting"
+    assert [e["event"] for e in events] == ["pause"]
+    [handoff] = handoffs_of(db, scammed.sender_id)
+    assert handoff.reason == "fraud"
 
 
 def test_a_complaint_handed_to_a_person_carries_its_masked_draft(db):

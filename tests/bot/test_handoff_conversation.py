@@ -41,13 +41,18 @@ def test_anything_else_is_not_a_rating(text):
         ("我真的不想活了", "distress"),
         ("欠了这么多钱，活不下去了", "distress"),
         ("我被騙了怎麼辦", "fraud"),  # traditional characters
+        ("怕被骗所以没理他，结果还是被骗了", "fraud"),  # the second one happened
     ],
 )
 def test_signs_of_fraud_or_distress_are_recognised(text, reason):
     assert rules.urgent_reason(text) == reason
 
 
-@pytest.mark.parametrize("text", ["怎么识别诈骗电话", "冒充公检法的电话是什么样的", "刷单是诈骗吗", "信用卡年费多少"])
+@pytest.mark.parametrize(
+    "text",
+    ["怎么识别诈骗电话", "冒充公检法的电话是什么样的", "刷单是诈骗吗", "信用卡年费多少", "怎么防止被骗",
+     "万一被骗了怎么办", "老人怎样避免上当了还不知道", "担心被盗刷，能关掉境外支付吗"],
+)
 def test_questions_about_fraud_in_general_are_not_urgent(text):
     assert rules.urgent_reason(text) is None
 
