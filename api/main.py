@@ -44,7 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.notifier.start()
         housekeeping = asyncio.create_task(
             maintenance.run_forever(
-                app.state.session_factory, app.state.handoff_bridge, settings.rasa_events_db
+                app.state.session_factory, app.state.handoff_bridge, settings.rasa_events_db,
+                consume=settings.transcripts_in_api,
             )
         )
         yield

@@ -56,9 +56,10 @@ async def run_forever(
     events_db: str = "",
     interval: float = INTERVAL_SECONDS,
     handoff_interval: float = HANDOFF_INTERVAL_SECONDS,
+    consume: bool = True,
 ) -> None:
-    """Expires overdue waiting handoffs and feeds the transcript store every `handoff_interval`
-    seconds, and runs `run_once`
+    """Expires overdue waiting handoffs and (with `consume`) feeds the transcript store every
+    `handoff_interval` seconds, and runs `run_once`
     every `interval` seconds, until cancelled; a failed round is logged, not fatal."""
     elapsed = 0.0
     while True:
@@ -71,10 +72,11 @@ async def run_forever(
                     logger.info("housekeeping expired %d waiting handoffs", len(expired))
             except Exception:  # the database may be briefly unreachable; try again next round
                 logger.exception("handoff expiry round failed")
-        try:
-            await run_in_threadpool(consume_transcripts, session_factory, events_db)
-        except Exception:  # e.g. Rasa has not created its broker table yet
-            logger.warning("transcript round failed", exc_info=True)
+        if consume:
+            try:
+                await run_in_threadpool(consume_transcripts, session_factory, events_db)
+            except Exception:  # e.g. Rasa has not created its broker table yet
+                logger.warning("transcript round failed", exc_info=True)
         if elapsed < interval:
             continue
         elapsed = 0.0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import tempfile
 import time
@@ -115,6 +116,7 @@ def main() -> None:
                 "RATE_LIMIT_CONVERSATION_PER_MINUTE": "0",
                 "RATE_LIMIT_IP_MESSAGES_PER_MINUTE": "0",
                 "RATE_LIMIT_IP_SESSIONS_PER_HOUR": "0",
+                "TRANSCRIPTS_IN_API": os.environ.get("TRANSCRIPTS_IN_API", "true"),
             },
         )
         migrate.upgrade(f"sqlite:///{Path(tmp) / 'app.db'}")

@@ -101,6 +101,9 @@ class Settings:
     # Transcripts and their service records are kept this long after the last message, then
     # `python -m scripts.transcripts purge` removes them.
     transcript_retention_days: int = 1095
+    # The API copies Rasa's SQL broker into the transcript store every 30 s (the embedded
+    # default); production, with RabbitMQ, runs `scripts.transcripts consume-rabbitmq` instead.
+    transcripts_in_api: bool = True
     # Rasa's RabbitMQ event broker (endpoints.production.yml), read by
     # `python -m scripts.transcripts consume-rabbitmq` in production.
     rabbitmq_host: str = "127.0.0.1"
@@ -163,6 +166,7 @@ def load_settings() -> Settings:
         realtime_redis_url=_env("REALTIME_REDIS_URL", ""),
         rasa_events_db=_env("RASA_EVENTS_DB", str(var_dir / "rasa_events.db")),
         transcript_retention_days=_env_int("TRANSCRIPT_RETENTION_DAYS", 1095),
+        transcripts_in_api=_env("TRANSCRIPTS_IN_API", "true").lower() not in ("0", "false", "no"),
         rabbitmq_host=_env("RABBITMQ_HOST", "127.0.0.1"),
         rabbitmq_port=_env_int("RABBITMQ_PORT", 5672),
         rabbitmq_user=_env("RABBITMQ_USER", "guest"),
