@@ -79,7 +79,9 @@ def understanding_of(tracker: dict[str, Any]) -> dict[str, Any]:
             "text": mask_text(event.get("text") or ""),
             "intent": intent.get("name"),
             "confidence": round(float(intent.get("confidence") or 0.0), 3),
-            "faq_topic": (selector.get("intent_response_key") or "").removeprefix("faq/") or None,
+            # The selector always answers something; it names a topic only for an FAQ turn.
+            "faq_topic": (selector.get("intent_response_key") or "").removeprefix("faq/") or None
+            if intent.get("name") == "faq" else None,
             "entities": [
                 {"entity": e.get("entity"), "value": mask_text(str(e.get("value")))}
                 for e in parse.get("entities") or []

@@ -24,6 +24,7 @@ def test_turns_show_intent_confidence_and_the_faq_topic_with_personal_data_maske
             user_event("我的卡丢了，卡号6222021234567890123", "faq", 0.97, "faq/card_lost"),
             {"event": "bot", "text": "请立即挂失……"},
             user_event("你好", "chitchat", 0.88, "chitchat/greet"),
+            user_event("转人工", "request_human", 0.98, "faq/transfer_failed"),
         ],
         "slots": {"last_faq_topic": "card_lost"},
         "paused": True,
@@ -32,5 +33,6 @@ def test_turns_show_intent_confidence_and_the_faq_topic_with_personal_data_maske
     assert [(t["intent"], t["confidence"], t["faq_topic"]) for t in turns] == [
         ("faq", 0.97, "card_lost"),
         ("chitchat", 0.88, None),  # small talk is not a topic
+        ("request_human", 0.98, None),  # the selector's guess means nothing here
     ]
     assert "6222021234567890123" not in turns[0]["text"] and "0123" in turns[0]["text"]
