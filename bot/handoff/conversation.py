@@ -145,17 +145,19 @@ def waiting_ack_text(position: int, wait_minutes: int) -> str:
     )
 
 
+# What to do now; the next message says whether a person is being connected or, with nobody
+# online, offers a call-back (so these never promise a person).
 def distress_text() -> str:
     return (
         "听到您这样说，我们很担心您。如果您或他人正处于危险中，请立即拨打110或120；"
-        "也可以拨打心理援助热线12356。我们正在为您优先转接人工客服。"
+        "也可以拨打心理援助热线12356。"
     )
 
 
 def fraud_text() -> str:
     return (
         "请先停止向对方转账，不要再提供验证码或密码。如已转账，请立即拨打110报警，"
-        "并联系本行冻结账户。我们正在为您优先转接人工客服。"
+        "并联系本行冻结账户。"
     )
 
 
