@@ -1,7 +1,7 @@
 """Predicts `nlu_fallback` when a message shares no word with the training data.
 
-DIET always picks some intent and is often very confident on text it has never seen anything
-like (gibberish, random digits, emoji-only, Latin letters): a softmax over a closed set of
+The intent classifier always picks some intent and can be confident on text it has never seen
+anything like (gibberish, random digits, emoji-only, Latin letters): a softmax over a closed set of
 intents. A message without a single known word cannot have been understood, so the assistant
 should ask the customer to rephrase instead of guessing.
 """
