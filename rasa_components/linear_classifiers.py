@@ -154,6 +154,8 @@ def fit_linear_model(counts: sp.csr_matrix, labels: Sequence[str], c: float, see
         for train, held_out in folds.split(x, y):
             svm = LinearSVC(C=c, random_state=seed).fit(x[train], y[train])
             fold_scores = svm.decision_function(x[held_out])
+            if fold_scores.ndim == 1:  # two labels: one score, for the second
+                fold_scores = np.column_stack([-fold_scores, fold_scores])
             columns = np.searchsorted(classes, svm.classes_)
             scores[np.ix_(held_out, columns)] = fold_scores
         truth = np.searchsorted(classes, y)

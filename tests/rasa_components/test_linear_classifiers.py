@@ -15,7 +15,12 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.faq import faq_ranking
-from rasa_components.linear_classifiers import LinearIntentClassifier, LinearResponseSelector
+from rasa_components.linear_classifiers import (
+    LinearIntentClassifier,
+    LinearResponseSelector,
+    fit_linear_model,
+    sentence_counts,
+)
 
 WORDINGS = {
     "greet": ["你好", "您好", "在吗", "哈喽", "早上好", "你好啊", "有人在吗", "晚上好"],
@@ -115,3 +120,11 @@ def test_a_message_without_known_words_is_a_weak_guess(pipeline):
     [clear, unknown] = pipeline["intents"].process(pipeline["featurize"](["转人工", "😀😀"]))
     assert unknown.get("intent")["confidence"] < clear.get("intent")["confidence"]
     assert unknown.get("intent")["confidence"] < 0.5  # below the fallback threshold in config.yml
+
+
+def test_two_labels_are_enough_to_train(pipeline):
+    labels = ["greet"] * 8 + ["request_human"] * 8
+    counts = sentence_counts(pipeline["featurize"](WORDINGS["greet"] + WORDINGS["request_human"]))
+    model = fit_linear_model(counts, labels, c=2.0, seed=0)
+    probabilities = model.probabilities(sentence_counts(pipeline["featurize"](["您好呀", "给我转人工"])))
+    assert [model.labels[row.argmax()] for row in probabilities] == ["greet", "request_human"]
