@@ -56,7 +56,7 @@ def faq_choice(tracker: Tracker) -> faq_rules.Choice:
     if intent != "faq":
         return faq_rules.Choice()
     ranking = [(t, c) for t, c in faq_ranking(latest) if catalog.topic(t) is not None]
-    return faq_rules.choose_topic(ranking)
+    return faq_rules.choose_topic(ranking, bare_term=faq_rules.is_bare_term(latest.get("text")))
 
 
 class ActionAnswerFaq(Action):

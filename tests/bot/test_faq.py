@@ -3,7 +3,7 @@
 import pytest
 
 from bot.faq.catalog import load_catalog, parse_catalog
-from bot.faq.rules import Choice, choose_topic
+from bot.faq.rules import Choice, choose_topic, is_bare_term
 
 
 def test_the_catalog_has_at_least_80_topics_in_nine_groups():
@@ -62,3 +62,24 @@ def test_a_very_confident_topic_is_answered_even_with_a_close_runner_up():
 def test_nothing_ranked_or_only_guesses_means_no_answer():
     assert choose_topic([]) == Choice()
     assert choose_topic([("card_activation", 0.07), ("class2_account", 0.06)]) == Choice()
+
+
+def test_a_bare_business_word_is_offered_whenever_a_second_topic_is_in_view():
+    # "信用卡": the selector is sure of 办卡 but a customer may as well mean 还款.
+    ranking = [("credit_card_apply", 0.992), ("credit_card_repay", 0.006)]
+    assert choose_topic(ranking, bare_term=True) == Choice(offer=("credit_card_apply", "credit_card_repay"))
+    assert choose_topic(ranking) == Choice(answer="credit_card_apply")  # a whole question
+    # "挂失" leaves nothing beside 挂失.
+    assert choose_topic([("card_lost", 0.9999), ("structured_deposit", 0.00001)], bare_term=True) == Choice(
+        answer="card_lost"
+    )
+
+
+@pytest.mark.parametrize("text", ["理财", "信用卡？", "手机银行", " 密码!"])
+def test_short_words_are_bare_terms(text):
+    assert is_bare_term(text)
+
+
+@pytest.mark.parametrize("text", ["信用卡怎么还款", "转账限额是多少", "", "？？"])
+def test_questions_and_empty_text_are_not_bare_terms(text):
+    assert not is_bare_term(text)

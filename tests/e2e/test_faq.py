@@ -3,6 +3,7 @@ understood in context, and the topic buttons work."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -74,3 +75,20 @@ def test_a_topic_button_answers_exactly_that_topic(api):
     conversation_id, headers = open_chat(api)
     reply = say(api, conversation_id, headers, '/faq_choose{"faq_topic": "card_replace"}')
     assert answer_of("card_replace") in texts(reply)
+
+
+@pytest.mark.parametrize("word", ["理财", "信用卡", "密码"])
+def test_a_bare_business_word_asks_which_of_two_topics(api, word):
+    conversation_id, headers = open_chat(api)
+    reply = say(api, conversation_id, headers, word)
+    assert "您是想咨询" in texts(reply) and "还是" in texts(reply)
+    buttons = [b for r in reply["replies"] for b in r["buttons"]]
+    assert len(buttons) == 2 and all(b["payload"].startswith("/faq_choose") for b in buttons)
+    # Either button answers its topic.
+    topic = json.loads(buttons[1]["payload"].removeprefix("/faq_choose"))["faq_topic"]
+    assert answer_of(topic) in texts(say(api, conversation_id, headers, buttons[1]["payload"]))
+
+
+def test_a_specific_word_is_answered_at_once(api):
+    conversation_id, headers = open_chat(api)
+    assert answer_of("card_lost") in texts(say(api, conversation_id, headers, "挂失"))
