@@ -1,7 +1,8 @@
 """How the assistant picks an FAQ answer from the response selector's ranking.
 
-The selector spreads its confidence over ~90 topics, so a right answer often has 0.3–0.7;
-what matters is how far ahead of the runner-up it is.
+The selector's confidences are calibrated on held-out folds of the training data
+(`rasa_components/linear_classifiers.py`): a whole question usually gets its topic above 0.85.
+Below that, what matters is how far ahead of the runner-up the best topic is.
 """
 
 from __future__ import annotations
