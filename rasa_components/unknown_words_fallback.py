@@ -19,15 +19,11 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import (
-    INTENT,
-    INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
-    TEXT,
-)
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from rasa_components.intent_override import put_intent_first
 
 logger = logging.getLogger(__name__)
 
@@ -114,14 +110,7 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
                 continue  # a button payload naming an intent directly
             if any(word in self._vocabulary for word in self._words(message)):
                 continue
-            fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: 1.0}
-            message.data[INTENT] = fallback
-            ranking = [
-                entry
-                for entry in message.data.get(INTENT_RANKING_KEY, [])
-                if entry.get(INTENT_NAME_KEY) != DEFAULT_NLU_FALLBACK_INTENT_NAME
-            ]
-            message.data[INTENT_RANKING_KEY] = [fallback, *ranking]
+            put_intent_first(message, DEFAULT_NLU_FALLBACK_INTENT_NAME)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -18,17 +18,12 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
-from rasa.shared.nlu.constants import (
-    INTENT,
-    INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
-    TEXT,
-)
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.handoff.conversation import urgent_reason
+from rasa_components.intent_override import put_intent_first
 
 
 @DefaultV1Recipe.register(
@@ -67,14 +62,7 @@ class UrgentSignals(GraphComponent, IntentClassifier):
             predicted = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             if predicted in self._aware_intents:
                 continue
-            urgent = {INTENT_NAME_KEY: self._urgent_intent, PREDICTED_CONFIDENCE_KEY: 1.0}
-            message.data[INTENT] = urgent
-            ranking = [
-                entry
-                for entry in message.data.get(INTENT_RANKING_KEY, [])
-                if entry.get(INTENT_NAME_KEY) != self._urgent_intent
-            ]
-            message.data[INTENT_RANKING_KEY] = [urgent, *ranking]
+            put_intent_first(message, self._urgent_intent)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
