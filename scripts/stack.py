@@ -46,6 +46,8 @@ class StackConfig:
     endpoints: Path = ROOT / "endpoints.yml"
     # Hex only: a urlsafe token may start with "-", which rasa's argument parser takes for an option.
     rasa_token: str = field(default_factory=lambda: secrets.token_hex(24))
+    # uvicorn refuses WebSocket frames larger than this (WS_MAX_BYTES; its own default is 16 MiB).
+    ws_max_bytes: int = 65536
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def environment(self) -> dict[str, str]:
@@ -110,6 +112,7 @@ class Stack:
             "api": [
                 str(BIN / "python"), "-m", "uvicorn", "api.main:create_app", "--factory",
                 "--host", "127.0.0.1", "--port", str(config.api_port),
+                "--ws-max-size", str(config.ws_max_bytes), "--no-server-header",
             ],
         }  # fmt: skip
 
