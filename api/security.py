@@ -92,14 +92,11 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-class BodyTooLarge(Exception):
-    """More body bytes arrived than the limit allows."""
-
-
 class BodyLimit:
     """Refuses request bodies over `max_bytes` with 413, counting the bytes actually received:
     a declared Content-Length over the limit is refused before anything is read, and a chunked
-    (or lying) body is cut off as soon as it passes the limit."""
+    (or understated) body is read only up to the limit. The body, at most `max_bytes`, is then
+    handed to the route as received (chat bodies are a few KB; nothing here streams uploads)."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int):
         self.app = app
@@ -127,30 +124,36 @@ class BodyLimit:
         if declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(send, f"request body of {declared} bytes exceeds {self.max_bytes}")
             return
+        chunks: list[bytes] = []
         received = 0
-        started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge()
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            if started:  # the route answered before reading everything; nothing more to say
+            if message["type"] != "http.request":  # the client went away
+                await self.app(scope, _replay([], message, receive), send)
                 return
-            await self._refuse(send, f"request body exceeds {self.max_bytes} bytes")
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
+                await self._refuse(send, f"request body exceeds {self.max_bytes} bytes")
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        await self.app(scope, _replay(chunks, None, receive), send)
+
+
+def _replay(chunks: list[bytes], last: Message | None, receive: Receive) -> Receive:
+    """A receive() that first hands over the body read so far, then the client's own."""
+    pending: list[Message] = [{"type": "http.request", "body": b"".join(chunks), "more_body": False}]
+    if last is not None:
+        pending = [last]
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replayed
 
 
 class SocketLimiter:
