@@ -100,16 +100,22 @@ async def receive_auth(websocket: WebSocket, timeout: float) -> dict[str, Any] |
 
 async def run_until_first_done(*coroutines) -> None:
     """Runs the socket's receive loop and its pusher; when one ends (the client left, or the
-    pusher closed the socket), the other is cancelled."""
+    pusher closed the socket), the other is cancelled. The handler returns at once (a pusher
+    in the middle of a database read finishes it in the background and stops)."""
     tasks = [asyncio.ensure_future(coroutine) for coroutine in coroutines]
     try:
         done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for task in done:
-            if not task.cancelled() and task.exception() is not None:
-                exc = task.exception()
-                if not isinstance(exc, WebSocketDisconnect):
-                    raise exc
     finally:
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+            task.add_done_callback(_consume)
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            if not isinstance(task.exception(), WebSocketDisconnect):
+                raise task.exception()
+
+
+def _consume(task: asyncio.Task) -> None:
+    """Retrieves a finished task's outcome so that asyncio does not warn about it."""
+    if not task.cancelled():
+        task.exception()

@@ -150,7 +150,7 @@ async def end_session(conversation_id: str, token: TokenDep, request: Request) -
 
     def work(session) -> list[str]:
         conversation = conversation_service.get_authorized(
-            session=session, conversation_id=conversation_id, token=token
+            session=session, conversation_id=conversation_id, token=token, lifetime=gateway.lifetime
         )
         conversation_service.end_conversation(session=session, conversation=conversation)
         active = handoff_service.active_handoff(session=session, conversation_id=conversation_id)
