@@ -15,7 +15,6 @@ from typing import Annotated, Any, Literal, Optional
 from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.encoders import jsonable_encoder
 
-from bot.conversations import service as conversation_service
 from bot.db import utcnow
 from bot.errors import DomainError, Forbidden
 from bot.handoff import conversation as handoff_rules
