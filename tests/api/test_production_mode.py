@@ -179,3 +179,12 @@ def test_production_serves_no_swagger_page_but_keeps_the_openapi_document(databa
         assert production.get("/redoc").status_code == 404
         assert "/api/chat/sessions" in production.get("/openapi.json").json()["paths"]
         assert production.get("/api/demo/customers").status_code == 404
+
+
+def test_the_action_server_never_generates_a_case_key_in_production(monkeypatch, tmp_path):
+    from bot.cases.crypto import default_cipher
+
+    production_settings(monkeypatch, CASE_ENCRYPTION_KEY=None, VAR_DIR=str(tmp_path))
+    with pytest.raises(RuntimeError, match="CASE_ENCRYPTION_KEY must be set in production"):
+        default_cipher()
+    assert not (tmp_path / "case_encryption_key").exists()
