@@ -276,9 +276,9 @@ def test_every_route_decides_as_the_table_says(client):
     for key in sorted(TABLE):
         world = _world(client, accounts)
         for persona in PERSONAS:
-            if not key.startswith(("GET ", "WS ")):
-                world = _world(client, accounts)  # a fresh one: logouts, ends and claims change it
             got = _try(client, key, world, persona)
+            if got == ALLOW and not key.startswith(("GET ", "WS ")):
+                world = _world(client, accounts)  # a fresh one: logouts, ends and claims change it
             if got != TABLE[key][persona]:
                 mismatches.append(f"{key:<75} {persona:<15} expected {TABLE[key][persona]}, got {got}")
     assert not mismatches, "authorisation differs from the table:\n" + "\n".join(mismatches)
