@@ -8,7 +8,10 @@ China days (Asia/Shanghai), inclusive.
 Filters (the list, the exports and the dashboard take the same query parameters):
     date_from, date_to   YYYY-MM-DD
     channel              web | app
-    intent               conversations where the customer had this intent at least once
+    intent               conversations where the customer had this intent at least once; FAQ
+                         turns carry their topic ("faq/card_lost"), and "faq" finds every topic
+    outcome              self_service | handed_off | unresolved (bot.transcripts.outcomes)
+    customer_spoke       true | false (the customer wrote at least once)
     max_confidence       0..1: the lowest customer-message confidence is below it
     fallback             true | false (a customer message fell back)
     handed_off           true | false;  handoff_reason  request | misunderstood | complaint | …
@@ -22,12 +25,14 @@ GET    /api/analyst/conversations?<filters>&sort=-started_at|started_at|min_conf
        -message_count|-last_message_at&page=1&page_size=20 (≤100)
        → {items: [ConversationItem], total, page, page_size, filter: {…}}
        ConversationItem = {conversation_id, channel, customer_id, started_at, last_message_at,
-       message_count, first_customer_text, intents: [str], min_confidence, fallback_count,
-       handed_off, handoff_reason, complaint_filed, case_number, assessment_done, satisfaction,
-       tags: [str]}
+       message_count, first_customer_text, intents: [str], intent_labels: [str], min_confidence,
+       fallback_count, handed_off, handoff_reason, complaint_filed, case_number, assessment_done,
+       satisfaction, customer_message_count, callback_requested, outcome, outcome_label, tags: [str]}
 GET    /api/analyst/conversations/{id}
-       → {conversation: ConversationItem, messages: [{id, sender, text, normalized_text, intent,
-       confidence, entities, fallback, agent_name, action_name, created_at, annotations: [Annotation]}],
+       → {conversation: ConversationItem, messages: [{id, sender, text (a button press: the
+       button's title), normalized_text, intent, intent_label, confidence, entities, fallback,
+       form, requested_slot (a form's answer), payload (a button press), buttons: [{title,
+       payload}], agent_name, action_name, created_at, annotations: [Annotation]}],
        events: [{kind: handoff_requested|handback|complaint_filed|assessment_done|rating, detail,
        created_at}], tags: [str], annotations: [Annotation]}
 POST   /api/analyst/conversations/{id}/tags {tag}            → {tags: [str]}
@@ -42,9 +47,11 @@ GET    /api/analyst/export/conversations.csv?<filters>       → CSV, one row pe
 GET    /api/analyst/export/conversations.jsonl?<filters>     → one conversation per line (streamed)
 GET    /api/analyst/export/nlu-corrections?<filters>         → Rasa NLU YAML of annotated intents
 GET    /api/analyst/dashboard?<filters>
-       → {filter, totals: {total_conversations, contained, handed_off, fallback, complaint_filed,
-       assessment_done, containment_rate, handoff_rate, fallback_rate, filters: {<name>: {…}}},
-       daily: [{date, count, filter}], top_intents: [{intent, count, filter}],
+       → {filter, totals: {total_conversations, customer_conversations, contained, handed_off,
+       unresolved, fallback, complaint_filed, assessment_done, containment_rate, handoff_rate,
+       unresolved_rate, fallback_rate (rates over customer_conversations; see
+       bot.transcripts.outcomes), filters: {<name>: {…}}}, definitions: {<figure>: Chinese text},
+       daily: [{date, count, filter}], top_intents: [{intent, label, count, filter}],
        handoff_reasons: [{reason, label, count, filter}],
        unrecognised: [{phrase, count, examples: [str], filter}],
        complaints: {total, filter, by_classification: [{code, label, count, filter}],
@@ -99,6 +106,8 @@ def conversation_filter(
     satisfaction: Optional[str] = Query(None, pattern="^([1-5]|rated|unrated)$"),
     tag: Optional[str] = Query(None, max_length=50),
     q: Optional[str] = Query(None, max_length=100),
+    outcome: Optional[Literal["self_service", "handed_off", "unresolved"]] = None,
+    customer_spoke: Optional[bool] = None,
 ) -> ConversationFilter:
     """The shared filters of the list, the exports and the dashboard."""
     return ConversationFilter(
@@ -106,7 +115,7 @@ def conversation_filter(
         max_confidence=max_confidence, fallback=fallback, handed_off=handed_off,
         handoff_reason=handoff_reason or None, complaint_filed=complaint_filed,
         assessment_done=assessment_done, satisfaction=satisfaction or None, tag=tag or None,
-        q=(q or "").strip() or None,
+        q=(q or "").strip() or None, outcome=outcome, customer_spoke=customer_spoke,
     )  # fmt: skip
 
 

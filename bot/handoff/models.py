@@ -61,6 +61,9 @@ class CallbackRequest(Base):
     phone_encrypted = Column(Text, nullable=False)
     phone_masked = Column(String(16), nullable=False)
     preferred_time = Column(String(50), nullable=True)
+    # Why the customer wanted a person (bot.handoff.lifecycle reasons, or "callback" when they
+    # asked for a call-back straight away); None for requests stored before it was recorded.
+    reason = Column(String(16), nullable=True)
     # "requested" or "done".
     status = Column(String(16), nullable=False, index=True)
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow, index=True)

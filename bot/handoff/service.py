@@ -44,6 +44,10 @@ PRESENCE_STATUSES = ("online", "away", "offline")
 CALLBACK_REQUESTED = "requested"
 CALLBACK_DONE = "done"
 CALLBACK_STATUSES = (CALLBACK_REQUESTED, CALLBACK_DONE)
+# Why a call-back was requested: the reason of the handoff it replaced, or "callback" when the
+# customer asked for a call-back straight away.
+CALLBACK_REASON = "callback"
+CALLBACK_REASON_LABELS = {**lifecycle.REASON_LABELS, CALLBACK_REASON: "客户预约回电"}
 MAX_PREFERRED_TIME_CHARS = 50
 MAX_NOTE_CHARS = 1000
 # Fewer recent claims than this and the wait estimate is the configured default.
@@ -634,11 +638,14 @@ def request_callback(
     preferred_time: str | None = None,
     conversation_id: str | None = None,
     customer_id: str | None = None,
+    reason: str | None = None,
     actor: str = "customer",
     now: datetime | None = None,
     cipher: CaseCipher | None = None,
 ) -> CallbackRequest:
-    """Stores a call-back request with the phone encrypted (and masked for display)."""
+    """Stores a call-back request with the phone encrypted (and masked for display), and why the
+    customer wanted a person (a handoff reason, or CALLBACK_REASON when they asked for the
+    call-back straight away)."""
     now = now or utcnow()
     mobile = parse_mobile(phone or "")
     if mobile is None:
@@ -652,6 +659,8 @@ def request_callback(
             f"preferred time longer than {MAX_PREFERRED_TIME_CHARS}",
             customer_message=f"方便接听的时间请控制在{MAX_PREFERRED_TIME_CHARS}字以内。",
         )
+    if reason is not None and reason not in CALLBACK_REASON_LABELS:
+        raise InvalidHandoffField(f"unknown callback reason {reason!r}", customer_message="回电原因不正确。")
     cipher = cipher or default_cipher()
     callback = CallbackRequest(
         conversation_id=conversation_id,
@@ -659,6 +668,7 @@ def request_callback(
         phone_encrypted=cipher.encrypt(mobile),
         phone_masked=mask_mobile(mobile),
         preferred_time=mask_text(preferred) if preferred else None,
+        reason=reason,
         status=CALLBACK_REQUESTED,
         created_at=now,
     )

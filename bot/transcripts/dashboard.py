@@ -8,13 +8,14 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from bot.cases import classification, deadlines, lifecycle
 from bot.cases.models import ComplaintCase
 from bot.handoff import lifecycle as handoff_lifecycle
 
+from . import labels, outcomes
 from .models import TranscriptConversation as C
 from .models import TranscriptConversationIntent, TranscriptMessage
 from .query import ConversationFilter, apply
@@ -34,22 +35,30 @@ def _china_day(session: Session):
 
 
 def dashboard(*, session: Session, filters: ConversationFilter, now: datetime, due_soon_days: int = 3) -> dict[str, Any]:
-    """Daily conversations, containment, handoff (with reasons) and fallback rates, top intents,
-    unrecognised phrases grouped by similarity, complaints by classification and deadline,
-    satisfaction."""
+    """Daily conversations; the self-service, handoff, unresolved and fallback rates over the
+    conversations in which the customer wrote (definitions in bot.transcripts.outcomes); top
+    intents with FAQ topics apart, by their Chinese names; handoff reasons; unrecognised phrases
+    (free text only, never a form's answer) grouped by similarity; complaints by classification
+    and deadline; satisfaction."""
     scope = apply(select(C.conversation_id), filters).scalar_subquery()
     base = filters.params()
+    spoke = C.customer_message_count > 0
     totals = session.execute(apply(select(
         func.count(),
-        func.sum(case((C.handed_off.is_(True), 1), else_=0)),
-        func.sum(case((C.fallback_count > 0, 1), else_=0)),
+        func.sum(case((spoke, 1), else_=0)),
+        func.sum(case((C.outcome == outcomes.SELF_SERVICE, 1), else_=0)),
+        func.sum(case((C.outcome == outcomes.HANDED_OFF, 1), else_=0)),
+        func.sum(case((C.outcome == outcomes.UNRESOLVED, 1), else_=0)),
+        func.sum(case((and_(spoke, C.fallback_count > 0), 1), else_=0)),
         func.sum(case((C.complaint_filed.is_(True), 1), else_=0)),
         func.sum(case((C.assessment_done.is_(True), 1), else_=0)),
     ).select_from(C), filters)).one()  # fmt: skip
-    total, handed_off, fallback, complaints, assessments = (int(v or 0) for v in totals)
+    total, spoken, self_service, handed_off, unresolved, fallback, complaints, assessments = (
+        int(v or 0) for v in totals
+    )
 
     def rate(count: int) -> float | None:
-        return round(count / total, 4) if total else None
+        return round(count / spoken, 4) if spoken else None
 
     day = _china_day(session)
     daily = [
@@ -57,7 +66,7 @@ def dashboard(*, session: Session, filters: ConversationFilter, now: datetime, d
         for d, n in session.execute(apply(select(day, func.count()).select_from(C), filters).group_by(day).order_by(day))
     ]
     intents = [
-        {"intent": intent, "count": n, "filter": filters.params(intent=intent)}
+        {"intent": intent, "label": labels.intent_label(intent), "count": n, "filter": filters.params(intent=intent)}
         for intent, n in session.execute(
             select(TranscriptConversationIntent.intent, func.count())
             .where(TranscriptConversationIntent.conversation_id.in_(scope))
@@ -84,23 +93,29 @@ def dashboard(*, session: Session, filters: ConversationFilter, now: datetime, d
         "filter": base,
         "totals": {
             "total_conversations": total,
-            "contained": total - handed_off,
+            "customer_conversations": spoken,
+            "contained": self_service,
             "handed_off": handed_off,
+            "unresolved": unresolved,
             "fallback": fallback,
             "complaint_filed": complaints,
             "assessment_done": assessments,
-            "containment_rate": rate(total - handed_off),
+            "containment_rate": rate(self_service),
             "handoff_rate": rate(handed_off),
+            "unresolved_rate": rate(unresolved),
             "fallback_rate": rate(fallback),
             "filters": {
                 "total_conversations": base,
-                "contained": filters.params(handed_off=False),
-                "handed_off": filters.params(handed_off=True),
+                "customer_conversations": filters.params(customer_spoke=True),
+                "contained": filters.params(outcome=outcomes.SELF_SERVICE),
+                "handed_off": filters.params(outcome=outcomes.HANDED_OFF),
+                "unresolved": filters.params(outcome=outcomes.UNRESOLVED),
                 "fallback": filters.params(fallback=True),
                 "complaint_filed": filters.params(complaint_filed=True),
                 "assessment_done": filters.params(assessment_done=True),
             },
         },
+        "definitions": outcomes.DEFINITIONS,
         "daily": daily,
         "top_intents": intents,
         "handoff_reasons": reasons,
@@ -149,12 +164,14 @@ def complaint_figures(*, session: Session, filters: ConversationFilter, now: dat
 
 
 def unrecognised_groups(*, session: Session, filters: ConversationFilter) -> list[dict[str, Any]]:
-    """The latest customer messages that fell back, grouped greedily by jieba-term Jaccard
+    """The latest free-text customer messages that fell back (a form's answers never count),
+    grouped greedily by jieba-term Jaccard
     similarity (≥ 0.5 with the group's first message); the largest groups first."""
     scope = apply(select(C.conversation_id), filters).scalar_subquery()
     texts = session.scalars(
         select(TranscriptMessage.normalized_text)
         .where(TranscriptMessage.fallback.is_(True), TranscriptMessage.sender == "customer",
+               TranscriptMessage.form.is_(None),
                TranscriptMessage.conversation_id.in_(scope))  # fmt: skip
         .order_by(TranscriptMessage.id.desc())
         .limit(UNRECOGNISED_SAMPLE)

@@ -150,7 +150,8 @@ def test_story_yaml(session: Session, conversation_id: str) -> str:
             intent = corrections.get(message.id) or message.intent
             if not intent or not message.text.strip():
                 continue
-            steps.append("  - user: " + _block(message.text, "      ") + f"    intent: {intent}\n")
+            # A button press is replayed as what it sent (its payload), not the title shown.
+            steps.append("  - user: " + _block(message.payload or message.text, "      ") + f"    intent: {intent}\n")
             last_action = None
         elif message.sender == "assistant" and message.action_name and message.action_name != last_action:
             steps.append(f"  - action: {message.action_name}\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.sql.expression import false as sql_false
 
 from bot.db import Base, UTCDateTime
 
@@ -33,6 +34,15 @@ class TranscriptMessage(Base):
     agent_name = Column(String(64), nullable=True)
     # Assistant messages: the action that sent it (utter_… or the custom action), for test stories.
     action_name = Column(String(100), nullable=True)
+    # Customer messages: the form that was active and the slot it had asked for when the message
+    # came (a form answer: the NLU was not asked to understand free text), and the button payload
+    # when the message was a button press (`text` then holds the button's title, as the customer
+    # saw it).
+    form = Column(String(64), nullable=True)
+    requested_slot = Column(String(64), nullable=True)
+    payload = Column(String(300), nullable=True)
+    # Assistant and system messages: the buttons offered, [{"title", "payload"}].
+    buttons = Column(JSON, nullable=True)
     channel = Column(String(16), nullable=True)
     customer_id = Column(String(64), nullable=True, index=True)
     created_at = Column(UTCDateTime(), nullable=False, index=True)
@@ -74,6 +84,23 @@ class TranscriptConversation(Base):
     case_number = Column(String(16), nullable=True)
     assessment_done = Column(Boolean, nullable=False, default=False)
     satisfaction = Column(Integer, nullable=True, index=True)
+    customer_message_count = Column(Integer, nullable=False, default=0, server_default="0")
+    callback_requested = Column(Boolean, nullable=False, default=False, server_default=sql_false())
+    # bot.transcripts.outcomes: self_service | handed_off | unresolved; None without a customer
+    # message (such conversations are left out of the rates).
+    outcome = Column(String(16), nullable=True, index=True)
+
+
+class TranscriptDialogueState(Base):
+    """Where each conversation's dialogue stands in Rasa's event stream (active form, requested
+    slot), kept between broker batches so a customer message read in a later batch still knows
+    whether it answered a form."""
+
+    __tablename__ = "transcript_dialogue_state"
+
+    conversation_id = Column(String(255), primary_key=True)
+    active_form = Column(String(64), nullable=True)
+    requested_slot = Column(String(64), nullable=True)
 
 
 class TranscriptConversationIntent(Base):

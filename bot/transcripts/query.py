@@ -8,12 +8,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, asc, delete, desc, func, select
+from sqlalchemy import and_, asc, delete, desc, func, or_, select
 from sqlalchemy.sql import Select
 from sqlalchemy.orm import Session, aliased
 
 from bot.errors import InvalidInput, NotFound
 
+from . import labels, outcomes
 from .models import (
     TranscriptAnnotation,
     TranscriptConversation,
@@ -54,6 +55,8 @@ class ConversationFilter:
     satisfaction: str | None = None  # "1".."5", "rated" or "unrated"
     tag: str | None = None
     q: str | None = None
+    outcome: str | None = None  # bot.transcripts.outcomes.OUTCOMES
+    customer_spoke: bool | None = None  # the customer wrote at least once
 
     def params(self, **extra: Any) -> dict[str, str]:
         """Query parameters for the list (booleans as "true"/"false"); `extra` overrides."""
@@ -86,9 +89,18 @@ def apply(statement: Select, filters: ConversationFilter) -> Select:
     if f.channel:
         conditions.append(C.channel == f.channel)
     if f.intent:
+        # "faq" also finds every FAQ topic ("faq/card_lost"): the retrieval intent and its parts.
+        intent = TranscriptConversationIntent.intent
+        matches = or_(intent == f.intent, intent.startswith(f.intent + "/", autoescape=True))
         conditions.append(C.conversation_id.in_(
-            select(TranscriptConversationIntent.conversation_id).where(TranscriptConversationIntent.intent == f.intent)
+            select(TranscriptConversationIntent.conversation_id).where(matches)
         ))  # fmt: skip
+    if f.outcome:
+        if f.outcome not in outcomes.OUTCOMES:
+            raise InvalidInput(f"outcome must be one of {', '.join(outcomes.OUTCOMES)}, not {f.outcome!r}")
+        conditions.append(C.outcome == f.outcome)
+    if f.customer_spoke is not None:
+        conditions.append(C.customer_message_count > 0 if f.customer_spoke else C.customer_message_count == 0)
     if f.max_confidence is not None:
         conditions.append(C.min_confidence < f.max_confidence)
     if f.fallback is not None:
@@ -169,6 +181,7 @@ def conversation_item(row: TranscriptConversation, tags: list[str]) -> dict[str,
         "message_count": row.message_count,
         "first_customer_text": row.first_customer_text,
         "intents": row.intents or [],
+        "intent_labels": [labels.intent_label(intent) for intent in row.intents or []],
         "min_confidence": row.min_confidence,
         "fallback_count": row.fallback_count,
         "handed_off": row.handed_off,
@@ -177,6 +190,10 @@ def conversation_item(row: TranscriptConversation, tags: list[str]) -> dict[str,
         "case_number": row.case_number,
         "assessment_done": row.assessment_done,
         "satisfaction": row.satisfaction,
+        "customer_message_count": row.customer_message_count,
+        "callback_requested": row.callback_requested,
+        "outcome": row.outcome,
+        "outcome_label": outcomes.LABELS.get(row.outcome or "", "客户未发言"),
         "tags": tags,
     }
 
@@ -196,9 +213,14 @@ def message_item(message: TranscriptMessage, annotations: list[dict[str, Any]]) 
         "text": message.text,
         "normalized_text": message.normalized_text,
         "intent": message.intent,
+        "intent_label": labels.intent_label(message.intent) if message.sender == "customer" else None,
         "confidence": message.confidence,
         "entities": message.entities or [],
         "fallback": message.fallback,
+        "form": message.form,
+        "requested_slot": message.requested_slot,
+        "payload": message.payload,
+        "buttons": message.buttons or [],
         "agent_name": message.agent_name,
         "action_name": message.action_name,
         "created_at": message.created_at,

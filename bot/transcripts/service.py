@@ -28,15 +28,17 @@ from bot.archive import service as archive_service
 from bot.cases.models import ComplaintCase
 from bot.conversations.models import ConversationMessage
 from bot.handoff import lifecycle as handoff_lifecycle
-from bot.handoff.models import Handoff
+from bot.handoff.models import CallbackRequest, Handoff
 from bot.suitability.models import COMPLETED, Assessment
 from bot.text.masking import mask_text
 from bot.text.normalize import normalize_text
 
+from . import labels, outcomes
 from .models import (
     TranscriptConversation,
     TranscriptConversationIntent,
     TranscriptCursor,
+    TranscriptDialogueState,
     TranscriptEvent,
     TranscriptMessage,
     TranscriptTerm,
@@ -50,6 +52,9 @@ FALLBACK_ACTIONS = ("action_handle_fallback", "action_default_fallback")
 # Replies that mean something happened, shown inline as events.
 EVENT_REPLIES = {"utter_complaint_filed": "complaint_filed", "utter_assessment_result": "assessment_done"}
 INDEXED_SENDERS = ("customer", "agent")
+REQUESTED_SLOT = "requested_slot"
+# Events after which no form is active any more.
+DIALOGUE_RESETS = ("restart", "session_started")
 BATCH = 1000
 PREVIEW_CHARS = 200
 DEFAULT_RETENTION_DAYS = 1095
@@ -87,7 +92,8 @@ def message_from_event(event_id: int | str, sender_id: str, event: dict[str, Any
             for e in parse.get("entities") or []
         ]
         return {**common, "sender": "customer", "text": mask_text(raw),
-                "normalized_text": mask_text(normalize_text(raw)), "intent": intent.get("name"),
+                "normalized_text": mask_text(normalize_text(raw)),
+                "intent": labels.retrieval_intent(intent.get("name"), parse),
                 "confidence": intent.get("confidence"), "entities": entities or None,
                 "fallback": intent.get("name") == FALLBACK_INTENT}  # fmt: skip
     if kind == "bot":
@@ -97,10 +103,77 @@ def message_from_event(event_id: int | str, sender_id: str, event: dict[str, Any
         if not body:
             return None
         agent = metadata.get("agent")
+        buttons = _buttons(data.get("buttons") or custom.get("buttons"))
         return {**common, "sender": "agent" if agent else "assistant", "text": mask_text(body),
-                "agent_name": agent, "fallback": False,
+                "agent_name": agent, "fallback": False, "buttons": buttons,
                 "action_name": None if agent else metadata.get("utter_action")}  # fmt: skip
     return None
+
+
+def _buttons(raw: Any) -> list[dict[str, str]] | None:
+    """The offered buttons as [{"title", "payload"}] (masked), or None."""
+    if not isinstance(raw, list):
+        return None
+    buttons = [
+        {"title": mask_text(str(b.get("title") or "")), "payload": mask_text(str(b.get("payload") or ""))}
+        for b in raw
+        if isinstance(b, dict)
+    ]
+    return buttons or None
+
+
+def _offered_buttons(session: Session, conversation_id: str, before: datetime) -> list[dict[str, Any]] | None:
+    """The buttons of the latest assistant or system message that offered some."""
+    return session.scalars(
+        select(TranscriptMessage.buttons)
+        .where(TranscriptMessage.conversation_id == conversation_id,
+               TranscriptMessage.sender.in_(("assistant", "system")),
+               TranscriptMessage.buttons.is_not(None), TranscriptMessage.created_at <= before)  # fmt: skip
+        .order_by(TranscriptMessage.created_at.desc(), TranscriptMessage.id.desc())
+        .limit(1)
+    ).first()
+
+
+def _dialogue_state(session: Session, states: dict[str, TranscriptDialogueState],
+                    conversation_id: str) -> TranscriptDialogueState:  # fmt: skip
+    state = states.get(conversation_id)
+    if state is None:
+        state = session.get(TranscriptDialogueState, conversation_id)
+        if state is None:
+            state = TranscriptDialogueState(conversation_id=conversation_id)
+            session.add(state)
+        states[conversation_id] = state
+    return state
+
+
+def _follow_dialogue(state: TranscriptDialogueState, event: dict[str, Any]) -> None:
+    """Keeps the active form and the slot it asked for, from Rasa's events."""
+    kind = event.get("event")
+    if kind == "active_loop":
+        state.active_form = event.get("name") or None
+        if state.active_form is None:
+            state.requested_slot = None
+    elif kind == "slot" and event.get("name") == REQUESTED_SLOT:
+        value = event.get("value")
+        state.requested_slot = str(value)[:64] if value else None
+    elif kind in DIALOGUE_RESETS:
+        state.active_form = None
+        state.requested_slot = None
+
+
+def _customer_turn(row: dict[str, Any], state: TranscriptDialogueState,
+                   offered: list[dict[str, Any]] | None) -> None:  # fmt: skip
+    """Marks a form answer (the NLU's guess about it is ignored: never a fallback) and shows a
+    button press by the button's title, keeping the payload."""
+    if state.active_form and state.requested_slot:
+        row["form"] = state.active_form
+        row["requested_slot"] = state.requested_slot
+        row["fallback"] = False
+    raw = row["text"]
+    title = labels.button_title(raw, offered) if raw else None
+    if title and title != raw:
+        row["payload"] = raw[: labels.PAYLOAD_MAX_CHARS]
+        row["text"] = mask_text(title)
 
 
 def _store_message(session: Session, row: dict[str, Any]) -> TranscriptMessage:
@@ -146,6 +219,8 @@ def ingest_rasa_events(
     stored = 0
     touched: set[str] = set()
     last_action: dict[str, str] = {}
+    states: dict[str, TranscriptDialogueState] = {}
+    offered: dict[str, list[dict[str, Any]] | None] = {}
     for event_id, sender_id, data in rows:
         try:
             event = json.loads(data) if isinstance(data, (str, bytes)) else dict(data)
@@ -153,6 +228,10 @@ def ingest_rasa_events(
             continue
         kind = event.get("event")
         key = f"{RASA_SOURCE}:{event_id}"
+        if kind in ("active_loop", "slot", *DIALOGUE_RESETS):
+            _follow_dialogue(_dialogue_state(session, states, sender_id), event)
+            touched.add(sender_id)
+            continue
         if kind == "action":
             name = event.get("name") or ""
             if name in FALLBACK_ACTIONS:
@@ -169,6 +248,12 @@ def ingest_rasa_events(
         row = message_from_event(event_id, sender_id, event)
         if row is None:
             continue
+        if row["sender"] == "customer":
+            if sender_id not in offered:
+                offered[sender_id] = _offered_buttons(session, sender_id, row["created_at"])
+            _customer_turn(row, _dialogue_state(session, states, sender_id), offered[sender_id])
+        elif row.get("buttons"):
+            offered[sender_id] = row["buttons"]
         if row["sender"] == "assistant":
             row["action_name"] = row.get("action_name") or last_action.get(sender_id)
             happened = EVENT_REPLIES.get(row.get("action_name") or "")
@@ -229,6 +314,7 @@ def consume_api_notices(session: Session, batch: int = BATCH, retention_days: in
             _store_message(session, {
                 "source_key": f"{API_SOURCE}:{message.id}", "conversation_id": message.conversation_id,
                 "sender": "system", "text": mask_text(message.text), "fallback": False,
+                "buttons": _buttons((message.payload or {}).get("buttons")),
                 "created_at": message.created_at,
             })  # fmt: skip
             touched.add(message.conversation_id)
@@ -271,7 +357,14 @@ def reset_cursors(session: Session) -> None:
 def _domain_events(session: Session, conversation_id: str) -> dict[str, Any]:
     """Stores the domain tables' facts about a conversation as inline events; returns them."""
     facts: dict[str, Any] = {"handoff_reason": None, "satisfaction": None, "case_number": None,
-                             "handed_off": False, "complaint_filed": False, "assessment_done": False}  # fmt: skip
+                             "handed_off": False, "complaint_filed": False, "assessment_done": False,
+                             "callback_requested": False}  # fmt: skip
+    for callback in session.scalars(
+        select(CallbackRequest).where(CallbackRequest.conversation_id == conversation_id).order_by(CallbackRequest.id)
+    ):
+        facts["callback_requested"] = True
+        _store_event(session, f"callback:{callback.id}", conversation_id, "callback_requested", callback.created_at,
+                     callback.phone_masked)  # fmt: skip
     for handoff in session.scalars(
         select(Handoff).where(Handoff.conversation_id == conversation_id).order_by(Handoff.requested_at)
     ):
@@ -326,6 +419,8 @@ def _refresh_one(session: Session, conversation_id: str, retention_days: int) ->
         if message.intent:
             intents[message.intent] = intents.get(message.intent, 0) + 1
     confidences = [m.confidence for m in customer if m.confidence is not None]
+    handed_off = facts["handed_off"] or "handoff_requested" in kinds or any(m.sender == "agent" for m in messages)
+    state = session.get(TranscriptDialogueState, conversation_id)
     values = {
         "channel": next((m.channel for m in messages if m.channel), None),
         "customer_id": next((m.customer_id for m in messages if m.customer_id), None),
@@ -336,12 +431,20 @@ def _refresh_one(session: Session, conversation_id: str, retention_days: int) ->
         "intents": list(intents) or None,
         "min_confidence": min(confidences) if confidences else None,
         "fallback_count": sum(1 for m in customer if m.fallback),
-        "handed_off": facts["handed_off"] or "handoff_requested" in kinds or any(m.sender == "agent" for m in messages),
+        "handed_off": handed_off,
         "handoff_reason": facts["handoff_reason"],
         "complaint_filed": facts["complaint_filed"] or "complaint_filed" in kinds,
         "case_number": facts["case_number"],
         "assessment_done": facts["assessment_done"] or "assessment_done" in kinds,
         "satisfaction": facts["satisfaction"],
+        "customer_message_count": len(customer),
+        "callback_requested": facts["callback_requested"],
+        "outcome": outcomes.outcome_of(
+            customer_messages=len(customer), handed_off=handed_off,
+            callback_requested=facts["callback_requested"],
+            last_customer_fallback=bool(customer and customer[-1].fallback),
+            unfinished_form=bool(state is not None and state.active_form),
+        ),  # fmt: skip
     }
     conversation = session.get(TranscriptConversation, conversation_id)
     if conversation is None:

@@ -181,10 +181,16 @@ def test_the_dashboard_counts_and_links_each_figure_to_its_conversations(client,
     body = response.json()
     totals = body["totals"]
     assert totals["total_conversations"] >= 3
-    assert totals["contained"] + totals["handed_off"] == totals["total_conversations"]
-    assert 0 < totals["handoff_rate"] < 1 and totals["filters"]["handed_off"] == {"handed_off": "true"}
+    # Every conversation with a customer message has exactly one outcome.
+    assert totals["contained"] + totals["handed_off"] + totals["unresolved"] == totals["customer_conversations"]
+    assert 0 < totals["handoff_rate"] < 1 and totals["filters"]["handed_off"] == {"outcome": "handed_off"}
+    assert "100%" in body["definitions"]["unresolved_rate"]
+    for name in ("contained", "handed_off", "unresolved"):
+        listed = client.get("/api/analyst/conversations", params=totals["filters"][name], headers=analyst).json()
+        assert listed["total"] == totals[name]
     intents = {entry["intent"]: entry for entry in body["top_intents"]}
     assert intents["request_human"]["filter"] == {"intent": "request_human"}
+    assert intents["request_human"]["label"] == "转人工"
     # Each figure's filter lists exactly the conversations it counts.
     for entry in body["daily"]:
         listed = client.get("/api/analyst/conversations", params=entry["filter"], headers=analyst).json()

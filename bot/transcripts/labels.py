@@ -1,0 +1,80 @@
+"""Chinese names for what staff read: intents (FAQ topics by their catalog title) and the buttons
+customers pressed (a payload such as "/request_callback" is shown as the title "预约回电")."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.faq.catalog import load_catalog
+
+LABELS_FILE = Path(__file__).with_name("intent_labels.yml")
+FAQ = "faq"
+CHITCHAT = "chitchat"
+PAYLOAD_MAX_CHARS = 300
+
+
+@lru_cache(maxsize=1)
+def _labels() -> dict[str, dict[str, str]]:
+    data = yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8")) or {}
+    return {"intents": dict(data.get("intents") or {}), "chitchat": dict(data.get("chitchat") or {})}
+
+
+def intent_label(intent: str | None) -> str:
+    """The intent's Chinese name: "faq/card_lost" → "银行卡挂失", "request_human" → "转人工";
+    an intent without a name is shown as it is."""
+    if not intent:
+        return "未识别"
+    base, _, sub = intent.partition("/")
+    labels = _labels()
+    if sub and base == FAQ:
+        topic = load_catalog().topic(sub)
+        return topic.title if topic else intent
+    if sub and base == CHITCHAT:
+        return "闲聊：" + labels["chitchat"].get(sub, sub)
+    return labels["intents"].get(intent, intent)
+
+
+def known_intents() -> set[str]:
+    """The intents that have a label (FAQ topics excluded)."""
+    return set(_labels()["intents"])
+
+
+def retrieval_intent(intent: str | None, parse_data: dict[str, Any]) -> str | None:
+    """The full retrieval intent ("faq/card_lost") of an faq or chitchat turn, as Rasa names it
+    in stories and NLU data, from the response selector's answer; otherwise the intent."""
+    if intent not in (FAQ, CHITCHAT):
+        return intent
+    for selector in (parse_data.get("response_selector") or {}).values():
+        if not isinstance(selector, dict):
+            continue
+        key = str(((selector.get("response") or {}).get("intent_response_key")) or "")
+        if key.startswith(intent + "/"):
+            return key
+    return intent
+
+
+def button_title(payload: str, offered: list[dict[str, Any]] | None) -> str | None:
+    """What the customer saw on the button that sent `payload`: the title of the offered button
+    with that payload, else one derived from it ("/faq_choose{…}" → the topic's title,
+    "/request_callback" → the intent's label); None when the text is not a button payload."""
+    for button in offered or []:
+        if isinstance(button, dict) and button.get("payload") == payload and button.get("title"):
+            return str(button["title"])
+    if not payload.startswith("/"):
+        return None
+    name, _, rest = payload[1:].partition("{")
+    if name == "faq_choose" and rest:
+        try:
+            entities = json.loads("{" + rest)
+        except ValueError:
+            entities = {}
+        topic = load_catalog().topic(str(entities.get("faq_topic") or ""))
+        if topic:
+            return topic.title
+    label = _labels()["intents"].get(name)
+    return label
