@@ -26,6 +26,7 @@ from .common import customer_id, in_transaction
 
 CALLBACK_REPLY_SLOT = "callback_reply"
 CALLBACK_STATE_SLOT = "callback_state"
+CALLBACK_REASON_SLOT = "callback_reason"
 # How many recent customer messages are searched for signs of fraud or distress.
 URGENT_LOOKBACK = 3
 
@@ -88,7 +89,7 @@ async def escalate(
         else:
             text = rules.no_agent_text()
         dispatcher.utter_message(text=text, buttons=rules.callback_offer_buttons())
-        return []
+        return [SlotSet(CALLBACK_REASON_SLOT, reason)]
     if outcome["position"] is None:
         dispatcher.utter_message(text="人工客服正在为您服务，请直接发送您的问题。")
         return [ConversationPaused()]
@@ -211,13 +212,17 @@ class ActionFinishCallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intake = _intake(tracker)
-        reset = [SlotSet(CALLBACK_STATE_SLOT, None), SlotSet(CALLBACK_REPLY_SLOT, None)]
+        reset = [SlotSet(CALLBACK_STATE_SLOT, None), SlotSet(CALLBACK_REPLY_SLOT, None),
+                 SlotSet(CALLBACK_REASON_SLOT, None)]  # fmt: skip
         if intake.stage != rules.CallbackStage.DONE or not intake.phone:
             return reset
+        reason = tracker.get_slot(CALLBACK_REASON_SLOT)
+        if reason not in handoff_service.CALLBACK_REASON_LABELS:
+            reason = handoff_service.CALLBACK_REASON  # asked for a call-back straight away
         await in_transaction(
             lambda session: handoff_service.request_callback(
                 session=session, phone=intake.phone, preferred_time=intake.preferred_time,
-                conversation_id=tracker.sender_id, customer_id=customer_id(tracker),
+                conversation_id=tracker.sender_id, customer_id=customer_id(tracker), reason=reason,
             )  # fmt: skip
         )
         dispatcher.utter_message(text=rules.callback_done_text(intake.phone, intake.preferred_time))

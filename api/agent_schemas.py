@@ -60,6 +60,9 @@ class CallbackRead(BaseModel):
     id: int
     conversation_id: Optional[str]
     customer_id: Optional[str]
+    reason: Optional[str] = Field(None, description="A handoff reason, or 'callback' (asked for one straight away).")
+    reason_label: str
+    conversation_url: Optional[str] = Field(None, description="The console page showing the conversation.")
     phone_masked: str
     preferred_time: Optional[str]
     status: Literal["requested", "done"]
@@ -89,4 +92,9 @@ class AgentMessageRead(BaseModel):
 
 class ConversationMessagesRead(BaseModel):
     handoff: HandoffRead
+    messages: list[AgentMessageRead]
+
+
+class CallbackMessagesRead(BaseModel):
+    callback: CallbackRead
     messages: list[AgentMessageRead]

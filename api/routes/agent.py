@@ -31,6 +31,7 @@ from ..agent_schemas import (
     AgentMessageCreate,
     AgentMessageRead,
     ConversationMessagesRead,
+    CallbackMessagesRead,
     CallbackPhoneRead,
     CallbackRead,
     HandoffNote,
@@ -83,6 +84,9 @@ def callback_item(callback: CallbackRequest) -> dict[str, Any]:
         "id": callback.id,
         "conversation_id": callback.conversation_id,
         "customer_id": callback.customer_id,
+        "reason": callback.reason,
+        "reason_label": handoff_service.CALLBACK_REASON_LABELS.get(callback.reason or "", "未记录原因"),
+        "conversation_url": f"/agent#callback-{callback.id}" if callback.conversation_id else None,
         "phone_masked": callback.phone_masked,
         "preferred_time": callback.preferred_time,
         "status": callback.status,
@@ -252,6 +256,18 @@ def list_callbacks(
     """Call-back requests, oldest first (those still to call by default); phones masked."""
     callbacks = handoff_service.list_callbacks(session=session, status=None if status == "all" else status)
     return [callback_item(c) for c in callbacks]
+
+
+@router.get("/callbacks/{callback_id}/messages", response_model=CallbackMessagesRead, responses=ERRORS)
+def callback_conversation(
+    callback_id: int, staff: AgentStaff, session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 100,
+) -> dict[str, Any]:  # fmt: skip
+    """What the customer said before asking to be called back (the conversation up to the
+    request, customer text masked), so the agent knows why they call."""
+    callback = handoff_service.get_callback(session=session, callback_id=callback_id)
+    messages = handoff_service.callback_messages(session=session, callback=callback, limit=limit)
+    return {"callback": callback_item(callback), "messages": [agent_message_view(m) for m in messages]}
 
 
 @router.post("/callbacks/{callback_id}/done", response_model=CallbackRead, responses=ERRORS)

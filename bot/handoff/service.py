@@ -48,6 +48,8 @@ CALLBACK_STATUSES = (CALLBACK_REQUESTED, CALLBACK_DONE)
 # customer asked for a call-back straight away.
 CALLBACK_REASON = "callback"
 CALLBACK_REASON_LABELS = {**lifecycle.REASON_LABELS, CALLBACK_REASON: "客户预约回电"}
+# The assistant's confirmation is stored just after the request itself.
+CALLBACK_CONFIRMATION_WINDOW = timedelta(seconds=30)
 MAX_PREFERRED_TIME_CHARS = 50
 MAX_NOTE_CHARS = 1000
 # Fewer recent claims than this and the wait estimate is the configured default.
@@ -697,6 +699,26 @@ def list_callbacks(
             raise InvalidHandoffField(f"unknown callback status {status!r}", customer_message="回电状态不正确。")
         statement = statement.where(CallbackRequest.status == status)
     return list(session.scalars(statement))
+
+
+def callback_messages(
+    *, session: Session, callback: CallbackRequest, limit: int = 100
+) -> list[ConversationMessage]:
+    """What the customer said before asking to be called back, for the agent who calls: the
+    conversation's last `limit` messages up to the request (its confirmation included), oldest
+    first. The caller masks customer text, as for a handoff."""
+    if not callback.conversation_id:
+        return []
+    statement = (
+        select(ConversationMessage)
+        .where(
+            ConversationMessage.conversation_id == callback.conversation_id,
+            ConversationMessage.created_at <= callback.created_at + CALLBACK_CONFIRMATION_WINDOW,
+        )
+        .order_by(ConversationMessage.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(list(session.scalars(statement))))
 
 
 def mark_callback_done(

@@ -113,7 +113,8 @@ def test_with_an_agent_online_the_customer_is_queued_and_the_assistant_pauses(db
 def test_with_nobody_online_a_call_back_is_offered_and_nothing_is_queued(db):
     request = tracker(["我要找真人"])
     messages, events = run(ActionRequestHuman(), request)
-    assert events == []
+    # Why the customer wanted a person travels to the call-back request the agent will see.
+    assert events == [{"event": "slot", "name": "callback_reason", "value": "request", "timestamp": None}]
     assert "人工客服都不在线" in messages[0]["text"]
     assert [b["payload"] for b in messages[0]["buttons"]] == ["/request_callback", "/decline_human"]
     assert handoffs_of(db, request.sender_id) == []
@@ -123,7 +124,7 @@ def test_outside_service_hours_the_customer_is_told_when_agents_work(db, monkeyp
     monkeypatch.setenv("AGENT_HOURS", "00:00-00:01")
     agent_online(db)
     messages, events = run(ActionRequestHuman(), tracker(["转人工"]))
-    assert events == [] and "不在人工客服服务时间" in messages[0]["text"]
+    assert [e["name"] for e in events] == ["callback_reason"] and "不在人工客服服务时间" in messages[0]["text"]
     assert "00:00-00:01" in messages[0]["text"] or "0:00" in messages[0]["text"]
 
 
@@ -200,6 +201,7 @@ def test_the_call_back_request_is_stored_with_the_phone_encrypted(db):
         slots.update({e["name"]: e["value"] for e in events if e["event"] == "slot"})
         return messages
 
+    slots["callback_reason"] = "fraud"  # offered after signs of fraud, outside service hours
     say(ActionStartCallback(), "预约回电")
     assert "手机号码" in say(ActionAskCallbackReply(), "")[0]["text"]
     assert "有效的手机号码" in say(ValidateCallbackForm(), "1381234")[0]["text"]
@@ -215,5 +217,5 @@ def test_the_call_back_request_is_stored_with_the_phone_encrypted(db):
         ).all()
         assert callback.phone_masked == "138****5678"
         assert "13812345678" not in callback.phone_encrypted
-        assert (callback.customer_id, callback.status) == ("C0042", "requested")
-    assert slots["callback_state"] is None
+        assert (callback.customer_id, callback.status, callback.reason) == ("C0042", "requested", "fraud")
+    assert slots["callback_state"] is None and slots["callback_reason"] is None

@@ -48,10 +48,12 @@ def handoffs(staff_factory):
                 created.append(handoff.id)
                 return handoff.id
 
-        def callback(self, phone: str = "13912345678") -> int:
+        def callback(self, phone: str = "13912345678", conversation_id: str | None = None,
+                     reason: str | None = None) -> int:  # fmt: skip
             with staff_factory.session() as session:
                 callback = handoff_service.request_callback(
-                    session=session, phone=phone, preferred_time="工作日晚上", conversation_id=uuid.uuid4().hex,
+                    session=session, phone=phone, preferred_time="工作日晚上",
+                    conversation_id=conversation_id or uuid.uuid4().hex, reason=reason,
                     cipher=CaseCipher(CASE_ENCRYPTION_KEY),
                 )  # fmt: skip
                 callbacks.append(callback.id)
@@ -163,3 +165,29 @@ def test_callbacks_masked_list_audited_reveal_and_done(client, staff_factory, ha
     assert callback_id in [c["id"] for c in everything]
     assert client.post(f"/api/agent/callbacks/{callback_id}/done", headers=headers).status_code == 409
     assert client.post("/api/agent/callbacks/987654/done", headers=headers).status_code == 404
+
+
+def test_a_call_back_shows_who_why_and_the_conversation_masked(client, staff_factory, handoffs):
+    headers = staff_factory.headers()
+    with staff_factory.session() as session:
+        conversation, _ = conversation_service.open_conversation(session=session, customer_id="D1002")
+        asked = conversation_service.accept_customer_message(
+            session=session, conversation=conversation, text="我被骗了，对方让我转账到13812345678的账户"
+        )  # fmt: skip
+        conversation_service.record_replies(
+            session=session, message_id=asked.message.id, replies=[{"text": "请立即拨打热线冻结账户……"}]
+        )
+        conversation_service.accept_customer_message(session=session, conversation=conversation, text="预约回电")
+    callback_id = handoffs.callback(conversation_id=conversation.id, reason="fraud")
+    item = next(c for c in client.get("/api/agent/callbacks", headers=headers).json() if c["id"] == callback_id)
+    assert (item["reason"], item["reason_label"]) == ("fraud", "疑似诈骗")
+    assert item["conversation_url"] == f"/agent#callback-{callback_id}"
+
+    view = client.get(f"/api/agent/callbacks/{callback_id}/messages", headers=headers)
+    assert view.status_code == 200
+    texts = [m["text"] for m in view.json()["messages"]]
+    assert texts == ["我被骗了，对方让我转账到138****5678的账户", "请立即拨打热线冻结账户……", "预约回电"]
+    assert "13812345678" not in view.text
+    assert client.get("/api/agent/callbacks/987654/messages", headers=headers).status_code == 404
+    analyst = client.get(f"/api/agent/callbacks/{callback_id}/messages", headers=staff_factory.headers("analyst"))
+    assert analyst.status_code == 403

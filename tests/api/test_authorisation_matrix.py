@@ -69,6 +69,7 @@ TABLE: dict[str, dict[str, Any]] = {
     "GET /agent": PUBLIC,
     "GET /analyst": PUBLIC,
     "GET /static": PUBLIC,
+    "GET /favicon.ico": PUBLIC,
     # demo mode only (404 otherwise; production refuses demo mode)
     "GET /api/demo/customers": PUBLIC,
     "POST /api/demo/identity": PUBLIC,
@@ -104,6 +105,7 @@ TABLE: dict[str, dict[str, Any]] = {
     "GET /api/agent/handoffs/mine": AGENTS,
     "PUT /api/agent/presence": AGENTS,
     "GET /api/agent/callbacks": AGENTS,
+    "GET /api/agent/callbacks/{callback_id}/messages": AGENTS,
     "POST /api/agent/callbacks/{callback_id}/done": AGENTS,
     "POST /api/agent/callbacks/{callback_id}/phone": AGENTS,
     "WS /api/agent/handoffs/{handoff_id}/ws": AGENTS,
