@@ -55,6 +55,7 @@ class CaseListItem(BaseModel):
     customer_name_masked: Optional[str]
     contact_phone_masked: Optional[str]
     assignee: Optional[str] = Field(None, description="Username of the handling agent.")
+    assignee_name: Optional[str] = Field(None, description="Display name of the handling agent.")
     extension_count: int
     summary: str = Field(..., description="The start of the description.")
 
@@ -68,6 +69,7 @@ class CasePageRead(BaseModel):
 
 class CaseEventRead(BaseModel):
     actor: str
+    actor_name: Optional[str] = Field(None, description="Display name when the actor is a member of staff.")
     action: str
     from_status: Optional[str]
     to_status: Optional[str]
@@ -90,6 +92,7 @@ class CaseRead(CaseListItem):
     withdrawn_at: Optional[datetime]
     satisfaction: Optional[int]
     events: list[CaseEventRead]
+    staff_names: dict[str, str] = Field({}, description="Display names of the staff the audit trail names, by username.")
 
 
 class CaseStatusChange(BaseModel):

@@ -48,6 +48,9 @@ def _code(axis: str, code: str | None) -> dict[str, str] | None:
     return {"code": code, "label": classification.label(axis, code)} if code else None
 
 
+STAFF_ACTOR = "staff:"
+
+
 def case_item(case: ComplaintCase, *, now: datetime, due_soon_days: int) -> dict[str, Any]:
     is_open = lifecycle.is_open(case.status)
     return {
@@ -64,13 +67,26 @@ def case_item(case: ComplaintCase, *, now: datetime, due_soon_days: int) -> dict
         "customer_name_masked": case.customer_name_masked,
         "contact_phone_masked": case.contact_phone_masked,
         "assignee": case.assignee.username if case.assignee else None,
+        "assignee_name": case.assignee.display_name if case.assignee else None,
         "extension_count": case.extension_count,
         "summary": case.description[:60],
     }
 
 
+def _mentioned_usernames(events) -> set[str]:
+    """Staff named by the audit trail: its actors and both sides of each assignment note."""
+    names = set()
+    for event in events:
+        if event.actor.startswith(STAFF_ACTOR):
+            names.add(event.actor[len(STAFF_ACTOR):])
+        if event.action == "assigned" and event.note:
+            names.update(part.strip() for part in event.note.split("->"))
+    return names
+
+
 def _detail(session, case: ComplaintCase, settings) -> dict[str, Any]:
     events = case_service.list_events(session=session, case=case)
+    names = staff_service.display_names(session=session, usernames=_mentioned_usernames(events))
     return {
         **case_item(case, now=utcnow(), due_soon_days=settings.case_due_soon_days),
         "customer_id": case.customer_id,
@@ -87,10 +103,12 @@ def _detail(session, case: ComplaintCase, settings) -> dict[str, Any]:
         "withdrawn_at": case.withdrawn_at,
         "satisfaction": case.satisfaction,
         "events": [
-            {"actor": e.actor, "action": e.action, "from_status": e.from_status,
+            {"actor": e.actor, "actor_name": names.get(e.actor.removeprefix(STAFF_ACTOR)) if e.actor.startswith(STAFF_ACTOR) else None,
+             "action": e.action, "from_status": e.from_status,
              "to_status": e.to_status, "note": e.note, "created_at": e.created_at}
             for e in events
         ],  # fmt: skip
+        "staff_names": names,
     }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -224,3 +225,14 @@ def revoke_session(*, session: Session, token: str, now: datetime) -> None:
     if login.revoked_at is None:
         login.revoked_at = now
         session.flush()
+
+
+def display_names(*, session: Session, usernames: Iterable[str]) -> dict[str, str]:
+    """{username: display name} of the staff accounts among `usernames` (what consoles show
+    instead of login names; unknown usernames are left out)."""
+    wanted = {name for name in usernames if name}
+    if not wanted:
+        return {}
+    return dict(session.execute(
+        select(StaffAccount.username, StaffAccount.display_name).where(StaffAccount.username.in_(wanted))
+    ).all())  # fmt: skip

@@ -110,6 +110,9 @@ def test_the_whole_lifecycle_through_the_api(client, staff_factory, open_case):
         ("status_changed", "answered", "closed", "客户无异议"),
     ]
     assert all(e["actor"].startswith("staff:supervisor-") for e in closed.json()["events"][1:])
+    # Consoles show display names, not login names.
+    assert {e["actor_name"] for e in closed.json()["events"][1:]} == {"测试supervisor"}
+    assert closed.json()["staff_names"][agent_name] == "测试agent" and closed.json()["assignee_name"] == "测试agent"
 
 
 def test_an_illegal_transition_is_a_409_in_chinese(client, agent, open_case):
