@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, Field, StrictStr
 
@@ -26,6 +26,9 @@ class SessionCreated(BaseModel):
     expires_at: datetime = Field(..., description="The token ends then at the latest (CONVERSATION_MAX_HOURS).")
     idle_timeout_seconds: int = Field(
         ..., description="The token also ends after this long without a message (CONVERSATION_IDLE_MINUTES)."
+    )
+    welcome: Optional[dict[str, Any]] = Field(
+        None, description="What to show first: {text, buttons: [{title, payload}]} (suggested questions)."
     )
 
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, 
 from starlette.concurrency import run_in_threadpool
 
 from bot.conversations import service as conversation_service
+from bot.conversations import welcome
 from bot.db import utcnow
 from bot.handoff import conversation as handoff_rules
 from bot.handoff import lifecycle as handoff_lifecycle
@@ -96,7 +97,7 @@ def create_session(
         session=session, channel=body.channel, customer_id=customer_id
     )
     return {"conversation_id": conversation.id, "token": token, "customer_id": customer_id,
-            **_expiry(request, conversation)}  # fmt: skip
+            **_expiry(request, conversation), "welcome": welcome.welcome()}  # fmt: skip
 
 
 def _expiry(request: Request, conversation) -> dict[str, Any]:

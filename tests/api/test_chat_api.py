@@ -25,6 +25,8 @@ def test_a_session_returns_a_conversation_id_and_a_token(client):
     assert response.status_code == 201
     body = response.json()
     assert len(body["conversation_id"]) == 32 and len(body["token"]) >= 32
+    # The greeting with suggested questions the chat shows first.
+    assert body["welcome"]["text"].startswith("您好") and body["welcome"]["buttons"]
 
 
 def test_an_unknown_channel_is_refused(client):
