@@ -36,6 +36,10 @@
   const STORE = "bankchat:" + API; // {owner, conversation, outbox, demoCustomer}: one identity's
   const PING_MS = 25000;
   const POLL_MS = 2000;
+  // Phones and tablets: no focus on open (the keyboard would cover the conversation at once), the
+  // Return key makes a new line (the 发送 button sends), and the placeholder says nothing of keys.
+  const TOUCH = Boolean(window.matchMedia && window.matchMedia("(pointer: coarse)").matches);
+  const WELCOME = "您好！我是智能客服助手，请问有什么可以帮您？";
 
   // --- state kept across reloads ----------------------------------------------------------------
 
@@ -81,6 +85,10 @@
   styles.href = API + "/static/widget.css";
   root.appendChild(styles);
   const pageMode = config.mode === "page";
+  if (!pageMode) { // its own landmark on the host page, so the launcher is not loose content
+    host.setAttribute("role", "region");
+    host.setAttribute("aria-label", "在线客服");
+  }
 
   function el(tag, attributes, text) {
     const node = document.createElement(tag);
@@ -95,13 +103,13 @@
   const launcher = el("button", { className: "launcher", type: "button", "aria-haspopup": "dialog",
     "aria-expanded": "false" }, "在线客服");
   const panel = el("section", { className: "panel" + (pageMode ? " panel--page" : ""), role: pageMode ? "region" : "dialog",
-    "aria-label": "在线客服对话" });
-  const header = el("header", { className: "panel__header" });
+    "aria-label": "在线客服对话", tabindex: "-1" });
+  const header = el("div", { className: "panel__header" });
   const title = el("h2", { className: "panel__title" }, "在线客服");
   const subtitle = el("p", { className: "panel__subtitle" }, "智能客服助手为您服务");
   const badge = el("p", { id: "agent-badge", className: "badge", role: "status" });
   badge.hidden = true;
-  const closeButton = el("button", { className: "panel__close", type: "button", "aria-label": "关闭对话窗口" }, "×");
+  const closeButton = el("button", { className: "panel__close", type: "button", "aria-label": "关闭对话窗口", title: "关闭" }, "×");
   header.append(title, subtitle, badge);
   if (!pageMode) header.appendChild(closeButton);
   let picker = null;
@@ -118,13 +126,14 @@
   const status = el("p", { id: "status", className: "status", role: "status" });
   const form = el("form", { id: "composer", className: "composer", autocomplete: "off" });
   const inputLabel = el("label", { for: "input", className: "visually-hidden" }, "输入您的问题");
-  const input = el("textarea", { id: "input", rows: "2", maxlength: String(MAX_CHARS),
-    placeholder: "请输入您的问题，按回车发送", "aria-describedby": "counter" });
-  const actions = el("div", { className: "composer__actions" });
+  const input = el("textarea", { id: "input", rows: "1", maxlength: String(MAX_CHARS),
+    placeholder: TOUCH ? "请输入您的问题" : "请输入您的问题，按回车发送", "aria-describedby": "counter",
+    enterkeyhint: TOUCH ? "enter" : "send" });
+  const field = el("div", { className: "composer__field" });
   const counter = el("span", { id: "counter", className: "counter", "aria-live": "polite" }, "0/" + MAX_CHARS);
   const sendButton = el("button", { id: "send", type: "submit" }, "发送");
-  actions.append(counter, sendButton);
-  form.append(inputLabel, input, actions);
+  field.append(input, counter);
+  form.append(inputLabel, field, sendButton);
   panel.append(header, list, typing, status, form);
   if (!pageMode) {
     panel.hidden = true;
@@ -221,6 +230,25 @@
     row.querySelectorAll("button").forEach(function (button, index) { button.classList.toggle("on", index <= upTo); });
   }
 
+  // Once a newer turn of the assistant, an agent or a notice arrives, the buttons of earlier turns
+  // answer nothing any more: they are disabled (out of the tab order, announced as unavailable)
+  // and look it. Focus on one of them moves to the newest buttons, or to the input.
+  function retirePastButtons(newest) {
+    let hadFocus = false;
+    list.querySelectorAll(".msg__buttons:not(.msg__buttons--past)").forEach(function (row) {
+      if (newest && newest.contains(row)) return;
+      row.classList.add("msg__buttons--past");
+      row.querySelectorAll("button").forEach(function (button) {
+        if (root.activeElement === button) hadFocus = true;
+        button.disabled = true;
+        button.title = "此选项已过期，请使用最新消息中的选项或直接输入";
+      });
+    });
+    if (!hadFocus) return;
+    const next = newest && newest.querySelector(".msg__buttons button:not([disabled])");
+    if (next) next.focus(); else if (!TOUCH) input.focus(); else panel.focus();
+  }
+
   function render(message) {
     if (message.id) {
       if (shown.has(message.id)) return null;
@@ -235,6 +263,7 @@
     const meta = el("span", { className: "msg__meta" }, senderLabel(message) + " · " + clock(message.created_at));
     item.appendChild(meta);
     list.appendChild(item);
+    if (message.sender !== "customer") retirePastButtons(item);
     list.scrollTop = list.scrollHeight;
     return item;
   }
@@ -289,7 +318,9 @@
     state.conversation = { conversation_id: result.body.conversation_id, token: result.body.token };
     state.outbox = [];
     save();
-    render({ sender: "assistant", text: "您好！我是智能客服助手，请问有什么可以帮您？" });
+    // The greeting with a few common questions as buttons (bot/conversations/welcome.yml).
+    const welcome = result.body.welcome || {};
+    render({ sender: "assistant", text: welcome.text || WELCOME, buttons: welcome.buttons || [] });
   }
 
   // May the customer signed in now continue the stored conversation? The server decides:
@@ -597,7 +628,8 @@
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
     launcher.hidden = true;
-    input.focus();
+    // Keyboards get the input; touch screens get the panel, so no on-screen keyboard pops up.
+    if (TOUCH) panel.focus(); else input.focus();
   }
 
   function close() {
@@ -619,13 +651,20 @@
   }
   input.addEventListener("input", updateCounter);
   input.addEventListener("keydown", function (event) {
+    if (TOUCH) return; // Return makes a new line; the 发送 button sends
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); form.requestSubmit(); }
   });
+  // The box grows with what is typed, up to four lines, then scrolls.
+  function fitInput() {
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight + 2, 4 * 24 + 18) + "px";
+  }
+  input.addEventListener("input", fitInput);
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     const text = input.value.trim();
     if (!text) { setStatus("请输入您想咨询的内容。"); return; }
-    if (send(text)) { input.value = ""; updateCounter(); }
+    if (send(text)) { input.value = ""; updateCounter(); fitInput(); }
   });
 
   // Demo mode: the API signs an identity for the chosen demo customer, as the bank's site would
@@ -640,6 +679,7 @@
     picker.value = state.demoCustomer || "";
     picker.addEventListener("change", async function () {
       const customerId = picker.value;
+      const chosen = picker.options[picker.selectedIndex] ? picker.options[picker.selectedIndex].textContent : "";
       // From now on a message belongs to the next conversation, so none is sent until it is open.
       sendButton.disabled = true;
       setStatus("正在切换演示身份，请稍候…");
@@ -650,6 +690,9 @@
       }
       state.demoCustomer = customerId;
       await restart(token);
+      // Say what happened instead of silently showing an empty conversation.
+      render({ sender: "system", text: "已切换演示身份为“" + chosen + "”。之前的对话已结束，"
+        + "不再显示；已为您开始新的会话。" });
     });
     if (state.demoCustomer && !config.identityToken) {
       const signed = await request("POST", "/api/demo/identity", { customer_id: state.demoCustomer });
