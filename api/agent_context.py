@@ -13,6 +13,7 @@ from bot.cases import service as case_service
 from bot.db import utcnow
 from bot.suitability import service as suitability_service
 from bot.text.masking import mask_text
+from bot.transcripts import labels
 
 # Slots that only steer the dialogue and mean nothing to an agent.
 HIDDEN_SLOTS = {"requested_slot", "session_started_metadata"}
@@ -78,6 +79,7 @@ def understanding_of(tracker: dict[str, Any]) -> dict[str, Any]:
         turns.append({
             "text": mask_text(event.get("text") or ""),
             "intent": intent.get("name"),
+            "intent_label": labels.intent_label(labels.retrieval_intent(intent.get("name"), parse)),
             "confidence": round(float(intent.get("confidence") or 0.0), 3),
             # The selector always answers something; it names a topic only for an FAQ turn.
             "faq_topic": (selector.get("intent_response_key") or "").removeprefix("faq/") or None

@@ -23,10 +23,16 @@
     return node;
   }
 
+  // Full dates with the year (an assessment valid "至 11/04" would look expired in December).
   const clock = new Intl.DateTimeFormat("zh-CN", {
-    timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false,
+    timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", hour12: false,
+  });
+  const dateOnly = new Intl.DateTimeFormat("zh-CN", {
+    timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
   });
   function formatTime(iso) { return iso ? clock.format(new Date(iso)) : ""; }
+  function formatDate(iso) { return iso ? dateOnly.format(new Date(iso)) : ""; }
   function minutesSince(iso) { return Math.max(0, Math.floor((Date.now() - new Date(iso).getTime()) / 60000)); }
 
 
@@ -42,7 +48,76 @@
   function stopEverything() {
     timers.splice(0).forEach(clearInterval);
     closeSocket();
+    seenQueue = null;
+    updateTitle(0);
   }
+
+  // --- new customers in the queue: title badge, a short tone, an optional notification ---------
+
+  const PAGE_TITLE = document.title;
+  let seenQueue = null; // ids of the queue items already announced (null: first load)
+  let audio = null;
+
+  function updateTitle(waiting) { document.title = (waiting ? "（" + waiting + "）" : "") + PAGE_TITLE; }
+
+  // A two-note tone made in the browser (Web Audio): no sound file is downloaded.
+  function chime() {
+    if (!$("alert-sound").checked) return;
+    const AudioContextClass = window.AudioContext || window.webkitAudioContext;
+    if (!AudioContextClass) return;
+    try {
+      audio = audio || new AudioContextClass();
+      if (audio.state === "suspended") audio.resume();
+      [880, 1175].forEach(function (frequency, index) {
+        const start = audio.currentTime + index * 0.18;
+        const tone = audio.createOscillator();
+        const volume = audio.createGain();
+        tone.type = "sine";
+        tone.frequency.value = frequency;
+        volume.gain.setValueAtTime(0.0001, start);
+        volume.gain.exponentialRampToValueAtTime(0.2, start + 0.02);
+        volume.gain.exponentialRampToValueAtTime(0.0001, start + 0.16);
+        tone.connect(volume).connect(audio.destination);
+        tone.start(start);
+        tone.stop(start + 0.17);
+      });
+    } catch (error) { /* no sound is no reason to stop serving customers */ }
+  }
+
+  function announceNewCustomers(queue) {
+    const ids = queue.items.map(function (item) { return item.id; });
+    updateTitle(ids.length);
+    if (seenQueue === null) { seenQueue = new Set(ids); return; } // what was waiting before sign-in
+    const fresh = queue.items.filter(function (item) { return !seenQueue.has(item.id); });
+    seenQueue = new Set(ids);
+    if (!fresh.length) return;
+    const urgent = fresh.some(function (item) { return item.priority === 0; });
+    const text = "有 " + fresh.length + " 位新客户在排队" + (urgent ? "（含优先处理的客户）" : "") + "：" +
+      fresh.map(function (item) { return item.reason_label; }).join("、");
+    $("queue-alert").textContent = text;
+    chime();
+    if (window.Notification && Notification.permission === "granted" && document.visibilityState !== "visible") {
+      try { new Notification("人工坐席工作台", { body: text, tag: "bank-agent-queue" }); } catch (error) { /* ignored */ }
+    }
+  }
+
+  // Desktop notifications are asked for only when the agent clicks the button (a user gesture).
+  function showNotificationState() {
+    const button = $("enable-notifications");
+    if (!window.Notification) { button.hidden = true; return; }
+    button.hidden = Notification.permission === "granted";
+    $("notification-state").textContent = Notification.permission === "granted" ? "桌面通知已开启"
+      : Notification.permission === "denied" ? "桌面通知已被浏览器禁止，可在浏览器设置中开启" : "";
+  }
+  $("enable-notifications").addEventListener("click", async function () {
+    if (!window.Notification) return;
+    try { await Notification.requestPermission(); } catch (error) { /* old browsers: callback form */ }
+    showNotificationState();
+  });
+  // Browsers start sound only after a gesture on the page: the first click unlocks it.
+  document.addEventListener("click", function () {
+    if (audio && audio.state === "suspended") audio.resume();
+  }, { once: true });
 
   const session = StaffSession({
     signedIn: signedIn,
@@ -57,6 +132,7 @@
   const errorMessage = session.errorMessage;
 
   async function signedIn() {
+    showNotificationState();
     const presence = await setPresence($("presence").value || "online");
     if (presence.status === 403) {
       $("forbidden-text").textContent = "您好，" + session.login.staff.display_name + "。" + errorMessage(presence);
@@ -94,6 +170,7 @@
     const state = queue.service_open ? "服务时间内" : "当前为非服务时间";
     $("queue-info").textContent = state + "，在线坐席 " + queue.agents_online + " 位。";
     if (!queue.items.length) list.appendChild(element("li", "items__empty", "暂无排队客户。"));
+    announceNewCustomers(queue);
     queue.items.forEach(function (item) {
       const row = element("li", "item" + (item.priority === 0 ? " item--urgent" : ""));
       const title = element("p", "item__title", urgentText(item) + item.reason_label + " · 第" + item.position + "位");
@@ -101,7 +178,8 @@
         "已等待 " + minutesSince(item.requested_at) + " 分钟 · " + (item.customer_id ? "客户 " + item.customer_id : "未登录客户"));
       const claim = element("button", "button", "接入");
       claim.type = "button";
-      claim.setAttribute("aria-label", "接入" + item.reason_label + "客户（第" + item.position + "位）");
+      // The visible word starts the accessible name (speech users say what they see).
+      claim.setAttribute("aria-label", "接入 " + item.reason_label + "客户（第" + item.position + "位）");
       claim.addEventListener("click", async function () {
         claim.disabled = true;
         const result = await api("POST", "/api/agent/handoffs/" + item.id + "/claim");
@@ -138,8 +216,10 @@
     list.innerHTML = "";
     if (!items.length) list.appendChild(element("li", "items__empty", "暂无待回电请求。"));
     items.forEach(function (item) {
-      const row = element("li", "item");
-      const phone = element("p", "item__title", item.phone_masked + " · " + (item.preferred_time || "尽快"));
+      const row = element("li", "item" + (item.reason === "fraud" || item.reason === "distress" ? " item--urgent" : ""));
+      row.id = "callback-" + item.id;
+      row.appendChild(element("p", "item__title", item.reason_label + " · " + (item.customer_id ? "客户 " + item.customer_id : "未登录客户")));
+      const phone = element("p", "item__meta", "电话 " + item.phone_masked + " · 方便时间：" + (item.preferred_time || "尽快"));
       const reveal = element("button", "button button--light", "查看完整号码");
       reveal.type = "button";
       reveal.addEventListener("click", async function () {
@@ -153,7 +233,20 @@
         if (!result.ok) $("lists-error").textContent = errorMessage(result);
         await refreshLists();
       });
-      row.append(phone, element("p", "item__meta", "登记于 " + formatTime(item.created_at)), reveal, done);
+      row.append(phone, element("p", "item__meta", "登记于 " + formatTime(item.created_at)));
+      if (item.conversation_url) {
+        const link = element("a", "link", "查看对话");
+        link.href = item.conversation_url;
+        link.addEventListener("click", function (event) {
+          event.preventDefault();
+          history.replaceState(null, "", item.conversation_url);
+          openCallback(item);
+        });
+        row.appendChild(link);
+      }
+      const buttons = element("div", "item__actions");
+      buttons.append(reveal, done);
+      row.appendChild(buttons);
       list.appendChild(row);
     });
   }
@@ -168,7 +261,10 @@
       ]);
       if (queue.ok) renderQueue(queue.body);
       if (mine.ok) renderMine(mine.body);
-      if (callbacks.ok) renderCallbacks(callbacks.body);
+      if (callbacks.ok) {
+        renderCallbacks(callbacks.body);
+        openLinkedCallback(callbacks.body);
+      }
     } finally {
       refreshing = false;
     }
@@ -280,14 +376,48 @@
     $("reply").focus();
   }
 
+  // A call-back's conversation, read-only: what the customer said before asking to be called.
+  async function openCallback(item) {
+    closeSocket();
+    current = null;
+    shown.clear();
+    lastId = 0;
+    $("log").innerHTML = "";
+    $("reply-error").textContent = "";
+    $("chat-empty").hidden = true;
+    $("chat-box").hidden = false;
+    switchTab("chat");
+    ["reply", "send", "hand-back", "close"].forEach(function (id) { $(id).disabled = true; });
+    $("chat-state").textContent = "回电请求 · " + item.reason_label + " · "
+      + (item.customer_id ? "客户 " + item.customer_id : "未登录客户") + " · 电话 " + item.phone_masked + "（只读）";
+    const result = await api("GET", "/api/agent/callbacks/" + item.id + "/messages");
+    if (!result.ok) { $("reply-error").textContent = errorMessage(result); return; }
+    result.body.messages.forEach(renderMessage);
+    if (!result.body.messages.length) $("log").appendChild(element("li", "line line--system", "没有可显示的对话记录。"));
+    $("context").replaceChildren(element("p", "hint", "这是回电请求前的对话（只读），个人信息已脱敏。"));
+  }
+
+  // /agent#callback-<id>: the link of a call-back item opens its conversation.
+  let linkedCallbackOpened = false;
+  function openLinkedCallback(items) {
+    const match = /^#callback-(\d+)$/.exec(location.hash);
+    if (!match || linkedCallbackOpened) return;
+    const item = items.find(function (candidate) { return String(candidate.id) === match[1]; });
+    if (!item) return;
+    linkedCallbackOpened = true;
+    openCallback(item);
+  }
+
   function renderQuickReplies(replies) {
     const box = $("quick-replies");
     box.innerHTML = "";
     replies.forEach(function (text) {
+      // The chip shows the start of the reply; its name is the whole reply, which starts with what
+      // is shown (speech users say what they see).
       const button = element("button", "chip", text.length > 14 ? text.slice(0, 14) + "…" : text);
       button.type = "button";
-      button.title = text;
-      button.setAttribute("aria-label", "填入快捷回复：" + text);
+      button.title = "填入快捷回复：" + text;
+      button.setAttribute("aria-label", text);
       button.addEventListener("click", function () {
         $("reply").value = text;
         updateCounter();
@@ -320,8 +450,41 @@
     renderMessage(result.body);
   });
 
+  // An in-page confirmation (not the browser's confirm): labelled, focus kept inside, Esc cancels,
+  // focus returns to the button that asked. Resolves true when confirmed.
+  function confirmInPage(title, text, confirmLabel) {
+    const dialog = $("confirm-dialog");
+    const opener = document.activeElement;
+    $("confirm-title").textContent = title;
+    $("confirm-text").textContent = text;
+    $("confirm-ok").textContent = confirmLabel;
+    return new Promise(function (resolve) {
+      function finish() {
+        dialog.removeEventListener("close", finish);
+        dialog.removeEventListener("keydown", trap);
+        if (opener && opener.focus) opener.focus();
+        resolve(dialog.returnValue === "confirm");
+      }
+      function trap(event) {
+        if (event.key !== "Tab") return;
+        const focusable = Array.from(dialog.querySelectorAll("button:not([disabled])"));
+        const first = focusable[0], last = focusable[focusable.length - 1];
+        if (event.shiftKey && document.activeElement === first) { event.preventDefault(); last.focus(); }
+        else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
+      }
+      dialog.returnValue = "";
+      dialog.addEventListener("close", finish);
+      dialog.addEventListener("keydown", trap);
+      dialog.showModal(); // modal: the rest of the page is inert; Esc closes it (a cancel)
+      $("confirm-cancel").focus();
+    });
+  }
+  $("confirm-ok").addEventListener("click", function () { $("confirm-dialog").close("confirm"); });
+  $("confirm-cancel").addEventListener("click", function () { $("confirm-dialog").close("cancel"); });
+
   async function end(action, question) {
-    if (!current || (question && !window.confirm(question))) return;
+    if (!current) return;
+    if (question && !(await confirmInPage("结束会话", question, "结束会话"))) return;
     const result = await api("POST", "/api/agent/handoffs/" + current.id + "/" + action);
     if (!result.ok) { $("reply-error").textContent = errorMessage(result); return; }
     setState(result.body);
@@ -383,7 +546,7 @@
     const assessment = section("最近一次风险测评");
     if (body.assessment) {
       pairs(assessment, [["等级", body.assessment.level], ["状态", body.assessment.status_label],
-        ["测评时间", formatTime(body.assessment.taken_at)], ["有效期至", formatTime(body.assessment.expires_at)]]);
+        ["测评时间", formatTime(body.assessment.taken_at)], ["有效期至", formatDate(body.assessment.expires_at)]]);
     } else {
       assessment.appendChild(element("p", "hint", body.customer_id ? "暂无测评记录。" : "未登录客户，无法查询。"));
     }
@@ -393,7 +556,7 @@
     if (!body.cases.length) cases.appendChild(element("p", "hint", "暂无投诉工单。"));
     body.cases.forEach(function (item) {
       pairs(cases, [["编号", item.number], ["状态", item.status_label], ["业务", item.business],
-        ["截止", formatTime(item.due_at)], ["内容", item.description]]);
+        ["截止", formatDate(item.due_at)], ["内容", item.description]]);
     });
     pane.appendChild(cases);
 
@@ -404,7 +567,7 @@
       const turns = element("ol", "turns");
       body.understanding.turns.forEach(function (turn) {
         const confidence = Math.round(turn.confidence * 100) + "%";
-        const label = (turn.intent || "未识别") + (turn.faq_topic ? "（" + turn.faq_topic + "）" : "");
+        const label = (turn.intent_label || turn.intent || "未识别") + (turn.intent ? "（" + turn.intent + "）" : "");
         turns.appendChild(element("li", null, "“" + turn.text + "” → " + label + " · " + confidence));
       });
       understanding.appendChild(turns);

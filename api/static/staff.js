@@ -115,7 +115,7 @@
     numberCell.appendChild(open);
     numberCell.appendChild(element("div", "summary", item.summary));
 
-    const received = element("td", null, formatTime(item.received_at));
+    const received = element("td", "cell-nowrap", formatTime(item.received_at));
     received.dataset.label = "受理时间";
 
     const kinds = element("td", "cell-kinds");
@@ -123,17 +123,17 @@
     kinds.appendChild(element("div", null, labelOf(item.business)));
     kinds.appendChild(element("div", "muted", labelOf(item.channel) + " · " + labelOf(item.reason)));
 
-    const status = element("td");
+    const status = element("td", "cell-nowrap");
     status.dataset.label = "状态";
     status.appendChild(statusNode(item));
 
-    const due = element("td", "cell-due");
+    const due = element("td", "cell-due cell-nowrap");
     due.dataset.label = "截止日期";
     due.appendChild(element("div", null, formatDate(item.due_at)));
     const flag = flagNode(item);
     if (flag) due.appendChild(flag);
 
-    const assignee = element("td", item.assignee ? null : "muted", item.assignee || "未分派");
+    const assignee = element("td", item.assignee ? "cell-nowrap" : "cell-nowrap muted", item.assignee_name || item.assignee || "未分派");
     assignee.dataset.label = "处理人";
 
     [numberCell, received, kinds, status, due, assignee].forEach(function (cell) { row.appendChild(cell); });
@@ -156,8 +156,9 @@
     if (!result.ok) { $("list-status").textContent = errorMessage(result, "加载失败，请稍后重试。"); return; }
     const data = result.body;
     rows.replaceChildren.apply(rows, data.items.map(caseRow));
+    if (!data.items.length) rows.appendChild(emptyRow(6, "暂无符合条件的投诉工单。", "可以调整上方的筛选条件，或点击“重置”查看全部工单。"));
     const pages = Math.max(1, Math.ceil(data.total / data.page_size));
-    $("list-status").textContent = data.total ? "" : "没有符合条件的投诉工单。";
+    $("list-status").textContent = "";
     $("page-info").textContent = "第 " + data.page + " / " + pages + " 页，共 " + data.total + " 件";
     $("prev-page").disabled = data.page <= 1;
     $("next-page").disabled = data.page >= pages;
@@ -169,6 +170,17 @@
   $("prev-page").addEventListener("click", function () { if (page > 1) { page -= 1; loadCases(); } });
   $("next-page").addEventListener("click", function () { page += 1; loadCases(); });
 
+  // An empty list says so calmly, in the table's place, with what to try next.
+  function emptyRow(columns, text, hint) {
+    const row = element("tr", "empty-row");
+    const cell = element("td");
+    cell.colSpan = columns;
+    cell.appendChild(element("p", "empty", text));
+    cell.appendChild(element("p", "hint", hint));
+    row.appendChild(cell);
+    return row;
+  }
+
   // --- the detail panel -------------------------------------------------------------------------
 
   function fact(list, term, value, className) {
@@ -179,15 +191,22 @@
     list.appendChild(description);
   }
 
-  function actorLabel(actor) {
-    if (actor.indexOf("staff:") === 0) return "员工 " + actor.slice(6);
-    return options.actor_labels[actor] || actor;
+  // Staff are shown by their display names (what the header shows), never by login names.
+  function staffName(username) {
+    return (current && current.staff_names && current.staff_names[username]) || username;
+  }
+
+  function actorLabel(event) {
+    if (event.actor.indexOf("staff:") === 0) return event.actor_name || staffName(event.actor.slice(6));
+    return options.actor_labels[event.actor] || event.actor;
   }
 
   // Notes of assignments and extensions are written by the service in a fixed form.
   function noteText(event) {
     if (event.action === "assigned") {
-      return event.note.replace(/^- ->/, "未分派 ->").replace(" -> ", " → ");
+      const parts = event.note.split(" -> ");
+      if (parts.length === 2) return (parts[0] === "-" ? "未分派" : staffName(parts[0])) + " → " + staffName(parts[1]);
+      return event.note;
     }
     if (event.action === "extended") {
       return event.note.replace(/^extension (\d+): /, "第$1次延期：")
@@ -199,7 +218,7 @@
   function eventNode(event) {
     const item = element("li", "event");
     item.appendChild(element("time", "event__time", formatTime(event.created_at)));
-    let text = actorLabel(event.actor) + " · " + (options.event_labels[event.action] || event.action);
+    let text = actorLabel(event) + " · " + (options.event_labels[event.action] || event.action);
     if (event.to_status) {
       text += "：" + (event.from_status ? statusLabels[event.from_status] + " → " : "") + statusLabels[event.to_status];
     }
@@ -226,18 +245,20 @@
       option.value = code;
       return option;
     }));
-    statusForm.hidden = choices.length === 0;
-    answerForm.hidden = next.indexOf("answered") < 0;
+    statusForm.closest("details").hidden = choices.length === 0;
+    answerForm.closest("details").hidden = next.indexOf("answered") < 0;
 
     const isOpen = options.open_statuses.indexOf(item.status) >= 0;
-    extendForm.hidden = !isOpen || item.extension_count >= options.max_extensions;
+    extendForm.closest("details").hidden = !isOpen || item.extension_count >= options.max_extensions;
     const second = item.extension_count >= 1;
     extendForm.querySelector("[data-role=approval]").hidden = !second;
     extendForm.querySelector("[data-role=extend-hint]").textContent = second
       ? "本案已延期一次（期限30天）。再次延期至60天须由客服主管办理并填写审批意见。"
       : "复杂投诉可延期至30天，延期原因会告知客户。";
 
-    assignBox.hidden = item.status === "withdrawn" || mine;
+    assignBox.hidden = item.status === "withdrawn";
+    $("assign-text").textContent = "处理人：" + (item.assignee_name || item.assignee || "未分派");
+    $("assign-me").hidden = mine || item.status === "withdrawn";
   }
 
   function renderDetail(item) {
@@ -263,7 +284,7 @@
     fact(facts, "业务类型", labelOf(item.business));
     fact(facts, "投诉渠道", labelOf(item.channel));
     fact(facts, "投诉原因", labelOf(item.reason));
-    fact(facts, "处理人", item.assignee || "未分派");
+    fact(facts, "处理人", item.assignee_name || item.assignee || "未分派");
     fact(facts, "投诉内容", item.description, "text");
     fact(facts, "客户诉求", item.request || "未填写", "text");
     fact(facts, "发生时间", item.occurred_when || "未填写");
@@ -287,6 +308,7 @@
     $("events").replaceChildren.apply($("events"), item.events.map(eventNode));
     renderForms(item);
     detail.hidden = false;
+    $("cases-view").classList.add("workspace--detail");
     document.querySelectorAll(".case-row").forEach(function (row) {
       row.classList.toggle("case-row--open", row.dataset.number === item.number);
     });
@@ -295,6 +317,9 @@
   async function openCase(number) {
     $("detail-status").textContent = "";
     [statusForm, answerForm, extendForm].forEach(resetForm);
+    if (!current || current.number !== number) {
+      document.querySelectorAll("#detail details.action").forEach(function (box) { box.open = false; });
+    }
     assignBox.querySelector(".form-error").textContent = "";
     if (!revealed || revealed.number !== number) revealed = null;
     const result = await api("GET", "/api/staff/cases/" + encodeURIComponent(number));
@@ -312,6 +337,8 @@
     if (result.status === 401) return;
     if (!result.ok) { errorLine.textContent = errorMessage(result); return; }
     renderDetail(result.body);
+    const box = errorLine.closest("details");
+    if (box) box.open = false; // done: the action folds away, the status line says what happened
     $("detail-status").textContent = done;
     await loadCases();
   }
@@ -356,7 +383,18 @@
     $("detail-status").textContent = "已显示完整号码，本次查看已记入审计记录。";
   });
 
+  // One action open at a time, so one primary button is in view.
+  document.querySelectorAll("#detail details.action").forEach(function (box) {
+    box.addEventListener("toggle", function () {
+      if (!box.open) return;
+      document.querySelectorAll("#detail details.action").forEach(function (other) { if (other !== box) other.open = false; });
+      const first = box.querySelector("select, textarea, input");
+      if (first) first.focus();
+    });
+  });
+
   $("close-detail").addEventListener("click", function () {
+    $("cases-view").classList.remove("workspace--detail");
     detail.hidden = true;
     current = null;
     revealed = null;
