@@ -26,7 +26,7 @@
     },
   };
   const FILTERS = ["date_from", "date_to", "channel", "intent", "max_confidence", "fallback", "handed_off",
-    "complaint_filed", "assessment_done", "satisfaction", "tag", "q", "sort"];
+    "complaint_filed", "assessment_done", "satisfaction", "tag", "q", "outcome", "customer_spoke", "sort"];
 
   const views = { login: $("login-view"), forbidden: $("forbidden-view"), analyst: $("analyst-view") };
   const filters = $("filters");
@@ -209,12 +209,13 @@
 
   function outcomeBadges(item) {
     const box = element("div", "outcomes");
+    if (item.outcome) box.appendChild(element("span", "pill pill--outcome-" + item.outcome, item.outcome_label));
     const fallback = item.fallback === true || Number(first(item.fallback_count, 0)) > 0;
     if (fallback) box.appendChild(element("span", "pill pill--fallback", "兜底" + (item.fallback_count ? " ×" + item.fallback_count : "")));
     if (item.handed_off) box.appendChild(element("span", "pill pill--handoff", "转人工"));
     if (item.complaint_filed) box.appendChild(element("span", "pill pill--complaint", "投诉"));
     if (item.assessment_done) box.appendChild(element("span", "pill pill--assessment", "风险评估"));
-    if (!box.childNodes.length) box.appendChild(element("span", "muted", "智能助手解答"));
+    if (!box.childNodes.length) box.appendChild(element("span", "muted", item.outcome_label || "客户未发言"));
     return box;
   }
 
@@ -226,7 +227,7 @@
     row.dataset.id = id;
     if (current && current.id === id) row.classList.add("case-row--open");
 
-    const started = element("td");
+    const started = element("td", "cell-nowrap");
     started.dataset.label = "开始时间";
     const open = element("button", "link", formatTime(first(item.started_at, item.first_message_at, item.created_at)) || id);
     open.type = "button";
@@ -234,29 +235,29 @@
     open.addEventListener("click", function (event) { event.stopPropagation(); openConversation(id); });
     started.appendChild(open);
 
-    const channel = element("td", null, options.channels[item.channel] || item.channel || "—");
+    const channel = element("td", "cell-nowrap", options.channels[item.channel] || item.channel || "—");
     channel.dataset.label = "渠道";
 
     const content = element("td", "cell-content");
     content.dataset.label = "会话内容";
     content.appendChild(element("div", "summary", first(item.first_customer_text, item.preview, item.first_message, item.summary, "")));
-    const intents = first(item.intents, item.top_intents, item.intent ? [item.intent] : null, []);
+    const intents = first(item.intent_labels, item.intents, item.top_intents, item.intent ? [item.intent] : null, []);
     const count = first(item.message_count, item.messages);
     content.appendChild(element("div", "muted small",
       (intents.length ? "意图：" + intents.slice(0, 3).join("、") : "") + (count !== null ? "　共 " + count + " 条消息" : "")));
 
     const confidence = first(item.min_confidence, item.lowest_confidence);
-    const confidenceCell = element("td", confidence !== null && confidence < LOW_CONFIDENCE ? "low" : null, confidenceText(confidence));
+    const confidenceCell = element("td", confidence !== null && confidence < LOW_CONFIDENCE ? "low cell-nowrap" : "cell-nowrap", confidenceText(confidence));
     confidenceCell.dataset.label = "最低置信度";
 
     const outcome = element("td");
     outcome.dataset.label = "结果";
     outcome.appendChild(outcomeBadges(item));
 
-    const satisfaction = element("td", null, item.satisfaction ? item.satisfaction + " 分" : "未评价");
+    const satisfaction = element("td", "cell-nowrap", item.satisfaction ? item.satisfaction + " 分" : "未评价");
     satisfaction.dataset.label = "满意度";
 
-    const tags = element("td", null, tagsText(item.tags) || "—");
+    const tags = element("td", "cell-tags", tagsText(item.tags) || "—");
     tags.dataset.label = "标签";
 
     [started, channel, content, confidenceCell, outcome, satisfaction, tags].forEach(function (cell) { row.appendChild(cell); });
@@ -276,9 +277,18 @@
     const pageSize = first(data.page_size, PAGE_SIZE);
     const total = first(data.total, items.length);
     rows.replaceChildren.apply(rows, items.map(conversationRow));
+    if (!items.length) {
+      const row = element("tr", "empty-row");
+      const cell = element("td");
+      cell.colSpan = 7;
+      cell.appendChild(element("p", "empty", "暂无符合条件的会话。"));
+      cell.appendChild(element("p", "hint", "可以调整上方的筛选条件，或点击“重置”查看全部会话。"));
+      row.appendChild(cell);
+      rows.appendChild(row);
+    }
     fillDatalist("tag-list", [].concat.apply([], items.map(function (item) { return (item.tags || []).map(tagName); })));
     const pages = Math.max(1, Math.ceil(total / pageSize));
-    $("list-status").textContent = total ? "共找到 " + total + " 个会话。" : "没有符合条件的会话。";
+    $("list-status").textContent = total ? "共找到 " + total + " 个会话。" : "";
     $("page-info").textContent = "第 " + first(data.page, page) + " / " + pages + " 页";
     $("prev-page").disabled = page <= 1;
     $("next-page").disabled = page >= pages;
@@ -367,11 +377,18 @@
     head.appendChild(element("time", "muted small", formatClock(message.created_at)));
     item.appendChild(head);
     item.appendChild(element("div", "bubble__text", message.text || ""));
+    if (message.buttons && message.buttons.length) {
+      item.appendChild(element("div", "bubble__buttons", "按钮：" + message.buttons.map(function (b) { return b.title; }).join(" / ")));
+    }
     if (sender !== "customer") return item;
 
     const nlu = element("div", "nlu");
     const low = message.confidence !== null && message.confidence !== undefined && message.confidence < threshold();
-    nlu.appendChild(element("span", "nlu__intent", "意图：" + (message.intent || "未识别")));
+    const intent = element("span", "nlu__intent", "意图：" + (message.intent_label || message.intent || "未识别"));
+    if (message.intent) intent.appendChild(element("code", "nlu__id", message.intent));
+    nlu.appendChild(intent);
+    if (message.payload) nlu.appendChild(element("span", "pill pill--button", "点击按钮"));
+    if (message.form) nlu.appendChild(element("span", "pill pill--form", "回答流程问题"));
     nlu.appendChild(element("span", low ? "nlu__confidence low" : "nlu__confidence",
       "置信度 " + confidenceText(message.confidence) + (low ? "（偏低）" : "")));
     if (message.fallback) nlu.appendChild(element("span", "pill pill--fallback", "触发兜底"));
@@ -447,6 +464,7 @@
     fillDatalist("intent-list", messages.map(function (message) { return message.intent; }));
 
     detail.hidden = false;
+    $("list-view").classList.add("workspace--detail");
     document.querySelectorAll(".case-row").forEach(function (row) {
       row.classList.toggle("case-row--open", row.dataset.id === current.id);
     });
@@ -464,6 +482,7 @@
   }
 
   $("close-detail").addEventListener("click", function () {
+    $("list-view").classList.remove("workspace--detail");
     detail.hidden = true;
     current = null;
     document.querySelectorAll(".case-row--open").forEach(function (row) { row.classList.remove("case-row--open"); });
@@ -634,13 +653,14 @@
     container.appendChild(chart);
   }
 
-  function kpi(label, value, filter, hint) {
+  // A figure is a link named by what it shows; its definition is the tooltip and the legend.
+  function kpi(label, value, filter, hint, definition) {
     const link = element("a", "kpi");
     link.href = "?" + drillQuery(filter || {}) + "#list";
-    link.appendChild(element("span", "kpi__value", value));
     link.appendChild(element("span", "kpi__label", label));
+    link.appendChild(element("span", "kpi__value", value));
     if (hint) link.appendChild(element("span", "kpi__hint", hint));
-    link.setAttribute("aria-label", label + " " + value + (hint ? "，" + hint : "") + "，查看对应会话");
+    if (definition) link.title = label + "：" + definition + "（点击查看对应会话）";
     link.addEventListener("click", function (event) { event.preventDefault(); applyFilter(filter || {}); });
     return link;
   }
@@ -666,15 +686,34 @@
     const average = first(satisfaction.average, data.average_satisfaction);
     const complaints = first(data.complaints, {});
     const kpis = $("kpis");
+    const definitions = data.definitions || {};
+    const links = totals.filters || {};
+    const spoken = first(totals.customer_conversations, total);
+    function count(name) { return first(totals[name], 0) + " / " + spoken + " 个会话"; }
     kpis.replaceChildren(
-      kpi("会话总数", total === null ? "—" : String(total), {}),
-      kpi("自助解决率", percent(first(rate(totals, "containment_rate", "contained"), data.containment_rate)), { handed_off: "false" }, "未转人工结束"),
-      kpi("转人工率", percent(first(rate(totals, "handoff_rate", "handed_off"), data.handoff_rate)), { handed_off: "true" }),
-      kpi("兜底率", percent(first(rate(totals, "fallback_rate", "fallback"), data.fallback_rate)), { fallback: "true" }, "含未识别的会话"),
+      kpi("会话总数", total === null ? "—" : String(total), {},
+        spoken !== null && spoken !== total ? "其中客户发言 " + spoken + " 个" : null, definitions.total_conversations),
+      kpi("自助解决率", percent(totals.containment_rate), first(links.contained, { outcome: "self_service" }),
+        count("contained"), definitions.containment_rate),
+      kpi("转人工率", percent(totals.handoff_rate), first(links.handed_off, { outcome: "handed_off" }),
+        count("handed_off"), definitions.handoff_rate),
+      kpi("未解决率", percent(totals.unresolved_rate), first(links.unresolved, { outcome: "unresolved" }),
+        count("unresolved"), definitions.unresolved_rate),
+      kpi("兜底率", percent(totals.fallback_rate), first(links.fallback, { fallback: "true" }),
+        count("fallback"), definitions.fallback_rate),
       kpi("平均满意度", average === null || average === undefined ? "—" : Number(average).toFixed(2) + " 分",
-        { satisfaction: "" }, satisfaction.count ? satisfaction.count + " 次评价" : null),
+        { satisfaction: "rated" }, satisfaction.count ? satisfaction.count + " 次评价" : "暂无评价"),
       kpi("投诉", String(first(complaints.total, data.complaints_total, "—")), { complaint_filed: "true" })
     );
+    const legend = $("definitions");
+    legend.replaceChildren();
+    [["自助解决率", "containment_rate"], ["转人工率", "handoff_rate"], ["未解决率", "unresolved_rate"],
+     ["兜底率", "fallback_rate"], ["未识别的问法", "unrecognised"], ["比率的分母", "customer_conversations"]]
+      .forEach(function (pair) {
+        if (!definitions[pair[1]]) return;
+        legend.appendChild(element("dt", null, pair[0]));
+        legend.appendChild(element("dd", null, definitions[pair[1]]));
+      });
 
     barChart($("chart-daily").querySelector(".chart__body"),
       counted(first(data.daily, data.daily_conversations, []),
@@ -683,10 +722,11 @@
         function (entry, value) { return first(entry.date, entry.day) + "：" + value + " 个会话"; }),
       { vertical: true, title: "每日会话量" });
 
-    const intents = counted(first(data.top_intents, data.intents, []),
-      function (entry) { return first(entry.intent, entry.name, "未识别"); },
+    const topIntents = first(data.top_intents, data.intents, []);
+    const intents = counted(topIntents,
+      function (entry) { return first(entry.label, entry.intent, entry.name, "未识别"); },
       function (entry) { return { intent: first(entry.intent, entry.name, "") }; });
-    fillDatalist("intent-list", intents.map(function (item) { return item.label; }));
+    fillDatalist("intent-list", topIntents.map(function (entry) { return entry.intent; }));
     barChart($("chart-intents").querySelector(".chart__body"), intents, { title: "热门意图" });
 
     const handoff = first(data.handoff_reasons, data.handoff && data.handoff.reasons, []);
