@@ -10,14 +10,14 @@ export PYTHONPATH := $(CURDIR)
 # TensorFlow and Rasa 3.6 print pages of deprecation warnings that say nothing about this project.
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: run test setup migrate model validate pytest stories chromium benchmark benchmark-transcripts nlu-report nlu-holdout clean
+.PHONY: run test setup migrate model validate pytest stories chromium axe benchmark benchmark-transcripts nlu-report nlu-holdout clean
 
 ## run: set up what is missing, migrate, train if needed, start all three processes
 run: setup
 	$(BIN)/python -m scripts.run
 
 ## test: set up what is missing, then data validation, pytest (unit, e2e, browser), story tests
-test: setup model chromium validate pytest stories
+test: setup model chromium axe validate pytest stories
 
 setup: $(LOCK_STAMP)
 
@@ -32,6 +32,10 @@ model: setup
 
 chromium:
 	scripts/ensure_chromium.sh
+
+## axe: axe-core for the browser tests' accessibility checks (npm registry, pinned by its lock)
+axe:
+	scripts/ensure_axe.sh
 
 validate: setup
 	$(BIN)/rasa data validate --config config.yml --domain domain --data data

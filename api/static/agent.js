@@ -96,7 +96,8 @@
       fresh.map(function (item) { return item.reason_label; }).join("、");
     $("queue-alert").textContent = text;
     chime();
-    if (window.Notification && Notification.permission === "granted" && document.visibilityState !== "visible") {
+    // A desktop notification only when the console is out of sight (another tab or window).
+    if (window.Notification && Notification.permission === "granted" && (document.hidden || !document.hasFocus())) {
       try { new Notification("人工坐席工作台", { body: text, tag: "bank-agent-queue" }); } catch (error) { /* ignored */ }
     }
   }

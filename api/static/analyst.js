@@ -590,8 +590,10 @@
 
   // --- the dashboard: inline SVG, every figure a link to its conversations ----------------------
 
+  // A figure's name is what it shows (its label and value: speech users say what they see); the
+  // fuller sentence is its description (the tooltip).
   function figureLink(filter, label) {
-    const link = svg("a", { href: "?" + drillQuery(filter) + "#list", "aria-label": label, class: "chart__link" });
+    const link = svg("a", { href: "?" + drillQuery(filter) + "#list", class: "chart__link" });
     link.addEventListener("click", function (event) { event.preventDefault(); applyFilter(filter); });
     link.appendChild(svg("title")).textContent = label;
     return link;

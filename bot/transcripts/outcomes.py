@@ -31,7 +31,7 @@ LABELS = {SELF_SERVICE: "自助解决", HANDED_OFF: "转人工", UNRESOLVED: "�
 # for analysts").
 DEFINITIONS = {
     "total_conversations": "所选日期和渠道内的全部会话，包括客户打开对话窗口后没有发言的会话。",
-    "customer_conversations": "客户至少发送过一条消息的会话，是以下各项比率的分母。",
+    "customer_conversations": "客户至少发送过一条消息的会话，是自助解决率、转人工率、未解决率和兜底率的分母。",
     "containment_rate": "自助解决的会话占比：既没有转人工或预约回电，最后一条客户消息也被智能助手理解，且没有停在未完成的流程（投诉登记、风险测评、预约回电）中。",
     "handoff_rate": "转人工的会话占比：客户进入了人工排队（无论是否接通）或预约了回电。",
     "unresolved_rate": "未解决的会话占比：没有转人工，且会话结束在一条未被理解的消息上，或停在未完成的流程中。自助解决率、转人工率与未解决率之和为100%。",

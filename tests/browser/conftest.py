@@ -72,3 +72,74 @@ def open_chat(page, url: str) -> None:
     if not url.rstrip("/").endswith("/chat"):
         launcher.click()
     expect(page.locator("#send")).to_be_enabled(timeout=PAGE_TIMEOUT_MS)
+
+
+# --- accessibility: axe-core (npm registry, installed by scripts/ensure_axe.sh) ------------------
+
+AXE_SCRIPT = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+# Impacts that fail a page. `label-content-name-mismatch` is experimental in axe (off by default)
+# and checked on purpose: speech-input users say the words they see on a control.
+AXE_FAILING = ("critical", "serious")
+AXE_OPTIONS = {"rules": {"label-content-name-mismatch": {"enabled": True}}, "resultTypes": ["violations"]}
+
+
+def axe_violations(page, name: str) -> list[dict]:
+    """Runs axe-core on the page as it is now (open shadow roots included) and returns its
+    critical and serious violations; the whole report goes to test-artifacts/axe-<name>.json."""
+    import json
+
+    if not AXE_SCRIPT.exists():
+        pytest.skip(f"{AXE_SCRIPT} is missing (make test installs axe-core from the npm registry when it can)")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))  # DevTools evaluation: no CSP exception needed
+    report = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(report["violations"], ensure_ascii=False, indent=1))
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in report["violations"] if v["impact"] in AXE_FAILING
+    ]  # fmt: skip
+
+
+def assert_accessible(page, name: str) -> None:
+    violations = axe_violations(page, name)
+    assert violations == [], f"axe-core on {name}: {violations}"
+
+
+# --- Chinese text never broken one character per line --------------------------------------------
+
+# For every element matching `selector` whose own text is Chinese of two or more characters, the
+# number of characters on each rendered line (Range rects per character); returns the elements
+# with a line holding a single character while the text has more.
+ORPHAN_LINES_JS = """selector => {
+  const found = [];
+  for (const el of document.querySelectorAll(selector)) {
+    if (!el.offsetParent) continue;
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    let node;
+    while ((node = walker.nextNode())) {
+      const text = node.textContent;
+      if (!/[\\u4e00-\\u9fff]/.test(text) || text.trim().length < 2 || text.trim().length > 24) continue;
+      const lines = new Map();
+      for (let i = 0; i < text.length; i++) {
+        if (!text[i].trim()) continue;
+        const range = document.createRange();
+        range.setStart(node, i); range.setEnd(node, i + 1);
+        const rect = range.getClientRects()[0];
+        if (!rect) continue;
+        const top = Math.round(rect.top);
+        lines.set(top, (lines.get(top) || 0) + 1);
+      }
+      if (lines.size > 1 && [...lines.values()].some(count => count === 1)) {
+        found.push(text.trim().slice(0, 30));
+      }
+    }
+  }
+  return found;
+}"""
+
+
+def single_character_lines(page, selector: str) -> list[str]:
+    """Texts under `selector` that the browser broke so that a line holds one character."""
+    return page.evaluate(ORPHAN_LINES_JS, selector)

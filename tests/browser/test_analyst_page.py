@@ -216,7 +216,7 @@ def test_an_analyst_filters_opens_tags_and_sees_the_dashboard(new_page, analyst_
     assert intent_bars.count() >= 3
     page.screenshot(path=str(artifacts / "analyst-dashboard.png"), full_page=True)
 
-    page.locator("#chart-intents a", has_text="request_human").click()
+    page.locator("#chart-intents a", has_text="转人工").click()  # intents by their Chinese names
     expect(page.locator("#list-view")).to_be_visible()
     expect(rows).to_have_count(1)
     assert page.get_by_label("意图", exact=True).input_value() == "request_human"

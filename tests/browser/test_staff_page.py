@@ -97,6 +97,10 @@ def test_an_agent_finds_a_case_works_it_and_answers_the_customer(new_page, live_
     page.get_by_role("button", name="分派给我").click()
     page.locator("#detail-status", has_text="已分派给您处理").wait_for()
 
+    # The case actions fold away; one open at a time keeps one primary button in view.
+    assert visible_primary_buttons(page) == []
+    page.locator("summary", has_text="变更状态").click()
+    assert visible_primary_buttons(page) == ["确认变更"]
     status_form = page.locator("#status-form")
     status_form.get_by_label("新状态").select_option(label="处理中")
     status_form.get_by_label("备注").fill("已联系网点核实收费记录")
@@ -104,6 +108,8 @@ def test_an_agent_finds_a_case_works_it_and_answers_the_customer(new_page, live_
     page.locator("#detail-flags", has_text="处理中").wait_for()
     row.locator(".badge", has_text="处理中").wait_for()
 
+    page.locator("summary", has_text="答复客户").click()
+    assert visible_primary_buttons(page) == ["提交答复"]
     answer_form = page.locator("#answer-form")
     answer_form.get_by_label("答复内容").fill("经核实，该笔手续费属于误收，已于今日退回您的账户。")
     answer_form.get_by_role("button", name="提交答复").click()
@@ -115,7 +121,11 @@ def test_an_agent_finds_a_case_works_it_and_answers_the_customer(new_page, live_
     events = page.locator("#events li")
     trail = [events.nth(i).inner_text() for i in range(events.count())]
     assert "受理投诉" in trail[0]
-    assert any("员工 agent1" in e and "处理中" in e and "已联系网点核实收费记录" in e for e in trail)
+    # Display names, as the header shows them, never login names.
+    assert any("演示坐席" in e and "处理中" in e and "已联系网点核实收费记录" in e for e in trail)
+    assert not any("agent1" in e for e in trail)
+    assert any("未分派 → 演示坐席" in e for e in trail)
+    assert "演示坐席" in row.inner_text() and "agent1" not in row.inner_text()
     assert any("答复客户" in e and "处理中 → 已答复" in e for e in trail)
     assert any("分派处理人" in e for e in trail)
     page.screenshot(path=str(artifacts / "staff-cases.png"), full_page=True)
@@ -143,10 +153,12 @@ def test_the_case_page_is_usable_on_a_phone(new_page, live_product, live_case, a
 
     # A supervisor extends twice: to 30 days with a reason, then to 60 with an approval note.
     extend_form = page.locator("#extend-form")
+    page.locator("summary", has_text="延期处理").click()
     assert extend_form.get_by_label("主管审批意见").is_hidden()
     extend_form.get_by_label("延期原因").fill("需向外汇业务部门调取交易记录")
     extend_form.get_by_role("button", name="确认延期").click()
     page.locator("#detail-facts", has_text="已延期 1 次").wait_for()
+    page.locator("summary", has_text="延期处理").click()
     extend_form.get_by_label("主管审批意见").fill("同意，涉及跨部门核查")
     extend_form.get_by_label("延期原因").fill("需等待清算机构回复")
     extend_form.get_by_role("button", name="确认延期").click()
@@ -157,6 +169,13 @@ def test_the_case_page_is_usable_on_a_phone(new_page, live_product, live_case, a
 
     page.get_by_role("button", name="退出登录").click()
     page.locator("#login-info", has_text="已安全退出登录").wait_for()
+
+
+def visible_primary_buttons(page) -> list[str]:
+    """The filled (primary) buttons in view in the case detail."""
+    return page.locator("#detail .button:not(.button--light)").evaluate_all(
+        "nodes => nodes.filter(n => n.offsetParent !== null).map(n => n.textContent.trim())"
+    )
 
 
 def test_an_analyst_is_told_politely_that_cases_are_not_theirs(new_page, live_product):
@@ -202,3 +221,41 @@ def test_too_many_wrong_passwords_lock_the_username_with_the_apis_message(new_pa
     page.get_by_label("密码").fill("wrong-password")
     page.get_by_role("button", name="登录", exact=True).click()
     page.locator("#login-error", has_text="已被暂时锁定").wait_for()
+
+
+@pytest.mark.parametrize("width", [1440, 1100, 390])
+def test_the_list_uses_the_width_and_chinese_is_never_broken_per_character(new_page, live_product, live_case,
+                                                                          artifacts, width):
+    from playwright.sync_api import expect
+
+    from .conftest import assert_accessible, single_character_lines
+
+    page = new_page({"width": width, "height": 900})
+    sign_in(page, live_product.api_url, "agent1", demo_staff_password())
+    row = page.locator(f"tr[data-number='{live_case}']")
+    row.wait_for()
+    cases, workspace = page.locator("section.cases"), page.locator("#cases-view")
+    # Before a case is opened the list has the whole width.
+    assert cases.bounding_box()["width"] >= workspace.bounding_box()["width"] - 2
+    assert single_character_lines(page, "#cases-view th, #cases-view td, #cases-view label") == []
+    row.get_by_role("button", name=live_case).click()
+    page.locator("#detail").get_by_role("heading", name=f"投诉 {live_case}").wait_for()
+    if width >= 1100:  # list and detail side by side
+        assert page.locator("#detail").bounding_box()["x"] > cases.bounding_box()["x"] + 300
+    assert single_character_lines(page, "#cases-view th, #cases-view td, #detail dt, #detail dd, #detail summary") == []
+    expect(page.locator("#detail .button:not(.button--light):visible")).to_have_count(0)  # actions folded
+    assert_accessible(page, f"staff-case-{width}")
+    page.screenshot(path=str(artifacts / f"staff-case-{width}.png"), full_page=True)
+
+
+def test_an_empty_list_says_so_calmly(new_page, live_product):
+    page = new_page(DESKTOP)
+    sign_in(page, live_product.api_url, "agent1", demo_staff_password())
+    page.locator("#who-name", has_text="演示坐席").wait_for()
+    page.get_by_label("业务类型").select_option(label="外汇")
+    page.get_by_label("投诉渠道").select_option(label="第三方渠道")
+    page.get_by_label("投诉原因").select_option(label="消费者信息安全")
+    empty = page.locator("#case-rows .empty-row")
+    empty.get_by_text("暂无符合条件的投诉工单").wait_for()
+    colour = empty.locator(".empty").evaluate("node => getComputedStyle(node).color")
+    assert colour == "rgb(61, 72, 83)"  # the body's grey, not an error's red or a success green
