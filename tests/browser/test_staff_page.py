@@ -174,7 +174,7 @@ def test_the_case_page_is_usable_on_a_phone(new_page, live_product, live_case, a
 def visible_primary_buttons(page) -> list[str]:
     """The filled (primary) buttons in view in the case detail."""
     return page.locator("#detail .button:not(.button--light)").evaluate_all(
-        "nodes => nodes.filter(n => n.offsetParent !== null).map(n => n.textContent.trim())"
+        "nodes => nodes.filter(n => n.checkVisibility()).map(n => n.textContent.trim())"
     )
 
 
