@@ -56,7 +56,7 @@ def test_customer_and_agent_talk_in_two_pages_and_the_agent_hands_back(
     customer.get_by_text("正在为您转接人工客服").wait_for()
     customer.get_by_role("button", name="取消转人工").wait_for()
 
-    claim = agent.get_by_role("button", name="接入客户要求转人工客户（第1位）")
+    claim = agent.get_by_role("button", name="接入 客户要求转人工客户（第1位）")
     claim.click()
     agent.locator("#chat-state").get_by_text("人工服务中").wait_for()
     agent.locator("#log").get_by_text("转人工", exact=True).wait_for()  # the transcript so far
