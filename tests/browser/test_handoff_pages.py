@@ -63,7 +63,7 @@ def test_customer_and_agent_talk_in_two_pages_and_the_agent_hands_back(
     agent.locator("#context").get_by_text("request_human").wait_for()  # what the assistant understood
 
     customer.get_by_text("人工客服 演示坐席 正在为您服务").wait_for()  # pushed, no reload
-    agent.get_by_role("button", name="填入快捷回复：您好，我是人工客服，很高兴为您服务。请问有什么可以帮您？").click()
+    agent.get_by_role("button", name="您好，我是人工客服，很高兴为您服务。请问有什么可以帮您？").click()
     agent.get_by_role("button", name="发送", exact=True).click()
     customer.locator(".msg--agent").get_by_text("您好，我是人工客服").wait_for()
     assert "人工客服 演示坐席" in customer.locator(".msg--agent .msg__meta").first.inner_text()
