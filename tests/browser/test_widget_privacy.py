@@ -144,7 +144,8 @@ def test_an_expired_conversation_starts_afresh_with_a_polite_notice(new_page, li
             .values(created_at=utcnow() - timedelta(hours=1), last_activity_at=utcnow() - timedelta(hours=1))
         )  # fmt: skip
     engine.dispose()
-    page.reload()
+    # One new load (open_chat navigates): a reload before it raced the navigation, and a first
+    # load that had already replaced the expired conversation left the second with nothing to say.
     open_chat(page, signed_in(live_product, bank_site, "C7001"))
     expect(page.locator(".msg--system")).to_contain_text("由于长时间未操作，之前的会话已结束")
     expect_nothing_of_a(page)
