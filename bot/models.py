@@ -15,6 +15,7 @@ from bot.suitability.models import Assessment, AssessmentAnswer
 from bot.transcripts.models import (
     TranscriptAnnotation,
     TranscriptConversation,
+    TranscriptConversationEntity,
     TranscriptConversationIntent,
     TranscriptCursor,
     TranscriptEvent,
@@ -43,6 +44,7 @@ __all__ = [
     "ServiceRecord",
     "TranscriptAnnotation",
     "TranscriptConversation",
+    "TranscriptConversationEntity",
     "TranscriptConversationIntent",
     "TranscriptCursor",
     "TranscriptEvent",

@@ -95,16 +95,12 @@ def carry_span(original: str, normalized: str, start: int, end: int) -> tuple[in
 
 
 def evaluate(nlp, reference: datetime, examples: list[Example]):
-    from bot.entities.pipeline import value_table
-    from bot.entities.resolve import resolve_entities
+    from bot.entities.pipeline import find_entities
 
-    values = value_table(nlp)
     results = []
     for example in examples:
         normalized = normalize_text(example.text)
-        doc = nlp(normalized)
-        matches = [(ent.label_, ent.start_char, ent.end_char) for ent in doc.ents]
-        found = resolve_entities(normalized, matches, values=values, now=reference)
+        found = find_entities(nlp, example.text, now=reference)
         expected = [
             Expected(e.type, *carry_span(example.text, normalized, e.start, e.end), e.value)
             for e in example.entities

@@ -97,6 +97,25 @@ def session(engine):
         connection.close()
 
 
+@pytest.fixture(scope="session")
+def parse_entities():
+    """The entities Rasa's NLU gives a message, as dicts in the tracker's shape: the real pipeline
+    (the normaliser, the spaCy pipeline built from data/entities/, the resolver), without Rasa."""
+    from datetime import datetime
+
+    from bot.entities.dates import CHINA
+    from bot.entities.pipeline import build_pipeline, find_entities
+    from rasa_components.entity_resolver import rasa_entity
+
+    nlp = build_pipeline()
+
+    def parse(text: str, now: datetime | None = None) -> list[dict]:
+        found = find_entities(nlp, text, now=now or datetime.now(CHINA))
+        return [rasa_entity(entity, "EntityResolver") for entity in found]
+
+    return parse
+
+
 class LiveProduct:
     """The product started by its own run command (`python -m scripts.run`) on free ports."""
 

@@ -15,6 +15,9 @@ Filters (the list, the exports and the dashboard take the same query parameters)
     complaint_filed, assessment_done   true | false
     satisfaction         1..5 | rated | unrated
     tag                  exact tag
+    entity, entity_value conversations whose customer named an entity of this type (AMOUNT, DATE,
+                         TIME, CHANNEL, CARD_TYPE, PRODUCT, RISK_LEVEL, BANK, CARD_TAIL,
+                         CASE_NUMBER, CURRENCY) and/or this value (中国工商银行, 手机银行, WM-R2-090)
     q                    full-text search, jieba-segmented: one customer or agent message holds
                          every word of q (assistant replies are not searched)
 
@@ -27,13 +30,15 @@ GET    /api/analyst/conversations?<filters>&sort=-started_at|started_at|min_conf
        tags: [str]}
 GET    /api/analyst/conversations/{id}
        → {conversation: ConversationItem, messages: [{id, sender, text, normalized_text, intent,
-       confidence, entities, fallback, agent_name, action_name, created_at, annotations: [Annotation]}],
+       confidence, entities: [{entity, label, value, display, text}], fallback, agent_name, action_name, created_at, annotations: [Annotation]}],
        events: [{kind: handoff_requested|handback|complaint_filed|assessment_done|rating, detail,
        created_at}], tags: [str], annotations: [Annotation]}
 POST   /api/analyst/conversations/{id}/tags {tag}            → {tags: [str]}
 PUT    /api/analyst/conversations/{id}/tags/{tag}            → {tags: [str]}
 DELETE /api/analyst/conversations/{id}/tags/{tag}            → {tags: [str]}
 GET    /api/analyst/tags                                     → {items: [{tag, count}]}
+GET    /api/analyst/entities                                 → {items: [{entity, label, value, count}]}
+       (entity values named in conversations, most named first: the entity filter's choices)
 POST   /api/analyst/conversations/{id}/annotations {message_id, correct_intent?, note?}
        → 201 Annotation = {id, message_id, correct_intent, note, author, created_at}
 DELETE /api/analyst/conversations/{id}/annotations/{annotation_id} → 204
@@ -99,6 +104,8 @@ def conversation_filter(
     satisfaction: Optional[str] = Query(None, pattern="^([1-5]|rated|unrated)$"),
     tag: Optional[str] = Query(None, max_length=50),
     q: Optional[str] = Query(None, max_length=100),
+    entity: Optional[str] = Query(None, max_length=32, pattern="^[A-Z_]+$"),
+    entity_value: Optional[str] = Query(None, max_length=64),
 ) -> ConversationFilter:
     """The shared filters of the list, the exports and the dashboard."""
     return ConversationFilter(
@@ -106,7 +113,8 @@ def conversation_filter(
         max_confidence=max_confidence, fallback=fallback, handed_off=handed_off,
         handoff_reason=handoff_reason or None, complaint_filed=complaint_filed,
         assessment_done=assessment_done, satisfaction=satisfaction or None, tag=tag or None,
-        q=(q or "").strip() or None,
+        q=(q or "").strip() or None, entity=entity or None,
+        entity_value=(entity_value or "").strip() or None,
     )  # fmt: skip
 
 
@@ -171,6 +179,12 @@ def delete_tag(conversation_id: str, tag: str, session: SessionDep, _: Analyst) 
 @router.get("/tags", responses=ERRORS)
 def list_tags(session: SessionDep, _: Analyst) -> dict[str, Any]:
     return {"items": transcript_query.all_tags(session=session)}
+
+
+@router.get("/entities", responses=ERRORS)
+def list_entity_values(session: SessionDep, _: Analyst) -> dict[str, Any]:
+    """Entity values named in conversations, with how many conversations named each."""
+    return {"items": transcript_query.entity_values(session=session)}
 
 
 @router.post("/conversations/{conversation_id}/annotations", status_code=201, responses=ERRORS)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import weakref
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,11 @@ from spacy.tokens import Doc
 from spacy.util import get_words_and_spaces
 from spacy.vocab import Vocab
 
+from bot.text.normalize import normalize_text
+
+from .model import Entity
 from .patterns import ValueTable, load_patterns, segmentation_words
+from .resolve import resolve_entities
 from .segmentation import Segmenter
 
 TOKENIZER_NAME = "bankbot.entity_segmenter.v1"
@@ -99,6 +104,17 @@ def value_table(nlp: Language) -> ValueTable:
         table = ValueTable.from_json((Path(nlp.path) / VALUES_FILE).read_text(encoding="utf-8"))
         _value_tables[nlp] = table
     return table
+
+
+def find_entities(nlp: Language, text: str, *, now: datetime) -> list[Entity]:
+    """The entities of a customer message the way the Rasa pipeline finds them: normalised as
+    ChineseNormalizer does (so spans refer to the normalised text), matched, then resolved."""
+    if text.startswith("/"):
+        return []  # a button payload: Rasa reads it without the NLU pipeline
+    normalized = normalize_text(text)
+    doc = nlp(normalized)
+    matches = [(ent.label_, ent.start_char, ent.end_char) for ent in doc.ents]
+    return resolve_entities(normalized, matches, values=value_table(nlp), now=now)
 
 
 def save_pipeline(nlp: Language, directory: Path) -> None:

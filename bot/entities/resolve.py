@@ -11,7 +11,6 @@ an entity is something the assistant understood.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,22 +22,11 @@ from bot.text.masking import detection_copy, read_out_digits
 from . import context
 from .amounts import parse_amount
 from .dates import china_today, resolve_date, resolve_time
+from .model import Entity
 from .patterns import NUMBER_LABEL, ValueTable
 
 # Labels whose value is the canonical name of a phrase pattern (its "id").
 LOOKUP_LABELS = ("CHANNEL", "CARD_TYPE", "BANK", "CURRENCY", "PRODUCT")
-
-
-@dataclass(frozen=True)
-class Entity:
-    """One thing the customer named, with its value."""
-
-    type: str  # AMOUNT, DATE, TIME, CHANNEL, CARD_TYPE, PRODUCT, RISK_LEVEL, BANK, CARD_TAIL, CASE_NUMBER, CURRENCY
-    text: str  # the words as they stand in the (normalised) message
-    start: int
-    end: int
-    value: str
-    details: dict[str, Any] = field(default_factory=dict)
 
 
 def _lookup(label: str, text: str, values: ValueTable) -> tuple[str, dict[str, Any]] | None:
@@ -118,5 +106,7 @@ def resolve_entities(
         value, details = resolved
         if label == "AMOUNT" and currency_follows:
             details["currency"] = values.value("CURRENCY", text[following[1] : following[2]])
+        elif label == "AMOUNT" and details["currency"] is None:
+            details["currency"] = "CNY"  # a sum without a currency is in yuan
         entities.append(Entity(label, text[start:end], start, end, value, details))
     return entities

@@ -45,6 +45,10 @@ def test_a_complaint_in_several_messages_with_guessed_axes_confirmed():
     assert more.event == Event.MORE and len(more.draft.description) == 2
     assert more.draft.business == "BT03"  # 信用卡 / 年费 → 银行卡
     asked = step(more.draft, "说完了")
+    # What the description told (channel, business) is put to the customer in one go first;
+    # "不对" asks the axes one at a time instead.
+    assert asked.event == Event.ASK and asked.draft.stage == "facts"
+    asked = step(asked.draft, "不对")
     assert asked.event == Event.ASK and asked.draft.stage == "business"
 
     draft = _walk(asked.draft, "是的")  # business confirmed as guessed
