@@ -98,14 +98,16 @@ def ensure_entity_pipeline(*, quiet: bool = False) -> Path:
     return target
 
 
-def training_config(pipeline: Path | None = None) -> Path:
-    """config.yml with the versioned entity pipeline in place of its placeholder, in var/."""
+def training_config(pipeline: Path | None = None, source: str | Path = CONFIG_FILE) -> Path:
+    """A pipeline config (config.yml by default) with the versioned entity pipeline in place of
+    its placeholder, written to var/."""
     pipeline = pipeline or ensure_entity_pipeline(quiet=True)
-    text = (ROOT / CONFIG_FILE).read_text(encoding="utf-8")
+    source = Path(source) if Path(source).is_absolute() else ROOT / source
+    text = source.read_text(encoding="utf-8")
     if ENTITY_PIPELINE_PLACEHOLDER not in text:
-        raise SystemExit(f"{CONFIG_FILE} no longer names {ENTITY_PIPELINE_PLACEHOLDER} for SpacyNLP")
+        raise SystemExit(f"{source.name} no longer names {ENTITY_PIPELINE_PLACEHOLDER} for SpacyNLP")
     relative = pipeline.relative_to(ROOT).as_posix()
-    out = ROOT / "var" / f"config-{pipeline.name}.yml"
+    out = ROOT / "var" / f"{source.stem}-{pipeline.name}.yml"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text.replace(ENTITY_PIPELINE_PLACEHOLDER, relative), encoding="utf-8")
     return out
