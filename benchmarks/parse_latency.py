@@ -3,7 +3,7 @@
 `python -m benchmarks.parse_latency [--baseline MODEL] [--model MODEL] [--messages N]` starts
 `rasa run --enable-api` with each model on a free port, sends N customer messages (the entity
 evaluation set, cycled) to POST /model/parse one at a time after a warm-up, and prints p50, p95,
-mean and messages/s for each, then the difference. Without --model it measures the current model
+mean, messages/s and the Rasa process's memory (RSS) for each, then the difference. Without --model it measures the current model
 (scripts/train.py); --baseline names a model trained without the entity components (for
 instance the main branch's). Without --baseline only the current model is measured.
 """
@@ -32,6 +32,13 @@ START_TIMEOUT = 600.0
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def measure(model: Path, texts: list[str], count: int) -> dict[str, float]:
@@ -68,6 +75,7 @@ def measure(model: Path, texts: list[str], count: int) -> dict[str, float]:
                 client.post("/model/parse", json={"text": texts[index % len(texts)]}).raise_for_status()
                 timings.append((time.perf_counter() - before) * 1000)
             elapsed = time.perf_counter() - started
+            rss_mib = _rss_mib(process.pid)
     finally:
         process.terminate()
         try:
@@ -75,7 +83,7 @@ def measure(model: Path, texts: list[str], count: int) -> dict[str, float]:
         except subprocess.TimeoutExpired:
             process.kill()
     return {"p50": _percentile(timings, 0.5), "p95": _percentile(timings, 0.95),
-            "mean": statistics.fmean(timings), "per_second": count / elapsed}  # fmt: skip
+            "mean": statistics.fmean(timings), "per_second": count / elapsed, "rss_mib": rss_mib}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,10 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = measure(model, texts, args.messages)
         figures = results[name]
         print(f"  p50 {figures['p50']:.1f} ms  p95 {figures['p95']:.1f} ms  mean {figures['mean']:.1f} ms  "
-              f"{figures['per_second']:.1f} parses/s")  # fmt: skip
+              f"{figures['per_second']:.1f} parses/s  memory {figures['rss_mib']:.0f} MiB")  # fmt: skip
     if "baseline" in results:
-        added = {key: results["current"][key] - results["baseline"][key] for key in ("p50", "p95", "mean")}
-        print(f"added per message: p50 {added['p50']:+.1f} ms  p95 {added['p95']:+.1f} ms  mean {added['mean']:+.1f} ms")
+        added = {key: results["current"][key] - results["baseline"][key] for key in ("p50", "p95", "mean", "rss_mib")}
+        print(f"added per message: p50 {added['p50']:+.1f} ms  p95 {added['p95']:+.1f} ms  mean {added['mean']:+.1f} ms;"
+              f"  memory {added['rss_mib']:+.0f} MiB")  # fmt: skip
     return 0
 
 
