@@ -1,10 +1,12 @@
-"""What the entity pipeline adds to NLU time: /model/parse latency of two models, one after the other.
+"""What the entity pipeline adds to NLU time: /model/parse latency of two models side by side.
 
 `python -m benchmarks.parse_latency [--baseline MODEL] [--model MODEL] [--messages N]` starts
-`rasa run --enable-api` with each model on a free port, sends N customer messages (the entity
-evaluation set, cycled) to POST /model/parse one at a time after a warm-up, and prints p50, p95,
-mean, messages/s and the Rasa process's memory (RSS) for each, then the difference. Without --model it measures the current model
-(scripts/train.py); --baseline names a model trained without the entity components (for
+`rasa run --enable-api` with each model on a free port (both at once), warms them up, then sends N
+customer messages (the entity evaluation set, cycled) to POST /model/parse, one at a time,
+alternating between the two servers (which goes first alternates too), so that both see the same
+load on a shared machine. It prints p50, p95, mean, messages/s and the Rasa process's memory (RSS)
+for each, and the median of the per-message differences. Without --model it measures the current
+model (scripts/train.py); --baseline names a model trained without the entity components (for
 instance the main branch's). Without --baseline only the current model is measured.
 """
 
@@ -41,49 +43,79 @@ def _rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def measure(model: Path, texts: list[str], count: int) -> dict[str, float]:
-    """Starts Rasa with `model` and times `count` parses."""
-    port, token = free_port(), uuid.uuid4().hex
-    log = ROOT / "var" / "log" / f"parse-benchmark-{port}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    command = [str(Path(sys.executable).with_name("rasa")), "run", "--enable-api", "--model", str(model),
-               "--port", str(port), "--interface", "127.0.0.1", "--auth-token", token]  # fmt: skip
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
-    with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}"
-        with httpx.Client(base_url=url, timeout=60, params={"token": token}) as client:
-            deadline = time.monotonic() + START_TIMEOUT
-            while True:
-                if process.poll() is not None:
-                    raise SystemExit(f"rasa stopped while starting; see {log}")
-                try:
-                    if client.get("/status").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"rasa did not start within {START_TIMEOUT:.0f} s; see {log}")
-                time.sleep(1)
-            for text in texts[:WARM_UP]:
-                client.post("/model/parse", json={"text": text}).raise_for_status()
-            timings = []
-            started = time.perf_counter()
-            for index in range(count):
-                before = time.perf_counter()
-                client.post("/model/parse", json={"text": texts[index % len(texts)]}).raise_for_status()
-                timings.append((time.perf_counter() - before) * 1000)
-            elapsed = time.perf_counter() - started
-            rss_mib = _rss_mib(process.pid)
-    finally:
-        process.terminate()
+class RasaServer:
+    """`rasa run --enable-api` with one model on a free port, for parsing only."""
+
+    def __init__(self, model: Path) -> None:
+        self.model, self.port, self.token = model, free_port(), uuid.uuid4().hex
+        self.log = ROOT / "var" / "log" / f"parse-benchmark-{self.port}.log"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        # Parsing needs no tracker store, event broker or action server: in-memory defaults only.
+        endpoints = self.log.with_suffix(".endpoints.yml")
+        endpoints.write_text("action_endpoint:\n  url: http://127.0.0.1:9/webhook\n", encoding="utf-8")
+        command = [str(Path(sys.executable).with_name("rasa")), "run", "--enable-api", "--model", str(model),
+                   "--port", str(self.port), "--interface", "127.0.0.1", "--auth-token", self.token,
+                   "--endpoints", str(endpoints)]  # fmt: skip
+        env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+        with self.log.open("w") as output:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=60, params={"token": self.token})
+
+    def wait_ready(self, deadline: float) -> None:
+        while True:
+            if self.process.poll() is not None:
+                raise SystemExit(f"rasa stopped while starting; see {self.log}")
+            try:
+                if self.client.get("/status").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit(f"rasa did not start within {START_TIMEOUT:.0f} s; see {self.log}")
+            time.sleep(1)
+
+    def parse_ms(self, text: str) -> float:
+        before = time.perf_counter()
+        self.client.post("/model/parse", json={"text": text}).raise_for_status()
+        return (time.perf_counter() - before) * 1000
+
+    def stop(self) -> None:
+        self.client.close()
+        self.process.terminate()
         try:
-            process.wait(timeout=30)
+            self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            process.kill()
-    return {"p50": _percentile(timings, 0.5), "p95": _percentile(timings, 0.95),
-            "mean": statistics.fmean(timings), "per_second": count / elapsed, "rss_mib": rss_mib}  # fmt: skip
+            self.process.kill()
+
+
+def _figures(timings: list[float], rss_mib: float) -> dict[str, float]:
+    return {"p50": _percentile(timings, 0.5), "p95": _percentile(timings, 0.95), "mean": statistics.fmean(timings),
+            "per_second": 1000 / statistics.fmean(timings), "rss_mib": rss_mib}  # fmt: skip
+
+
+def measure(models: dict[str, Path], texts: list[str], count: int) -> tuple[dict[str, dict[str, float]], list[float]]:
+    """Times `count` parses on each model, alternating; returns figures per model and the
+    per-message differences (last model minus first)."""
+    servers = {name: RasaServer(model) for name, model in models.items()}
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        for server in servers.values():
+            server.wait_ready(deadline)
+        for text in texts[:WARM_UP]:
+            for server in servers.values():
+                server.parse_ms(text)
+        timings: dict[str, list[float]] = {name: [] for name in servers}
+        names = list(servers)
+        for index in range(count):
+            text = texts[index % len(texts)]
+            for name in names if index % 2 == 0 else reversed(names):
+                timings[name].append(servers[name].parse_ms(text))
+        figures = {name: _figures(timings[name], _rss_mib(servers[name].process.pid)) for name in names}
+        differences = [b - a for a, b in zip(timings[names[0]], timings[names[-1]])]
+        return figures, differences
+    finally:
+        for server in servers.values():
+            server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,21 +125,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=500)
     args = parser.parse_args(argv)
     texts = [example.text for example in load_examples(EVAL_FILE)[1]]
-    runs = []
-    if args.baseline:
-        runs.append(("baseline", args.baseline))
-    runs.append(("current", args.model or ensure_model(quiet=True)))
-    results = {}
-    for name, model in runs:
-        print(f"{name}: {model.name}, {args.messages} parses one at a time ...", flush=True)
-        results[name] = measure(model, texts, args.messages)
-        figures = results[name]
-        print(f"  p50 {figures['p50']:.1f} ms  p95 {figures['p95']:.1f} ms  mean {figures['mean']:.1f} ms  "
+    models = {"baseline": args.baseline} if args.baseline else {}
+    models["current"] = args.model or ensure_model(quiet=True)
+    print(", ".join(f"{name}: {model.name}" for name, model in models.items())
+          + f"; {args.messages} parses each, one at a time, alternating ...", flush=True)  # fmt: skip
+    results, differences = measure(models, texts, args.messages)
+    for name, figures in results.items():
+        print(f"{name:>8}: p50 {figures['p50']:.1f} ms  p95 {figures['p95']:.1f} ms  mean {figures['mean']:.1f} ms  "
               f"{figures['per_second']:.1f} parses/s  memory {figures['rss_mib']:.0f} MiB")  # fmt: skip
     if "baseline" in results:
-        added = {key: results["current"][key] - results["baseline"][key] for key in ("p50", "p95", "mean", "rss_mib")}
-        print(f"added per message: p50 {added['p50']:+.1f} ms  p95 {added['p95']:+.1f} ms  mean {added['mean']:+.1f} ms;"
-              f"  memory {added['rss_mib']:+.0f} MiB")  # fmt: skip
+        memory = results["current"]["rss_mib"] - results["baseline"]["rss_mib"]
+        print(f"added per message: median {statistics.median(differences):+.1f} ms, "
+              f"mean {statistics.fmean(differences):+.1f} ms (paired); memory {memory:+.0f} MiB")  # fmt: skip
     return 0
 
 
