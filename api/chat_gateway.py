@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.config import Settings
 from bot.conversations import service as conversation_service
+from bot.conversations.lifetime import Lifetime
 from bot.conversations.models import ConversationMessage
 from bot.db import utcnow
 from bot.handoff import conversation as handoff_rules
@@ -94,12 +95,14 @@ class ChatGateway:
         self._session_factory = session_factory
         self._rasa = rasa
         self._notifier = notifier or Notifier(poll_seconds=settings.realtime_poll_seconds)
+        self.lifetime = Lifetime.from_settings(settings)
 
     def authorize(self, conversation_id: str, token: str | None) -> None:
-        """Raises unless the token opens the conversation (sync; call from the threadpool)."""
+        """Raises unless the token opens the conversation and has not expired (sync; call from
+        the threadpool)."""
         with self._session_factory.begin() as session:
             conversation_service.get_authorized(
-                session=session, conversation_id=conversation_id, token=token
+                session=session, conversation_id=conversation_id, token=token, lifetime=self.lifetime
             )
 
     @property
@@ -111,6 +114,25 @@ class ChatGateway:
             return conversation_service.last_message_id(
                 session=session, conversation_id=conversation_id
             )
+
+    def in_transaction(self, work: Callable[[Any], Any]) -> Any:
+        """Runs `work(session)` in one transaction (sync; call from the threadpool)."""
+        with self._session_factory.begin() as session:
+            return work(session)
+
+    def authorized_pushes(self, conversation_id: str, token: str, after_id: int) -> list[dict[str, Any]]:
+        """What a WebSocket pusher sends this round, after checking that the token still opens the
+        conversation (expired or revoked tokens raise)."""
+        with self._session_factory.begin() as session:
+            conversation_service.get_authorized(
+                session=session, conversation_id=conversation_id, token=token, lifetime=self.lifetime
+            )
+            return [
+                reply_view(message)
+                for message in conversation_service.pushed_messages(
+                    session=session, conversation_id=conversation_id, after_id=after_id
+                )
+            ]
 
     def pushed_since(self, conversation_id: str, after_id: int) -> list[dict[str, Any]]:
         """Agent replies and notices after `after_id`: what a WebSocket client gets pushed."""
@@ -149,7 +171,7 @@ class ChatGateway:
     ) -> Accepted:
         with self._session_factory.begin() as session:
             conversation = conversation_service.get_authorized(
-                session=session, conversation_id=conversation_id, token=token
+                session=session, conversation_id=conversation_id, token=token, lifetime=self.lifetime
             )
             self.check_rate(session, f"conversation:{conversation_id}", self.conversation_limit)
             if client_ip:

@@ -81,6 +81,8 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str, str]:
         f"{'.'.join(str(p) for p in error.get('loc', ()))}: {error.get('msg')}" for error in errors
     )
     if "text" in fields:
+        if any(str(error.get("type", "")).endswith("max_length") for error in errors):
+            return "message_too_long", "您的消息太长了，请精简或分几次发送。", detail
         return "invalid_text", "请发送文字消息内容（字段 text）。", detail
     return "invalid_request", "请求参数不正确，请检查后重试。", detail
 

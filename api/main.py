@@ -6,22 +6,23 @@ import asyncio
 import logging
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from bot import security as startup_checks
 from bot.cases.crypto import CaseCipher, load_or_create_key
 from bot.config import PROJECT_ROOT, Settings, load_settings
 from bot.db import build_engine, build_session_factory
-from bot.identity.secret import load_or_create_secret
+from bot.identity.secret import identity_verifier
 
 from . import maintenance
 from .chat_gateway import ChatGateway
 from .cors import ChatCors
-from .errors import error_body, install_error_handlers
+from .errors import install_error_handlers
 from .handoff_bridge import HandoffBridge
 from .rasa_client import RasaClient
 from .realtime import Notifier
+from .security import BodyLimit, SecurityHeaders, SocketLimiter, install_log_redaction
 from .routes import agent as agent_routes
 from .routes import agent_pages, analyst, analyst_pages
 from .routes import auth as auth_routes
@@ -33,11 +34,16 @@ MAX_BODY_BYTES = 64 * 1024
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Builds the API; engines and clients are created here, never at import time."""
+    """Builds the API; engines and clients are created here, never at import time.
+
+    In production (APP_ENV=production) it raises UnsafeConfiguration, listing every problem,
+    before serving anything; outside demo mode it disables the demo staff accounts."""
     settings = settings or load_settings()
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s - %(message)s"
     )
+    install_log_redaction()
+    startup_checks.check_configuration(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -59,15 +65,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Public chat API of the bank's customer-service assistant (web page and app).",
         version="0.1.0",
         lifespan=lifespan,
+        # Swagger UI loads its assets from a CDN: development only; /openapi.json stays.
+        docs_url=None if settings.production else "/docs",
+        redoc_url=None,
     )
     engine = build_engine(settings.database_url)
     session_factory = build_session_factory(engine)
+    try:
+        _check_database(settings, session_factory)
+    except BaseException:
+        engine.dispose()
+        raise
     rasa = RasaClient(settings)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.rasa = rasa
-    app.state.identity_secret = settings.identity_secret or load_or_create_secret(settings.var_dir)
+    app.state.identity = identity_verifier(settings)
+    app.state.sockets = SocketLimiter()
     app.state.case_cipher = CaseCipher(
         settings.case_encryption_key or load_or_create_key(settings.var_dir)
     )
@@ -83,27 +98,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     install_error_handlers(app)
+    # Added innermost first: the body limit, then CORS (so other origins can read a 413), then
+    # the security headers on every answer.
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     # The widget may be embedded on the bank's other sites; only the public chat API and the
     # demo identity are offered to other origins (staff APIs stay same-origin).
-    app.add_middleware(
-        ChatCors,
-        origins=settings.chat_allowed_origins,
-    )
-
-    @app.middleware("http")
-    async def refuse_huge_bodies(request: Request, call_next):
-        """A body far beyond any chat message is refused before it is read."""
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            return JSONResponse(
-                error_body(
-                    "body_too_large",
-                    "您发送的内容太大了，请精简后再发送。",
-                    f"request body of {length} bytes exceeds {MAX_BODY_BYTES}",
-                ),
-                status_code=413,
-            )
-        return await call_next(request)
+    app.add_middleware(ChatCors, origins=settings.chat_allowed_origins)
+    app.add_middleware(SecurityHeaders, hsts_mode=settings.hsts_mode)
 
     app.include_router(chat.router)
     app.include_router(health.router)
@@ -119,3 +120,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff_assessments.router)
     app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "api" / "static")), name="static")
     return app
+
+
+def _check_database(settings: Settings, session_factory) -> None:
+    """Production refuses to start with active demo staff; outside demo mode they are disabled."""
+    log = logging.getLogger(__name__)
+    try:
+        with session_factory.begin() as session:
+            disabled = startup_checks.check_startup(settings, session=session)
+    except startup_checks.UnsafeConfiguration:
+        raise
+    except Exception:
+        if settings.production:
+            raise
+        # Development without a migrated database: the demo accounts cannot exist either.
+        log.warning("could not check the demo staff accounts", exc_info=True)
+        return
+    if disabled:
+        log.warning("demo mode is off: disabled the demo staff accounts %s", ", ".join(disabled))

@@ -15,6 +15,8 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
+from .security import redact
+
 logger = logging.getLogger(__name__)
 
 CHANNEL_PREFIX = "bankchat:"
@@ -81,7 +83,7 @@ class Notifier:
         pubsub = self._redis.pubsub()
         await pubsub.psubscribe(f"{CHANNEL_PREFIX}*")
         self._listener = asyncio.create_task(self._listen(pubsub))
-        logger.info("real-time notifications over Redis at %s", self.redis_url)
+        logger.info("real-time notifications over Redis at %s", redact(self.redis_url))
 
     async def stop(self) -> None:
         if self._listener is not None:

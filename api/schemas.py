@@ -7,6 +7,8 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, Field, StrictStr
 
+from bot.conversations.service import MAX_TEXT_CHARS_AS_SENT
+
 
 class SessionCreate(BaseModel):
     channel: Literal["web", "app"] = Field("web", description="Where the customer chats from.")
@@ -21,10 +23,35 @@ class SessionCreated(BaseModel):
     conversation_id: str
     customer_id: Optional[str] = Field(None, description="The verified customer, if identified.")
     token: str = Field(..., description="Send as `Authorization: Bearer <token>` on every later call.")
+    expires_at: datetime = Field(..., description="The token ends then at the latest (CONVERSATION_MAX_HOURS).")
+    idle_timeout_seconds: int = Field(
+        ..., description="The token also ends after this long without a message (CONVERSATION_IDLE_MINUTES)."
+    )
+
+
+class SessionResume(BaseModel):
+    identity_token: Optional[StrictStr] = Field(
+        None,
+        description="The customer signed in now (omit when nobody is): it must be the one the "
+        "conversation was opened for.",
+    )
+
+
+class SessionResumed(BaseModel):
+    conversation_id: str
+    customer_id: Optional[str]
+    expires_at: datetime
+    idle_timeout_seconds: int
 
 
 class MessageCreate(BaseModel):
-    text: StrictStr = Field(..., description="The customer's message, 1 to 1,000 characters.")
+    text: StrictStr = Field(
+        ...,
+        max_length=MAX_TEXT_CHARS_AS_SENT,
+        description="The customer's message: 1 to 1,000 characters (MAX_MESSAGE_CHARS) after "
+        f"removing surrounding whitespace and control characters; at most {MAX_TEXT_CHARS_AS_SENT:,} "
+        "characters as sent.",
+    )
     client_message_id: Optional[StrictStr] = Field(
         None,
         max_length=64,
@@ -82,7 +109,6 @@ class History(BaseModel):
 
 class ComponentHealth(BaseModel):
     status: Literal["ok", "down"]
-    detail: Optional[str] = None
 
 
 class Health(BaseModel):

@@ -17,7 +17,7 @@ class LoginRequest(BaseModel):
 class StaffRead(BaseModel):
     username: str
     display_name: str
-    role: Literal["agent", "supervisor", "analyst"]
+    role: Literal["agent", "supervisor", "analyst", "admin"]
     role_label: str
 
 

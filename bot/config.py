@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+APP_ENVS = ("development", "production")
 
 
 def _env(name: str, default: str) -> str:
@@ -56,7 +57,7 @@ class Settings:
     # How long a risk-tolerance assessment stays valid (DOMAIN_RULES: 12 months, practice).
     assessment_validity_months: int
     # Local demo: seeds demo customers' assessments and lets the chat page chat as one of them.
-    # Production sets DEMO_MODE=false.
+    # Defaults to true only when APP_ENV=development; production refuses to start with it on.
     demo_mode: bool
     # Staff console logins (bot/staff).
     staff_session_hours: int = 12
@@ -111,6 +112,34 @@ class Settings:
     rabbitmq_user: str = "guest"
     rabbitmq_password: str = "guest"
     rabbitmq_queue: str = "rasa_events"
+    # --- Security (README "Security and privacy") -------------------------------------------------
+    # "development" (the default: `make run`, demo data allowed) or "production": the API and
+    # `make run` refuse to start in production while any unsafe default is left (bot/security.py).
+    app_env: str = "development"
+    # True when the RabbitMQ event broker is in use (RABBITMQ_HOST set or TRANSCRIPTS_IN_API=false).
+    rabbitmq_configured: bool = False
+    # Identity tokens (JWT, HS256): audience and issuer they must carry, and how far ahead their
+    # expiry may be.
+    identity_audience: str = "bankchat"
+    identity_issuer: str = "bank"
+    identity_max_lifetime_minutes: int = 60
+    # A conversation token ends after this long without a message, and this long after it was opened.
+    conversation_idle_minutes: int = 30
+    conversation_max_hours: int = 12
+    # WebSockets: the first frame {"type": "auth", "token": ...} must arrive within this time;
+    # frames larger than ws_max_bytes are refused by uvicorn (--ws-max-size); open sockets per
+    # conversation and per member of staff, per API process.
+    ws_auth_timeout_seconds: float = 10.0
+    ws_max_bytes: int = 65536
+    ws_max_per_conversation: int = 5
+    ws_max_per_staff: int = 10
+    # HSTS: "auto" (requests that arrived over https, also through a trusted proxy's
+    # X-Forwarded-Proto), "always" (TLS ends at a proxy that does not forward the scheme) or "off".
+    hsts_mode: str = "auto"
+
+    @property
+    def production(self) -> bool:
+        return self.app_env == "production"
 
     @property
     def action_health_url(self) -> str:
@@ -123,6 +152,9 @@ class Settings:
 
 def load_settings() -> Settings:
     """Reads the settings from the environment (call it again after changing os.environ)."""
+    app_env = _env("APP_ENV", "development").lower()
+    if app_env not in APP_ENVS:
+        raise ValueError(f"APP_ENV must be one of {', '.join(APP_ENVS)}, got {app_env!r}")
     rasa_port = _env_int("RASA_PORT", 5005)
     action_port = _env_int("ACTION_PORT", 5055)
     var_dir = Path(_env("VAR_DIR", str(PROJECT_ROOT / "var"))).resolve()
@@ -141,7 +173,7 @@ def load_settings() -> Settings:
         max_message_chars=_env_int("MAX_MESSAGE_CHARS", 1000),
         identity_secret=_env("CUSTOMER_IDENTITY_SECRET", ""),
         assessment_validity_months=_env_int("ASSESSMENT_VALIDITY_MONTHS", 12),
-        demo_mode=_env("DEMO_MODE", "true").lower() not in {"false", "0", "no", "off"},
+        demo_mode=_env_bool("DEMO_MODE", app_env == "development"),
         staff_session_hours=_env_int("STAFF_SESSION_HOURS", 12),
         staff_login_max_failures=_env_int("STAFF_LOGIN_MAX_FAILURES", 5),
         staff_login_window_minutes=_env_int("STAFF_LOGIN_WINDOW_MINUTES", 15),
@@ -173,4 +205,18 @@ def load_settings() -> Settings:
         rabbitmq_password=_env("RABBITMQ_PASSWORD", "guest"),
         rabbitmq_queue=_env("RABBITMQ_QUEUE", "rasa_events"),
         realtime_poll_seconds=float(_env("REALTIME_POLL_SECONDS", "1.0")),
+        # --- Security ---
+        app_env=app_env,
+        rabbitmq_configured=bool(os.environ.get("RABBITMQ_HOST", "").strip())
+        or _env("TRANSCRIPTS_IN_API", "true").lower() in ("0", "false", "no"),
+        identity_audience=_env("CUSTOMER_IDENTITY_AUDIENCE", "bankchat"),
+        identity_issuer=_env("CUSTOMER_IDENTITY_ISSUER", "bank"),
+        identity_max_lifetime_minutes=_env_int("CUSTOMER_IDENTITY_MAX_LIFETIME_MINUTES", 60),
+        conversation_idle_minutes=_env_int("CONVERSATION_IDLE_MINUTES", 30),
+        conversation_max_hours=_env_int("CONVERSATION_MAX_HOURS", 12),
+        ws_auth_timeout_seconds=float(_env("WS_AUTH_TIMEOUT_SECONDS", "10")),
+        ws_max_bytes=_env_int("WS_MAX_BYTES", 65536),
+        ws_max_per_conversation=_env_int("WS_MAX_PER_CONVERSATION", 5),
+        ws_max_per_staff=_env_int("WS_MAX_PER_STAFF", 10),
+        hsts_mode=_env("HSTS_MODE", "auto").lower(),
     )

@@ -7,7 +7,9 @@ It shows how to integrate without ever losing or duplicating a customer's messag
 * 503 (assistant unavailable; the message is stored) and 429 (rate limited; nothing stored) are
   retried after the server's `Retry-After`; 4xx answers are errors shown to the customer in the
   Chinese `error.message` the server sends;
-* history is read page by page with `after_id`, e.g. to show what was missed after a reconnect.
+* history is read page by page with `after_id`, e.g. to show what was missed after a reconnect;
+* a stored conversation is resumed only through `resume()`, which the server refuses for another
+  identity (or none) than the one it was opened for, or once it has expired; on logout `end()`.
 
 Only `httpx` (and `websockets` for `send_over_websocket`) is needed:
 
@@ -69,8 +71,21 @@ class ChatClient:
         return self.conversation_id
 
     def resume(self, conversation_id: str, token: str) -> None:
-        """Continues a conversation opened earlier (e.g. after the app restarts)."""
+        """Continues a conversation opened earlier (e.g. after the app restarts), if the server
+        agrees that the customer signed in now (`identity_token`, or nobody) is the one it was
+        opened for. ChatError otherwise: 401 `conversation_expired` (idle or too old) or 403
+        `identity_mismatch` / invalid token — then call `open()` and show nothing of the old one."""
+        body: dict[str, Any] = {"identity_token": self.identity_token} if self.identity_token else {}
+        self._call("POST", f"/api/chat/{conversation_id}/resume", json=body,
+                   headers={"Authorization": f"Bearer {token}"})  # fmt: skip
         self.conversation_id, self.token = conversation_id, token
+
+    def end(self) -> None:
+        """Ends the conversation on the server (call it when the customer logs out): its token
+        stops working at once, even for a copy of it."""
+        if self.conversation_id and self.token:
+            self._call("POST", f"/api/chat/{self.conversation_id}/end")
+        self.conversation_id = self.token = None
 
     def close(self) -> None:
         self._http.close()
@@ -118,8 +133,14 @@ class ChatClient:
 
         url = ws_url or self.base_url.replace("http", "ws", 1).rstrip("/")
         frames: list[dict[str, Any]] = []
-        path = f"{url}/api/chat/{self.conversation_id}/ws?token={self.token}"
+        path = f"{url}/api/chat/{self.conversation_id}/ws"  # never a token in the URL
         async with websockets.connect(path) as socket:
+            # First frame: the token; the server answers "ready" (or an error frame and closes).
+            await socket.send(json.dumps({"type": "auth", "token": self.token}))
+            ready = json.loads(await socket.recv())
+            if ready.get("type") != "ready":
+                error = ready.get("error") or {}
+                raise ChatError(401, error.get("code", ""), error.get("message", ""), error.get("detail", ""))
             for text in texts:
                 message_id = self.new_message_id()
                 frame = {"type": "message", "text": text, "client_message_id": message_id}
@@ -134,8 +155,9 @@ class ChatClient:
 
     # --- transport -----------------------------------------------------------------------------
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+    def _call(self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
+        if headers is None:
+            headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         for attempt in range(1, self.max_attempts + 1):
             try:
                 response = self._http.request(method, path, headers=headers, **kwargs)

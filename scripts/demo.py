@@ -16,13 +16,9 @@ import os
 from bot.db import build_engine, build_session_factory, utcnow
 from bot.identity.demo import seed_demo_assessments
 from bot.staff import service as staff_service
+from bot.staff.demo import DEMO_STAFF
 
 DEFAULT_DEMO_PASSWORD = "demo-password-2026"
-DEMO_STAFF = (
-    ("agent1", "agent", "演示坐席"),
-    ("supervisor1", "supervisor", "演示主管"),
-    ("analyst1", "analyst", "演示分析员"),
-)
 
 
 def demo_staff_password() -> str:
@@ -37,7 +33,11 @@ def seed_demo(database_url: str) -> dict[str, object]:
         with build_session_factory(engine).begin() as session:
             assessments = seed_demo_assessments(session=session, now=utcnow())
             for username, role, display_name in DEMO_STAFF:
-                if staff_service.get_staff_by_username(session=session, username=username):
+                existing = staff_service.get_staff_by_username(session=session, username=username)
+                if existing is not None:
+                    if not existing.active and existing.display_name == display_name:
+                        existing.active = True  # disabled by a run without demo mode
+                        created.append(username)
                     continue
                 staff_service.create_staff(
                     session=session, username=username, display_name=display_name,
@@ -49,6 +49,6 @@ def seed_demo(database_url: str) -> dict[str, object]:
     if assessments or created:
         print(
             f"Demo data (DEMO_MODE=false turns it off): {assessments} demo customers' assessments, "
-            f"staff accounts {', '.join(created) or 'none'} added."
+            f"staff accounts {', '.join(created) or 'none'} added or enabled."
         )
     return {"assessments": assessments, "staff": created}

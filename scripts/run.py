@@ -7,6 +7,7 @@ import sys
 import time
 
 from bot.config import load_settings
+from bot.security import UnsafeConfiguration, check_configuration
 
 from . import migrate
 from .demo import seed_demo
@@ -16,6 +17,11 @@ from .train import ensure_model
 
 def main() -> int:
     settings = load_settings()
+    try:
+        check_configuration(settings)  # APP_ENV=production: no demo or unsafe default
+    except UnsafeConfiguration as exc:
+        print(f"Not starting: {exc}", file=sys.stderr)
+        return 1
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     print("Applying database migrations...")
     try:
@@ -33,6 +39,7 @@ def main() -> int:
         rasa_port=settings.rasa_port,
         action_port=settings.action_port,
         database_url=settings.database_url,
+        ws_max_bytes=settings.ws_max_bytes,
     )
     if settings.rasa_token:
         config.rasa_token = settings.rasa_token

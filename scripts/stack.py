@@ -33,6 +33,16 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def api_command(port: int, ws_max_bytes: int = 65536) -> list[str]:
+    """How the API is served: uvicorn on loopback, WebSocket frames limited to `ws_max_bytes`
+    (WS_MAX_BYTES; uvicorn's own default is 16 MiB), no Server header."""
+    return [
+        str(BIN / "python"), "-m", "uvicorn", "api.main:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port),
+        "--ws-max-size", str(ws_max_bytes), "--no-server-header",
+    ]  # fmt: skip
+
+
 @dataclass
 class StackConfig:
     """Where the processes listen and what they store; defaults are the embedded local run."""
@@ -46,6 +56,8 @@ class StackConfig:
     endpoints: Path = ROOT / "endpoints.yml"
     # Hex only: a urlsafe token may start with "-", which rasa's argument parser takes for an option.
     rasa_token: str = field(default_factory=lambda: secrets.token_hex(24))
+    # uvicorn refuses WebSocket frames larger than this (WS_MAX_BYTES; its own default is 16 MiB).
+    ws_max_bytes: int = 65536
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def environment(self) -> dict[str, str]:
@@ -107,10 +119,7 @@ class Stack:
                 "--endpoints", str(config.endpoints),
                 "--credentials", str(ROOT / "credentials.yml"),
             ],
-            "api": [
-                str(BIN / "python"), "-m", "uvicorn", "api.main:create_app", "--factory",
-                "--host", "127.0.0.1", "--port", str(config.api_port),
-            ],
+            "api": api_command(config.api_port, config.ws_max_bytes),
         }  # fmt: skip
 
     def log_path(self, name: str) -> Path:

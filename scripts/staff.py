@@ -3,6 +3,7 @@
     python -m scripts.staff create --username wang.li --role agent --display-name 王丽
     python -m scripts.staff disable --username wang.li
     python -m scripts.staff enable --username wang.li
+    python -m scripts.staff disable-demo     (the demo accounts agent1, supervisor1, analyst1)
 
 The password is read with getpass (or one line from stdin when it is not a terminal), never from
 the command line, so it does not end up in the shell history.
@@ -18,6 +19,7 @@ from bot.config import load_settings
 from bot.db import build_engine, build_session_factory, utcnow
 from bot.errors import DomainError
 from bot.staff import roles
+from bot.staff import demo as staff_demo
 from bot.staff import service as staff_service
 
 
@@ -39,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--display-name", required=True)
     for name in ("disable", "enable"):
         commands.add_parser(name, help=f"{name} an account").add_argument("--username", required=True)
+    commands.add_parser("disable-demo", help="disable the demo staff accounts (production refuses to start with them)")
     args = parser.parse_args(argv)
 
     engine = build_engine(load_settings().database_url)
@@ -50,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
                     role=args.role, password=_read_password(), now=utcnow(),
                 )  # fmt: skip
                 print(f"Created {staff.role} {staff.username} ({staff.display_name}).")
+            elif args.command == "disable-demo":
+                disabled = staff_demo.disable_demo_accounts(session=session)
+                print(f"Disabled demo accounts: {', '.join(disabled) or 'none were active'}.")
             else:
                 staff = staff_service.set_active(
                     session=session, username=args.username, active=args.command == "enable"

@@ -15,9 +15,8 @@ from typing import Annotated, Any, Literal, Optional
 from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.encoders import jsonable_encoder
 
-from bot.conversations import service as conversation_service
 from bot.db import utcnow
-from bot.errors import DomainError, Forbidden, Unauthenticated
+from bot.errors import DomainError, Forbidden
 from bot.handoff import conversation as handoff_rules
 from bot.handoff import hours, lifecycle
 from bot.handoff import service as handoff_service
@@ -26,6 +25,7 @@ from bot.staff import roles
 from bot.staff import service as staff_service
 from bot.staff.models import StaffAccount
 
+from .. import ws
 from ..agent_context import customer_context, understanding_of
 from ..agent_schemas import (
     AgentMessageCreate,
@@ -40,7 +40,6 @@ from ..agent_schemas import (
     QueueRead,
 )
 from ..deps import RasaDep, SessionDep, SettingsDep
-from ..errors import error_body
 from ..handoff_bridge import HandoffBridge, agent_message_view, may_follow
 from ..rasa_client import RasaUnavailable
 from ..realtime import conversation_topic
@@ -173,11 +172,12 @@ def handoff_messages(
     after_id: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> dict[str, Any]:
-    """The whole conversation so far (assistant part included), customer text masked; the
+    """The handoff's part of the conversation (from the customer's request for a person until
+    the handoff ended; see bot.handoff.service.handoff_messages), customer text masked; the
     console polls with `after_id` when its WebSocket is unavailable."""
     handoff = _followed_handoff(session, staff, handoff_id)
-    messages = conversation_service.list_messages(
-        session=session, conversation_id=handoff.conversation_id, after_id=after_id, limit=limit
+    messages = handoff_service.handoff_messages(
+        session=session, handoff=handoff, after_id=after_id, limit=limit
     )
     return {"handoff": handoff_item(handoff), "messages": [agent_message_view(m) for m in messages]}
 
@@ -276,30 +276,51 @@ def reveal_callback_phone(
     return {"id": callback_id, "phone": phone}
 
 
+class HandoffEnded(DomainError):
+    code = "handoff_ended"
+    customer_message = "该会话的人工服务已结束。"
+
+
 @router.websocket("/handoffs/{handoff_id}/ws")
-async def handoff_socket(
-    websocket: WebSocket, handoff_id: int, token: Optional[str] = None, after_id: int = 0
-):
-    """The live chat pane: every message of the conversation after `after_id` (customer text
-    masked) as {"type": "message", "message": {...}}, and {"type": "handoff", "handoff": {...}}
-    when its status changes (e.g. the customer left the queue). The staff token is passed as a
-    query parameter (browsers cannot set headers on WebSockets); replies are sent with
-    POST /api/agent/handoffs/{id}/messages. Client frame {"type": "ping"} → {"type": "pong"}."""
+async def handoff_socket(websocket: WebSocket, handoff_id: int, after_id: int = 0):
+    """The live chat pane: the handoff's messages after `after_id` (customer text masked) as
+    {"type": "message", "message": {...}}, and {"type": "handoff", "handoff": {...}} when its
+    status changes. First frame, within WS_AUTH_TIMEOUT_SECONDS: {"type": "auth", "token":
+    "<staff token>", "after_id": <optional>} → {"type": "ready"} (never a token in the URL).
+    Replies are sent with POST /api/agent/handoffs/{id}/messages; {"type": "ping"} → "pong".
+
+    Every push round checks again that the login is live (not logged out, expired or disabled:
+    close 4401) and that this member of staff may still follow the handoff (another agent
+    claimed it: 4403); once the handoff has ended (hand-back, close, the customer left the
+    queue) its last messages and status are sent and the socket closes with 4410."""
     bridge: HandoffBridge = websocket.app.state.handoff_bridge
+    settings = websocket.app.state.settings
+    sockets = websocket.app.state.sockets
     await websocket.accept()
+    auth = await ws.receive_auth(websocket, settings.ws_auth_timeout_seconds)
+    if auth is None:
+        return
+    token = auth["token"]
+    if auth["after_id"] is not None:
+        after_id = auth["after_id"]
 
     def authorize(session):
-        login = staff_service.resolve_session(session=session, token=token or "", now=utcnow())
+        login = staff_service.resolve_session(session=session, token=token, now=utcnow())
         if not roles.has_role(login.staff.role, (roles.AGENT,)):
             raise Forbidden(f"role {login.staff.role!r} may not follow conversations")
         handoff = _followed_handoff(session, login.staff, handoff_id)
-        return login.staff, handoff.conversation_id
+        return login.staff.id, handoff
 
     try:
-        staff, conversation_id = await bridge.run(authorize)
+        staff_id, _handoff = await bridge.run(authorize)
     except DomainError as exc:
-        await websocket.send_json({"type": "error", **error_body(exc.code, exc.customer_message, exc.developer_message)})
-        await websocket.close(code=4401 if isinstance(exc, Unauthenticated) else 4403)
+        await ws.refuse(websocket, exc)
+        return
+    slot = f"staff:{staff_id}"
+    if not sockets.acquire(slot, settings.ws_max_per_staff):
+        await ws.refuse(websocket, ws.TooManySockets(
+            f"{settings.ws_max_per_staff} sockets already open for this member of staff"
+        ))  # fmt: skip
         return
     lock = asyncio.Lock()
 
@@ -310,14 +331,14 @@ async def handoff_socket(
     async def push() -> None:
         nonlocal after_id
         status = None
-        with bridge.notifier.subscribe([conversation_topic(conversation_id)]) as subscription:
+        with bridge.notifier.subscribe([conversation_topic(_handoff.conversation_id)]) as subscription:
             while True:
                 subscription.clear()
                 try:
                     def read(session):
-                        handoff = handoff_service.get_handoff(session=session, handoff_id=handoff_id)
-                        messages = conversation_service.list_messages(
-                            session=session, conversation_id=conversation_id, after_id=after_id
+                        _staff_id, handoff = authorize(session)  # the login and the right, again
+                        messages = handoff_service.handoff_messages(
+                            session=session, handoff=handoff, after_id=after_id
                         )
                         return handoff_item(handoff), [agent_message_view(m) for m in messages]
 
@@ -328,19 +349,30 @@ async def handoff_socket(
                     for message in messages:
                         await send({"type": "message", "message": message})
                         after_id = message["id"]
+                    if status not in lifecycle.ACTIVE_STATUSES:
+                        await ws.refuse(
+                            websocket, HandoffEnded(f"handoff {handoff_id} is {status}"), code=ws.CLOSE_ENDED
+                        )
+                        return
+                except DomainError as exc:
+                    await ws.refuse(websocket, exc)
+                    return
                 except WebSocketDisconnect:
                     return
                 except Exception:
                     logger.warning("pushing handoff %s failed", handoff_id, exc_info=True)
                 await subscription.wait(bridge.notifier.pusher_poll_seconds)
 
-    pusher = asyncio.create_task(push())
-    try:
+    async def receive_loop() -> None:
         while True:
             raw = await websocket.receive_text()
             if '"ping"' in raw:
                 await send({"type": "pong"})
+
+    try:
+        await send({"type": "ready"})
+        await ws.run_until_first_done(receive_loop(), push())
     except WebSocketDisconnect:
         return
     finally:
-        pusher.cancel()
+        sockets.release(slot)

@@ -8,20 +8,31 @@ import logging
 from datetime import timedelta
 from typing import Annotated, Any, Optional
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from bot.conversations import service as conversation_service
 from bot.db import utcnow
-from bot.identity import tokens as identity_tokens
+from bot.handoff import conversation as handoff_rules
+from bot.handoff import lifecycle as handoff_lifecycle
+from bot.handoff import service as handoff_service
 from bot.ratelimit import service as ratelimit_service
-from bot.errors import DomainError, Forbidden
+from bot.errors import DomainError
 
+from .. import ws
 from ..chat_gateway import ChatGateway, message_view
 from ..deps import SessionDep
 from ..errors import AssistantUnavailable, error_body
-from ..realtime import conversation_topic
-from ..schemas import History, MessageCreate, MessageExchange, SessionCreate, SessionCreated
+from ..realtime import QUEUE_TOPIC, conversation_topic
+from ..schemas import (
+    History,
+    MessageCreate,
+    MessageExchange,
+    SessionCreate,
+    SessionCreated,
+    SessionResume,
+    SessionResumed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +40,8 @@ router = APIRouter(prefix="/api/chat", tags=["chat"])
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "Invalid JSON."},
-    403: {"description": "Wrong or missing conversation token."},
+    401: {"description": "The conversation token has expired (idle or maximum lifetime): open a new conversation."},
+    403: {"description": "Wrong, missing or revoked conversation token."},
     404: {"description": "Unknown conversation."},
     409: {"description": "The same client_message_id is still being answered."},
     422: {"description": "Missing, empty or too long text."},
@@ -79,13 +91,84 @@ def create_session(
         )  # fmt: skip
     customer_id = None
     if body.identity_token is not None:
-        customer_id = identity_tokens.verify_identity(
-            body.identity_token, secret=request.app.state.identity_secret, now=utcnow()
-        )
+        customer_id = request.app.state.identity.verify(body.identity_token, now=utcnow())
     conversation, token = conversation_service.open_conversation(
         session=session, channel=body.channel, customer_id=customer_id
     )
-    return {"conversation_id": conversation.id, "token": token, "customer_id": customer_id}
+    return {"conversation_id": conversation.id, "token": token, "customer_id": customer_id,
+            **_expiry(request, conversation)}  # fmt: skip
+
+
+def _expiry(request: Request, conversation) -> dict[str, Any]:
+    lifetime = request.app.state.gateway.lifetime
+    return {
+        "expires_at": conversation.created_at + lifetime.maximum,
+        "idle_timeout_seconds": int(lifetime.idle.total_seconds()),
+    }
+
+
+@router.post(
+    "/{conversation_id}/resume",
+    response_model=SessionResumed,
+    responses={
+        **ERROR_RESPONSES,
+        401: {"description": "The conversation has expired, or the identity token is invalid or expired."},
+        403: {"description": "Wrong token, or the conversation belongs to another identity (or to "
+                             "one, and none was sent): open a new conversation."},
+    },
+)  # fmt: skip
+def resume_session(
+    conversation_id: str,
+    token: TokenDep,
+    request: Request,
+    session: SessionDep,
+    body: Annotated[Optional[SessionResume], Body()] = None,
+) -> dict[str, Any]:
+    """Before continuing a stored conversation (after a reload, an app restart, a new login),
+    a client proves that the customer signed in now is the one it was opened for: a
+    conversation opened with an identity continues only with a token for the same customer, an
+    anonymous one only without identity. Otherwise the client opens a new conversation and never
+    shows the old one's history."""
+    body = body or SessionResume()
+    customer_id = None
+    if body.identity_token is not None:
+        customer_id = request.app.state.identity.verify(body.identity_token, now=utcnow())
+    conversation = conversation_service.resume_conversation(
+        session=session, conversation_id=conversation_id, token=token, customer_id=customer_id,
+        lifetime=request.app.state.gateway.lifetime,
+    )  # fmt: skip
+    return {"conversation_id": conversation.id, "customer_id": conversation.customer_id,
+            **_expiry(request, conversation)}  # fmt: skip
+
+
+@router.post("/{conversation_id}/end", status_code=204, responses=ERROR_RESPONSES)
+async def end_session(conversation_id: str, token: TokenDep, request: Request) -> Response:
+    """Ends the conversation for this client (`BankChat.restart()` on logout): its token is
+    revoked at once, a wait for a person is cancelled, and an agent serving it is told the
+    customer left."""
+    gateway: ChatGateway = request.app.state.gateway
+
+    def work(session) -> list[str]:
+        conversation = conversation_service.get_authorized(
+            session=session, conversation_id=conversation_id, token=token, lifetime=gateway.lifetime
+        )
+        conversation_service.end_conversation(session=session, conversation=conversation)
+        active = handoff_service.active_handoff(session=session, conversation_id=conversation_id)
+        if active is None:
+            return []
+        if active.status == handoff_lifecycle.WAITING:
+            handoff_service.cancel(session=session, conversation_id=conversation_id)
+            return [conversation_topic(conversation_id), QUEUE_TOPIC]
+        conversation_service.post_message(
+            session=session, conversation_id=conversation_id, sender=conversation_service.SYSTEM,
+            text=handoff_rules.customer_left_text(),
+        )  # fmt: skip
+        return [conversation_topic(conversation_id)]
+
+    topics = await run_in_threadpool(gateway.in_transaction, work)
+    if topics:
+        await gateway.notifier.publish(*topics)
+    return Response(status_code=204)
 
 
 @router.post(
@@ -112,13 +195,15 @@ def get_history(
     conversation_id: str,
     token: TokenDep,
     session: SessionDep,
+    request: Request,
     after_id: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
 ) -> dict[str, Any]:
     """The conversation's messages in order (customer and assistant), after `after_id`."""
     conversation_service.get_authorized(
-        session=session, conversation_id=conversation_id, token=token
-    )
+        session=session, conversation_id=conversation_id, token=token,
+        lifetime=request.app.state.gateway.lifetime,
+    )  # fmt: skip
     messages = conversation_service.list_messages(
         session=session, conversation_id=conversation_id, after_id=after_id, limit=limit
     )
@@ -136,57 +221,81 @@ def _domain_error_frame(exc: DomainError) -> dict[str, Any]:
 
 
 @router.websocket("/{conversation_id}/ws")
-async def chat_socket(
-    websocket: WebSocket,
-    conversation_id: str,
-    token: Optional[str] = None,
-    after_id: Optional[int] = None,
-):
+async def chat_socket(websocket: WebSocket, conversation_id: str, after_id: Optional[int] = None):
     """The same exchange over a WebSocket, plus what nobody asked for: an agent's replies and
     notices (queue position, an agent joining or leaving, the rating prompt) are pushed.
 
-    Client frames: {"type": "message", "text": "...", "client_message_id": "..."} and
-    {"type": "ping"}. Server frames: "ack" (message stored), "replies", "push" (one message),
-    "pong" and "error". `after_id`: the last message the client has; pushed messages after it
-    are sent at once (default: only new ones).
+    First frame, within WS_AUTH_TIMEOUT_SECONDS: {"type": "auth", "token": "<conversation
+    token>", "after_id": <optional>} → {"type": "ready"} (never a token in the URL). Then client
+    frames {"type": "message", "text": "...", "client_message_id": "..."} and {"type": "ping"};
+    server frames "ack" (message stored), "replies", "push" (one message), "pong" and "error".
+    `after_id`: the last message the client has; pushed messages after it are sent at once
+    (default: only new ones). The token is checked again on every push round: once it expires
+    or is revoked the socket closes (4401). Close codes: api/ws.py.
     """
     gateway: ChatGateway = websocket.app.state.gateway
+    settings = websocket.app.state.settings
+    sockets = websocket.app.state.sockets
     await websocket.accept()
+    auth = await ws.receive_auth(websocket, settings.ws_auth_timeout_seconds)
+    if auth is None:
+        return
+    token = auth["token"]
     try:
         await run_in_threadpool(gateway.authorize, conversation_id, token)
     except DomainError as exc:
-        await websocket.send_json(_domain_error_frame(exc))
-        await websocket.close(code=4403 if isinstance(exc, Forbidden) else 4404)
+        await ws.refuse(websocket, exc)
         return
-    lock = asyncio.Lock()
-
-    async def send(frame: dict[str, Any]) -> None:
-        async with lock:  # the receive loop and the pusher share the socket
-            await websocket.send_json(frame)
-
-    if after_id is None or after_id < 0:
-        after_id = await run_in_threadpool(gateway.last_message_id, conversation_id)
-    pusher = asyncio.create_task(_push(send, gateway, conversation_id, after_id))
+    slot = f"conversation:{conversation_id}"
+    if not sockets.acquire(slot, settings.ws_max_per_conversation):
+        await ws.refuse(websocket, ws.TooManySockets(
+            f"{settings.ws_max_per_conversation} sockets already open for this conversation"
+        ))  # fmt: skip
+        return
     try:
-        while True:
-            raw = await websocket.receive_text()
-            await _handle_frame(send, websocket, gateway, conversation_id, token, raw)
+        lock = asyncio.Lock()
+
+        async def send(frame: dict[str, Any]) -> None:
+            async with lock:  # the receive loop and the pusher share the socket
+                await websocket.send_json(frame)
+
+        start = auth["after_id"] if auth["after_id"] is not None else after_id
+        if start is None or start < 0:
+            start = await run_in_threadpool(gateway.last_message_id, conversation_id)
+        await send({"type": "ready"})
+
+        async def receive_loop() -> None:
+            while True:
+                raw = await websocket.receive_text()
+                await _handle_frame(send, websocket, gateway, conversation_id, token, raw)
+
+        await ws.run_until_first_done(
+            receive_loop(), _push(send, websocket, gateway, conversation_id, token, start)
+        )
     except WebSocketDisconnect:
         return
     finally:
-        pusher.cancel()
+        sockets.release(slot)
 
 
-async def _push(send, gateway: ChatGateway, conversation_id: str, after_id: int) -> None:
-    """Sends agent replies and notices as they are stored, by this replica or another."""
+async def _push(send, websocket: WebSocket, gateway: ChatGateway, conversation_id: str, token: str,
+                after_id: int) -> None:  # fmt: skip
+    """Sends agent replies and notices as they are stored, by this replica or another; checks the
+    token again every round and closes the socket once it has expired or been revoked."""
     notifier = gateway.notifier
     with notifier.subscribe([conversation_topic(conversation_id)]) as subscription:
         while True:
             subscription.clear()
             try:
-                for message in await run_in_threadpool(gateway.pushed_since, conversation_id, after_id):
+                messages = await run_in_threadpool(
+                    gateway.authorized_pushes, conversation_id, token, after_id
+                )
+                for message in messages:
                     await send({"type": "push", "message": message})
                     after_id = message["id"]
+            except DomainError as exc:
+                await ws.refuse(websocket, exc)
+                return
             except WebSocketDisconnect:
                 return
             except Exception:  # the database briefly unreachable: try again next round

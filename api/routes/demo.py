@@ -2,11 +2,11 @@
 
 In production the bank's site or app signs the identity token; here the API signs it for one of
 the demo customers so the suitability and questionnaire flows can be tried without a bank login.
+It signs with the demo's own key and issuer ("bankchat-demo", bot/identity/secret.py), never with
+the bank's secret, and production refuses to start in demo mode.
 """
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, StrictStr
@@ -14,10 +14,8 @@ from pydantic import BaseModel, StrictStr
 from bot.db import utcnow
 from bot.errors import NotFound
 from bot.identity.demo import find_demo_customer, load_demo_customers
-from bot.identity.tokens import sign_identity
 
 router = APIRouter(prefix="/api/demo", tags=["demo"])
-DEMO_TOKEN_LIFETIME = timedelta(hours=2)
 
 
 class DemoCustomerRead(BaseModel):
@@ -54,11 +52,7 @@ def demo_identity(body: DemoIdentityCreate, request: Request) -> DemoIdentity:
     customer = find_demo_customer(body.customer_id)
     if customer is None:
         raise NotFound(f"no demo customer {body.customer_id!r}")
-    token = sign_identity(
-        customer_id=customer.id,
-        expires_at=utcnow() + DEMO_TOKEN_LIFETIME,
-        secret=request.app.state.identity_secret,
-    )
+    token = request.app.state.identity.sign_demo(customer.id, now=utcnow())
     return DemoIdentity(
         identity_token=token,
         customer=DemoCustomerRead(id=customer.id, name=customer.name, note=customer.note),

@@ -226,19 +226,34 @@
   function connect(handoffId) {
     if (!current || current.id !== handoffId) return;
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    const url = scheme + location.host + "/api/agent/handoffs/" + handoffId + "/ws?token="
-      + encodeURIComponent(session.login.token) + "&after_id=" + lastId;
+    // The staff token goes in the first frame, never in the URL (URLs end up in logs).
+    const url = scheme + location.host + "/api/agent/handoffs/" + handoffId + "/ws";
+    let refusal = null;
     socket = new WebSocket(url);
-    socket.onopen = function () { socketFailures = 0; };
+    socket.onopen = function () {
+      socket.send(JSON.stringify({ type: "auth", token: session.login.token, after_id: lastId }));
+    };
     socket.onmessage = function (event) {
       let frame = null;
       try { frame = JSON.parse(event.data); } catch (error) { return; }
       if (!current || current.id !== handoffId) return;
+      if (frame.type === "ready") socketFailures = 0;
       if (frame.type === "message") renderMessage(frame.message);
       if (frame.type === "handoff") { setState(frame.handoff); refreshLists(); }
+      if (frame.type === "error") refusal = frame.error;
     };
-    socket.onclose = function () {
+    socket.onclose = function (event) {
       socket = null;
+      // The server re-checks the login and the right to follow the conversation every round.
+      if (event.code === 4401) { session.signOut((refusal && refusal.message) || "登录已失效，请重新登录。"); return; }
+      if (event.code === 4410) { refreshLists(); return; } // the service ended; the log stays
+      if (event.code === 4403 || event.code === 4404 || event.code === 4429) {
+        $("reply-error").textContent = (refusal && refusal.message) || "无法继续查看该会话。";
+        $("reply").disabled = true;
+        $("send").disabled = true;
+        refreshLists();
+        return;
+      }
       socketFailures += 1;
       if (socketFailures >= 3) { // WebSockets blocked: keep the conversation going by polling
         if (!pollTimer) pollTimer = setInterval(poll, 2000);

@@ -12,6 +12,13 @@
 // acknowledges it; after a reload or a network drop the widget resumes the same conversation,
 // re-sends what was not acknowledged (the server deduplicates by client_message_id) and fetches
 // what it missed. window.BankChat exposes open(), close() and restart(identityToken).
+//
+// Privacy on shared devices: what the widget stores belongs to one identity (the customer the
+// identity token names, or "anonymous"). Another or no identity finds nothing of it: the stored
+// conversation and unsent messages are discarded, and the server is asked first (POST …/resume)
+// whether the signed-in customer may continue a stored conversation. restart() — which the host
+// page calls on logout — ends the conversation on the server (its token stops working) and
+// forgets it here. An expired conversation (idle or too old) starts a new one with a notice.
 (function () {
   "use strict";
 
@@ -26,7 +33,7 @@
   }, window.BankChatConfig || {});
   const API = config.apiUrl.replace(/\/$/, "");
   const MAX_CHARS = 1000;
-  const STORE = "bankchat:" + API; // conversation, outbox and demo customer, per API
+  const STORE = "bankchat:" + API; // {owner, conversation, outbox, demoCustomer}: one identity's
   const PING_MS = 25000;
   const POLL_MS = 2000;
 
@@ -35,9 +42,34 @@
   function load() {
     try { return JSON.parse(localStorage.getItem(STORE)) || {}; } catch (error) { return {}; }
   }
-  let state = load(); // {conversation: {conversation_id, token}, outbox: [...], demoCustomer}
+  let state = load(); // {owner, conversation: {conversation_id, token}, outbox: [...], demoCustomer}
   state.outbox = state.outbox || [];
   function save() { localStorage.setItem(STORE, JSON.stringify(state)); }
+
+  // Whose stored state this is: a hash of the customer id the identity token names (read from
+  // the JWT payload; the server verifies the token itself), or "anonymous".
+  function ownerOf(identityToken) {
+    let subject = "";
+    try {
+      const part = (identityToken || "").split(".")[1] || "";
+      const json = atob(part.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((part.length + 3) % 4));
+      subject = String(JSON.parse(json).sub || "");
+    } catch (error) { subject = ""; }
+    if (!subject) return "anonymous";
+    let hash = 0x811c9dc5; // FNV-1a: keeps the customer id itself out of the browser's storage
+    for (let i = 0; i < subject.length; i += 1) {
+      hash ^= subject.charCodeAt(i);
+      hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return "c" + hash.toString(16) + subject.length;
+  }
+
+  // Anything stored for another identity is dropped before it can be shown or sent.
+  function claimStore() {
+    const owner = ownerOf(config.identityToken);
+    if (state.owner !== owner) state = { owner: owner, outbox: [], demoCustomer: state.demoCustomer };
+    save();
+  }
 
   // --- DOM (in a shadow root, so the host page's styles neither leak in nor out) ----------------
 
@@ -228,12 +260,14 @@
 
   // --- the conversation -------------------------------------------------------------------------
 
-  async function request(method, path, body) {
+  async function request(method, path, body, conversation, keepalive) {
     const headers = { "Content-Type": "application/json" };
-    if (state.conversation) headers.Authorization = "Bearer " + state.conversation.token;
+    const holder = conversation || state.conversation;
+    if (holder) headers.Authorization = "Bearer " + holder.token;
     let response;
     try {
-      response = await fetch(API + path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined });
+      response = await fetch(API + path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined,
+                                           keepalive: Boolean(keepalive) });
     } catch (error) {
       return { ok: false, status: 0, body: null, retryAfter: 0 };
     }
@@ -258,13 +292,27 @@
     render({ sender: "assistant", text: "您好！我是智能客服助手，请问有什么可以帮您？" });
   }
 
+  // May the customer signed in now continue the stored conversation? The server decides:
+  // true (yes), "expired", or false (another identity, revoked, gone: start afresh silently).
+  async function resumeConversation() {
+    const body = config.identityToken ? { identity_token: config.identityToken } : {};
+    const result = await request("POST", "/api/chat/" + state.conversation.conversation_id + "/resume", body);
+    if (result.ok) return true;
+    if (result.status === 0 || result.status >= 500) throw new Error("暂时无法连接在线客服，请稍后再试。");
+    if (result.body && result.body.error && result.body.error.code === "conversation_expired") return "expired";
+    return false;
+  }
+
+  const EXPIRED_NOTICE = "由于长时间未操作，之前的会话已结束。已为您开始新的会话，请重新描述您的问题。";
+
   // Everything after the last message on screen (the whole conversation after a reload).
   async function catchUp() {
     if (!state.conversation) return false;
     for (let page = 0; page < 50; page += 1) {
       const path = "/api/chat/" + state.conversation.conversation_id + "/messages?limit=200&after_id=" + catchUpFrom;
       const result = await request("GET", path);
-      if (result.status === 403 || result.status === 404) return null; // the conversation is gone
+      if (result.status === 401 && result.body && result.body.error && result.body.error.code === "conversation_expired") return "expired";
+      if (result.status === 401 || result.status === 403 || result.status === 404) return null; // the conversation is gone
       if (!result.ok) return false;
       result.body.messages.forEach(function (message) {
         renderFromServer(message);
@@ -339,7 +387,7 @@
   function flush() {
     state.outbox.forEach(function (entry) {
       if (inFlight.has(entry.client_message_id)) return;
-      if (transport.mode === "ws" && transport.socket && transport.socket.readyState === WebSocket.OPEN) {
+      if (transport.mode === "ws" && transport.socket && transport.ready && transport.socket.readyState === WebSocket.OPEN) {
         inFlight.add(entry.client_message_id);
         transport.socket.send(JSON.stringify({ type: "message", text: entry.text, client_message_id: entry.client_message_id }));
       } else if (transport.mode === "rest") {
@@ -376,6 +424,7 @@
       retryLater(retryAfter || (error && error.retry_after_seconds) || 10);
       return;
     }
+    if (code === "conversation_expired") { expired(); return; }
     if (statusCode === 401 || statusCode === 403 || statusCode === 404) { // the conversation cannot be used
       restart(config.identityToken);
       return;
@@ -385,19 +434,24 @@
 
   // --- the transport: WebSocket first, REST polling when WebSockets are blocked ------------------
 
-  const transport = { mode: "ws", socket: null, failures: 0, opened: false, pingTimer: null, pollTimer: null };
+  const transport = { mode: "ws", socket: null, ready: false, failures: 0, opened: false, pingTimer: null, pollTimer: null };
 
   function connect() {
     if (!state.conversation) return;
     const conversation = state.conversation;
-    const url = API.replace(/^http/, "ws") + "/api/chat/" + conversation.conversation_id + "/ws?token="
-      + encodeURIComponent(conversation.token) + "&after_id=" + catchUpFrom;
+    // The token travels in the first frame, never in the URL (URLs end up in logs).
+    const url = API.replace(/^http/, "ws") + "/api/chat/" + conversation.conversation_id + "/ws";
     let socket;
     try { socket = new WebSocket(url); } catch (error) { socketFailed(); return; }
     transport.socket = socket;
-    socket.onopen = async function () {
+    transport.ready = false;
+    socket.onopen = function () {
+      socket.send(JSON.stringify({ type: "auth", token: conversation.token, after_id: catchUpFrom }));
+    };
+    async function ready() {
       transport.failures = 0;
       transport.opened = true;
+      transport.ready = true;
       setStatus("");
       inFlight.clear();
       await catchUp(); // what was missed while away
@@ -405,12 +459,13 @@
       transport.pingTimer = setInterval(function () {
         if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "ping" }));
       }, PING_MS);
-    };
+    }
     socket.onmessage = function (event) {
       let frame = null;
       try { frame = JSON.parse(event.data); } catch (error) { return; }
       if (state.conversation !== conversation) return;
-      if (frame.type === "ack") acknowledged(frame.client_message_id, frame.message_id);
+      if (frame.type === "ready") ready();
+      else if (frame.type === "ack") acknowledged(frame.client_message_id, frame.message_id);
       else if (frame.type === "replies") {
         inFlight.delete(frame.client_message_id);
         frame.replies.forEach(render);
@@ -420,15 +475,19 @@
         if (frame.client_message_id) inFlight.delete(frame.client_message_id);
         const code = frame.error && frame.error.code;
         const statusCode = code === "rate_limited" ? 429 : code === "assistant_unavailable" ? 503 : 422;
-        if (frame.client_message_id) handleError(frame.client_message_id, statusCode, frame.error, frame.error.retry_after_seconds);
+        if (code === "conversation_expired") expired();
+        else if (frame.client_message_id) handleError(frame.client_message_id, statusCode, frame.error, frame.error.retry_after_seconds);
       }
     };
     socket.onclose = function (event) {
       clearInterval(transport.pingTimer);
       transport.socket = null;
+      transport.ready = false;
       inFlight.clear();
       if (state.conversation !== conversation) return;
-      if (event.code === 4403 || event.code === 4404) { restart(config.identityToken); return; }
+      if (event.code === 4401 && event.reason === "conversation_expired") { expired(); return; }
+      if (event.code === 4401 || event.code === 4403 || event.code === 4404) { restart(config.identityToken); return; }
+      if (event.code === 4429) { setStatus("您打开的对话窗口太多了，请关闭其他窗口后刷新页面。"); usePolling(); return; }
       socketFailed();
     };
   }
@@ -446,6 +505,8 @@
     if (transport.pollTimer) return;
     transport.pollTimer = setInterval(async function () {
       const result = await catchUp();
+      if (result === "expired") { expired(); return; }
+      if (result === null) { restart(config.identityToken); return; }
       if (result === true && state.outbox.length) flush();
       if (result === false && state.outbox.length) setStatus("网络连接中断，恢复后会自动重发。");
       if (result === true && !state.outbox.length && status.textContent.indexOf("网络") === 0) setStatus("");
@@ -468,12 +529,23 @@
 
   async function begin() {
     sendButton.disabled = true;
+    claimStore();
     try {
+      let notice = null;
       if (state.conversation) {
-        const restored = await catchUp();
-        if (restored === null) { state.conversation = null; save(); }
+        const resumed = await resumeConversation();
+        if (resumed === true) {
+          const restored = await catchUp();
+          if (restored === null || restored === "expired") { state.conversation = null; state.outbox = []; save(); }
+        } else {
+          if (resumed === "expired") notice = EXPIRED_NOTICE;
+          state.conversation = null;
+          state.outbox = []; // never sent into another conversation
+          save();
+        }
       }
       if (!state.conversation) await openConversation();
+      if (notice) render({ sender: "system", text: notice });
       // Messages left unacknowledged by an earlier page: shown again and re-sent.
       state.outbox.forEach(function (entry) { if (!pending.has(entry.client_message_id)) showPending(entry); });
       setStatus("");
@@ -485,17 +557,41 @@
     }
   }
 
-  function restart(identityToken) {
+  function forget() {
     if (transport.socket) { transport.socket.onclose = null; transport.socket.close(); transport.socket = null; }
-    config.identityToken = identityToken || "";
-    state = { outbox: [], demoCustomer: state.demoCustomer };
-    save();
+    transport.ready = false;
     shown.clear(); pending.clear(); inFlight.clear(); sentHere.clear();
     catchUpFrom = 0;
     list.innerHTML = "";
     badge.hidden = true;
+  }
+
+  // A new start for whoever uses the page now (the host page calls it on logout and login):
+  // the current conversation is ended on the server, so its token is useless to anyone who
+  // copied it, and nothing of it stays here.
+  function restart(identityToken) {
+    const previous = state.conversation;
+    if (previous) request("POST", "/api/chat/" + previous.conversation_id + "/end", null, previous, true);
+    forget();
+    config.identityToken = identityToken || "";
+    state = { owner: ownerOf(config.identityToken), outbox: [], demoCustomer: state.demoCustomer };
+    save();
     return begin();
   }
+
+  // The conversation's token expired (idle too long, or too old): a clean new start, same customer.
+  async function expired() {
+    if (expiring) return;
+    expiring = true;
+    forget();
+    state.conversation = null;
+    state.outbox = [];
+    save();
+    await begin();
+    render({ sender: "system", text: EXPIRED_NOTICE });
+    expiring = false;
+  }
+  let expiring = false;
 
   function open() {
     panel.hidden = false;

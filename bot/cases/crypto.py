@@ -60,4 +60,6 @@ def _cipher_for(key: str) -> CaseCipher:
 def default_cipher() -> CaseCipher:
     """The cipher for the configured key (read from the environment on each call)."""
     settings = load_settings()
+    if settings.production and not settings.case_encryption_key:
+        raise RuntimeError("CASE_ENCRYPTION_KEY must be set in production (APP_ENV=production)")
     return _cipher_for(settings.case_encryption_key or load_or_create_key(settings.var_dir))

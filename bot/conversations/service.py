@@ -10,15 +10,16 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import utcnow
-from bot.errors import Conflict, Forbidden, InvalidInput, NotFound
+from bot.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from bot.text.cleaning import clean_text
 
+from .lifetime import Lifetime
 from .models import Conversation, ConversationMessage
 
 CUSTOMER = "customer"
@@ -33,6 +34,9 @@ FAILED = "failed"
 
 CHANNELS = ("web", "app")
 MAX_CLIENT_MESSAGE_ID_CHARS = 64
+# A message's text as sent, before cleaning (whitespace and control characters removed); after
+# cleaning the configured MAX_MESSAGE_CHARS (1,000) applies.
+MAX_TEXT_CHARS_AS_SENT = 4000
 
 
 class ConversationNotFound(NotFound):
@@ -43,6 +47,18 @@ class ConversationNotFound(NotFound):
 class InvalidConversationToken(Forbidden):
     code = "invalid_conversation_token"
     customer_message = "会话凭证无效或已失效，请刷新页面后重试。"
+
+
+class ConversationExpired(Unauthenticated):
+    code = "conversation_expired"
+    customer_message = "由于长时间未操作，本次会话已结束。如需继续咨询，请开始新的会话。"
+
+
+class IdentityMismatch(Forbidden):
+    """The conversation was opened for another customer (or for one, and none is signed in now)."""
+
+    code = "identity_mismatch"
+    customer_message = "无法继续之前的会话，请开始新的会话。"
 
 
 class EmptyMessage(InvalidInput):
@@ -88,6 +104,11 @@ def hash_token(token: str) -> str:
 
 def prepare_customer_text(raw: str, *, max_chars: int) -> str:
     """Cleans a customer's text and enforces that it is neither empty nor too long."""
+    if len(raw) > MAX_TEXT_CHARS_AS_SENT:  # refused before any work is spent on it
+        raise MessageTooLong(
+            f"text has {len(raw)} characters as sent, the limit is {MAX_TEXT_CHARS_AS_SENT}",
+            customer_message=f"您的消息超过了 {max_chars} 个字的上限，请分几次发送。",
+        )
     text = clean_text(raw)
     if not text:
         raise EmptyMessage("text is empty after removing whitespace and control characters")
@@ -117,14 +138,69 @@ def open_conversation(
     return conversation, token
 
 
-def get_authorized(*, session: Session, conversation_id: str, token: str | None) -> Conversation:
-    """Gets a conversation if the token is the one it was opened with."""
+def get_authorized(
+    *,
+    session: Session,
+    conversation_id: str,
+    token: str | None,
+    lifetime: Lifetime | None = None,
+    now: datetime | None = None,
+) -> Conversation:
+    """Gets a conversation if the token is the one it was opened with and, given a `lifetime`,
+    has not expired (ConversationExpired)."""
     conversation = session.get(Conversation, conversation_id) if conversation_id else None
     if conversation is None:
         raise ConversationNotFound(f"conversation {conversation_id!r} does not exist")
     if not token or not hmac.compare_digest(conversation.token_hash, hash_token(token)):
         raise InvalidConversationToken(f"wrong or missing token for conversation {conversation_id!r}")
+    if lifetime is not None:
+        reason = lifetime.expired(
+            created_at=conversation.created_at,
+            last_activity_at=conversation.last_activity_at,
+            now=now or utcnow(),
+        )
+        if reason is not None:
+            raise ConversationExpired(f"conversation {conversation_id!r} token ended ({reason} lifetime)")
     return conversation
+
+
+def resume_conversation(
+    *,
+    session: Session,
+    conversation_id: str,
+    token: str | None,
+    customer_id: str | None,
+    lifetime: Lifetime,
+    now: datetime | None = None,
+) -> Conversation:
+    """The conversation a returning client may continue: its token is valid and unexpired, and
+    the customer signed in now is the one it was opened for (both anonymous counts as the same).
+    IdentityMismatch otherwise: another or no identity starts a new conversation."""
+    conversation = get_authorized(
+        session=session, conversation_id=conversation_id, token=token, lifetime=lifetime, now=now
+    )
+    if conversation.customer_id != customer_id:
+        raise IdentityMismatch(
+            f"conversation {conversation_id!r} belongs to another identity than the one presented"
+        )
+    return conversation
+
+
+def end_conversation(*, session: Session, conversation: Conversation) -> None:
+    """Revokes the conversation's token (the customer logged out or restarted the chat): every
+    later use of it is refused. The messages stay for the agent and the records."""
+    conversation.token_hash = hash_token(secrets.token_urlsafe(32))  # nobody knows this token
+    session.flush()
+
+
+def _touch(*, session: Session, conversation_id: str) -> None:
+    """Something happened in the conversation: its idle expiry starts again."""
+    session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id)
+        .values(last_activity_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _replies_to(*, session: Session, message_id: int) -> list[ConversationMessage]:
@@ -239,6 +315,7 @@ def post_message(
         status=DELIVERED,
     )
     session.add(message)
+    _touch(session=session, conversation_id=conversation_id)
     session.flush()
     return message
 

@@ -193,6 +193,10 @@ def started_text(agent_name: str) -> str:
     return f"人工客服{agent_name}已接入，正在为您服务。"
 
 
+def customer_left_text() -> str:
+    return "客户已结束本次会话（退出登录或重新开始），之后的回复对方将无法看到。"
+
+
 def handed_back_text() -> str:
     return "人工客服已结束服务，接下来由智能助手继续为您服务。请问还有什么可以帮您？"
 

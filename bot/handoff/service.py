@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.cases.crypto import CaseCipher, default_cipher
 from bot.cases.intake import parse_mobile
+from bot.conversations.models import ConversationMessage
 from bot.db import utcnow
 from bot.errors import Forbidden
 from bot.staff import roles
@@ -411,6 +412,49 @@ def record_agent_reply(
     _record(session, handoff=handoff, actor=staff_service.actor_name(staff), action="replied",
             now=now or utcnow())  # fmt: skip
     return handoff
+
+
+def handoff_messages(
+    *, session: Session, handoff: Handoff, after_id: int = 0, limit: int = 200
+) -> list[ConversationMessage]:
+    """The handoff's part of the conversation, what its agent (and a supervisor) may read: from
+    the customer message that asked for the person (the last one stored before the request)
+    until the handoff ended, plus the notices written as it ended (hand-back, rating prompt).
+    What the customer said to the assistant before, and after the person left, is not shown;
+    the agent's context pane summarises what the assistant collected, masked."""
+    started_by = session.scalar(
+        select(func.max(ConversationMessage.id)).where(
+            ConversationMessage.conversation_id == handoff.conversation_id,
+            ConversationMessage.sender == "customer",
+            ConversationMessage.created_at <= handoff.requested_at,
+        )
+    )
+    if started_by is None:
+        started_by = session.scalar(
+            select(func.min(ConversationMessage.id)).where(
+                ConversationMessage.conversation_id == handoff.conversation_id,
+                ConversationMessage.created_at >= handoff.requested_at,
+            )
+        )
+    if started_by is None:
+        return []
+    statement = (
+        select(ConversationMessage)
+        .where(
+            ConversationMessage.conversation_id == handoff.conversation_id,
+            ConversationMessage.id >= started_by,
+            ConversationMessage.id > after_id,
+        )
+        .order_by(ConversationMessage.id)
+        .limit(limit)
+    )
+    messages = []
+    for message in session.scalars(statement):
+        if handoff.ended_at is not None and message.created_at > handoff.ended_at:
+            if message.sender != "system" or message.reply_to_id is not None:
+                break  # the first message after the end that is not its notice
+        messages.append(message)
+    return messages
 
 
 def agent_handoffs(

@@ -9,7 +9,7 @@ from api.main import create_app
 from bot.config import load_settings
 from scripts.stack import free_port
 
-IDENTITY_SECRET = "identity-secret-for-api-tests"
+IDENTITY_SECRET = "identity-secret-for-api-tests-32-bytes-or-more"
 CASE_ENCRYPTION_KEY = "CgE5Hwdr6lkLKvYSU8Vhx0M1QyGn7W7v3r2CxH0vJYI="
 
 

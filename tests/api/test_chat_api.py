@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from tests import ws_auth
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -107,15 +108,16 @@ def test_health_reports_each_component(client):
 
 
 def test_the_websocket_refuses_a_wrong_token(client, conversation):
-    url = f"/api/chat/{conversation['conversation_id']}/ws?token=wrong"
+    url = f"/api/chat/{conversation['conversation_id']}/ws"
     with client.websocket_connect(url) as socket:
+        socket.send_json(ws_auth.auth_frame("wrong"))
         frame = socket.receive_json()
     assert frame["type"] == "error" and frame["error"]["code"] == "invalid_conversation_token"
 
 
 def test_the_websocket_answers_bad_frames_and_pings_without_closing(client, conversation):
-    url = f"/api/chat/{conversation['conversation_id']}/ws?token={conversation['token']}"
-    with client.websocket_connect(url) as socket:
+    url = f"/api/chat/{conversation['conversation_id']}/ws"
+    with ws_auth.connect(client, url, conversation["token"]) as socket:
         socket.send_text("not json")
         assert socket.receive_json()["error"]["code"] == "invalid_json"
         socket.send_json({"type": "message", "text": ""})
@@ -178,10 +180,38 @@ def test_a_bad_identity_is_refused_with_401(client, problem):
     from tests.api.conftest import IDENTITY_SECRET
 
     expires = utcnow() + (timedelta(seconds=-1) if problem == "expired" else timedelta(minutes=10))
-    secret = "not-the-shared-secret" if problem == "wrong_secret" else IDENTITY_SECRET
+    secret = "not-the-shared-secret-but-32-bytes-long" if problem == "wrong_secret" else IDENTITY_SECRET
     token = sign_identity(customer_id="C0042", expires_at=expires, secret=secret)
     if problem == "tampered":
         token = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     response = client.post("/api/chat/sessions", json={"identity_token": token})
     error = assert_error(response, 401)
     assert "登录" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "token", ["令牌.令牌.令牌", "\u00e9\u00e9.\u00e9.\u00e9", "a.b.c", "%%%.%%%.%%%", "x" * 5000, "eyJ9.e30.e30"]
+)
+def test_a_garbage_or_non_ascii_identity_token_is_a_401_never_a_500(client, token):
+    response = client.post("/api/chat/sessions", json={"identity_token": token})
+    error = assert_error(response, 401, "invalid_identity")
+    assert "登录" in error["message"]
+
+
+def test_an_identity_expiring_years_ahead_is_refused(client):
+    from datetime import timedelta
+
+    from bot.db import utcnow
+    from bot.identity.tokens import sign_identity
+    from tests.api.conftest import IDENTITY_SECRET
+
+    token = sign_identity(customer_id="C0042", expires_at=utcnow() + timedelta(days=3650), secret=IDENTITY_SECRET)
+    assert_error(client.post("/api/chat/sessions", json={"identity_token": token}), 401, "invalid_identity")
+
+
+def test_too_long_text_is_refused_by_the_schema_which_openapi_shows(client, conversation):
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["MessageCreate"]
+    assert schema["properties"]["text"]["maxLength"] == 4000
+    url = f"/api/chat/{conversation['conversation_id']}/messages"
+    error = assert_error(client.post(url, json={"text": "好" * 4001}, headers=conversation["headers"]), 422)
+    assert error["code"] == "message_too_long" and "太长" in error["message"]

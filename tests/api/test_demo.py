@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
 from bot.db import utcnow
 from bot.identity.demo import seed_demo_assessments
-from bot.identity.tokens import verify_identity
+from bot.identity.tokens import InvalidIdentity, verify_identity
 from bot.suitability import service as suitability_service
 
 from .conftest import IDENTITY_SECRET
@@ -21,7 +22,10 @@ def test_the_demo_customers_are_listed_and_get_a_genuine_identity(client):
     assert all(c["name"] and c["note"] for c in customers)
 
     body = client.post("/api/demo/identity", json={"customer_id": "D1002"}).json()
-    assert verify_identity(body["identity_token"], secret=IDENTITY_SECRET, now=utcnow()) == "D1002"
+    assert client.app.state.identity.verify(body["identity_token"], now=utcnow()) == "D1002"
+    # Signed with the demo's own key and issuer, never with the bank's secret.
+    with pytest.raises(InvalidIdentity):
+        verify_identity(body["identity_token"], secret=IDENTITY_SECRET, now=utcnow())
     session = client.post(
         "/api/chat/sessions", json={"channel": "web", "identity_token": body["identity_token"]}
     ).json()
@@ -36,11 +40,15 @@ def test_an_unknown_demo_customer_is_a_clear_404(client):
 
 
 def test_with_demo_mode_off_nobody_can_sign_an_identity(client):
+    demo_token = client.post("/api/demo/identity", json={"customer_id": "D1002"}).json()["identity_token"]
     settings = dataclasses.replace(client.app.state.settings, demo_mode=False)
     with TestClient(create_app(settings)) as production:
         assert production.get("/api/demo/customers").status_code == 404
         assert production.post("/api/demo/identity", json={"customer_id": "D1002"}).status_code == 404
         assert 'data-demo="true"' not in production.get("/").text  # no demo-customer picker
+        # A demo identity signed while demo mode was on names nobody once it is off.
+        refused = production.post("/api/chat/sessions", json={"identity_token": demo_token})
+        assert refused.status_code == 401
     assert 'data-demo="true"' in client.get("/").text
 
 

@@ -12,6 +12,7 @@ from bot.handoff import service as handoff_service
 from bot.handoff.models import Handoff
 
 from .conftest import STAFF_PASSWORD
+from tests import ws_auth
 
 
 @pytest.fixture
@@ -37,10 +38,9 @@ def queue_for_person(staff_factory, conversation, reason="request") -> int:
 
 
 def customer_socket(client, conversation, after_id=None):
-    url = f"/api/chat/{conversation['conversation_id']}/ws?token={conversation['token']}"
-    if after_id is not None:
-        url += f"&after_id={after_id}"
-    return client.websocket_connect(url)
+    return ws_auth.connect(
+        client, f"/api/chat/{conversation['conversation_id']}/ws", conversation["token"], after_id
+    )
 
 
 def receive_until(ws, frame_type: str, limit: int = 10) -> dict:
@@ -65,8 +65,8 @@ def test_agent_and_customer_talk_live_over_two_websockets(client, staff_factory,
         assert joined["kind"] == "handoff_started"
         assert joined["agent_name"] == "小王" and "小王" in joined["text"]
 
-        url = f"/api/agent/handoffs/{handoff_id}/ws?token={agent['token']}"
-        with client.websocket_connect(url) as agent_ws:
+        url = f"/api/agent/handoffs/{handoff_id}/ws"
+        with ws_auth.connect(client, url, agent["token"]) as agent_ws:
             assert receive_until(agent_ws, "handoff")["handoff"]["status"] == "claimed"
             # The agent first receives the conversation so far (the join notice).
             assert receive_until(agent_ws, "message")["message"]["kind"] == "handoff_started"
@@ -176,7 +176,8 @@ def test_only_the_agent_holding_the_conversation_may_reply_or_follow_it(
     assert client.post(url, json={"text": "   "}, headers=agent["headers"]).status_code == 422
     assert client.post(url, json={"text": "好" * 1001}, headers=agent["headers"]).status_code == 422
     assert client.get("/api/agent/handoffs/999999/messages", headers=agent["headers"]).status_code == 404
-    with client.websocket_connect(f"/api/agent/handoffs/{handoff_id}/ws?token=wrong") as ws:
+    with client.websocket_connect(f"/api/agent/handoffs/{handoff_id}/ws") as ws:
+        ws.send_json(ws_auth.auth_frame("wrong"))
         assert ws.receive_json()["type"] == "error"
 
 

@@ -15,6 +15,7 @@ from api.main import create_app
 from bot.ratelimit import service as ratelimit_service
 from bot.ratelimit.models import RateLimitWindow
 from bot.ratelimit.service import Limit, RateLimited, window_start
+from tests import ws_auth
 
 
 def _client(client, **limits) -> TestClient:
@@ -83,8 +84,8 @@ def test_messages_per_address_are_limited_across_conversations(client):
 def test_the_websocket_answers_over_the_limit_with_an_error_frame_and_when_to_retry(client):
     with _client(client, rate_limit_conversation_per_minute=1) as limited:
         body = limited.post("/api/chat/sessions", json={}).json()
-        path = f"/api/chat/{body['conversation_id']}/ws?token={body['token']}"
-        with limited.websocket_connect(path) as socket:
+        path = f"/api/chat/{body['conversation_id']}/ws"
+        with ws_auth.connect(limited, path, body["token"]) as socket:
             socket.send_json({"type": "message", "text": "你好", "client_message_id": "a"})
             assert socket.receive_json()["type"] == "ack"
             assert socket.receive_json()["type"] == "error"  # Rasa is down here

@@ -25,6 +25,7 @@ from bot.handoff import service as handoff_service
 from bot.staff import service as staff_service
 from scripts.stack import free_port
 from tests.conftest import ROOT, run_async
+from tests import ws_auth
 
 PASSWORD = "replica-test-password"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -47,7 +48,7 @@ class Replica:
             **os.environ, "DATABASE_URL": database_url, "VAR_DIR": str(var_dir),
             "RASA_URL": f"http://127.0.0.1:{free_port()}", "RASA_TIMEOUT_SECONDS": "2",
             "REALTIME_REDIS_URL": redis_url, "REALTIME_POLL_SECONDS": "1.0",
-            "CUSTOMER_IDENTITY_SECRET": "replica-identity-secret", "LOG_LEVEL": "WARNING",
+            "CUSTOMER_IDENTITY_SECRET": "replica-identity-secret-of-32-bytes-or-more", "LOG_LEVEL": "WARNING",
             "CASE_ENCRYPTION_KEY": "CgE5Hwdr6lkLKvYSU8Vhx0M1QyGn7W7v3r2CxH0vJYI=",
         }  # fmt: skip
         self.process: subprocess.Popen | None = None
@@ -119,9 +120,10 @@ async def talk_across(customer_side: Replica, agent_side: Replica, database_url:
         login = await agent_api.post("/api/auth/login", json={"username": username, "password": PASSWORD})
         staff_token = login.json()["token"]
         headers = {"Authorization": f"Bearer {staff_token}"}
-        customer_ws = customer_side.url.replace("http", "ws") + f"/api/chat/{conversation_id}/ws?token={token}"
-        agent_ws = agent_side.url.replace("http", "ws") + f"/api/agent/handoffs/{handoff_id}/ws?token={staff_token}"
+        customer_ws = customer_side.url.replace("http", "ws") + f"/api/chat/{conversation_id}/ws"
+        agent_ws = agent_side.url.replace("http", "ws") + f"/api/agent/handoffs/{handoff_id}/ws"
         async with websockets.connect(customer_ws) as customer:
+            await ws_auth.authenticate(customer, token)
             started = time.monotonic()
             assert (await agent_api.post(f"/api/agent/handoffs/{handoff_id}/claim", headers=headers)).status_code == 200
             joined = (await next_frame(customer, "push", timeout))["message"]
@@ -137,6 +139,7 @@ async def talk_across(customer_side: Replica, agent_side: Replica, database_url:
             assert (reply["sender"], reply["text"]) == ("agent", "您好，我是人工客服小李。")
 
             async with websockets.connect(agent_ws) as agent:
+                await ws_auth.authenticate(agent, staff_token)
                 await next_frame(agent, "handoff", timeout)
                 for _ in range(2):  # the conversation so far: join notice, agent reply
                     await next_frame(agent, "message", timeout)

@@ -17,6 +17,7 @@ from api.main import create_app
 from bot.config import load_settings
 from scripts.stack import free_port, port_in_use
 from tests.conftest import run_async
+from tests import ws_auth
 
 pytestmark = pytest.mark.e2e
 
@@ -109,10 +110,11 @@ def test_a_resend_with_the_same_client_id_is_answered_once(api):
 def test_the_websocket_acknowledges_then_pushes_the_replies(live_product, api):
     conversation_id, headers = open_chat(api)
     token = headers["Authorization"].split()[1]
-    url = f"ws://127.0.0.1:{live_product.api_port}/api/chat/{conversation_id}/ws?token={token}"
+    url = f"ws://127.0.0.1:{live_product.api_port}/api/chat/{conversation_id}/ws"
 
     async def chat() -> list[dict]:
         async with websockets.connect(url) as socket:
+            await ws_auth.authenticate(socket, token)
             await socket.send(json.dumps({"type": "message", "text": "你好", "client_message_id": "w1"}))
             frames = [json.loads(await socket.recv()), json.loads(await socket.recv())]
             await socket.send(json.dumps({"type": "ping"}))

@@ -18,6 +18,7 @@ from bot.handoff.models import AgentPresence
 from scripts.demo import DEFAULT_DEMO_PASSWORD
 from tests.conftest import run_async
 from tests.e2e.test_conversation import say, texts
+from tests import ws_auth
 
 pytestmark = pytest.mark.e2e
 
@@ -61,8 +62,10 @@ def _history(api, conversation_id, headers) -> list[dict]:
     return api.get(f"/api/chat/{conversation_id}/messages", headers=headers).json()["messages"]
 
 
-async def _next_push(url: str, timeout: float = 20.0) -> dict:
+async def _next_push(url: str, token: str, ready: asyncio.Event, timeout: float = 20.0) -> dict:
     async with websockets.connect(url) as socket:
+        await ws_auth.authenticate(socket, token)
+        ready.set()
         while True:
             frame = json.loads(await asyncio.wait_for(socket.recv(), timeout))
             if frame["type"] == "push":
@@ -102,11 +105,12 @@ def test_an_agent_takes_over_talks_and_hands_back_then_closes_and_is_rated(api, 
     queue = api.get("/api/agent/queue", headers=agent).json()["items"]
     [item] = [i for i in queue if i["conversation_id"] == conversation_id]
     assert item["reason"] == "request"
-    ws_url = live_product.api_url.replace("http", "ws") + f"/api/chat/{conversation_id}/ws?token={token}"
+    ws_url = live_product.api_url.replace("http", "ws") + f"/api/chat/{conversation_id}/ws"
 
     async def claim_while_listening():
-        listening = asyncio.create_task(_next_push(ws_url))
-        await asyncio.sleep(1.0)
+        ready = asyncio.Event()
+        listening = asyncio.create_task(_next_push(ws_url, token, ready))
+        await asyncio.wait_for(ready.wait(), 60)
         async with httpx.AsyncClient(base_url=live_product.api_url, timeout=60) as client:
             claimed = await client.post(f"/api/agent/handoffs/{item['id']}/claim", headers=agent)
             assert claimed.status_code == 200, claimed.text
