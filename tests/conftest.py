@@ -98,16 +98,24 @@ def session(engine):
 
 
 @pytest.fixture(scope="session")
-def parse_entities():
+def entity_pipeline():
+    """The spaCy entity pipeline built from data/entities/ and the product catalogue, once."""
+    from bot.entities.pipeline import build_pipeline
+
+    return build_pipeline()
+
+
+@pytest.fixture(scope="session")
+def parse_entities(entity_pipeline):
     """The entities Rasa's NLU gives a message, as dicts in the tracker's shape: the real pipeline
     (the normaliser, the spaCy pipeline built from data/entities/, the resolver), without Rasa."""
     from datetime import datetime
 
     from bot.entities.dates import CHINA
-    from bot.entities.pipeline import build_pipeline, find_entities
+    from bot.entities.pipeline import find_entities
     from rasa_components.entity_resolver import rasa_entity
 
-    nlp = build_pipeline()
+    nlp = entity_pipeline
 
     def parse(text: str, now: datetime | None = None) -> list[dict]:
         found = find_entities(nlp, text, now=now or datetime.now(CHINA))

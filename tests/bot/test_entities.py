@@ -84,10 +84,8 @@ def test_times_of_day_are_a_period_or_a_clock_time(text, value):
 
 
 @pytest.fixture(scope="module")
-def nlp():
-    from bot.entities.pipeline import build_pipeline
-
-    return build_pipeline()
+def nlp(entity_pipeline):
+    return entity_pipeline
 
 
 def found(nlp, text: str) -> list[tuple[str, str, str]]:

@@ -1,10 +1,10 @@
 """The trained Rasa model finds the entities the test stories annotate, and exactly the ones the
 entity report measures (`make entities-report` runs the same normaliser, spaCy pipeline and
-resolver without Rasa; this checks that nothing in Rasa's pipeline changes the result)."""
+resolver without Rasa; this checks that nothing in Rasa's pipeline changes the result). Asked
+through the running product's Rasa server (POST /model/parse), as the API's messages are."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from pathlib import Path
 
@@ -18,18 +18,18 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def agent():
-    from rasa.core.agent import Agent
+def agent(live_product):
+    """An HTTP client of the product's Rasa server."""
+    import httpx
 
-    from scripts.train import ensure_model
-
-    return Agent.load(str(ensure_model(quiet=True)))
+    with httpx.Client(base_url=live_product.rasa_url, timeout=60, params={"token": live_product.rasa_token}) as client:
+        yield client
 
 
 def parse(agent, text: str) -> dict:
-    from tests.conftest import run_async
-
-    return run_async(agent.parse_message(text))
+    response = agent.post("/model/parse", json={"text": text})
+    assert response.status_code == 200, response.text
+    return response.json()
 
 
 def _comparable(entity_type: str, value: str, text: str) -> str:
@@ -70,11 +70,11 @@ def test_every_test_story_message_gets_the_entities_it_is_annotated_with(agent):
     assert wrong == []
 
 
-def test_the_model_finds_what_the_entity_report_measures(agent):
-    from bot.entities.pipeline import build_pipeline, find_entities
+def test_the_model_finds_what_the_entity_report_measures(agent, entity_pipeline):
+    from bot.entities.pipeline import find_entities
     from scripts.entities_report import EVAL_FILE, load_examples
 
-    nlp = build_pipeline()
+    nlp = entity_pipeline
     _, examples = load_examples(EVAL_FILE)
     differences = []
     for example in examples:

@@ -18,11 +18,11 @@ from rasa_components.normalizer import ChineseNormalizer
 
 
 @pytest.fixture(scope="module")
-def components(tmp_path_factory):
-    from bot.entities.pipeline import build_pipeline, save_pipeline
+def components(tmp_path_factory, entity_pipeline):
+    from bot.entities.pipeline import save_pipeline
 
     directory = tmp_path_factory.mktemp("spacy") / "bank_entities-test"
-    save_pipeline(build_pipeline(), directory)
+    save_pipeline(entity_pipeline, directory)
     storage = LocalModelStorage(tmp_path_factory.mktemp("model"))
     context = ExecutionContext(GraphSchema({}), "test")
     config = {**SpacyNLP.get_default_config(), "model": str(directory), "case_sensitive": True}
