@@ -10,7 +10,7 @@ export PYTHONPATH := $(CURDIR)
 # TensorFlow and Rasa 3.6 print pages of deprecation warnings that say nothing about this project.
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: run test setup migrate model validate pytest stories chromium axe benchmark benchmark-transcripts nlu-report nlu-holdout clean
+.PHONY: run test setup migrate model validate pytest stories chromium axe benchmark benchmark-transcripts benchmark-parse nlu-report nlu-holdout entities-report clean
 
 ## run: set up what is missing, migrate, train if needed, start all three processes
 run: setup
@@ -60,6 +60,16 @@ benchmark-transcripts: setup
 ## nlu-report: 5-fold cross-validation (intents and FAQ topics), macro-F1, most confused pairs
 nlu-report: setup
 	$(BIN)/python -m scripts.nlu_report
+
+## entities-report: precision, recall and F1 per entity type on tests/nlu/entities_eval.yml (and the
+## fresh set), with every miss
+entities-report: setup
+	$(BIN)/python -m scripts.entities_report
+
+## benchmark-parse: /model/parse latency of the current model (BASELINE=<model> to compare with one
+## trained without the entity components)
+benchmark-parse: setup model
+	$(BIN)/python -m benchmarks.parse_latency $(if $(BASELINE),--baseline $(BASELINE))
 
 ## nlu-holdout: accuracy on tests/nlu/holdout.yml (phrasings never trained on), per group
 nlu-holdout: setup model

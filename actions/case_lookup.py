@@ -20,6 +20,7 @@ from bot.cases import lifecycle, lookup
 from bot.cases import service as case_service
 from bot.cases.errors import CaseNotFound, ContactCheckLocked
 from bot.config import load_settings
+from bot.entities import facts as entity_facts
 from bot.db import utcnow
 from bot.errors import DomainError
 from bot.text.replies import clean_reply, is_confirmation
@@ -31,6 +32,13 @@ LOOKUP_SLOT = "case_lookup"
 DONE = "done"
 MAX_BAD_NUMBERS = 3
 DATE_FORMAT = "%Y年%m月%d日"
+
+
+def case_number_in(tracker: Tracker, text: str) -> str | None:
+    """The case number the message names: the NLU's CASE_NUMBER entity ("我那个TS2026…的投诉呢",
+    spoken or spaced), else what the lookup rules read in the text."""
+    entities = entity_facts.from_parse((tracker.latest_message or {}).get("entities"))
+    return entity_facts.case_number_of(entities) or lookup.find_case_number(text)
 
 
 def _lookup(tracker: Tracker) -> dict[str, Any]:
@@ -60,7 +68,7 @@ class ActionStartCaseLookup(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         purpose = "withdraw" if intent_name(tracker) == "complaint_withdraw" else "status"
-        number = lookup.find_case_number((tracker.latest_message or {}).get("text") or "")
+        number = case_number_in(tracker, (tracker.latest_message or {}).get("text") or "")
         state: dict[str, Any] = {"purpose": purpose, "stage": "last4" if number else "number",
                                  "number": number, "bad_numbers": 0}  # fmt: skip
         customer = customer_id(tracker)
@@ -132,7 +140,7 @@ class ValidateCaseForm(FormValidationAction):
         return {LOOKUP_SLOT: state, REPLY_SLOT: None}
 
     async def _on_number(self, state, text, dispatcher, tracker) -> dict[str, Any]:
-        number = lookup.find_case_number(text)
+        number = case_number_in(tracker, text)
         if number is None:
             state["bad_numbers"] = state.get("bad_numbers", 0) + 1
             if state["bad_numbers"] >= MAX_BAD_NUMBERS:

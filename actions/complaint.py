@@ -18,6 +18,7 @@ from bot.cases import classification, intake
 from bot.cases import service as case_service
 from bot.cases.intake import Draft, Event
 from bot.cases.numbers import china_date
+from bot.entities import facts as entity_facts
 
 from bot.handoff import lifecycle as handoff_lifecycle
 from bot.text.masking import mask_mobile, mask_name, mask_text
@@ -32,6 +33,8 @@ ENDINGS = {Event.SUBMITTED: "submitted", Event.CANCELLED: "cancelled", Event.PER
 AXIS_NAMES = {"business": "业务类型", "channel": "办理渠道", "reason": "投诉原因"}
 HINTS = {
     "description": "请简单描述一下发生了什么。",
+    "facts": "信息无误请回复“对的”；有不对的，可以直接告诉我正确的，例如“时间是上周四”或“金额是300元”。",
+    "amount": "请告诉我涉及的金额，例如“5000元”；不涉及金额请回复“没有”。",
     "business": "请点击下方的选项，或直接回复选项名称。",
     "channel": "请点击下方的选项，或直接回复选项名称。",
     "reason": "请点击下方的选项，或直接回复选项名称。",
@@ -44,6 +47,39 @@ HINTS = {
 
 def _draft(tracker: Tracker) -> Draft:
     return Draft.from_slot(tracker.get_slot(DRAFT_SLOT)) or Draft()
+
+
+def _entities(tracker: Tracker) -> list:
+    """The entities the NLU found in the message being handled."""
+    return entity_facts.from_parse((tracker.latest_message or {}).get("entities"))
+
+
+def occurred_text(draft: Draft) -> str | None:
+    """"上周五下午（2026年11月27日）": the customer's words and the day they name."""
+    if not draft.occurred:
+        return None
+    day = intake.occurred_day(draft)
+    return f"{draft.occurred}（{entity_facts.format_day(day)}）" if day else draft.occurred
+
+
+def amount_text(draft: Draft) -> str | None:
+    amount = intake.amount_value(draft)
+    return entity_facts.format_amount(amount, draft.currency) if amount is not None else None
+
+
+def facts_message(draft: Draft) -> dict[str, Any]:
+    """What the description already told, to confirm in one go instead of asking again."""
+    known = intake.known_facts(draft)
+    lines = []
+    if "occurred" in known:
+        lines.append(f"· 发生时间：{occurred_text(draft)}")
+    if "amount" in known:
+        lines.append(f"· 涉及金额：{amount_text(draft)}")
+    if "channel" in known:
+        lines.append(f"· 办理渠道：{classification.label('channel', draft.channel)}")
+    if "business" in known:
+        lines.append(f"· 业务类型：{classification.label('business', draft.business)}")
+    return {"response": "utter_complaint_confirm_facts", "facts": "\n".join(lines)}
 
 
 def choice_message(axis: str, draft: Draft) -> dict[str, Any]:
@@ -68,7 +104,8 @@ def summary_message(draft: Draft) -> dict[str, Any]:
         f"· 办理渠道：{classification.label('channel', draft.channel) or '未选择'}",
         f"· 投诉原因：{classification.label('reason', draft.reason) or '未选择'}",
         f"· 您的诉求：{draft.request}",
-        f"· 发生时间：{draft.occurred}",
+        f"· 发生时间：{occurred_text(draft)}",
+        *([f"· 涉及金额：{amount_text(draft)}"] if draft.amount else []),
         f"· 联系电话：{draft.phone[:3]}****{draft.phone[-4:]}",
         f"· 姓名：{draft.name}",
         "确认无误请点击“确认提交”；需要修改请告诉我哪一项，例如“修改电话”。",
@@ -91,7 +128,7 @@ class ActionStartComplaint(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         text = (tracker.latest_message or {}).get("text") or ""
-        started = intake.start("" if text.startswith("/") else text)
+        started = intake.start("" if text.startswith("/") else text, _entities(tracker))
         dispatcher.utter_message(response="utter_complaint_sorry")
         if started.sensitive:
             dispatcher.utter_message(response="utter_complaint_sensitive_warning")
@@ -115,6 +152,8 @@ class ActionAskComplaintReply(Action):
             dispatcher.utter_message(
                 response="utter_complaint_more" if more else "utter_complaint_ask_description"
             )
+        elif draft.stage == "facts":
+            dispatcher.utter_message(**facts_message(draft))
         elif draft.stage in intake.CHOICE_AXES:
             dispatcher.utter_message(**choice_message(draft.stage, draft))
         elif draft.stage == "summary":
@@ -143,7 +182,7 @@ class ValidateComplaintForm(FormValidationAction):
         text = value if isinstance(value, str) else ""
         if text.startswith("/"):  # a button of another flow, e.g. /request_human
             text = "转人工" if "request_human" in text else ""
-        result = intake.step(draft, text)
+        result = intake.step(draft, text, _entities(tracker) if value == text else ())
         if result.sensitive:
             dispatcher.utter_message(response="utter_complaint_sensitive_warning")
         event = result.event
@@ -166,7 +205,7 @@ def agent_context(draft: Draft) -> dict[str, Any]:
             "description": mask_text(draft.description_text),
             "business": label("business"), "channel": label("channel"),
             "reason": label("reason"), "request": mask_text(draft.request or "") or None,
-            "occurred": draft.occurred,
+            "occurred": occurred_text(draft), "amount": amount_text(draft),
             "phone": mask_mobile(draft.phone) if draft.phone else None,
             "name": mask_name(draft.name) if draft.name else None,
         }
@@ -200,7 +239,9 @@ class ActionFinishComplaint(Action):
                 intake_channel=channel(tracker), customer_id=customer_id(tracker),
                 conversation_id=tracker.sender_id, business_code=draft.business,
                 channel_code=draft.channel, reason_code=draft.reason, request=draft.request,
-                occurred_at=draft.occurred, contact_phone=draft.phone, customer_name=draft.name,
+                occurred_at=draft.occurred, occurred_on=intake.occurred_day(draft),
+                amount=intake.amount_value(draft), amount_currency=draft.currency,
+                contact_phone=draft.phone, customer_name=draft.name,
             )  # fmt: skip
             return {"number": case.number, "due_on": china_date(case.due_at).strftime(DATE_FORMAT)}
 

@@ -9,12 +9,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.entities import facts as entity_facts
 from bot.faq import rules as faq_rules
 from bot.faq.catalog import load_catalog
 
 from .handoff import escalate_if_urgent
 
 LAST_TOPIC_SLOT = "last_faq_topic"
+BANK_SLOT = "transfer_bank"
 RETRIEVAL_PREFIX = "faq/"
 
 
@@ -37,9 +39,23 @@ def choose_button(topic_id: str, title: str) -> dict[str, str]:
     return {"title": title, "payload": f"/faq_choose{payload}"}
 
 
-def answer(dispatcher: CollectingDispatcher, topic_id: str) -> list[dict[str, Any]]:
+def named_banks(tracker: Tracker) -> list[str]:
+    """The other banks the latest message names (BANK entities), e.g. ["中国工商银行"]."""
+    return entity_facts.values_of(entity_facts.from_parse((tracker.latest_message or {}).get("entities")), "BANK")
+
+
+def answer(dispatcher: CollectingDispatcher, topic_id: str, tracker: Tracker) -> list[dict[str, Any]]:
+    """The topic's answer; a transfer answer says which other bank it is about when the customer
+    named one (now or earlier in the transfer questions), and remembers it for follow-ups."""
+    topic = load_catalog().topic(topic_id)
+    bank = faq_rules.bank_for_answer(
+        topic_group=topic.group if topic else None, named_banks=named_banks(tracker),
+        remembered=tracker.get_slot(BANK_SLOT),
+    )  # fmt: skip
+    if bank:
+        dispatcher.utter_message(response="utter_faq_bank_context", bank=bank)
     dispatcher.utter_message(response=f"utter_faq/{topic_id}")
-    return [SlotSet(LAST_TOPIC_SLOT, topic_id)]
+    return [SlotSet(LAST_TOPIC_SLOT, topic_id), SlotSet(BANK_SLOT, bank)]
 
 
 def faq_choice(tracker: Tracker) -> faq_rules.Choice:
@@ -83,11 +99,12 @@ class ActionAnswerFaq(Action):
                 topic_b=second.title,
                 buttons=[choose_button(first.id, first.title), choose_button(second.id, second.title)],
             )
-            return []
+            banks = named_banks(tracker)  # kept for the answer the button will ask for
+            return [SlotSet(BANK_SLOT, banks[0])] if banks else []
         if choice.answer is None:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
-        events = answer(dispatcher, choice.answer)
+        events = answer(dispatcher, choice.answer, tracker)
         # "我被骗了，钱转给了对方": the fraud answer first, then a person at once.
         return events + (await escalate_if_urgent(dispatcher, tracker) or [])
 
@@ -121,4 +138,4 @@ class ActionAnswerFollowup(Action):
                 response="utter_followup_already_answered", topic=last.title, aspect=aspect_name
             )
             return []
-        return answer(dispatcher, target.id)
+        return answer(dispatcher, target.id, tracker)

@@ -9,8 +9,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.db import utcnow
+from bot.entities import facts as entity_facts
 from bot.suitability import service as suitability_service
-from bot.suitability.products import find_product
+from bot.suitability.products import find_product, product_by_code
 from bot.suitability.questionnaire import load_questionnaire
 from bot.suitability import rules as suitability_rules
 from bot.suitability.rules import parse_product_level
@@ -55,9 +56,16 @@ class ActionAnswerSuitability(Action):
         if intent_name(tracker) == "ask_my_risk_level":
             return await self._tell_level(dispatcher, customer)
 
-        text = (tracker.latest_message or {}).get("text") or ""
-        product = find_product(text)
-        product_level = product.risk_level if product else parse_product_level(text)
+        latest = tracker.latest_message or {}
+        text = latest.get("text") or ""
+        # What the NLU's entities name ("稳享90天那个", "R4"); the words themselves otherwise.
+        entities = entity_facts.from_parse(latest.get("entities"))
+        code = entity_facts.product_code_of(entities)
+        product = (product_by_code(code) if code else None) or find_product(text)
+        product_level = (
+            product.risk_level if product
+            else entity_facts.product_level_of(entities) or parse_product_level(text)
+        )  # fmt: skip
         if product_level is None:
             dispatcher.utter_message(response="utter_suitability_which")
             return [SlotSet(OFFERED_SLOT, False)]

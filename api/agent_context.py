@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.cases import classification, lifecycle as case_lifecycle
 from bot.cases import service as case_service
 from bot.db import utcnow
+from bot.entities import facts as entity_facts
 from bot.suitability import service as suitability_service
 from bot.text.masking import mask_text
 from bot.transcripts import labels
@@ -84,10 +85,7 @@ def understanding_of(tracker: dict[str, Any]) -> dict[str, Any]:
             # The selector always answers something; it names a topic only for an FAQ turn.
             "faq_topic": (selector.get("intent_response_key") or "").removeprefix("faq/") or None
             if intent.get("name") == "faq" else None,
-            "entities": [
-                {"entity": e.get("entity"), "value": mask_text(str(e.get("value")))}
-                for e in parse.get("entities") or []
-            ],
+            "entities": entity_facts.staff_view(parse.get("entities")),
         })  # fmt: skip
     slots = {
         name: _slot_text(value)

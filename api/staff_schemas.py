@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal, Optional
 
 from pydantic import BaseModel, Field, StrictStr
@@ -82,6 +83,9 @@ class CaseRead(CaseListItem):
     description: str
     request: Optional[str]
     occurred_when: Optional[str]
+    occurred_on: Optional[date]
+    amount: Optional[Decimal]
+    amount_currency: Optional[str]
     intake_channel: str
     conversation_id: Optional[str]
     extension_reason: Optional[str]

@@ -15,6 +15,7 @@ from bot.suitability.models import Assessment, AssessmentAnswer
 from bot.transcripts.models import (
     TranscriptAnnotation,
     TranscriptConversation,
+    TranscriptConversationEntity,
     TranscriptConversationIntent,
     TranscriptCursor,
     TranscriptDialogueState,
@@ -44,6 +45,7 @@ __all__ = [
     "ServiceRecord",
     "TranscriptAnnotation",
     "TranscriptConversation",
+    "TranscriptConversationEntity",
     "TranscriptConversationIntent",
     "TranscriptCursor",
     "TranscriptDialogueState",

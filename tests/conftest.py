@@ -97,6 +97,33 @@ def session(engine):
         connection.close()
 
 
+@pytest.fixture(scope="session")
+def entity_pipeline():
+    """The spaCy entity pipeline built from data/entities/ and the product catalogue, once."""
+    from bot.entities.pipeline import build_pipeline
+
+    return build_pipeline()
+
+
+@pytest.fixture(scope="session")
+def parse_entities(entity_pipeline):
+    """The entities Rasa's NLU gives a message, as dicts in the tracker's shape: the real pipeline
+    (the normaliser, the spaCy pipeline built from data/entities/, the resolver), without Rasa."""
+    from datetime import datetime
+
+    from bot.entities.dates import CHINA
+    from bot.entities.pipeline import find_entities
+    from rasa_components.entity_resolver import rasa_entity
+
+    nlp = entity_pipeline
+
+    def parse(text: str, now: datetime | None = None) -> list[dict]:
+        found = find_entities(nlp, text, now=now or datetime.now(CHINA))
+        return [rasa_entity(entity, "EntityResolver") for entity in found]
+
+    return parse
+
+
 class LiveProduct:
     """The product started by its own run command (`python -m scripts.run`) on free ports."""
 

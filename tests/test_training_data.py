@@ -94,3 +94,37 @@ def test_the_held_out_set_covers_every_topic_and_is_never_trained_on():
     trained = {normalize_text(e) for examples in TRAINING.values() for e in examples}
     leaked = [e for examples in holdout.values() for e in examples if normalize_text(e) in trained]
     assert leaked == []
+
+
+def test_the_entity_evaluation_sets_are_large_enough_and_never_trained_on():
+    from bot.entities.patterns import LABELS, load_patterns
+    from scripts.entities_report import EVAL_FILE, FRESH_FILE, load_examples
+
+    _, evaluation = load_examples(EVAL_FILE)
+    _, fresh = load_examples(FRESH_FILE)
+    assert len(evaluation) >= 300
+    counts = defaultdict(int)
+    for example in evaluation:
+        for entity in example.entities:
+            assert entity.type in LABELS, (entity, example.text)
+            counts[entity.type] += 1
+    assert min(counts[label] for label in LABELS) >= 20, counts
+    trained = {normalize_text(e) for examples in TRAINING.values() for e in examples}
+    texts = [normalize_text(example.text) for example in evaluation + fresh]
+    assert [t for t in texts if t in trained] == []
+    # No message of the sets is itself a pattern phrase (a pattern copied from the sets).
+    phrases = {normalize_text(p["pattern"]) for p in load_patterns() if isinstance(p["pattern"], str)}
+    assert [t for t in texts if t in phrases] == []
+
+
+def test_every_entity_type_is_in_the_domain_and_steers_no_policy():
+    from bot.entities.patterns import LABELS
+
+    declared = {}
+    for path in sorted((ROOT / "domain").glob("*.yml")):
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8")).get("entities") or []:
+            name, options = (entry, {}) if isinstance(entry, str) else next(iter(entry.items()))
+            declared[name] = options or {}
+    for label in LABELS:
+        assert label in declared, label
+        assert declared[label].get("influence_conversation") is False, label

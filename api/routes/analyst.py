@@ -18,6 +18,9 @@ Filters (the list, the exports and the dashboard take the same query parameters)
     complaint_filed, assessment_done   true | false
     satisfaction         1..5 | rated | unrated
     tag                  exact tag
+    entity, entity_value conversations whose customer named an entity of this type (AMOUNT, DATE,
+                         TIME, CHANNEL, CARD_TYPE, PRODUCT, RISK_LEVEL, BANK, CARD_TAIL,
+                         CASE_NUMBER, CURRENCY) and/or this value (中国工商银行, 手机银行, WM-R2-090)
     q                    full-text search, jieba-segmented: one customer or agent message holds
                          every word of q (assistant replies are not searched)
 
@@ -30,15 +33,18 @@ GET    /api/analyst/conversations?<filters>&sort=-started_at|started_at|min_conf
        satisfaction, customer_message_count, callback_requested, outcome, outcome_label, tags: [str]}
 GET    /api/analyst/conversations/{id}
        → {conversation: ConversationItem, messages: [{id, sender, text (a button press: the
-       button's title), normalized_text, intent, intent_label, confidence, entities, fallback,
-       form, requested_slot (a form's answer), payload (a button press), buttons: [{title,
-       payload}], agent_name, action_name, created_at, annotations: [Annotation]}],
+       button's title), normalized_text, intent, intent_label, confidence, entities: [{entity,
+       label, value, display, text}], fallback, form, requested_slot (a form's answer), payload (a
+       button press), buttons: [{title, payload}], agent_name, action_name, created_at,
+       annotations: [Annotation]}],
        events: [{kind: handoff_requested|handback|complaint_filed|assessment_done|rating, detail,
        created_at}], tags: [str], annotations: [Annotation]}
 POST   /api/analyst/conversations/{id}/tags {tag}            → {tags: [str]}
 PUT    /api/analyst/conversations/{id}/tags/{tag}            → {tags: [str]}
 DELETE /api/analyst/conversations/{id}/tags/{tag}            → {tags: [str]}
 GET    /api/analyst/tags                                     → {items: [{tag, count}]}
+GET    /api/analyst/entities                                 → {items: [{entity, label, value, count}]}
+       (entity values named in conversations, most named first: the entity filter's choices)
 POST   /api/analyst/conversations/{id}/annotations {message_id, correct_intent?, note?}
        → 201 Annotation = {id, message_id, correct_intent, note, author, created_at}
 DELETE /api/analyst/conversations/{id}/annotations/{annotation_id} → 204
@@ -108,6 +114,8 @@ def conversation_filter(
     q: Optional[str] = Query(None, max_length=100),
     outcome: Optional[Literal["self_service", "handed_off", "unresolved"]] = None,
     customer_spoke: Optional[bool] = None,
+    entity: Optional[str] = Query(None, max_length=32, pattern="^[A-Z_]+$"),
+    entity_value: Optional[str] = Query(None, max_length=64),
 ) -> ConversationFilter:
     """The shared filters of the list, the exports and the dashboard."""
     return ConversationFilter(
@@ -115,7 +123,8 @@ def conversation_filter(
         max_confidence=max_confidence, fallback=fallback, handed_off=handed_off,
         handoff_reason=handoff_reason or None, complaint_filed=complaint_filed,
         assessment_done=assessment_done, satisfaction=satisfaction or None, tag=tag or None,
-        q=(q or "").strip() or None, outcome=outcome, customer_spoke=customer_spoke,
+        q=(q or "").strip() or None, outcome=outcome, customer_spoke=customer_spoke, entity=entity or None,
+        entity_value=(entity_value or "").strip() or None,
     )  # fmt: skip
 
 
@@ -180,6 +189,12 @@ def delete_tag(conversation_id: str, tag: str, session: SessionDep, _: Analyst) 
 @router.get("/tags", responses=ERRORS)
 def list_tags(session: SessionDep, _: Analyst) -> dict[str, Any]:
     return {"items": transcript_query.all_tags(session=session)}
+
+
+@router.get("/entities", responses=ERRORS)
+def list_entity_values(session: SessionDep, _: Analyst) -> dict[str, Any]:
+    """Entity values named in conversations, with how many conversations named each."""
+    return {"items": transcript_query.entity_values(session=session)}
 
 
 @router.post("/conversations/{conversation_id}/annotations", status_code=201, responses=ERRORS)

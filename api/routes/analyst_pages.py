@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from bot.cases import classification, lifecycle
+from bot.entities.facts import TYPE_LABELS as ENTITY_LABELS
 from bot.staff import roles
 
 from .pages import templates
@@ -41,6 +42,7 @@ def console_options() -> dict[str, Any]:
         "case_reasons": classification.REASONS,
         "case_statuses": lifecycle.STATUS_LABELS,
         "deadline_labels": DEADLINE_LABELS,
+        "entity_types": ENTITY_LABELS,
     }
 
 

@@ -514,7 +514,7 @@
 
   const DRAFT_LABELS = {
     description: "经过", business: "业务类型", channel: "渠道", reason: "原因", request: "诉求",
-    occurred: "发生时间", phone: "联系电话", name: "姓名",
+    occurred: "发生时间", amount: "涉及金额", phone: "联系电话", name: "姓名",
   };
 
   async function loadContext(handoffId) {
@@ -569,7 +569,16 @@
       body.understanding.turns.forEach(function (turn) {
         const confidence = Math.round(turn.confidence * 100) + "%";
         const label = (turn.intent_label || turn.intent || "未识别") + (turn.intent ? "（" + turn.intent + "）" : "");
-        turns.appendChild(element("li", null, "“" + turn.text + "” → " + label + " · " + confidence));
+        const item = element("li", null, "“" + turn.text + "” → " + label + " · " + confidence);
+        if (turn.entities && turn.entities.length) {
+          const found = element("ul", "entities");
+          found.setAttribute("aria-label", "识别出的信息");
+          turn.entities.forEach(function (entity) {
+            found.appendChild(element("li", "entity", entity.label + "：" + entity.display));
+          });
+          item.appendChild(found);
+        }
+        turns.appendChild(item);
       });
       understanding.appendChild(turns);
       const slots = Object.keys(body.understanding.slots).map(function (name) { return [name, body.understanding.slots[name]]; });

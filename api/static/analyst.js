@@ -19,6 +19,7 @@
     story: function (id) { return API.conversation(id) + "/story"; },
     dashboard: "/api/analyst/dashboard",
     tagList: "/api/analyst/tags",
+    entityList: "/api/analyst/entities",
     exports: {
       csv: { path: "/api/analyst/export/conversations.csv", file: "conversations.csv", label: "CSV" },
       jsonl: { path: "/api/analyst/export/conversations.jsonl", file: "conversations.jsonl", label: "JSONL" },
@@ -26,7 +27,8 @@
     },
   };
   const FILTERS = ["date_from", "date_to", "channel", "intent", "max_confidence", "fallback", "handed_off",
-    "complaint_filed", "assessment_done", "satisfaction", "tag", "q", "outcome", "customer_spoke", "sort"];
+    "complaint_filed", "assessment_done", "satisfaction", "tag", "entity", "entity_value", "q", "outcome",
+    "customer_spoke", "sort"];
 
   const views = { login: $("login-view"), forbidden: $("forbidden-view"), analyst: $("analyst-view") };
   const filters = $("filters");
@@ -108,6 +110,7 @@
     readFiltersFromAddress();
     page = 1;
     loadTags();
+    loadEntityValues();
     if (tab === "dashboard") await loadDashboard(); else await loadConversations();
   }
 
@@ -203,6 +206,22 @@
     if (!result.ok || !result.body) return; // the list of tags only helps typing
     const items = Array.isArray(result.body) ? result.body : first(result.body.items, result.body.tags, []);
     fillDatalist("tag-list", items.map(tagName));
+  }
+
+  // Entity values named in conversations help typing the value filter ("中国工商银行 · 银行 · 12").
+  async function loadEntityValues() {
+    const result = await api("GET", API.entityList);
+    if (!result.ok || !result.body) return;
+    const list = $("entity-value-list");
+    const known = new Set(Array.from(list.options).map(function (option) { return option.value; }));
+    (result.body.items || []).forEach(function (item) {
+      if (!item.value || known.has(item.value)) return;
+      known.add(item.value);
+      const option = element("option");
+      option.value = item.value;
+      option.label = item.value + " · " + item.label + " · " + item.count + " 个会话";
+      list.appendChild(option);
+    });
   }
 
   // --- the list ---------------------------------------------------------------------------------
@@ -392,6 +411,13 @@
     nlu.appendChild(element("span", low ? "nlu__confidence low" : "nlu__confidence",
       "置信度 " + confidenceText(message.confidence) + (low ? "（偏低）" : "")));
     if (message.fallback) nlu.appendChild(element("span", "pill pill--fallback", "触发兜底"));
+    (message.entities || []).forEach(function (entity) {
+      if (!entity || !entity.entity) return;
+      const chip = element("span", "pill pill--entity",
+        (entity.label || entity.entity) + "：" + (entity.display || entity.value));
+      chip.title = "客户原话：" + (entity.text || entity.value);
+      nlu.appendChild(chip);
+    });
     const toggle = element("button", "link small", "标注");
     toggle.type = "button";
     toggle.setAttribute("aria-expanded", "false");

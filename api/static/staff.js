@@ -45,6 +45,11 @@
   });
   function formatTime(iso) { return iso ? dateTime.format(new Date(iso)) : ""; }
   function formatDate(iso) { return iso ? dateOnly.format(new Date(iso)) : ""; }
+  const CURRENCY_NAMES = { CNY: "元", USD: "美元", HKD: "港币", EUR: "欧元", JPY: "日元", GBP: "英镑" };
+  function formatAmount(value, currency) {
+    const text = Number(value).toLocaleString("zh-CN", { maximumFractionDigits: 2 });
+    return text + (CURRENCY_NAMES[currency] || " " + (currency || ""));
+  }
 
   function labelOf(item) { return item ? item.label : "未分类"; }
 
@@ -287,7 +292,12 @@
     fact(facts, "处理人", item.assignee_name || item.assignee || "未分派");
     fact(facts, "投诉内容", item.description, "text");
     fact(facts, "客户诉求", item.request || "未填写", "text");
-    fact(facts, "发生时间", item.occurred_when || "未填写");
+    let occurred = item.occurred_when || "未填写";
+    if (item.occurred_on) occurred += "（" + formatDate(item.occurred_on) + "）";
+    fact(facts, "发生时间", occurred);
+    if (item.amount !== null && item.amount !== undefined) {
+      fact(facts, "涉及金额", formatAmount(item.amount, item.amount_currency));
+    }
     if (item.extension_count) {
       fact(facts, "延期", "已延期 " + item.extension_count + " 次：" + (item.extension_reason || ""), "text");
       fact(facts, "主管审批意见", item.extension_approval_note, "text");

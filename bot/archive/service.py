@@ -67,6 +67,7 @@ def purge_expired(*, session: Session, now: datetime, dry_run: bool = False) -> 
     from bot.transcripts.models import (
         TranscriptAnnotation,
         TranscriptConversation,
+        TranscriptConversationEntity,
         TranscriptConversationIntent,
         TranscriptDialogueState,
         TranscriptEvent,
@@ -96,7 +97,8 @@ def purge_expired(*, session: Session, now: datetime, dry_run: bool = False) -> 
         if not ids:
             break
         for model in (TranscriptAnnotation, TranscriptTerm, TranscriptEvent, TranscriptTag,
-                      TranscriptConversationIntent, TranscriptDialogueState, TranscriptMessage,
+                      TranscriptConversationIntent, TranscriptConversationEntity, TranscriptDialogueState,
+                      TranscriptMessage,
                       TranscriptConversation, ServiceRecord):  # fmt: skip
             session.execute(delete(model).where(model.conversation_id.in_(ids)), execution_options={"synchronize_session": False})
         session.flush()

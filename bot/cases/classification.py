@@ -137,3 +137,29 @@ def label(axis: str, code: str | None) -> str | None:
 def is_valid(axis: str, code: str) -> bool:
     """True when the code exists on the axis."""
     return code in AXES[axis]
+
+
+# What the entities of a message (bot/entities) say about the axes: the channel the customer named,
+# and the business a card kind, a product, a foreign currency or another bank points to. Used
+# when the customer's words hold no keyword of the axis.
+ENTITY_CHANNELS = {
+    "手机银行": "CH05", "网上银行": "CH03", "营业网点": "CH01", "自助设备": "CH02",
+    "电话银行": "CH04", "微信": "CH06", "支付宝": "CH08", "云闪付": "CH08",
+}  # fmt: skip
+ENTITY_BUSINESSES = {"CARD_TYPE": "BT03", "PRODUCT": "BT06", "CURRENCY": "BT07", "BANK": "BT04"}
+
+
+def channel_from_entity(value: str | None) -> str | None:
+    """The channel code of a CHANNEL entity's value (手机银行 → CH05)."""
+    return ENTITY_CHANNELS.get(value or "")
+
+
+def business_from_entities(types_and_values: list[tuple[str, str]]) -> str | None:
+    """The business code the first telling entity points to (信用卡 → BT03, a product → BT06,
+    美元 → BT07, another bank → BT04); None when none does."""
+    for entity_type, value in types_and_values:
+        if entity_type == "CURRENCY" and value == "CNY":
+            continue
+        if entity_type in ENTITY_BUSINESSES:
+            return ENTITY_BUSINESSES[entity_type]
+    return None

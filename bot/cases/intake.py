@@ -1,9 +1,12 @@
 """Complaint intake in conversation as a pure state machine.
 
-A `Draft` holds what the customer has told so far; `step()` applies one message and says what
-happened, so the action only renders questions and files the case. Order of questions: what
-happened (several messages allowed) → business type → channel → reason (each guessed from the
-description and confirmed with buttons, JR/T 0169 axes) → what the customer wants → when →
+A `Draft` holds what the customer has told so far; `step()` applies one message (with the
+entities the NLU found in it, bot/entities) and says what happened, so the action only renders
+questions and files the case. Order of questions: what happened (several messages allowed) →
+what the description already told, confirmed in one go (when it happened, the amount, the
+channel, the business type: "上周五手机银行转了5000元" is not asked again) → business type →
+channel → reason (each guessed from the description and confirmed with buttons, JR/T 0169
+axes; skipped when already confirmed) → what the customer wants → when (skipped when known) →
 contact mobile (validated; said why) → name → summary to confirm or correct.
 
 Secrets the customer types (passwords, verification codes, card or ID numbers) are masked before
@@ -17,13 +20,22 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from bot.entities import facts as entity_facts
+from bot.entities.amounts import parse_amount
+from bot.entities.model import Entity
 from bot.text.masking import detect_sensitive, mask_text
 from bot.text.normalize import to_half_width
 from bot.text.replies import CONFIRM_WORDS, clean_reply
 
 from . import classification
 
-STAGES = ("description", "business", "channel", "reason", "request", "occurred", "phone", "name")
+STAGES = ("description", "facts", "business", "channel", "reason", "request", "occurred", "phone", "name")
+# Reached only from the summary ("修改金额"): the amount is taken from what the customer says.
+EDIT_ONLY_STAGES = ("amount",)
 CHOICE_AXES = {"business": classification.BUSINESSES, "channel": classification.CHANNELS,
                "reason": classification.REASONS}  # fmt: skip
 MAX_DESCRIPTION_PARTS = 8
@@ -39,7 +51,9 @@ _NOT_THIS = {"不是", "不对", "否", "错了", "都不是", "不太对", "不
 _CANCEL = re.compile(r"不投诉了|取消投诉|算了不投诉|不想投诉了|撤销投诉|不用投诉了|放弃投诉")
 _PERSON = re.compile(r"转人工|人工客服|人工服务|真人|找客服")
 _MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
+_NO_AMOUNT = {"没有", "无", "不涉及", "没有金额", "不涉及金额", "没涉及", "删掉", "不用"}
 _EDIT_FIELDS = (
+    ("amount", ("金额", "钱数", "多少钱")),
     ("phone", ("电话", "手机", "号码")),
     ("name", ("姓名", "名字", "称呼")),
     ("request", ("诉求", "要求", "希望")),
@@ -76,6 +90,10 @@ class Draft:
     confirmed: tuple[str, ...] = ()  # axes the customer has confirmed or chosen
     request: str | None = None
     occurred: str | None = None
+    occurred_on: str | None = None  # ISO date when the customer's words name a day
+    amount: str | None = None  # the sum in dispute, plain decimal text
+    currency: str | None = None
+    facts_done: bool = False  # the customer has answered the "is this right?" of the facts
     phone: str | None = None
     name: str | None = None
     stage: str = "description"
@@ -91,14 +109,15 @@ class Draft:
         return {
             "description": list(self.description), "business": self.business,
             "channel": self.channel, "reason": self.reason, "confirmed": list(self.confirmed),
-            "request": self.request, "occurred": self.occurred, "phone": self.phone,
-            "name": self.name, "stage": self.stage, "editing": self.editing,
+            "request": self.request, "occurred": self.occurred, "occurred_on": self.occurred_on,
+            "amount": self.amount, "currency": self.currency, "facts_done": self.facts_done,
+            "phone": self.phone, "name": self.name, "stage": self.stage, "editing": self.editing,
             "failures": self.failures, "pending": self.pending,
         }  # fmt: skip
 
     @classmethod
     def from_slot(cls, value: Any) -> Draft | None:
-        if not isinstance(value, dict) or value.get("stage") not in STAGES + ("summary",):
+        if not isinstance(value, dict) or value.get("stage") not in STAGES + EDIT_ONLY_STAGES + ("summary",):
             return None
         try:
             return cls(
@@ -106,6 +125,8 @@ class Draft:
                 business=value.get("business"), channel=value.get("channel"),
                 reason=value.get("reason"), confirmed=tuple(value.get("confirmed") or ()),
                 request=value.get("request"), occurred=value.get("occurred"),
+                occurred_on=value.get("occurred_on"), amount=value.get("amount"),
+                currency=value.get("currency"), facts_done=bool(value.get("facts_done")),
                 phone=value.get("phone"), name=value.get("name"), stage=value["stage"],
                 editing=bool(value.get("editing")), failures=int(value.get("failures") or 0),
                 pending=value.get("pending"),
@@ -135,31 +156,93 @@ def parse_mobile(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _with_guesses(draft: Draft) -> Draft:
+def _with_guesses(draft: Draft, entities: Sequence[Entity] = ()) -> Draft:
+    """Guesses for the axes not confirmed yet: keywords of the description first, then what the
+    entities of the message point to (a named channel, a card kind, a product, another bank)."""
     guess = classification.infer_classification(f"{draft.description_text} {draft.request or ''}")
+    named_channel = classification.channel_from_entity(
+        next(iter(entity_facts.values_of(entities, "CHANNEL")), None)
+    )
+    entity_business = classification.business_from_entities([(e.type, e.value) for e in entities])
     return replace(
         draft,
-        business=draft.business if "business" in draft.confirmed else guess.business_code,
-        channel=draft.channel if "channel" in draft.confirmed else guess.channel_code,
+        business=draft.business if "business" in draft.confirmed
+        else guess.business_code or draft.business or entity_business,
+        channel=draft.channel if "channel" in draft.confirmed
+        else named_channel or guess.channel_code or draft.channel,
         reason=draft.reason if "reason" in draft.confirmed else guess.reason_code,
-    )
+    )  # fmt: skip
 
 
-def start(first_message: str = "") -> Step:
-    """A new draft; the message that started it is kept when it already tells what happened."""
+def _occurred_words(entities: Sequence[Entity]) -> str | None:
+    """"上周五下午" from the DATE and TIME entities, as the customer said them."""
+    words = [entity.text for entity in entities if entity.type in ("DATE", "TIME")]
+    return "".join(words)[: MAX_FIELD_CHARS["occurred"]] or None
+
+
+def _with_facts(draft: Draft, entities: Sequence[Entity]) -> Draft:
+    """Keeps when it happened and the amount, the first time the customer says them."""
+    changes: dict[str, Any] = {}
+    day = entity_facts.day_of(entity_facts.first(entities, "DATE"))
+    if draft.occurred is None and _occurred_words(entities):
+        changes["occurred"] = _occurred_words(entities)
+        changes["occurred_on"] = day.isoformat() if day else None
+    amount = entity_facts.first(entities, "AMOUNT")
+    if draft.amount is None and amount is not None:
+        changes["amount"], changes["currency"] = amount.value, amount.details.get("currency") or "CNY"
+    return replace(draft, **changes) if changes else draft
+
+
+def known_facts(draft: Draft) -> dict[str, str]:
+    """What the description told that the customer is asked to confirm in one go: keys among
+    occurred, amount, channel, business (values: the words, the amount, codes)."""
+    known = {
+        "occurred": draft.occurred, "amount": draft.amount,
+        "channel": draft.channel if "channel" not in draft.confirmed else None,
+        "business": draft.business if "business" not in draft.confirmed else None,
+    }  # fmt: skip
+    return {key: value for key, value in known.items() if value}
+
+
+def occurred_day(draft: Draft) -> date | None:
+    return date.fromisoformat(draft.occurred_on) if draft.occurred_on else None
+
+
+def amount_value(draft: Draft) -> Decimal | None:
+    return Decimal(draft.amount) if draft.amount else None
+
+
+def start(first_message: str = "", entities: Sequence[Entity] = ()) -> Step:
+    """A new draft; the message that started it is kept when it already tells what happened,
+    with the facts its entities give."""
     if first_message and is_substantive(first_message):
         sensitive = detect_sensitive(first_message)
-        draft = _with_guesses(Draft(description=(mask_text(first_message.strip()),)))
+        draft = Draft(description=(mask_text(first_message.strip()),))
+        draft = _with_guesses(_with_facts(draft, entities), entities)
         return Step(draft, Event.MORE, sensitive)
     return Step(Draft(), Event.ASK)
 
 
+def _needs(draft: Draft, stage: str) -> bool:
+    """Does the stage still need an answer? (Stages already answered are not asked again.)"""
+    if stage == "facts":
+        return not draft.facts_done and bool(known_facts(draft))
+    if stage in CHOICE_AXES:
+        return stage not in draft.confirmed
+    if stage in ("request", "occurred", "phone", "name"):
+        return getattr(draft, stage) is None
+    return True
+
+
 def _next_stage(draft: Draft) -> Draft:
-    """Moves on to the first unanswered stage (or back to the summary when editing)."""
+    """Moves on to the first stage still unanswered (or back to the summary when editing)."""
     if draft.editing:
         return replace(draft, stage="summary", editing=False, failures=0)
     position = STAGES.index(draft.stage) + 1 if draft.stage in STAGES else len(STAGES)
-    return replace(draft, stage=STAGES[position] if position < len(STAGES) else "summary", failures=0)
+    for stage in STAGES[position:]:
+        if _needs(draft, stage):
+            return replace(draft, stage=stage, failures=0)
+    return replace(draft, stage="summary", failures=0)
 
 
 def _choose(axis: str, draft: Draft, cleaned: str, text: str) -> str | None:
@@ -190,15 +273,36 @@ def _edit_target(cleaned: str) -> str | None:
     return None
 
 
-def step(draft: Draft, text: str) -> Step:
-    """Applies one customer message to the draft."""
+def step(draft: Draft, text: str, entities: Sequence[Entity] = ()) -> Step:
+    """Applies one customer message (and the entities found in it) to the draft."""
     cleaned = clean_reply(text)
     sensitive = detect_sensitive(text)
-    result = _step(draft, text, cleaned)
+    result = _step(draft, text, cleaned, tuple(entities))
     return replace(result, sensitive=sensitive) if sensitive else result
 
 
-def _step(draft: Draft, text: str, cleaned: str) -> Step:
+def _on_facts(draft: Draft, cleaned: str, entities: tuple[Entity, ...]) -> Step:
+    """The answer to "is this what happened?": yes, a correction in words, or no."""
+    if cleaned in _YES:
+        confirmed = tuple({*draft.confirmed, *(axis for axis in CHOICE_AXES if axis in known_facts(draft))})
+        return Step(_next_stage(replace(draft, confirmed=confirmed, facts_done=True)), Event.ASK)
+    corrected = replace(draft, occurred=None, occurred_on=None) if _occurred_words(entities) else draft
+    corrected = replace(corrected, amount=None) if entity_facts.first(entities, "AMOUNT") else corrected
+    named_channel = classification.channel_from_entity(next(iter(entity_facts.values_of(entities, "CHANNEL")), None))
+    if named_channel:
+        corrected = replace(corrected, channel=named_channel)
+    corrected = _with_facts(corrected, entities)
+    if corrected != draft:  # "时间是上周四" / "是300块": the new fact, and the question again
+        return Step(replace(corrected, failures=0), Event.ASK)
+    if cleaned in _NO or cleaned in _NOT_THIS:
+        # Asked one at a time instead: the axes with their guesses, then the time; the amount
+        # goes (the summary offers "修改金额").
+        cleared = replace(draft, occurred=None, occurred_on=None, amount=None, currency=None, facts_done=True)
+        return Step(_next_stage(cleared), Event.ASK)
+    return _fail(draft, Event.UNCLEAR)
+
+
+def _step(draft: Draft, text: str, cleaned: str, entities: tuple[Entity, ...]) -> Step:
     if draft.pending:
         if cleaned in _YES:
             event = Event.CANCELLED if draft.pending == "cancel" else Event.PERSON
@@ -220,11 +324,14 @@ def _step(draft: Draft, text: str, cleaned: str) -> Step:
         if not cleaned:
             return Step(draft, Event.UNCLEAR)
         parts = draft.description + (mask_text(text.strip()),)
-        draft = _with_guesses(replace(draft, description=parts))
+        draft = _with_guesses(_with_facts(replace(draft, description=parts), entities), entities)
         full = len(parts) >= MAX_DESCRIPTION_PARTS or sum(map(len, parts)) >= MAX_DESCRIPTION_CHARS
         if full or draft.editing:
             return Step(_next_stage(draft), Event.ASK)
         return Step(draft, Event.MORE)
+
+    if stage == "facts":
+        return _on_facts(draft, cleaned, entities)
 
     if stage in CHOICE_AXES:
         if cleaned in _NOT_THIS:
@@ -235,12 +342,29 @@ def _step(draft: Draft, text: str, cleaned: str) -> Step:
         draft = replace(draft, **{stage: code}, confirmed=tuple({*draft.confirmed, stage}))
         return Step(_next_stage(draft), Event.ASK)
 
+    if stage == "amount":
+        if cleaned in _NO_AMOUNT:
+            return Step(_next_stage(replace(draft, amount=None, currency=None)), Event.ASK)
+        named = entity_facts.first(entities, "AMOUNT")
+        amount = parse_amount(text) if named is None else None
+        if named is None and amount is None:
+            return _fail(draft, Event.UNCLEAR)
+        value = named.value if named else amount.text_value
+        currency = (named.details.get("currency") if named else amount.currency) or "CNY"
+        return Step(_next_stage(replace(draft, amount=value, currency=currency)), Event.ASK)
+
     if stage in MAX_FIELD_CHARS:
         value = mask_text(text.strip())
         too_long = len(value) > MAX_FIELD_CHARS[stage]
         if not cleaned or too_long or (stage == "name" and re.search(r"\d", value)):
             return _fail(draft, Event.UNCLEAR)
-        return Step(_next_stage(replace(draft, **{stage: value})), Event.ASK)
+        changes: dict[str, Any] = {stage: value}
+        if stage == "occurred":
+            day = entity_facts.day_of(entity_facts.first(entities, "DATE"))
+            changes["occurred_on"] = day.isoformat() if day else None
+        if stage == "request":
+            draft = _with_facts(draft, entities)  # "把那5000块退给我": the amount, if not known yet
+        return Step(_next_stage(replace(draft, **changes)), Event.ASK)
 
     if stage == "phone":
         phone = parse_mobile(text)
@@ -254,7 +378,7 @@ def _step(draft: Draft, text: str, cleaned: str) -> Step:
     target = _edit_target(cleaned)
     if target is None:
         return Step(draft, Event.WHICH_TO_EDIT)
-    changes: dict[str, Any] = {"stage": target, "editing": True, "failures": 0}
+    changes = {"stage": target, "editing": True, "failures": 0}
     if target == "description":
         changes["description"] = ()
     if target in CHOICE_AXES:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from bot.text.masking import detection_copy
 from bot.text.normalize import normalize_text, to_half_width
 
+from .numbers import find_case_number as find_number_in_sentence
 from .numbers import parse_case_number
 
 _NUMBER_IN_TEXT = re.compile(r"ts[\s\-]*\d[\d\s\-]{12,24}", re.IGNORECASE)
@@ -14,12 +16,13 @@ _STOP = re.compile(r"不查了|算了|取消|不用了|退出|不撤回了?|以�
 
 
 def find_case_number(text: str) -> str | None:
-    """A case number anywhere in the message ("我的投诉TS20261123000123怎么样了"), canonical."""
-    compact = to_half_width(text or "")
+    """A case number anywhere in the message ("我的投诉TS20261123000123怎么样了", "编号
+    20261123000123", read out "TS二零二六…"), canonical."""
+    compact = detection_copy(text or "")  # half-width, digits read out in Chinese as digits
     match = _NUMBER_IN_TEXT.search(compact)
     if match:
         return parse_case_number(match.group(0))
-    return parse_case_number(compact.strip())
+    return find_number_in_sentence(compact) or parse_case_number(compact.strip())
 
 
 def looks_like_case_number(text: str) -> bool:

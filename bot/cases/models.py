@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, Column, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import relationship
 
 from bot.db import Base, UTCDateTime, utcnow
@@ -34,6 +34,12 @@ class ComplaintCase(Base):
     request = Column(Text, nullable=True)
     # When it happened, as the customer said it ("上周五", "2026年11月20日").
     occurred_when = Column(String(100), nullable=True)
+    # What those words resolve to (bot/entities): the day in Asia/Shanghai, when they name one.
+    occurred_on = Column(Date, nullable=True)
+    # The sum in dispute, when the customer named one ("转了5000元" → 500000 hundredths, CNY):
+    # whole hundredths of the currency unit (分 for yuan), exact on every database.
+    amount_cents = Column(BigInteger, nullable=True)
+    amount_currency = Column(String(3), nullable=True)
     intake_channel = Column(String(16), nullable=False)
     conversation_id = Column(String(32), nullable=True, index=True)
     # "received", "in_progress", "answered", "closed" or "withdrawn" (bot.cases.lifecycle).

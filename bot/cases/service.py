@@ -11,7 +11,8 @@ import hmac
 import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -108,6 +109,28 @@ def _check_code(axis: str, code: str | None) -> str | None:
     return code
 
 
+def _check_occurred_on(day: date | None, now: datetime) -> date | None:
+    """The day it happened, unless it lies ahead or decades back (then only the customer's
+    words in `occurred_when` are kept: a filing never fails over how a date was read)."""
+    if day is None or day > numbers.china_date(now) or day.year < 1990:
+        return None
+    return day
+
+
+def _cents(amount: Decimal | None) -> int | None:
+    """The sum in whole hundredths (5000 → 500000), or None when there is none."""
+    if amount is None:
+        return None
+    if not Decimal(0) < amount < Decimal(10) ** 12:
+        raise InvalidCaseField(f"amount {amount} out of range", customer_message="金额不正确，请核对后再试。")
+    return int((amount * 100).to_integral_value())
+
+
+def case_amount(case: ComplaintCase) -> Decimal | None:
+    """The sum in dispute as a number (500000 hundredths → 5000.00)."""
+    return None if case.amount_cents is None else Decimal(case.amount_cents) / 100
+
+
 def _next_sequence(session: Session, day: str) -> int:
     """Increments the day's counter inside the caller's transaction (row-locked until commit)."""
     table = ComplaintCaseCounter.__table__
@@ -151,6 +174,9 @@ def open_case(
     reason_code: str | None = None,
     request: str | None = None,
     occurred_at: str | None = None,
+    occurred_on: date | None = None,
+    amount: Decimal | None = None,
+    amount_currency: str | None = None,
     contact_phone: str | None = None,
     customer_name: str | None = None,
     actor: str = "assistant",
@@ -158,7 +184,8 @@ def open_case(
     cipher: CaseCipher | None = None,
 ) -> ComplaintCase:
     """Registers a complaint (已受理) with its number and 15-day deadline; axes not given are
-    guessed from the description and request."""
+    guessed from the description and request. `occurred_at` is when it happened in the
+    customer's words, `occurred_on` the day they resolve to; `amount` the sum in dispute."""
     now = now or utcnow()
     description = _required(
         description, field="description", message="请描述您要投诉的问题。", max_chars=MAX_DESCRIPTION_CHARS
@@ -183,6 +210,9 @@ def open_case(
         description=description,
         request=request,
         occurred_when=_clean(occurred_at, field="occurred_at", max_chars=100),
+        occurred_on=_check_occurred_on(occurred_on, now),
+        amount_cents=_cents(amount),
+        amount_currency=(amount_currency or "CNY").upper()[:3] if amount is not None else None,
         intake_channel=intake_channel,
         conversation_id=conversation_id,
         status=lifecycle.RECEIVED,

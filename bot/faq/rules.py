@@ -24,6 +24,9 @@ CLOSE_RATIO = 0.6
 # offered ("挂失", "年费" leave the runner-up near 0 and are answered).
 BARE_TERM_MAX_CHARS = 4
 BARE_TERM_RUNNER_UP = 0.005
+# Answers of these groups are about money moving between banks: a bank the customer names
+# ("转到工行要多久") stays with the conversation's transfer answers until another business comes up.
+BANK_CONTEXT_GROUPS = ("transfer",)
 
 
 @dataclass(frozen=True)
@@ -54,3 +57,11 @@ def choose_topic(ranking: Sequence[tuple[str, float]], bare_term: bool = False) 
     if second >= CLOSE_RATIO * best:
         return Choice(offer=(best_id, second_id))
     return Choice(answer=best_id)
+
+
+def bank_for_answer(*, topic_group: str | None, named_banks: Sequence[str], remembered: str | None) -> str | None:
+    """The other bank an answer is about: the one named in this message, else the one named
+    earlier in the transfer questions; None for answers outside the transfer group."""
+    if topic_group not in BANK_CONTEXT_GROUPS:
+        return None
+    return named_banks[0] if named_banks else remembered

@@ -130,6 +130,12 @@ def detection_copy(text: str) -> str:
     return _SPOKEN_RUN.sub(spoken, half)
 
 
+def read_out_digits(text: str) -> str:
+    """Every digit read out in Chinese ("九九八八", "幺三八", "贰零") as an ASCII digit, one
+    character for one; for short numbers the caller knows are digits (a card tail, a case number)."""
+    return "".join(_CHINESE_DIGITS.get(char, char) for char in to_half_width(text))
+
+
 def _digits(value: str) -> str:
     return re.sub(r"\D", "", detection_copy(value))
 

@@ -3,7 +3,9 @@
 - traditional → simplified characters (OpenCC t2s), plus 帐 → 账 in its banking senses;
 - full-width letters, digits and punctuation → half-width;
 - Chinese numerals → digits where they count something ("二十万" → "200000", "五十多岁" →
-  "50多岁", "第二个" → "第2个"), never in idioms ("千万别", "万一", "一下").
+  "50多岁", "第二个" → "第2个"), never in idioms ("千万别", "万一", "一下");
+- long numbers read out digit by digit ("TS二零二六一一二三零零零一二三", "幺三八…") → digits, so
+  they read like the same number typed.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ _NUMERAL_RUN = re.compile(
 # Runs that are words, not numbers.
 _NOT_NUMBERS = {"万一", "一一", "一二", "十一", "千万", "万万", "一万万"}
 _ZHANG = re.compile(r"(?<!蚊)帐(?![篷幕])")
+# Digits read out one by one (spoken 幺 1, 洞 0, 拐 7, 勾 9 included); ten or more in a row are
+# a number (a case, card or phone number), never a count or an amount.
+_READ_OUT_DIGITS = {"零": "0", "〇": "0", "洞": "0", "一": "1", "幺": "1", "二": "2", "三": "3", "四": "4",
+                    "五": "5", "六": "6", "七": "7", "拐": "7", "八": "8", "九": "9", "勾": "9"}  # fmt: skip
+_READ_OUT_RUN = re.compile(f"[{''.join(_READ_OUT_DIGITS)}]{{10,}}")
 
 
 @lru_cache(maxsize=1)
@@ -93,6 +100,12 @@ def all_numerals_to_digits(text: str) -> str:
     return re.sub(f"[{_NUMERAL_CHARS}]+", convert, text.replace("百分之", "%之"))
 
 
+def read_out_numbers_to_digits(text: str) -> str:
+    """"二零二六一一二三零零零一二三" → "20261123000123" (runs of ten or more read-out digits)."""
+    return _READ_OUT_RUN.sub(lambda m: "".join(_READ_OUT_DIGITS[c] for c in m.group(0)), text)
+
+
 def normalize_text(text: str) -> str:
-    """The text NLU sees: simplified, half-width, with counted numerals as digits."""
-    return numerals_to_digits(to_simplified(to_half_width(text)))
+    """The text NLU sees: simplified, half-width, with counted numerals and read-out numbers as
+    digits."""
+    return numerals_to_digits(read_out_numbers_to_digits(to_simplified(to_half_width(text))))

@@ -114,6 +114,22 @@ class TranscriptConversationIntent(Base):
     message_count = Column(Integer, nullable=False)
 
 
+class TranscriptConversationEntity(Base):
+    """Which entity values a conversation's customer messages named, and how often (the entity
+    filter: "conversations naming 中国工商银行", "conversations with an AMOUNT")."""
+
+    __tablename__ = "transcript_conversation_entity"
+    __table_args__ = (
+        Index("ix_transcript_conversation_entity_entity_value", "entity", "value", "conversation_id"),
+    )
+
+    conversation_id = Column(String(255), primary_key=True)
+    entity = Column(String(32), primary_key=True)
+    # The value as stored on the message (masked like the text).
+    value = Column(String(64), primary_key=True)
+    message_count = Column(Integer, nullable=False)
+
+
 class TranscriptTerm(Base):
     """The search index: each jieba term (search mode) of what a customer or agent wrote, once per
     message. Assistant replies and notices are the product's own wording and are not indexed."""

@@ -18,6 +18,7 @@ from . import labels, outcomes
 from .models import (
     TranscriptAnnotation,
     TranscriptConversation,
+    TranscriptConversationEntity,
     TranscriptConversationIntent,
     TranscriptEvent,
     TranscriptMessage,
@@ -57,6 +58,8 @@ class ConversationFilter:
     q: str | None = None
     outcome: str | None = None  # bot.transcripts.outcomes.OUTCOMES
     customer_spoke: bool | None = None  # the customer wrote at least once
+    entity: str | None = None  # a type (BANK), alone or with a value
+    entity_value: str | None = None  # a value (中国工商银行), of that type or of any
 
     def params(self, **extra: Any) -> dict[str, str]:
         """Query parameters for the list (booleans as "true"/"false"); `extra` overrides."""
@@ -122,6 +125,13 @@ def apply(statement: Select, filters: ConversationFilter) -> Select:
             raise InvalidInput(f"satisfaction must be 1-5, rated or unrated, not {f.satisfaction!r}")
     if f.tag:
         conditions.append(C.conversation_id.in_(select(TranscriptTag.conversation_id).where(TranscriptTag.tag == f.tag)))
+    if f.entity or f.entity_value:
+        named = select(TranscriptConversationEntity.conversation_id)
+        if f.entity:
+            named = named.where(TranscriptConversationEntity.entity == f.entity)
+        if f.entity_value:
+            named = named.where(TranscriptConversationEntity.value == f.entity_value.strip())
+        conditions.append(C.conversation_id.in_(named))
     if f.q and f.q.strip():
         conditions.append(C.conversation_id.in_(search_conversations(f.q)))
     return statement.where(and_(*conditions)) if conditions else statement
@@ -299,6 +309,21 @@ def remove_tag(*, session: Session, conversation_id: str, tag: str) -> list[str]
                                                 TranscriptTag.tag == " ".join(tag.split())))  # fmt: skip
     session.flush()
     return tags_of(session, [conversation_id]).get(conversation_id, [])
+
+
+def entity_values(*, session: Session, limit: int = 300) -> list[dict[str, Any]]:
+    """The entity values conversations named, with how many conversations named each, most
+    named first (the entity filter's choices)."""
+    from bot.entities.facts import TYPE_LABELS
+
+    rows = session.execute(
+        select(TranscriptConversationEntity.entity, TranscriptConversationEntity.value, func.count())
+        .group_by(TranscriptConversationEntity.entity, TranscriptConversationEntity.value)
+        .order_by(desc(func.count()), TranscriptConversationEntity.entity, TranscriptConversationEntity.value)
+        .limit(limit)
+    )
+    return [{"entity": entity, "label": TYPE_LABELS.get(entity, entity), "value": value, "count": count}
+            for entity, value, count in rows]  # fmt: skip
 
 
 def all_tags(*, session: Session) -> list[dict[str, Any]]:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.archive import service as archive_service
 from bot.cases.models import ComplaintCase
+from bot.entities.facts import staff_view as entities_for_staff
 from bot.conversations.models import ConversationMessage
 from bot.handoff import lifecycle as handoff_lifecycle
 from bot.handoff.models import CallbackRequest, Handoff
@@ -36,6 +37,7 @@ from bot.text.normalize import normalize_text
 from . import labels, outcomes
 from .models import (
     TranscriptConversation,
+    TranscriptConversationEntity,
     TranscriptConversationIntent,
     TranscriptCursor,
     TranscriptDialogueState,
@@ -87,10 +89,7 @@ def message_from_event(event_id: int | str, sender_id: str, event: dict[str, Any
         raw = event.get("text") or ""
         parse = event.get("parse_data") or {}
         intent = parse.get("intent") or {}
-        entities = [
-            {"entity": e.get("entity"), "value": mask_text(str(e.get("value")))}
-            for e in parse.get("entities") or []
-        ]
+        entities = entities_for_staff(parse.get("entities"))
         return {**common, "sender": "customer", "text": mask_text(raw),
                 "normalized_text": mask_text(normalize_text(raw)),
                 "intent": labels.retrieval_intent(intent.get("name"), parse),
@@ -406,7 +405,7 @@ def _refresh_one(session: Session, conversation_id: str, retention_days: int) ->
     messages = session.execute(
         select(TranscriptMessage.sender, TranscriptMessage.text, TranscriptMessage.intent,
                TranscriptMessage.confidence, TranscriptMessage.fallback, TranscriptMessage.channel,
-               TranscriptMessage.customer_id, TranscriptMessage.created_at)  # fmt: skip
+               TranscriptMessage.customer_id, TranscriptMessage.created_at, TranscriptMessage.entities)  # fmt: skip
         .where(TranscriptMessage.conversation_id == conversation_id)
         .order_by(TranscriptMessage.created_at, TranscriptMessage.id)
     ).all()
@@ -418,6 +417,11 @@ def _refresh_one(session: Session, conversation_id: str, retention_days: int) ->
     for message in customer:
         if message.intent:
             intents[message.intent] = intents.get(message.intent, 0) + 1
+    named: dict[tuple[str, str], int] = {}
+    for message in customer:
+        for key in {(str(e.get("entity"))[:32], str(e.get("value"))[:64])
+                    for e in message.entities or [] if isinstance(e, dict) and e.get("entity")}:  # fmt: skip
+            named[key] = named.get(key, 0) + 1
     confidences = [m.confidence for m in customer if m.confidence is not None]
     handed_off = facts["handed_off"] or "handoff_requested" in kinds or any(m.sender == "agent" for m in messages)
     state = session.get(TranscriptDialogueState, conversation_id)
@@ -458,6 +462,12 @@ def _refresh_one(session: Session, conversation_id: str, retention_days: int) ->
     session.add_all(
         TranscriptConversationIntent(conversation_id=conversation_id, intent=intent, message_count=count)
         for intent, count in intents.items()
+    )
+    session.execute(delete(TranscriptConversationEntity).where(
+        TranscriptConversationEntity.conversation_id == conversation_id))  # fmt: skip
+    session.add_all(
+        TranscriptConversationEntity(conversation_id=conversation_id, entity=entity, value=value, message_count=count)
+        for (entity, value), count in named.items()
     )
     archive_service.record_conversation(session=session, conversation=conversation, retention_days=retention_days)
 

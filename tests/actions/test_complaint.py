@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime, timedelta
 
 import pytest
 from rasa.shared.core.domain import Domain
@@ -22,6 +23,7 @@ from actions.complaint import (
 )
 from bot.cases import service as case_service
 from bot.db import build_engine
+from bot.entities.dates import CHINA
 from tests.conftest import ROOT
 
 DOMAIN = Domain.load(str(ROOT / "domain")).as_dict()
@@ -38,9 +40,10 @@ def conversation(database_url, monkeypatch, tmp_path) -> str:
 
 
 def _tracker(conversation: str, text: str, slots: dict, *, form: str, slot: str, intent="nlu_fallback",
-             customer: str | None = None) -> Tracker:  # fmt: skip
+             customer: str | None = None, entities: list | None = None) -> Tracker:  # fmt: skip
     metadata = {"channel": "app", **({"customer_id": customer} if customer else {})}
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [], "metadata": metadata}
+    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
+              "metadata": metadata}  # fmt: skip
     return Tracker.from_dict(
         {
             "sender_id": conversation,
@@ -64,14 +67,16 @@ def _run(action, tracker: Tracker) -> tuple[list[dict], dict]:
 class Chat:
     """One customer talking to a form: validation, then the form's next question."""
 
-    def __init__(self, conversation: str, form: str, slot: str, validator, ask, customer=None):
+    def __init__(self, conversation: str, form: str, slot: str, validator, ask, customer=None, parse=None):
         self.conversation, self.form, self.slot = conversation, form, slot
         self.validator, self.ask, self.customer = validator, ask, customer
+        self.parse = parse  # the NLU's entities for a message (the parse_entities fixture)
         self.slots: dict = {}
 
     def tracker(self, text: str, intent: str = "nlu_fallback") -> Tracker:
+        entities = self.parse(text) if self.parse and text else []
         return _tracker(self.conversation, text, self.slots, form=self.form, slot=self.slot,
-                        intent=intent, customer=self.customer)  # fmt: skip
+                        intent=intent, customer=self.customer, entities=entities)  # fmt: skip
 
     def start(self, action, text: str, intent: str) -> list[dict]:
         messages, changed = _run(action, self.tracker(text, intent))
@@ -94,9 +99,9 @@ def _texts(messages: list[dict]) -> str:
     return " ".join(m.get("text") or m.get("response") or "" for m in messages)
 
 
-def _complaint(conversation: str, customer: str | None = None) -> Chat:
+def _complaint(conversation: str, customer: str | None = None, parse=None) -> Chat:
     return Chat(conversation, "complaint_form", "complaint_reply", ValidateComplaintForm(),
-                ActionAskComplaintReply(), customer)  # fmt: skip
+                ActionAskComplaintReply(), customer, parse)  # fmt: skip
 
 
 def _file(chat: Chat) -> list[dict]:
@@ -105,13 +110,19 @@ def _file(chat: Chat) -> list[dict]:
     return messages
 
 
-def test_a_complaint_is_taken_step_by_step_and_filed_with_a_number(conversation, database_url):
-    chat = _complaint(conversation, customer="C0001")
+def test_a_complaint_is_taken_step_by_step_and_filed_with_a_number(conversation, database_url, parse_entities):
+    chat = _complaint(conversation, customer="C0001", parse=parse_entities)
     opening = chat.start(ActionStartComplaint(), "你们手机银行乱扣我钱", "complain")
     assert [m.get("response") for m in opening] == ["utter_complaint_sorry", "utter_complaint_more"]
 
     chat.say("上个月信用卡被扣了两次年费，一共200元")
-    business = chat.say("说完了")[-1]
+    facts = chat.say("说完了")[-1]
+    # What the description told is put to the customer once: the month, the sum, the channel
+    # and the business. "不对" asks them one at a time instead.
+    assert facts["response"] == "utter_complaint_confirm_facts"
+    assert facts["facts"].splitlines() == [
+        "· 发生时间：上个月", "· 涉及金额：200元", "· 办理渠道：手机银行/移动客户端", "· 业务类型：银行卡"]  # fmt: skip
+    business = chat.say("不对")[-1]
     assert "“银行卡”，对吗" in business["text"]
     assert business["buttons"][0] == {"title": "是的", "payload": "是的"}
     assert "手机银行/移动客户端" in chat.say("是的")[-1]["text"]
@@ -125,6 +136,7 @@ def test_a_complaint_is_taken_step_by_step_and_filed_with_a_number(conversation,
     summary = chat.say("王小明")[-1]["text"]
     assert "联系电话：138****5678" in summary and "投诉原因：定价收费" in summary
 
+    assert "涉及金额" not in summary  # "不对" dropped the sum read from the description
     assert chat.say("确认提交") == []
     assert chat.slots["complaint_reply"] == "submitted"
     filed = _file(chat)[0]
@@ -142,6 +154,53 @@ def test_a_complaint_is_taken_step_by_step_and_filed_with_a_number(conversation,
                       "138****5678", "app", "received")  # fmt: skip
     assert "两次年费" in description and "乱扣我钱" in description
     assert chat.slots["complaint_draft"] is None
+
+
+def test_what_the_customer_already_said_is_confirmed_once_not_asked_again(conversation, database_url, parse_entities):
+    chat = _complaint(conversation, customer="C0002", parse=parse_entities)
+    opening = chat.start(ActionStartComplaint(), "上周五手机银行转了5000元到工商银行，到现在还没到账", "complain")
+    assert [m.get("response") for m in opening] == ["utter_complaint_sorry", "utter_complaint_more"]
+    today = datetime.now(CHINA).date()
+    last_friday = today - timedelta(days=today.weekday() + 3)
+    day = f"{last_friday.year}年{last_friday.month}月{last_friday.day}日"
+
+    facts = chat.say("说完了")[-1]
+    assert facts["response"] == "utter_complaint_confirm_facts"
+    assert facts["facts"].splitlines() == [
+        f"· 发生时间：上周五（{day}）", "· 涉及金额：5,000元", "· 办理渠道：手机银行/移动客户端", "· 业务类型：支付结算"]  # fmt: skip
+    # One "对的" confirms all four: the next question is the reason, never the channel, the
+    # business type or when it happened.
+    asked = chat.say("对的")[-1]
+    assert "投诉原因" in asked["text"]
+    assert chat.say("其他")[-1]["response"] == "utter_complaint_ask_request"
+    assert chat.say("尽快到账")[-1]["response"] == "utter_complaint_ask_phone"
+    chat.say("13812345678")
+    summary = chat.say("王小明")[-1]["text"]
+    assert f"发生时间：上周五（{day}）" in summary and "涉及金额：5,000元" in summary
+    assert "办理渠道：手机银行/移动客户端" in summary and "业务类型：支付结算" in summary
+    chat.say("确认提交")
+    number = _file(chat)[0]["number"]
+
+    engine = build_engine(database_url)
+    with Session(engine) as session:
+        case = case_service.get_case_by_number(session=session, number=number)
+        stored = (case.occurred_when, case.occurred_on, case.amount_cents, case.amount_currency,
+                  case.channel_code, case.business_code)  # fmt: skip
+    engine.dispose()
+    assert stored == ("上周五", last_friday, 500000, "CNY", "CH05", "BT04")
+
+
+def test_a_fact_corrected_in_words_is_asked_about_again(conversation, parse_entities):
+    chat = _complaint(conversation, parse=parse_entities)
+    chat.start(ActionStartComplaint(), "昨天在ATM取了2000块，只吐出来1000", "complain")
+    first = chat.say("说完了")[-1]["facts"]
+    assert "涉及金额：2,000元" in first and "办理渠道：自助机具" in first
+    corrected = chat.say("不对，金额是1000元")[-1]
+    assert corrected["response"] == "utter_complaint_confirm_facts"
+    assert "涉及金额：1,000元" in corrected["facts"] and "2,000" not in corrected["facts"]
+    # Nothing in the words told the business type: it is asked; the channel, confirmed, is not.
+    assert "业务类型" in chat.say("对的")[-1]["text"]
+    assert "投诉原因" in chat.say("人民币储蓄")[-1]["text"]
 
 
 def test_a_typed_verification_code_is_warned_about_and_never_stored(conversation):
@@ -182,8 +241,8 @@ def _open(database_url: str, phone: str = "13812345678") -> str:
     return number
 
 
-def _lookup(conversation: str, customer: str | None = None) -> Chat:
-    return Chat(conversation, "case_form", "case_reply", ValidateCaseForm(), ActionAskCaseReply(), customer)
+def _lookup(conversation: str, customer: str | None = None, parse=None) -> Chat:
+    return Chat(conversation, "case_form", "case_reply", ValidateCaseForm(), ActionAskCaseReply(), customer, parse)
 
 
 def test_status_needs_the_last_four_digits_and_wrong_numbers_get_clear_replies(conversation, database_url):
@@ -201,6 +260,18 @@ def test_status_needs_the_last_four_digits_and_wrong_numbers_get_clear_replies(c
     assert status["response"] == "utter_case_status" and status["status_label"] == "已受理"
     assert "前答复您" in status["detail"]
     assert chat.slots["case_reply"] == "done"
+
+
+def test_a_case_number_in_a_free_sentence_goes_straight_to_the_check(conversation, database_url, parse_entities):
+    number = _open(database_url)
+    spoken = "".join("零一二三四五六七八九"[int(d)] for d in number[2:])
+    for sentence in (f"我那个{number}的投诉呢", f"我那个TS{spoken}的投诉呢",
+                     f"投诉编号{number[2:6]} {number[6:10]} {number[10:]}，怎么还没人联系我"):  # fmt: skip
+        chat = _lookup(f"{conversation}-{len(sentence)}", parse=parse_entities)
+        asked = chat.start(ActionStartCaseLookup(), sentence, "complaint_status")
+        assert asked[-1]["response"] == "utter_case_ask_last4", sentence
+        assert chat.slots["case_lookup"]["number"] == number
+        assert chat.say("5678")[0]["status_label"] == "已受理"
 
 
 def test_repeated_wrong_digits_are_locked(conversation, database_url):

@@ -36,3 +36,12 @@ def test_turns_show_intent_confidence_and_the_faq_topic_with_personal_data_maske
         ("request_human", 0.98, None),  # the selector's guess means nothing here
     ]
     assert "6222021234567890123" not in turns[0]["text"] and "0123" in turns[0]["text"]
+
+
+def test_each_turn_shows_the_entities_the_assistant_found(parse_entities):
+    event = user_event("尾号6621的信用卡昨天在网银被扣了¥680", "complain", 0.93, None)
+    event["parse_data"]["entities"] = parse_entities(event["text"])
+    shown = understanding_of({"events": [event]})["turns"][0]["entities"]
+    assert [(e["label"], e["display"]) for e in shown if e["entity"] != "DATE"] == [
+        ("卡尾号", "6621"), ("卡种", "信用卡"), ("渠道", "网上银行"), ("金额", "680元")]  # fmt: skip
+    assert [e["text"] for e in shown if e["entity"] == "DATE"] == ["昨天"]

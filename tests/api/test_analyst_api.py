@@ -199,3 +199,39 @@ def test_the_dashboard_counts_and_links_each_figure_to_its_conversations(client,
     assert PHONE not in json.dumps(body, ensure_ascii=False)
     assert seeded["login"] in ids(client.get("/api/analyst/conversations", params=group["filter"], headers=analyst))
     assert body["satisfaction"]["distribution"][4]["filter"] == {"satisfaction": "5"}
+
+
+def test_analysts_see_the_entities_of_each_turn_and_filter_conversations_by_them(client, analyst, staff_factory,
+                                                                                  parse_entities):  # fmt: skip
+    """Entities as the NLU finds them (the real pipeline) travel through the broker into the store."""
+    tag = uuid.uuid4().hex[:6]
+    icbc, ccb, fee = f"icbc-{tag}", f"ccb-{tag}", f"fee-{tag}"
+    now = time.time()
+    messages = [(icbc, "上周五手机银行转了5000元到工商银行没到账", "faq"), (ccb, "转到建行要多久", "faq"),
+                (fee, "年费怎么收", "faq")]  # fmt: skip
+    rows = []
+    for number, (conversation, text, intent) in enumerate(messages):
+        event = user(text, intent, 0.9, now - 100 + number)
+        event["parse_data"]["entities"] = parse_entities(text)
+        rows.append((int(now * 1000) % 10**9 + 500 + number, conversation, json.dumps(event, ensure_ascii=False)))
+    with staff_factory.session() as session:
+        transcripts.ingest_rasa_events(session, rows)
+
+    banks = ids(client.get("/api/analyst/conversations", params={"entity": "BANK"}, headers=analyst))
+    assert {icbc, ccb} <= banks and fee not in banks
+    named = ids(client.get("/api/analyst/conversations", params={"entity": "BANK", "entity_value": "中国工商银行"},
+                           headers=analyst))  # fmt: skip
+    assert icbc in named and ccb not in named
+    amounts = ids(client.get("/api/analyst/conversations", params={"entity": "AMOUNT"}, headers=analyst))
+    assert icbc in amounts and ccb not in amounts
+    assert client.get("/api/analyst/conversations", params={"entity": "bank"}, headers=analyst).status_code == 422
+
+    values = client.get("/api/analyst/entities", headers=analyst).json()["items"]
+    assert {"entity": "BANK", "label": "银行", "value": "中国建设银行"} in [
+        {k: item[k] for k in ("entity", "label", "value")} for item in values]  # fmt: skip
+    assert client.get("/api/analyst/entities", headers=staff_factory.headers("agent")).status_code == 403
+
+    detail = client.get(f"/api/analyst/conversations/{icbc}", headers=analyst).json()
+    chips = [(e["label"], e["display"], e["text"]) for e in detail["messages"][0]["entities"]]
+    assert chips[1:] == [("渠道", "手机银行", "手机银行"), ("金额", "5,000元", "5000元"), ("银行", "中国工商银行", "工商银行")]
+    assert chips[0][0] == "日期" and chips[0][2] == "上周五"

@@ -116,6 +116,7 @@ TABLE: dict[str, dict[str, Any]] = {
     "PUT /api/analyst/conversations/{conversation_id}/tags/{tag}": ANALYSTS,
     "DELETE /api/analyst/conversations/{conversation_id}/tags/{tag}": ANALYSTS,
     "GET /api/analyst/tags": ANALYSTS,
+    "GET /api/analyst/entities": ANALYSTS,
     "POST /api/analyst/conversations/{conversation_id}/annotations": ANALYSTS,
     "DELETE /api/analyst/conversations/{conversation_id}/annotations/{annotation_id}": ANALYSTS,
     "GET /api/analyst/conversations/{conversation_id}/story": ANALYSTS,

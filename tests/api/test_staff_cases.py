@@ -74,6 +74,18 @@ def test_a_case_shows_masked_contact_labels_deadline_and_audit_trail(client, age
     assert case["reason"]["label"] == "定价收费"
     assert case["days_left"] == 15 and case["deadline_flag"] is None
     assert [(e["actor"], e["action"]) for e in case["events"]] == [("assistant", "opened")]
+    assert (case["occurred_on"], case["amount"], case["amount_currency"]) == (None, None, None)
+
+
+def test_a_case_shows_the_day_and_the_sum_the_customers_words_resolved_to(client, agent, open_case):
+    from datetime import date
+    from decimal import Decimal
+
+    number = open_case(occurred_at="上周五下午", occurred_on=date(2026, 11, 27), amount=Decimal("5000"),
+                       received_ago=timedelta(days=1))  # fmt: skip
+    case = client.get(f"/api/staff/cases/{number}", headers=agent).json()
+    assert (case["occurred_when"], case["occurred_on"], case["amount"], case["amount_currency"]) == (
+        "上周五下午", "2026-11-27", 5000.0, "CNY")  # fmt: skip
 
 
 def test_unknown_and_malformed_numbers_get_clear_errors(client, agent):

@@ -45,6 +45,10 @@ def test_a_complaint_in_several_messages_with_guessed_axes_confirmed():
     assert more.event == Event.MORE and len(more.draft.description) == 2
     assert more.draft.business == "BT03"  # 信用卡 / 年费 → 银行卡
     asked = step(more.draft, "说完了")
+    # What the description told (channel, business) is put to the customer in one go first;
+    # "不对" asks the axes one at a time instead.
+    assert asked.event == Event.ASK and asked.draft.stage == "facts"
+    asked = step(asked.draft, "不对")
     assert asked.event == Event.ASK and asked.draft.stage == "business"
 
     draft = _walk(asked.draft, "是的")  # business confirmed as guessed
@@ -115,3 +119,68 @@ def test_a_draft_survives_the_slot_round_trip():
     assert Draft.from_slot(draft.to_slot()) == draft
     assert Draft.from_slot({"stage": "nowhere"}) is None
     assert Draft.from_slot(None) is None
+
+
+def _entity(kind: str, text: str, value: str, **details) -> "Entity":
+    from bot.entities.model import Entity
+
+    return Entity(kind, text, 0, len(text), value, details)
+
+
+FRIDAY = _entity("DATE", "上周五", "2026-11-27", precision="day")
+AFTERNOON = _entity("TIME", "下午", "afternoon", period="afternoon")
+SUM = _entity("AMOUNT", "5000元", "5000", currency="CNY")
+APP = _entity("CHANNEL", "手机银行", "手机银行")
+ICBC = _entity("BANK", "工商银行", "中国工商银行")
+
+
+def test_what_the_description_told_is_confirmed_in_one_go():
+    started = start("上周五下午手机银行转了5000元到工商银行没到账", [FRIDAY, AFTERNOON, APP, SUM, ICBC])
+    draft = started.draft
+    assert (draft.occurred, draft.occurred_on, draft.amount, draft.currency) == ("上周五下午", "2026-11-27", "5000", "CNY")
+    assert (draft.channel, draft.business) == ("CH05", "BT04")  # 手机银行; 转账 (keywords), else the bank
+    facts = step(draft, "说完了")
+    assert facts.draft.stage == "facts"
+    confirmed = step(facts.draft, "对的")
+    assert confirmed.draft.stage == "reason"
+    assert {"business", "channel"} <= set(confirmed.draft.confirmed)
+    draft = _walk(confirmed.draft, "其他", "尽快退回")
+    assert draft.stage == "phone"  # when it happened is not asked again
+
+
+def test_a_fact_said_differently_replaces_the_one_read_and_no_asks_one_at_a_time():
+    draft = step(start("上周五手机银行转了5000元没到账", [FRIDAY, APP, SUM]).draft, "说完了").draft
+    thursday = _entity("DATE", "上周四", "2026-11-26", precision="day")
+    corrected = step(draft, "不对，是上周四", [thursday])
+    assert corrected.event == Event.ASK and corrected.draft.stage == "facts"
+    assert (corrected.draft.occurred, corrected.draft.occurred_on) == ("上周四", "2026-11-26")
+    refused = step(corrected.draft, "不对")
+    assert refused.draft.stage == "business" and refused.draft.amount is None and refused.draft.occurred is None
+    assert step(refused.draft, "我也说不清").event == Event.UNCLEAR
+
+
+def test_nothing_told_means_no_facts_question():
+    draft = step(start("你们客服态度太差了").draft, "说完了").draft
+    assert draft.stage == "business"
+
+
+def test_the_sum_can_be_changed_or_removed_from_the_summary_and_the_day_comes_with_the_time():
+    draft = Draft(description=("ATM吞卡",), business="BT03", channel="CH02", reason="RS02",
+                  confirmed=("business", "channel", "reason"), request="还卡", occurred="昨天",
+                  phone="13812345678", name="李四", stage="summary", facts_done=True)  # fmt: skip
+    editing = step(draft, "修改金额")
+    assert editing.draft.stage == "amount"
+    changed = step(editing.draft, "大概两千五百块", [_entity("AMOUNT", "两千五百块", "2500", currency="CNY")])
+    assert (changed.draft.stage, changed.draft.amount, changed.draft.currency) == ("summary", "2500", "CNY")
+    typed = step(step(changed.draft, "修改金额").draft, "300")  # a bare number, read without entities
+    assert typed.draft.amount == "300"
+    assert step(step(changed.draft, "修改金额").draft, "说不好").event == Event.UNCLEAR
+    removed = step(step(changed.draft, "修改金额").draft, "没有")
+    assert removed.draft.amount is None and removed.draft.stage == "summary"
+    when = step(step(draft, "修改时间").draft, "前天晚上", [_entity("DATE", "前天", "2026-12-02", precision="day")])
+    assert (when.draft.occurred, when.draft.occurred_on) == ("前天晚上", "2026-12-02")
+
+
+def test_the_draft_with_its_facts_survives_the_slot():
+    draft = start("上周五手机银行转了5000元没到账", [FRIDAY, APP, SUM]).draft
+    assert Draft.from_slot(draft.to_slot()) == draft

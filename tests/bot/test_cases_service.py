@@ -67,6 +67,22 @@ def test_opening_a_case_gives_a_number_a_deadline_and_an_audit_row(session):
     assert _open(session, now=now).number == f"TS{day:%Y%m%d}000002"
 
 
+def test_the_day_it_happened_and_the_sum_are_kept_as_values(session):
+    from datetime import date
+    from decimal import Decimal
+
+    case = _open(session, occurred_at="上周五", occurred_on=date(2026, 11, 20), amount=Decimal("5000.5"))
+    assert (case.occurred_when, case.occurred_on, case.amount_cents, case.amount_currency) == (
+        "上周五", date(2026, 11, 20), 500050, "CNY")  # fmt: skip
+    assert service.case_amount(case) == Decimal("5000.50")
+    # A day ahead of the receipt (misread words) keeps only the words; filing never fails on it.
+    ahead = _open(session, occurred_at="下周一", occurred_on=date(2026, 11, 30))
+    assert (ahead.occurred_when, ahead.occurred_on) == ("下周一", None)
+    assert _open(session).amount_cents is None and _open(session).amount_currency is None
+    with pytest.raises(InvalidCaseField):
+        _open(session, amount=Decimal("-3"))
+
+
 def test_the_contact_is_encrypted_at_rest_and_masked_for_display(session):
     case = _open(session, customer_name="欧阳娜娜")
     assert case.contact_phone_masked == "138****5678" and case.customer_name_masked == "欧***"

@@ -21,6 +21,8 @@ from bot.text.normalize import normalize_text
         ("存三个月定期", "存3个月定期"),
         ("选第二个", "选第2个"),
         ("二十号还款", "20号还款"),
+        ("我那个TS二零二六一一二三零零零一二三的投诉呢", "我那个TS20261123000123的投诉呢"),
+        ("手机号幺三八洞洞洞洞一二三四", "手机号13800001234"),
     ],
 )
 def test_text_is_normalised_for_understanding(raw, expected):
@@ -29,7 +31,8 @@ def test_text_is_normalised_for_understanding(raw, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["我想查一下余额", "千万别转账", "万一被骗了怎么办", "一一对应", "十分感谢", "好一点", "你好👋"],
+    ["我想查一下余额", "千万别转账", "万一被骗了怎么办", "一一对应", "十分感谢", "好一点", "你好👋",
+     "一二三四五六七都试过了"],
 )
 def test_words_that_merely_contain_numerals_stay_as_they_are(text):
     assert normalize_text(text) == text

@@ -70,7 +70,8 @@ def test_broker_events_become_masked_transcript_rows_once(store, broker):
     assert first.text == "我的手机是138****5678，信用卡年費怎麼收"  # original wording, masked
     assert first.normalized_text == "我的手机是138****5678,信用卡年费怎么收"
     assert (first.intent, first.confidence, first.channel, first.customer_id) == ("faq", 0.93, "app", "C0042")
-    assert first.entities == [{"entity": "phone", "value": "138****5678"}]
+    assert first.entities == [{"entity": "phone", "label": "phone", "value": "138****5678",
+                               "display": "138****5678", "text": "138****5678"}]  # fmt: skip
     assert [r.fallback for r in rows] == [False, False, True, False, False]
     assert rows[4].agent_name == "小王" and "6222021234567890123" not in rows[4].text
 

@@ -153,7 +153,8 @@ def test_published_events_are_stored_masked_once(engine, rabbitmq, conversation)
     first = rows[0]
     assert first.text == "我的手机是138****5678，信用卡年费怎么收"
     assert (first.intent, first.confidence, first.channel, first.customer_id) == ("faq", 0.91, "web", "C0042")
-    assert first.entities == [{"entity": "phone", "value": "138****5678"}]
+    assert first.entities == [{"entity": "phone", "label": "phone", "value": "138****5678",
+                               "display": "138****5678", "text": "138****5678"}]  # fmt: skip
     assert [r.fallback for r in rows] == [False, False, True, False, False]
     assert rows[4].agent_name == "小王"
     with build_session_factory(engine)() as session:

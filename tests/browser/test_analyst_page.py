@@ -31,16 +31,16 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-def rasa_events(now: datetime) -> list[tuple[str, dict]]:
+def rasa_events(now: datetime, parse=lambda text: []) -> list[tuple[str, dict]]:
     """(conversation id, Rasa event) for three conversations over three days, as the SQL event
-    broker writes them."""
+    broker writes them; `parse` gives each customer message the NLU's entities."""
 
     def at(days: int, seconds: int) -> float:
         return (now - timedelta(days=days) + timedelta(seconds=seconds)).timestamp()
 
     def user(text: str, intent: str, confidence: float, when: float, channel: str) -> dict:
         return {"event": "user", "text": text, "timestamp": when,
-                "parse_data": {"intent": {"name": intent, "confidence": confidence}, "entities": []},
+                "parse_data": {"intent": {"name": intent, "confidence": confidence}, "entities": parse(text)},
                 "metadata": {"channel": channel, "customer_id": "C-1001"}}  # fmt: skip
 
     def bot(text: str, when: float, agent: str | None = None) -> dict:
@@ -59,12 +59,13 @@ def rasa_events(now: datetime) -> list[tuple[str, dict]]:
     ]
 
 
-def seed_transcripts(database_url: str) -> None:
+def seed_transcripts(database_url: str, parse=lambda text: []) -> None:
     engine = build_engine(database_url)
     try:
         with build_session_factory(engine).begin() as session:
+            events = rasa_events(datetime.now(timezone.utc), parse)
             rows = [(index, conversation, json.dumps(event, ensure_ascii=False))
-                    for index, (conversation, event) in enumerate(rasa_events(datetime.now(timezone.utc)), start=1)]  # fmt: skip
+                    for index, (conversation, event) in enumerate(events, start=1)]  # fmt: skip
             transcripts.ingest_rasa_events(session, rows)
     finally:
         engine.dispose()
@@ -126,12 +127,12 @@ class ApiOnly:
 
 
 @pytest.fixture(scope="module")
-def analyst_api(tmp_path_factory):
+def analyst_api(tmp_path_factory, parse_entities):
     tmp_dir = tmp_path_factory.mktemp("analyst")
     server = ApiOnly(tmp_dir)
     migrate(server.database_url)
     seed_demo(server.database_url)
-    seed_transcripts(server.database_url)
+    seed_transcripts(server.database_url, parse_entities)
     server.start()
     yield server
     server.stop()
@@ -220,6 +221,32 @@ def test_an_analyst_filters_opens_tags_and_sees_the_dashboard(new_page, analyst_
     expect(page.locator("#list-view")).to_be_visible()
     expect(rows).to_have_count(1)
     assert page.get_by_label("意图", exact=True).input_value() == "request_human"
+
+
+def test_an_analyst_sees_what_each_customer_named_and_filters_by_it(new_page, analyst_api_ready, artifacts):
+    from playwright.sync_api import expect
+
+    page = new_page(DESKTOP)
+    sign_in(page, analyst_api_ready.url, "analyst1")
+    rows = page.locator("#conversation-rows tr")
+    expect(rows).to_have_count(3)
+
+    # Conversations where the customer named a kind of card: only the annual-fee question.
+    page.get_by_label("提到的信息").select_option(label="卡种")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("信用卡年费怎么收")
+    # A value alone (typed, with the values seen so far offered): the mobile-banking channel.
+    page.get_by_label("提到的信息").select_option(label="全部类型")
+    page.get_by_label("信息值").fill("手机银行")
+    page.get_by_label("信息值").press("Enter")
+    expect(rows).to_have_count(1)
+    assert page.locator("#entity-value-list option[value='手机银行']").count() == 1
+
+    rows.first.get_by_role("button").click()
+    chips = page.locator("#detail .bubble--customer").first.locator(".pill--entity")
+    expect(chips).to_have_text(["渠道：手机银行"])
+    assert "13812345678" not in page.content()
+    page.screenshot(path=str(artifacts / "analyst-entities.png"), full_page=True)
 
 
 def test_the_console_works_at_phone_width(new_page, analyst_api_ready, artifacts):

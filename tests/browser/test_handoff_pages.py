@@ -55,12 +55,19 @@ def test_customer_and_agent_talk_in_two_pages_and_the_agent_hands_back(
     customer.keyboard.press("Enter")
     customer.get_by_text("正在为您转接人工客服").wait_for()
     customer.get_by_role("button", name="取消转人工").wait_for()
+    # A message while waiting: the agent will see what the assistant found in it.
+    customer.get_by_label("输入您的问题").fill("信用卡被多扣了300块年费")
+    customer.keyboard.press("Enter")
+    customer.get_by_text("您的消息已记录").wait_for()
 
     claim = agent.get_by_role("button", name="接入 客户要求转人工客户（第1位）")
     claim.click()
     agent.locator("#chat-state").get_by_text("人工服务中").wait_for()
     agent.locator("#log").get_by_text("转人工", exact=True).wait_for()  # the transcript so far
     agent.locator("#context").get_by_text("request_human").wait_for()  # what the assistant understood
+    found = agent.locator("#context .entity")  # and the entities of each turn
+    found.filter(has_text="卡种：信用卡").wait_for()
+    found.filter(has_text="金额：300元").wait_for()
 
     customer.get_by_text("人工客服 演示坐席 正在为您服务").wait_for()  # pushed, no reload
     agent.get_by_role("button", name="您好，我是人工客服，很高兴为您服务。请问有什么可以帮您？").click()

@@ -6,15 +6,15 @@ each conversation's dialogue is kept between broker batches; call-back requests 
 customer wanted a person.
 
 Revision ID: a17f0e5d2c41
-Revises: 5f1c42295b38
-Create Date: 2026-12-04 10:00:00
+Revises: 48969bc3b9c5
+Create Date: 2026-12-04 18:00:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = "a17f0e5d2c41"
-down_revision = "5f1c42295b38"
+down_revision = "48969bc3b9c5"
 branch_labels = None
 depends_on = None
 
