@@ -3,6 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 LOCK_STAMP := $(VENV)/.lock-$(shell sha256sum requirements/lock.txt | cut -c1-16)
+TOOLS_STAMP := .venv-tools/.lock-$(shell sha256sum requirements/tools-lock.txt | cut -c1-16)
 
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
@@ -10,16 +11,22 @@ export PYTHONPATH := $(CURDIR)
 # TensorFlow and Rasa 3.6 print pages of deprecation warnings that say nothing about this project.
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: run test setup migrate model validate pytest stories chromium axe benchmark benchmark-transcripts benchmark-parse nlu-report nlu-holdout entities-report clean
+.PHONY: run test setup tools migrate model validate pytest stories chromium axe benchmark benchmark-transcripts benchmark-parse nlu-report nlu-holdout entities-report clean
 
 ## run: set up what is missing, migrate, train if needed, start all three processes
 run: setup
 	$(BIN)/python -m scripts.run
 
 ## test: set up what is missing, then data validation, pytest (unit, e2e, browser), story tests
-test: setup model chromium axe validate pytest stories
+test: setup tools model chromium axe validate pytest stories
 
 setup: $(LOCK_STAMP)
+
+## tools: schemathesis, kubernetes-validate and hadolint in .venv-tools (apart from rasa's pins)
+tools: $(TOOLS_STAMP)
+
+$(TOOLS_STAMP): requirements/tools-lock.txt
+	scripts/setup_tools_venv.sh
 
 $(LOCK_STAMP): requirements/lock.txt
 	scripts/setup_venv.sh
