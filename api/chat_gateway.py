@@ -9,6 +9,7 @@ customer's 1–5 rating is taken here."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -96,6 +97,8 @@ class ChatGateway:
         self._rasa = rasa
         self._notifier = notifier or Notifier(poll_seconds=settings.realtime_poll_seconds)
         self.lifetime = Lifetime.from_settings(settings)
+        # api.operations.Metrics, set by the app (None: not counted).
+        self.metrics = None
 
     def authorize(self, conversation_id: str, token: str | None) -> None:
         """Raises unless the token opens the conversation and has not expired (sync; call from
@@ -280,6 +283,7 @@ class ChatGateway:
 
         `on_accepted` is awaited with the message id once the message is safely stored.
         """
+        started = time.monotonic()
         accepted = await run_in_threadpool(
             self._accept, conversation_id, token, text, client_message_id, client_ip
         )
@@ -298,6 +302,11 @@ class ChatGateway:
                 await self._log_with_rasa(conversation_id, accepted, resume=True)
             if accepted.topics:
                 await self._notifier.publish(*accepted.topics)
+        if self.metrics is not None:
+            self.metrics.messages.labels(
+                accepted.route if accepted.needs_delivery else "duplicate"
+            ).inc()
+            self.metrics.latency.observe(time.monotonic() - started)
         return {
             "message_id": message_id,
             "client_message_id": client_message_id,
@@ -313,6 +322,8 @@ class ChatGateway:
                 sender=conversation_id, text=accepted.text, metadata=accepted.metadata
             )
         except RasaUnavailable as exc:
+            if self.metrics is not None:
+                self.metrics.rasa_errors.inc()
             logger.warning("message %s not delivered: %s", accepted.message_id, exc)
             await run_in_threadpool(self._record_failure, accepted.message_id)
             raise AssistantUnavailable(str(exc), message_id=accepted.message_id) from exc
@@ -332,6 +343,8 @@ class ChatGateway:
             if resume:
                 await self._rasa.resume(conversation_id)
         except RasaUnavailable as exc:
+            if self.metrics is not None:
+                self.metrics.rasa_errors.inc()
             logger.warning(
                 "message %s of a handoff not logged in Rasa: %s", accepted.message_id, exc
             )

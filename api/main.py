@@ -22,6 +22,10 @@ from .errors import install_error_handlers
 from .handoff_bridge import HandoffBridge
 from .rasa_client import RasaClient
 from .realtime import Notifier
+from .operations import (
+    Metrics, RequestContext, StatusCounter, TrustedProxies, configure_logging, monotonic,
+    parse_networks,
+)
 from .security import BodyLimit, SecurityHeaders, SocketLimiter, install_log_redaction
 from .routes import agent as agent_routes
 from .routes import agent_pages, analyst, analyst_pages
@@ -39,15 +43,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     In production (APP_ENV=production) it raises UnsafeConfiguration, listing every problem,
     before serving anything; outside demo mode it disables the demo staff accounts."""
     settings = settings or load_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s - %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
     install_log_redaction()
     startup_checks.check_configuration(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         await app.state.notifier.start()
+        heartbeat = asyncio.create_task(_heartbeat(app))
         housekeeping = asyncio.create_task(
             maintenance.run_forever(
                 app.state.session_factory, app.state.handoff_bridge, settings.rasa_events_db,
@@ -56,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         yield
         housekeeping.cancel()
+        heartbeat.cancel()
         await app.state.notifier.stop()
         await app.state.rasa.aclose()
         app.state.engine.dispose()
@@ -78,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         raise
     rasa = RasaClient(settings)
     app.state.settings = settings
+    app.state.metrics = Metrics()
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.rasa = rasa
@@ -93,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.gateway = ChatGateway(
         settings=settings, session_factory=session_factory, rasa=rasa, notifier=notifier
     )
+    app.state.gateway.metrics = app.state.metrics
     app.state.handoff_bridge = HandoffBridge(
         settings=settings, session_factory=session_factory, rasa=rasa, notifier=notifier
     )
@@ -105,6 +111,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # demo identity are offered to other origins (staff APIs stay same-origin).
     app.add_middleware(ChatCors, origins=settings.chat_allowed_origins)
     app.add_middleware(SecurityHeaders, hsts_mode=settings.hsts_mode)
+    app.add_middleware(StatusCounter, metrics=app.state.metrics)
+    app.add_middleware(RequestContext)
+    # Outermost: the real client address before anything (rate limits, logs) reads it.
+    app.add_middleware(TrustedProxies, trusted=parse_networks(settings.trusted_proxies))
 
     app.include_router(chat.router)
     app.include_router(health.router)
@@ -120,6 +130,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(staff_assessments.router)
     app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "api" / "static")), name="static")
     return app
+
+
+async def _heartbeat(app: FastAPI) -> None:
+    """Ticks every second; /readyz reports a stalled event loop when the tick is old."""
+    while True:
+        app.state.heartbeat = monotonic()
+        await asyncio.sleep(1.0)
 
 
 def _check_database(settings: Settings, session_factory) -> None:

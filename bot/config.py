@@ -136,6 +136,13 @@ class Settings:
     # HSTS: "auto" (requests that arrived over https, also through a trusted proxy's
     # X-Forwarded-Proto), "always" (TLS ends at a proxy that does not forward the scheme) or "off".
     hsts_mode: str = "auto"
+    # --- Operations (README "Deploying") ---
+    # Addresses/networks of the reverse proxies whose X-Forwarded-For/-Proto are believed.
+    trusted_proxies: str = ""
+    # Bearer token for GET /metrics; empty: loopback scrapers only.
+    metrics_token: str = ""
+    # "text" (default) or "json" (one JSON object a line, with request and conversation ids).
+    log_format: str = "text"
 
     @property
     def production(self) -> bool:
@@ -219,4 +226,7 @@ def load_settings() -> Settings:
         ws_max_per_conversation=_env_int("WS_MAX_PER_CONVERSATION", 5),
         ws_max_per_staff=_env_int("WS_MAX_PER_STAFF", 10),
         hsts_mode=_env("HSTS_MODE", "auto").lower(),
+        trusted_proxies=_env("TRUSTED_PROXIES", ""),
+        metrics_token=_env("METRICS_TOKEN", ""),
+        log_format=_env("APP_LOG_FORMAT", "text").lower(),
     )

@@ -40,6 +40,8 @@ def api_command(port: int, ws_max_bytes: int = 65536) -> list[str]:
         str(BIN / "python"), "-m", "uvicorn", "api.main:create_app", "--factory",
         "--host", "127.0.0.1", "--port", str(port),
         "--ws-max-size", str(ws_max_bytes), "--no-server-header",
+        # Forwarded headers are read by the app from TRUSTED_PROXIES only (api/operations.py).
+        "--no-proxy-headers",
     ]  # fmt: skip
 
 

@@ -2,6 +2,13 @@
 
 The answer is public, so it says only which component is up or down; what went wrong (an
 exception's text, the model file) is logged for operators, never shown.
+
+- `/livez` (liveness probe): the process answers; no dependency is asked, so a Rasa or database
+  outage never restarts the API (it keeps storing messages meanwhile).
+- `/readyz` (readiness probe): the database and Rasa answer and the event loop is not stalled
+  (its heartbeat is recent); 503 takes the replica out of the load balancer.
+- `/healthz`: every component including the action server, as before (200 or 503).
+- `/metrics`: Prometheus text format (api/operations.py says who may read it).
 """
 
 from __future__ import annotations
@@ -10,11 +17,16 @@ import asyncio
 import logging
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from bot.db import ping
 
+from bot.handoff.models import Handoff
+
+from ..operations import bearer_matches, is_loopback, monotonic
 from ..rasa_client import RasaClient, RasaUnavailable
 from ..schemas import Health
 
@@ -72,3 +84,70 @@ async def healthz(request: Request) -> JSONResponse:
         {"status": "ok" if healthy else "degraded", "components": components},
         status_code=200 if healthy else 503,
     )
+
+
+# The heartbeat task ticks every second; a loop that has not run it for this long is stalled.
+STALL_SECONDS = 30.0
+
+
+@router.get("/livez")
+async def livez() -> JSONResponse:
+    """The process is alive and its event loop answers; asks no dependency."""
+    return JSONResponse(OK)
+
+
+@router.get(
+    "/readyz",
+    response_model=Health,
+    responses={503: {"model": Health, "description": "Not ready to take traffic."}},
+)
+async def readyz(request: Request) -> JSONResponse:
+    """Ready for traffic: database and Rasa reachable, event loop not stalled."""
+    rasa: RasaClient = request.app.state.rasa
+    rasa_state, database_state = await asyncio.gather(
+        _check_rasa(rasa), _check_database(request)
+    )
+    heartbeat = getattr(request.app.state, "heartbeat", None)
+    stalled = heartbeat is not None and monotonic() - heartbeat > STALL_SECONDS
+    if stalled:
+        logger.warning("readiness: the event loop heartbeat is %.0f s old", monotonic() - heartbeat)
+    components = {
+        "rasa": rasa_state,
+        "database": database_state,
+        "event_loop": DOWN if stalled else OK,
+    }
+    ready = all(component["status"] == "ok" for component in components.values())
+    return JSONResponse(
+        {"status": "ok" if ready else "degraded", "components": components},
+        status_code=200 if ready else 503,
+    )
+
+
+def _count_waiting(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(
+            select(func.count()).select_from(Handoff).where(Handoff.status == "waiting")
+        ).scalar_one()
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics: with METRICS_TOKEN a bearer token, without it loopback peers only."""
+    settings = request.app.state.settings
+    token = settings.metrics_token
+    if token:
+        allowed = bearer_matches(request.headers.get("authorization", ""), token)
+    else:
+        # Loopback and not relayed: anything that came through a proxy (even one on this host)
+        # carries X-Forwarded-For, and a proxy must never expose /metrics without the token.
+        relayed = "x-forwarded-for" in request.headers or "bankchat.peer" in request.scope
+        allowed = not relayed and is_loopback(request.client.host if request.client else None)
+    if not allowed:
+        return PlainTextResponse("Not Found", status_code=404)
+    registry = request.app.state.metrics
+    try:
+        waiting = await run_in_threadpool(_count_waiting, request.app.state.engine)
+        registry.handoffs_waiting.set(waiting)
+    except Exception:  # the database is down: the other figures are still worth reading
+        logger.warning("metrics: could not count waiting handoffs", exc_info=True)
+    return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)

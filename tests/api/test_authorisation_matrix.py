@@ -63,6 +63,10 @@ TABLE: dict[str, dict[str, Any]] = {
     "GET /docs": PUBLIC,
     "GET /docs/oauth2-redirect": PUBLIC,
     "GET /healthz": PUBLIC,
+    "GET /livez": PUBLIC,
+    "GET /readyz": PUBLIC,
+    # no persona's credentials open it (404): METRICS_TOKEN or loopback, tests/api/test_operations.py
+    "GET /metrics": PUBLIC,
     "GET /": PUBLIC,
     "GET /chat": PUBLIC,
     "GET /staff": PUBLIC,  # the page holds no data; its API calls are checked
