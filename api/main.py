@@ -60,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         housekeeping.cancel()
         heartbeat.cancel()
+        # let it give the housekeeping lease up, so another replica takes over at once
+        await asyncio.wait([housekeeping], timeout=5)
         await app.state.notifier.stop()
         await app.state.rasa.aclose()
         app.state.engine.dispose()

@@ -2,8 +2,11 @@
 told and offered a call-back, new conversation events are copied (masked) into the analysts'
 transcript store, and rate-limit windows that have ended are removed.
 
-Every replica may run it; each change applies only once (expiry updates only rows still
-waiting; the deletes are idempotent).
+Once per cluster: every replica runs the loop, but only the holder of the database lease
+"housekeeping" (bot.leases) does the work of a round; the holder renews the lease each round, and
+when it stops (crash, scale-down) another replica takes over within LEASE_SECONDS. Each change
+would apply only once anyway (expiry updates only rows still waiting; the deletes are idempotent);
+the lease keeps N replicas from doing the same work N times.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from datetime import timedelta
+
 from bot.db import utcnow
+from bot.leases import service as leases
 from bot.ratelimit import service as ratelimit_service
 
 if TYPE_CHECKING:
@@ -24,6 +30,23 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 INTERVAL_SECONDS = 300
 HANDOFF_INTERVAL_SECONDS = 30
+LEASE_NAME = "housekeeping"
+
+
+def hold_lease(
+    session_factory: sessionmaker, holder: str, ttl_seconds: float, name: str = LEASE_NAME
+) -> bool:
+    """Takes or renews the housekeeping lease for `ttl_seconds`; False while another holds it."""
+    with session_factory.begin() as session:
+        return leases.acquire(
+            session, name=name, holder=holder, ttl=timedelta(seconds=ttl_seconds),
+            now=utcnow(),
+        )  # fmt: skip
+
+
+def release_lease(session_factory: sessionmaker, holder: str, name: str = LEASE_NAME) -> None:
+    with session_factory.begin() as session:
+        leases.release(session, name=name, holder=holder)
 
 
 def run_once(session_factory: sessionmaker) -> int:
@@ -57,32 +80,55 @@ async def run_forever(
     interval: float = INTERVAL_SECONDS,
     handoff_interval: float = HANDOFF_INTERVAL_SECONDS,
     consume: bool = True,
+    holder: str | None = None,
+    lease: str = LEASE_NAME,
 ) -> None:
     """Expires overdue waiting handoffs and (with `consume`) feeds the transcript store every
     `handoff_interval` seconds, and runs `run_once`
-    every `interval` seconds, until cancelled; a failed round is logged, not fatal."""
+    every `interval` seconds, until cancelled; a failed round is logged, not fatal. Rounds run
+    only while this process holds the cluster's housekeeping lease."""
+    holder = holder or leases.new_holder_id()
+    ttl = 3 * handoff_interval
     elapsed = 0.0
-    while True:
-        await asyncio.sleep(handoff_interval)
-        elapsed += handoff_interval
-        if bridge is not None:
+    try:
+        while True:
+            await asyncio.sleep(handoff_interval)
+            elapsed += handoff_interval
             try:
-                expired = await bridge.expire_waiting()
-                if expired:
-                    logger.info("housekeeping expired %d waiting handoffs", len(expired))
+                held = await run_in_threadpool(hold_lease, session_factory, holder, ttl, lease)
             except Exception:  # the database may be briefly unreachable; try again next round
-                logger.exception("handoff expiry round failed")
-        if consume:
-            try:
-                await run_in_threadpool(consume_transcripts, session_factory, events_db)
-            except Exception:  # e.g. Rasa has not created its broker table yet
-                logger.warning("transcript round failed", exc_info=True)
-        if elapsed < interval:
-            continue
-        elapsed = 0.0
+                logger.warning("housekeeping lease round failed", exc_info=True)
+                continue
+            if not held:
+                continue
+            elapsed = await _round(session_factory, bridge, events_db, consume, elapsed, interval)
+    finally:
         try:
-            removed = await run_in_threadpool(run_once, session_factory)
-            if removed:
-                logger.info("housekeeping removed %d ended rate-limit windows", removed)
+            await asyncio.shield(run_in_threadpool(release_lease, session_factory, holder, lease))
+        except BaseException:  # shutting down with the database gone: the lease simply expires
+            logger.info("housekeeping lease not released; it expires by itself")
+
+
+async def _round(session_factory, bridge, events_db, consume, elapsed, interval) -> float:
+    """One housekeeping round; returns the time elapsed since the last rate-limit purge."""
+    if bridge is not None:
+        try:
+            expired = await bridge.expire_waiting()
+            if expired:
+                logger.info("housekeeping expired %d waiting handoffs", len(expired))
         except Exception:  # the database may be briefly unreachable; try again next round
-            logger.exception("housekeeping round failed")
+            logger.exception("handoff expiry round failed")
+    if consume:
+        try:
+            await run_in_threadpool(consume_transcripts, session_factory, events_db)
+        except Exception:  # e.g. Rasa has not created its broker table yet
+            logger.warning("transcript round failed", exc_info=True)
+    if elapsed < interval:
+        return elapsed
+    try:
+        removed = await run_in_threadpool(run_once, session_factory)
+        if removed:
+            logger.info("housekeeping removed %d ended rate-limit windows", removed)
+    except Exception:  # the database may be briefly unreachable; try again next round
+        logger.exception("housekeeping round failed")
+    return 0.0

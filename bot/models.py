@@ -9,6 +9,7 @@ from bot.cases.models import (
 )
 from bot.conversations.models import Conversation, ConversationMessage
 from bot.handoff.models import AgentPresence, CallbackRequest, Handoff, HandoffEvent
+from bot.leases.models import Lease
 from bot.ratelimit.models import RateLimitWindow
 from bot.staff.models import StaffAccount, StaffLoginFailure, StaffSession
 from bot.suitability.models import Assessment, AssessmentAnswer
@@ -38,6 +39,7 @@ __all__ = [
     "ConversationMessage",
     "Handoff",
     "HandoffEvent",
+    "Lease",
     "RateLimitWindow",
     "StaffAccount",
     "StaffLoginFailure",
