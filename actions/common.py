@@ -44,6 +44,12 @@ def customer_id(tracker: Tracker) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+def address_key(tracker: Tracker) -> str | None:
+    """The keyed digest of the client's address the API attaches (never the address itself)."""
+    value = _metadata(tracker).get("address_key")
+    return value if isinstance(value, str) and value else None
+
+
 def channel(tracker: Tracker) -> str:
     value = _metadata(tracker).get("channel")
     return value if isinstance(value, str) and value else DEFAULT_CHANNEL
