@@ -40,6 +40,7 @@ ASSISTANT = "assistant"  # routes of a customer message
 HANDOFF = "handoff"
 CANCELLED = "cancelled"
 RATED = "rated"
+STALE = "stale"  # a button of a step that is over: answered here, nothing changes
 
 
 def message_view(message: ConversationMessage) -> dict[str, Any]:
@@ -231,10 +232,16 @@ class ChatGateway:
         """Who answers the message: the agent (or the queue), the handoff rules, or the assistant."""
         now = utcnow()
         active = handoff_service.active_handoff(session=session, conversation_id=conversation_id)
+        pressed = handoff_rules.pressed_cancel(result.text, active)
+        if pressed is False:  # an old "取消转人工": it cancels nothing and goes to nobody
+            result.route = STALE
+            notice = {"sender": "system", "text": handoff_rules.stale_cancel_text(active)}
+            result.replies = self._store_replies(session, result.message_id, [notice])
+            return
         if active is not None:
             result.topics = [conversation_topic(conversation_id)]
-            if active.status == handoff_lifecycle.WAITING and handoff_rules.is_cancel_request(
-                result.text
+            if active.status == handoff_lifecycle.WAITING and (
+                pressed or handoff_rules.is_cancel_request(result.text)
             ):
                 handoff_service.cancel(session=session, conversation_id=conversation_id, now=now)
                 result.route = CANCELLED
@@ -279,7 +286,7 @@ class ChatGateway:
                 notices.append({
                     "sender": "system", "kind": handoff_rules.KIND_WAITING,
                     "text": handoff_rules.waiting_ack_text(position.position, position.estimated_wait_minutes),
-                    "buttons": handoff_rules.cancel_buttons(),
+                    "buttons": handoff_rules.cancel_buttons(position.handoff.id),
                 })  # fmt: skip
             return self._store_replies(session, message_id, notices)
 
