@@ -26,6 +26,7 @@ from actions.handoff import (
     ValidateCallbackForm,
 )
 from bot.db import build_engine, build_session_factory, utcnow
+from bot.handoff import conversation as rules
 from bot.handoff import service as handoff_service
 from bot.handoff.models import AgentPresence, CallbackRequest, Handoff
 from bot.staff import service as staff_service
@@ -101,8 +102,8 @@ def test_with_an_agent_online_the_customer_is_queued_and_the_assistant_pauses(db
     notice = messages[0]["custom"]
     assert notice["kind"] == "handoff_waiting"
     assert "您是下一位" in notice["text"] and "预计等待约" in notice["text"]
-    assert notice["buttons"] == [{"title": "取消转人工", "payload": "取消转人工"}]
     [handoff] = handoffs_of(db, request.sender_id)
+    assert notice["buttons"] == rules.cancel_buttons(handoff.id)  # bound to this wait
     assert (handoff.status, handoff.reason, handoff.customer_id) == ("waiting", "request", "C0042")
 
     again, _ = run(ActionRequestHuman(), tracker(["人工客服"], conversation=request.sender_id))

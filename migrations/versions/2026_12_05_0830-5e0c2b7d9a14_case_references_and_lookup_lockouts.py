@@ -5,8 +5,8 @@ Existing cases get a random reference each, so every case can be opened by its o
 new lookup; their numbers do not change.
 
 Revision ID: 5e0c2b7d9a14
-Revises: c4d1e8a9f301
-Create Date: 2026-12-05 08:00:00
+Revises: e7b2c94d1a60
+Create Date: 2026-12-05 08:30:00
 """
 import secrets
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '5e0c2b7d9a14'
-down_revision = 'c4d1e8a9f301'
+down_revision = 'e7b2c94d1a60'
 branch_labels = None
 depends_on = None
 
