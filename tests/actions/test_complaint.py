@@ -30,6 +30,7 @@ from bot.conversations import buttons as step_buttons
 from bot.db import build_engine
 from bot.entities.dates import CHINA
 from tests.conftest import ROOT
+from tests.actions.conftest import signed_metadata
 
 DOMAIN = Domain.load(str(ROOT / "domain")).as_dict()
 
@@ -46,8 +47,7 @@ def conversation(database_url, monkeypatch, tmp_path) -> str:
 
 def _tracker(conversation: str, text: str, slots: dict, *, form: str, slot: str, intent="nlu_fallback",
              customer: str | None = None, entities: list | None = None, address: str | None = None) -> Tracker:  # fmt: skip
-    metadata = {"channel": "app", **({"customer_id": customer} if customer else {}),
-                **({"address_key": address} if address else {})}  # fmt: skip
+    metadata = signed_metadata(conversation, customer=customer, channel="app", address=address)
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
               "metadata": metadata}  # fmt: skip
     return Tracker.from_dict(
