@@ -24,6 +24,7 @@ from bot.cases import service as case_service
 from bot.db import utcnow
 from bot.leases import service as leases
 from bot.ratelimit import service as ratelimit_service
+from bot.staff import service as staff_service
 
 if TYPE_CHECKING:
     from .handoff_bridge import HandoffBridge
@@ -55,6 +56,7 @@ def run_once(session_factory: sessionmaker) -> int:
     now = utcnow()
     with session_factory.begin() as session:
         removed = ratelimit_service.purge_expired(session=session, now=now)
+        removed += staff_service.purge_login_failures(session=session, now=now)
         return removed + case_service.purge_lookup_records(session=session, now=now)
 
 

@@ -111,7 +111,7 @@ class ComplaintCaseCounter(Base):
 
 class ComplaintCaseCheckFailure(Base):
     """A failed lookup (reference + last four digits of the contact phone), counted per case,
-    conversation and client address for the escalating lockouts (bot.cases.lockout)."""
+    conversation and client address for the escalating lockouts (bot.ratelimit.lockout)."""
 
     __tablename__ = "complaint_case_check_failure"
 

@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session
 
 from bot.db import utcnow
 from bot.errors import Forbidden
+from bot.ratelimit import lockout
 from bot.staff import roles
 from bot.staff import service as staff_service
 from bot.staff.models import StaffAccount
 from bot.text.masking import mask_mobile, mask_name
 from bot.text.normalize import to_half_width
 
-from . import classification, deadlines, lifecycle, lockout, numbers, references
+from . import classification, deadlines, lifecycle, numbers, references
 from .crypto import CaseCipher, default_cipher
 from .errors import (
     CaseAccessDenied,
@@ -390,7 +391,7 @@ class Requester:
 
 @dataclass(frozen=True)
 class LookupPolicy:
-    """The escalating lockouts of the reference check (bot.cases.lockout)."""
+    """The escalating lockouts of the reference check (bot.ratelimit.lockout)."""
 
     conversation: lockout.Lockout
     address: lockout.Lockout

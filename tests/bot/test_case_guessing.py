@@ -9,7 +9,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.cases import lockout, references, service
+from bot.cases import references, service
+from bot.ratelimit import lockout
 from bot.cases.crypto import CaseCipher
 from bot.cases.errors import CaseAccessDenied, ContactCheckLocked, InvalidCaseNumber
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from bot.cases import lockout, references
+from bot.cases import references
+from bot.ratelimit import lockout
 
 NOW = datetime(2026, 12, 5, 8, 0, tzinfo=timezone.utc)
 

@@ -1,11 +1,12 @@
-"""Escalating lockouts for the contact check of a case lookup (pure rules).
+"""Escalating lockouts (pure rules): the case lookups' contact check and staff logins.
 
-A scope (one case, one conversation, one client address) is locked after every `step` failed
-checks within `window`: first for `base`, then twice as long at each further step, up to `cap`.
-Between steps every new failure renews the lock, so once a scope is locked a guesser gets one
-try per lock period, and the period keeps growing. Failures are never wiped by a success (a
-guesser who owns one case could otherwise reset the count between guesses); they age out of
-the window.
+A scope (one case, one conversation, one client address, one username …) is locked after every
+`step` failed checks within `window`: first for `base`, then twice as long at each further step,
+up to `cap`. Between steps every new failure renews the lock, so once a scope is locked a guesser
+gets one try per lock period, and the period keeps growing. With a small `base` and `cap` the
+same rule is a progressive delay rather than a lockout. Failures age out of the window; for case
+lookups they are never wiped by a success (a guesser who owns one case could otherwise reset the
+count between guesses).
 """
 
 from __future__ import annotations
