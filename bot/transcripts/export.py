@@ -2,7 +2,8 @@
 
 - `csv_lines` / `jsonl_lines`: the messages of the conversations matching a filter, yielded
   chunk by chunk from a server-side cursor (`yield_per`), so a million messages stream in
-  constant memory. CSV has one row per message; JSONL one line per conversation
+  constant memory. CSV has one row per message, every text cell neutralised against formula
+  injection (`spreadsheet_cell`); JSONL one line per conversation
   (`{"conversation": {...}, "messages": [...]}`).
 - `nlu_corrections_yaml`: annotated corrections as Rasa NLU training data (version "3.1").
 - `test_story_yaml`: one conversation as a Rasa test story (user turns with their intent, the
@@ -27,6 +28,17 @@ from .query import ConversationFilter, apply, conversation_item, get_conversatio
 CSV_COLUMNS = ["conversation_id", "channel", "customer_id", "seq", "created_at", "sender", "agent_name", "text",
                "normalized_text", "intent", "confidence", "fallback", "entities"]  # fmt: skip
 STREAM_ROWS = 2000
+# What makes Excel, WPS or LibreOffice read a cell as a formula (OWASP "CSV injection"): = + - @,
+# a tab or carriage return, and their full-width forms, which Chinese input methods produce.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A text cell as a spreadsheet shows it but never runs it: a leading quote before anything
+    a formula could start with ("=HYPERLINK(…)" → "'=HYPERLINK(…)"). Numbers pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _messages(session: Session, filters: ConversationFilter) -> Iterator[tuple[TranscriptMessage, TranscriptConversation]]:
@@ -56,13 +68,13 @@ def csv_lines(session: Session, filters: ConversationFilter) -> Iterator[str]:
     for message, conversation in _messages(session, filters):
         seq = seq + 1 if message.conversation_id == current else 1
         current = message.conversation_id
-        writer.writerow([
+        writer.writerow([spreadsheet_cell(cell) for cell in (
             message.conversation_id, conversation.channel, conversation.customer_id, seq, _iso(message.created_at),
             message.sender, message.agent_name or "", message.text, message.normalized_text or "",
             message.intent or "", "" if message.confidence is None else f"{message.confidence:.4f}",
             "true" if message.fallback else "false",
             json.dumps(message.entities, ensure_ascii=False) if message.entities else "",
-        ])  # fmt: skip
+        )])  # fmt: skip
         rows += 1
         if rows % 500 == 0:
             yield buffer.getvalue()

