@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import labels
 from .models import TranscriptAnnotation, TranscriptConversation, TranscriptMessage
 from .query import ConversationFilter, apply, conversation_item, get_conversation
 
@@ -128,7 +129,10 @@ def nlu_corrections_yaml(session: Session, filters: ConversationFilter | None = 
             TranscriptAnnotation.conversation_id.in_(apply(select(TranscriptConversation.conversation_id), filters))
         )
     by_intent: dict[str, list[str]] = {}
-    for intent, text in session.execute(statement):
+    for stored, text in session.execute(statement):
+        intent = labels.correction_intent(stored)
+        if intent is None:  # stored before corrections were checked: never written raw
+            continue
         examples = by_intent.setdefault(intent, [])
         cleaned = " ".join(text.split())
         if cleaned and cleaned not in examples:
@@ -147,11 +151,13 @@ def test_story_yaml(session: Session, conversation_id: str) -> str:
     """One conversation as a Rasa test story: each customer turn with its intent (the analyst's
     correction when there is one) followed by the assistant's actions."""
     get_conversation(session=session, conversation_id=conversation_id)
-    corrections = dict(session.execute(
+    stored = dict(session.execute(
         select(TranscriptAnnotation.message_id, TranscriptAnnotation.correct_intent)
         .where(TranscriptAnnotation.conversation_id == conversation_id, TranscriptAnnotation.correct_intent.is_not(None))
         .order_by(TranscriptAnnotation.id)
     ).all())  # fmt: skip
+    # Only corrections that name a known intent (older rows were not checked when stored).
+    corrections = {message_id: labels.correction_intent(intent) for message_id, intent in stored.items()}
     steps: list[str] = []
     last_action = None
     for message in session.scalars(

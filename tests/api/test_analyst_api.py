@@ -134,9 +134,10 @@ def test_a_transcript_is_masked_with_intents_events_tags_and_annotations(client,
 
     # Annotate the misunderstood message; it shows on the transcript and in the NLU export.
     note = client.post(f"/api/analyst/conversations/{conversation}/annotations",
-                       json={"message_id": first["id"], "correct_intent": "faq_app_login_failed", "note": "登录失败"},
+                       json={"message_id": first["id"], "correct_intent": "app_login", "note": "登录失败"},
                        headers=analyst)  # fmt: skip
-    assert note.status_code == 201 and note.json()["correct_intent"] == "faq_app_login_failed"
+    # An FAQ topic's id is read as its retrieval intent
+    assert note.status_code == 201 and note.json()["correct_intent"] == "faq/app_login"
     again = client.get(f"/api/analyst/conversations/{conversation}", headers=analyst).json()
     assert again["messages"][0]["annotations"][0]["note"] == "登录失败"
     bad = client.post(f"/api/analyst/conversations/{conversation}/annotations",
@@ -148,13 +149,40 @@ def test_a_transcript_is_masked_with_intents_events_tags_and_annotations(client,
     assert nlu.status_code == 200 and PHONE not in nlu.text
     data = yaml.safe_load(nlu.text)
     examples = {item["intent"]: item["examples"] for item in data["nlu"]}
-    assert "- 我的手机138****5678登录不了手机银行" in examples["faq_app_login_failed"]
+    assert "- 我的手机138****5678登录不了手机银行" in examples["faq/app_login"]
 
     story = client.get(f"/api/analyst/conversations/{conversation}/story", headers=analyst)
     assert story.status_code == 200 and "attachment" in story.headers["content-disposition"]
     steps = yaml.safe_load(story.text)["stories"][0]["steps"]
-    assert steps[0] == {"user": "我的手机138****5678登录不了手机银行\n", "intent": "faq_app_login_failed"}
+    assert steps[0] == {"user": "我的手机138****5678登录不了手机银行\n", "intent": "faq/app_login"}
     assert {"action": "utter_default"} in steps and steps[-1]["intent"] == "request_human"
+
+
+def test_a_correction_must_name_a_known_intent_or_faq_topic(client, analyst, seeded, staff_factory):
+    conversation = seeded["login"]
+    first = client.get(f"/api/analyst/conversations/{conversation}", headers=analyst).json()["messages"][0]
+    url = f"/api/analyst/conversations/{conversation}/annotations"
+    for bad in ("faq_app_login_failed", "faq/no_such_topic", "faq", "nlu_fallback", "chitchat/nonsense",
+                "greet\n- intent: evil\n  examples: |\n    - x", "request_human: x"):  # fmt: skip
+        refused = client.post(url, json={"message_id": first["id"], "correct_intent": bad}, headers=analyst)
+        assert refused.status_code == 422, bad
+        assert "已知意图或常见问题主题" in refused.json()["error"]["message"]
+    for good, stored in (("request_human", "request_human"), ("faq/card_lost", "faq/card_lost"), (" card_lost ", "faq/card_lost")):
+        saved = client.post(url, json={"message_id": first["id"], "correct_intent": good}, headers=analyst)
+        assert saved.status_code == 201 and saved.json()["correct_intent"] == stored
+    # A row stored before corrections were checked never reaches the exports raw
+    from bot.transcripts.models import TranscriptAnnotation
+    from bot.db import utcnow
+
+    with staff_factory.session() as session:
+        session.add(TranscriptAnnotation(message_id=first["id"], conversation_id=conversation, author="legacy",
+                                         correct_intent="x\n- intent: injected", created_at=utcnow()))  # fmt: skip
+    nlu = client.get("/api/analyst/export/nlu-corrections", headers=analyst).text
+    assert "injected" not in nlu
+    intents = {item["intent"] for item in yaml.safe_load(nlu)["nlu"]}
+    assert {"request_human", "faq/card_lost"} <= intents
+    story = client.get(f"/api/analyst/conversations/{conversation}/story", headers=analyst).text
+    assert "injected" not in story and yaml.safe_load(story)["stories"][0]["steps"]
 
 
 def test_exports_stream_masked_csv_and_jsonl_that_parse_back(client, analyst, seeded):
