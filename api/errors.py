@@ -52,6 +52,9 @@ class AssistantUnavailable(Exception):
 
     code = "assistant_unavailable"
     customer_message = "抱歉，智能助手暂时无法回复。您的消息已保存，请稍后重新发送。"
+    # Deliberately not uvicorn's keep-alive timeout (5 s): a client that waits exactly that long
+    # would race the server closing the idle connection.
+    retry_after_seconds = 3
 
     def __init__(self, developer_message: str, *, message_id: int):
         super().__init__(developer_message)
@@ -93,8 +96,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         headers = None
-        if isinstance(exc, TooManyAttempts):
-            headers = {"Retry-After": str(exc.retry_after_seconds)}
+        if isinstance(exc, (TooManyAttempts, Conflict)):
+            headers = {"Retry-After": str(max(1, int(exc.retry_after_seconds)))}
         elif isinstance(exc, Unauthenticated):
             headers = {"WWW-Authenticate": "Bearer"}
         return JSONResponse(
@@ -110,7 +113,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 exc.code, exc.customer_message, exc.developer_message, message_id=exc.message_id
             ),
             status_code=503,
-            headers={"Retry-After": "5"},
+            headers={"Retry-After": str(exc.retry_after_seconds)},
         )
 
     @app.exception_handler(RequestValidationError)

@@ -4,10 +4,12 @@ domain, and a real (migrated) database behind the case service."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import uuid
 from datetime import datetime, timedelta
 
 import pytest
+from rasa.core.nlg.interpolator import interpolate
 from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -21,10 +23,13 @@ from actions.complaint import (
     ActionStartComplaint,
     ValidateComplaintForm,
 )
+from actions.buttons import ActionAnswerOption
 from bot.cases import service as case_service
+from bot.conversations import buttons as step_buttons
 from bot.db import build_engine
 from bot.entities.dates import CHINA
 from tests.conftest import ROOT
+from tests.actions.conftest import signed_metadata
 
 DOMAIN = Domain.load(str(ROOT / "domain")).as_dict()
 
@@ -41,7 +46,7 @@ def conversation(database_url, monkeypatch, tmp_path) -> str:
 
 def _tracker(conversation: str, text: str, slots: dict, *, form: str, slot: str, intent="nlu_fallback",
              customer: str | None = None, entities: list | None = None) -> Tracker:  # fmt: skip
-    metadata = {"channel": "app", **({"customer_id": customer} if customer else {})}
+    metadata = signed_metadata(conversation, customer=customer, channel="app")
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
               "metadata": metadata}  # fmt: skip
     return Tracker.from_dict(
@@ -124,7 +129,9 @@ def test_a_complaint_is_taken_step_by_step_and_filed_with_a_number(conversation,
         "· 发生时间：上个月", "· 涉及金额：200元", "· 办理渠道：手机银行/移动客户端", "· 业务类型：银行卡"]  # fmt: skip
     business = chat.say("不对")[-1]
     assert "“银行卡”，对吗" in business["text"]
-    assert business["buttons"][0] == {"title": "是的", "payload": "是的"}
+    assert business["buttons"][0]["title"] == "是的"
+    assert step_buttons.read(business["buttons"][0]["payload"]).step == chat.slots["complaint_draft"]["id"].join(
+        ["complaint:", ":business"])  # fmt: skip
     assert "手机银行/移动客户端" in chat.say("是的")[-1]["text"]
     assert "定价收费" in chat.say("对")[-1]["text"]
     assert chat.say("是的")[-1]["response"] == "utter_complaint_ask_request"
@@ -340,3 +347,53 @@ def test_the_reset_by_the_start_action_is_not_taken_as_an_answer(conversation, v
     )
     messages, changed = _run(validator, tracker)
     assert messages == [] and changed == {slot: None}
+
+
+def _rendered_buttons(message: dict) -> list[dict]:
+    """The buttons of a domain response as Rasa renders them, the step filled in."""
+    template = DOMAIN["responses"][message["response"]][0]
+    return interpolate(copy.deepcopy(template.get("buttons", [])), {"step": message.get("step")})
+
+
+def _to_summary(chat: Chat) -> list[dict]:
+    chat.start(ActionStartComplaint(), "上周五手机银行转了5000元到工商银行，到现在还没到账", "complain")
+    for text in ["说完了", "对的", "其他", "尽快到账", "13812345678"]:
+        chat.say(text)
+    return chat.say("王小明")
+
+
+def test_old_buttons_of_the_intake_confirm_nothing(conversation, database_url, parse_entities):
+    chat = _complaint(conversation, customer="C0003", parse=parse_entities)
+    summary = _to_summary(chat)[-1]
+    assert "请核对您的投诉信息" in summary["text"]
+
+    # "取消投诉" asks "确定要取消吗？"; the customer goes on instead. Its "确定" pressed later at the
+    # summary must not confirm the summary (it was shown for the cancellation).
+    ask = chat.say("取消投诉")[-1]
+    assert ask["response"] == "utter_complaint_confirm_cancel"
+    sure = next(b["payload"] for b in _rendered_buttons(ask) if b["title"] == "确定取消")
+    chat.say("继续投诉")
+    stale = chat.say(sure)
+    assert stale[0]["response"] == "utter_complaint_stale"
+    assert "请核对您的投诉信息" in stale[-1]["text"]  # the summary is shown again
+    assert chat.slots["complaint_reply"] is None
+
+    submit = next(b["payload"] for b in stale[-1]["buttons"] if b["title"] == "确认提交")
+    assert chat.say(submit) == [] and chat.slots["complaint_reply"] == "submitted"
+    ended = _file(chat)
+    number = ended[0]["number"]
+    assert chat.slots["complaint_ended"] == {"draft": step_buttons.read(submit).step.split(":")[1], "number": number}
+
+    # The same "确认提交" (or "取消投诉") pressed after filing: the customer is told the case
+    # number again, and no second case is filed or the first one touched.
+    for title in ("确认提交", "取消投诉"):
+        payload = next(b["payload"] for b in stale[-1]["buttons"] if b["title"] == title)
+        tracker = _tracker(conversation, payload, chat.slots, form="", slot="complaint_reply", intent="answer_option")
+        tracker.active_loop = {}
+        said, _ = _run(ActionAnswerOption(), tracker)
+        assert said == [{**said[0], "response": "utter_complaint_stale_filed", "number": number}]
+    engine = build_engine(database_url)
+    with Session(engine) as session:
+        cases = case_service.list_customer_cases(session=session, customer_id="C0003")
+        assert [(c.number, c.status) for c in cases] == [(number, "received")]
+    engine.dispose()

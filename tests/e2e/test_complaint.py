@@ -8,6 +8,11 @@ import re
 import httpx
 import pytest
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.cases.models import ComplaintCase
+from bot.db import build_engine
 from scripts.demo import DEFAULT_DEMO_PASSWORD
 from tests.e2e.test_conversation import say, texts
 
@@ -69,6 +74,39 @@ def test_a_complaint_is_filed_worked_by_staff_and_answered_in_the_conversation(a
     assert "感谢您的评价（4分）" in texts(say(api, conversation_id, headers, "4"))
     case = api.get(f"/api/staff/cases/{number}", headers=staff).json()
     assert case["satisfaction"] == 4
+
+
+def test_old_intake_buttons_pressed_after_filing_change_nothing(live_product, api):
+    """"确认提交" and "取消投诉" stay on screen after the case was filed: pressing them again files
+    no second case, withdraws nothing, and the customer is told the case number once more."""
+    conversation_id, headers = _open(api)
+    opening = say(api, conversation_id, headers, "我要投诉")
+    done = next(b for b in opening["replies"][-1]["buttons"] if b["title"] == "说完了")
+    assert done["payload"].startswith("/answer_option")  # offered from the first prompt
+    say(api, conversation_id, headers, "柜台工作人员态度很差，让我等了一个小时")
+    reply = say(api, conversation_id, headers, done["payload"])
+    answers = {"对吗": "对的", "怎么处理": "希望道歉", "什么时候": "昨天上午", "手机号": "13812345678",
+               "怎么称呼": "李华", "请选择": None}  # fmt: skip
+    for _ in range(10):
+        if "请核对您的投诉信息" in texts(reply):
+            break
+        asked = reply["replies"][-1]
+        answer = next(a for key, a in answers.items() if key in asked["text"])
+        reply = say(api, conversation_id, headers, answer or asked["buttons"][0]["payload"])
+    buttons = {b["title"]: b["payload"] for b in reply["replies"][-1]["buttons"]}
+    assert set(buttons) == {"确认提交", "修改信息", "取消投诉"}
+    filed = texts(say(api, conversation_id, headers, buttons["确认提交"]))
+    number = re.search(r"TS\d{14}", filed).group(0)
+
+    again = texts(say(api, conversation_id, headers, buttons["确认提交"]))
+    assert f"已经提交，案件编号：{number}" in again
+    cancel = texts(say(api, conversation_id, headers, buttons["取消投诉"]))
+    assert number in cancel and "撤回" not in cancel
+    engine = build_engine(live_product.database_url)
+    with Session(engine) as session:
+        cases = session.scalars(select(ComplaintCase).where(ComplaintCase.conversation_id == conversation_id))
+        assert [(case.number, case.status) for case in cases] == [(number, "received")]
+    engine.dispose()
 
 
 def test_a_wrong_case_number_gets_a_clear_reply(api):
