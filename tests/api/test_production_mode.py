@@ -31,6 +31,10 @@ SAFE = {
     "RABBITMQ_HOST": "mq.internal",
     "RABBITMQ_USER": "bankbot",
     "RABBITMQ_PASSWORD": "r" * 24,
+    "BANK_NAME": "厦岭农商银行",
+    "BANK_HOTLINE": "400-820-1234",
+    "BANK_FRAUD_LINE": "400-820-1235",
+    "BANK_WEBSITE": "https://www.bank.example",
 }
 
 
@@ -66,6 +70,9 @@ def test_safe_production_settings_pass_and_demo_mode_defaults_off(monkeypatch):
         ({"CHAT_ALLOWED_ORIGINS": "*"}, "CHAT_ALLOWED_ORIGINS is '*'"),
         ({"CHAT_ALLOWED_ORIGINS": None}, "CHAT_ALLOWED_ORIGINS is '*'"),
         ({"DATABASE_URL": "sqlite:////tmp/app.db"}, "DATABASE_URL is SQLite"),
+        ({"BANK_HOTLINE": None, "BANK_FRAUD_LINE": None}, "BANK_HOTLINE, BANK_FRAUD_LINE left at the demo bank's values"),
+        ({"BANK_NAME": None}, "BANK_NAME left at the demo bank's values"),
+        ({"BANK_HOTLINE": "change-me"}, "must be phone numbers"),
     ],
 )  # fmt: skip
 def test_each_unsafe_setting_is_refused_with_a_clear_reason(monkeypatch, overrides, problem):
