@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP_ENVS = ("development", "production")
@@ -106,6 +107,9 @@ class Settings:
     realtime_poll_seconds: float = 1.0
     # Rasa's SQL event broker file (endpoints.yml), which feeds the analysts' transcript store.
     rasa_events_db: str = ""
+    # Rasa's SQL tracker store (endpoints.yml: RASA_TRACKER_DB; endpoints.production.yml:
+    # TRACKER_DB_*), whose copies of the conversations the retention purge removes too.
+    rasa_tracker_url: str = ""
     # Transcripts and their service records are kept this long after the last message, then
     # `python -m scripts.transcripts purge` removes them.
     transcript_retention_days: int = 1095
@@ -164,6 +168,22 @@ class Settings:
         return f"{base}/health"
 
 
+def _tracker_url(var_dir: Path) -> str:
+    """Rasa's tracker store as a database URL: RASA_TRACKER_URL, else the PostgreSQL store of
+    endpoints.production.yml (TRACKER_DB_*), else the SQLite file of endpoints.yml."""
+    explicit = _env("RASA_TRACKER_URL", "")
+    if explicit:
+        return explicit
+    host = _env("TRACKER_DB_HOST", "")
+    if host:
+        user = quote(_env("TRACKER_DB_USER", "postgres"), safe="")
+        password = _env("TRACKER_DB_PASSWORD", "")
+        credentials = f"{user}:{quote(password, safe='')}" if password else user
+        port = _env("TRACKER_DB_PORT", "5432")
+        return f"postgresql://{credentials}@{host}:{port}/{_env('TRACKER_DB_NAME', 'rasa')}"
+    return f"sqlite:///{_env('RASA_TRACKER_DB', str(var_dir / 'rasa_tracker.db'))}"
+
+
 def load_settings() -> Settings:
     """Reads the settings from the environment (call it again after changing os.environ)."""
     app_env = _env("APP_ENV", "development").lower()
@@ -215,6 +235,7 @@ def load_settings() -> Settings:
         ),
         realtime_redis_url=_env("REALTIME_REDIS_URL", ""),
         rasa_events_db=_env("RASA_EVENTS_DB", str(var_dir / "rasa_events.db")),
+        rasa_tracker_url=_tracker_url(var_dir),
         transcript_retention_days=_env_int("TRANSCRIPT_RETENTION_DAYS", 1095),
         transcripts_in_api=_env("TRANSCRIPTS_IN_API", "true").lower() not in ("0", "false", "no"),
         rabbitmq_host=_env("RABBITMQ_HOST", "127.0.0.1"),
