@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 # The public lines urgent replies give (DOMAIN_RULES "Urgent help"): police, ambulance, the
 # national anti-fraud line and the mental-health line.
@@ -42,6 +43,14 @@ def from_settings(settings) -> BankIdentity:
         name=settings.bank_name, hotline=settings.bank_hotline,
         fraud_line=settings.bank_fraud_line, website=settings.bank_website,
     )  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def configured() -> BankIdentity:
+    """This process's bank identity (the settings do not change while it runs)."""
+    from bot.config import load_settings
+
+    return from_settings(load_settings())
 
 
 def demo_values(settings) -> list[str]:
