@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -174,6 +175,30 @@ class ChatGateway:
         ratelimit_service.hit(session=session, key=key, limit=limit, now=utcnow())
 
     def _accept(
+        self,
+        conversation_id: str,
+        token: str | None,
+        raw_text: str,
+        client_message_id: str | None,
+        client_ip: str | None,
+    ) -> Accepted:
+        """Stores the message (sync; call from the threadpool). Two requests with one
+        client_message_id at once: the unique constraint lets one insert; the other, once it
+        sees that row, gets its answer or 409 while it is being answered."""
+        args = (conversation_id, token, raw_text, client_message_id, client_ip)
+        try:
+            return self._accept_once(*args)
+        except IntegrityError:
+            if client_message_id is None:
+                raise
+        try:
+            return self._accept_once(*args)
+        except IntegrityError as exc:
+            raise conversation_service.MessageInProgress(
+                f"client_message_id {client_message_id!r} is being stored by another request"
+            ) from exc
+
+    def _accept_once(
         self,
         conversation_id: str,
         token: str | None,

@@ -147,6 +147,13 @@ class Settings:
     # HSTS: "auto" (requests that arrived over https, also through a trusted proxy's
     # X-Forwarded-Proto), "always" (TLS ends at a proxy that does not forward the scheme) or "off".
     hsts_mode: str = "auto"
+    # Rasa ↔ action server: Rasa sends `Authorization: Bearer <action_server_token>` with every
+    # action call (endpoints.yml `headers`) and the action server refuses calls without it; the
+    # API signs the metadata of each message with rasa_metadata_secret (API and action server
+    # only), valid rasa_metadata_lifetime_seconds (bot/identity/metadata.py).
+    action_server_token: str = ""
+    rasa_metadata_secret: str = ""
+    rasa_metadata_lifetime_seconds: int = 300
     # --- Operations (README "Deploying") ---
     # Addresses/networks of the reverse proxies whose X-Forwarded-For/-Proto are believed.
     trusted_proxies: str = ""
@@ -258,6 +265,9 @@ def load_settings() -> Settings:
         ws_max_per_conversation=_env_int("WS_MAX_PER_CONVERSATION", 5),
         ws_max_per_staff=_env_int("WS_MAX_PER_STAFF", 10),
         hsts_mode=_env("HSTS_MODE", "auto").lower(),
+        action_server_token=_env("ACTION_SERVER_TOKEN", ""),
+        rasa_metadata_secret=_env("RASA_METADATA_SECRET", ""),
+        rasa_metadata_lifetime_seconds=_env_int("RASA_METADATA_LIFETIME_SECONDS", 300),
         trusted_proxies=_env("TRUSTED_PROXIES", ""),
         metrics_token=_env("METRICS_TOKEN", ""),
         log_format=_env("APP_LOG_FORMAT", "text").lower(),

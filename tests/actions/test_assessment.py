@@ -29,6 +29,7 @@ from bot.suitability import service as suitability_service
 from bot.suitability.models import ABANDONED, COMPLETED
 from bot.suitability.questionnaire import load_questionnaire
 from tests.conftest import ROOT
+from tests.actions.conftest import signed_metadata
 
 DOMAIN = Domain.load(str(ROOT / "domain")).as_dict()
 Q = load_questionnaire()
@@ -45,7 +46,7 @@ def customer(database_url, monkeypatch) -> str:
 
 def _tracker(text: str, *, customer: str | None, slots: dict | None = None, intent="answer_option",
              parse: dict | None = None) -> Tracker:  # fmt: skip
-    metadata = {"customer_id": customer, "channel": "app"} if customer else {"channel": "web"}
+    metadata = signed_metadata("conv-1", customer=customer, channel="app" if customer else "web")
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [],
               "metadata": metadata, **(parse or {})}  # fmt: skip
     events = [
@@ -94,6 +95,21 @@ def _start(customer: str) -> tuple[list[dict], dict]:
 
 def test_an_anonymous_customer_is_asked_to_log_in(customer):
     messages, slots = _start(None)
+    assert messages[0]["response"] == "utter_assessment_login_required"
+    assert slots["assessment_allowed"] is False
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"customer_id": "C0001", "channel": "app"},  # what any caller of Rasa's REST webhook may send
+        signed_metadata("another-conversation", customer="C0001", channel="app"),  # copied from elsewhere
+    ],
+)
+def test_a_customer_id_the_api_did_not_sign_for_this_conversation_is_not_believed(customer, forged):
+    tracker = _tracker("我要做风险评估", customer=None, intent="start_assessment")
+    tracker.latest_message["metadata"] = forged
+    messages, slots = _run(ActionStartAssessment(), tracker)
     assert messages[0]["response"] == "utter_assessment_login_required"
     assert slots["assessment_allowed"] is False
 

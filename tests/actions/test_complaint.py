@@ -29,6 +29,7 @@ from bot.conversations import buttons as step_buttons
 from bot.db import build_engine
 from bot.entities.dates import CHINA
 from tests.conftest import ROOT
+from tests.actions.conftest import signed_metadata
 
 DOMAIN = Domain.load(str(ROOT / "domain")).as_dict()
 
@@ -45,7 +46,7 @@ def conversation(database_url, monkeypatch, tmp_path) -> str:
 
 def _tracker(conversation: str, text: str, slots: dict, *, form: str, slot: str, intent="nlu_fallback",
              customer: str | None = None, entities: list | None = None) -> Tracker:  # fmt: skip
-    metadata = {"channel": "app", **({"customer_id": customer} if customer else {})}
+    metadata = signed_metadata(conversation, customer=customer, channel="app")
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
               "metadata": metadata}  # fmt: skip
     return Tracker.from_dict(

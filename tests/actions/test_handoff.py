@@ -32,6 +32,7 @@ from bot.handoff import service as handoff_service
 from bot.handoff.models import AgentPresence, CallbackRequest, Handoff
 from bot.staff import service as staff_service
 from tests.conftest import ROOT
+from tests.actions.conftest import signed_metadata
 
 DOMAIN = Domain.load(str(ROOT / "domain")).as_dict()
 CASE_KEY = "CgE5Hwdr6lkLKvYSU8Vhx0M1QyGn7W7v3r2CxH0vJYI="
@@ -69,7 +70,8 @@ def agent_online(factory) -> None:
 
 def tracker(texts: list[str], *, intent: str = "request_human", slots: dict | None = None,
             actions_between: list[str] | None = None, conversation: str | None = None) -> Tracker:  # fmt: skip
-    metadata = {"channel": "web", "customer_id": "C0042"}
+    conversation = conversation or f"conv-{uuid.uuid4().hex[:10]}"
+    metadata = signed_metadata(conversation, customer="C0042", channel="web")
     events = []
     for index, text in enumerate(texts):
         events.append({"event": "user", "text": text, "metadata": metadata,
@@ -79,7 +81,7 @@ def tracker(texts: list[str], *, intent: str = "request_human", slots: dict | No
     latest = {"text": texts[-1], "intent": {"name": intent, "confidence": 0.9}, "entities": [],
               "metadata": metadata}  # fmt: skip
     return Tracker.from_dict({
-        "sender_id": conversation or f"conv-{uuid.uuid4().hex[:10]}",
+        "sender_id": conversation,
         "slots": slots or {}, "latest_message": latest, "events": events, "active_loop": {},
     })  # fmt: skip
 
