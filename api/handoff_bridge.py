@@ -74,6 +74,7 @@ def post_queue_updates(session: Session, settings: Settings, left: list[Handoff]
             session=session, left=handoff, **options
         ):
             told[conversation_id] = notice
+    told = {c: n for c, n in told.items() if session.get(Conversation, c) is not None}  # not removed meanwhile
     for conversation_id, notice in told.items():
         _notice(session, conversation_id, notice["text"], kind=notice["kind"], buttons=notice["buttons"])
     return list(told)
