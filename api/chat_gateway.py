@@ -15,9 +15,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from bot import bank
+from bot.cases import crypto as case_crypto
 from bot.config import Settings
 from bot.conversations import service as conversation_service
 from bot.conversations.lifetime import Lifetime
@@ -29,6 +32,7 @@ from bot.handoff import service as handoff_service
 from bot.ratelimit import service as ratelimit_service
 
 from .errors import AssistantUnavailable
+from .handoff_bridge import post_queue_updates
 from .rasa_client import RasaClient, RasaUnavailable
 from .realtime import QUEUE_TOPIC, Notifier, conversation_topic
 
@@ -39,6 +43,7 @@ ASSISTANT = "assistant"  # routes of a customer message
 HANDOFF = "handoff"
 CANCELLED = "cancelled"
 RATED = "rated"
+STALE = "stale"  # a button of a step that is over: answered here, nothing changes
 
 
 def message_view(message: ConversationMessage) -> dict[str, Any]:
@@ -56,6 +61,8 @@ def message_view(message: ConversationMessage) -> dict[str, Any]:
     }
     if payload.get("agent_name"):
         view["agent_name"] = payload["agent_name"]
+    if message.sender != conversation_service.CUSTOMER:
+        view["calls"] = bank.call_numbers(message.text, bank.configured())
     if message.client_message_id:  # lets a client recognise its own message after a reload
         view["client_message_id"] = message.client_message_id
     return view
@@ -107,6 +114,10 @@ class ChatGateway:
             conversation_service.get_authorized(
                 session=session, conversation_id=conversation_id, token=token, lifetime=self.lifetime
             )
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
 
     @property
     def notifier(self) -> Notifier:
@@ -172,6 +183,30 @@ class ChatGateway:
         client_message_id: str | None,
         client_ip: str | None,
     ) -> Accepted:
+        """Stores the message (sync; call from the threadpool). Two requests with one
+        client_message_id at once: the unique constraint lets one insert; the other, once it
+        sees that row, gets its answer or 409 while it is being answered."""
+        args = (conversation_id, token, raw_text, client_message_id, client_ip)
+        try:
+            return self._accept_once(*args)
+        except IntegrityError:
+            if client_message_id is None:
+                raise
+        try:
+            return self._accept_once(*args)
+        except IntegrityError as exc:
+            raise conversation_service.MessageInProgress(
+                f"client_message_id {client_message_id!r} is being stored by another request"
+            ) from exc
+
+    def _accept_once(
+        self,
+        conversation_id: str,
+        token: str | None,
+        raw_text: str,
+        client_message_id: str | None,
+        client_ip: str | None,
+    ) -> Accepted:
         with self._session_factory.begin() as session:
             conversation = conversation_service.get_authorized(
                 session=session, conversation_id=conversation_id, token=token, lifetime=self.lifetime
@@ -191,6 +226,8 @@ class ChatGateway:
             )
             # What Rasa and the actions may rely on: verified server-side, never sent by the client.
             metadata = {"customer_id": conversation.customer_id, "channel": conversation.channel}
+            if client_ip:  # for the case lookups' lockouts per address; a keyed digest only
+                metadata["address_key"] = case_crypto.address_key(client_ip)
             result = Accepted(
                 message_id=accepted.message.id,
                 text=accepted.message.text,
@@ -206,14 +243,22 @@ class ChatGateway:
         """Who answers the message: the agent (or the queue), the handoff rules, or the assistant."""
         now = utcnow()
         active = handoff_service.active_handoff(session=session, conversation_id=conversation_id)
+        pressed = handoff_rules.pressed_cancel(result.text, active)
+        if pressed is False:  # an old "取消转人工": it cancels nothing and goes to nobody
+            result.route = STALE
+            notice = {"sender": "system", "text": handoff_rules.stale_cancel_text(active)}
+            result.replies = self._store_replies(session, result.message_id, [notice])
+            return
         if active is not None:
             result.topics = [conversation_topic(conversation_id)]
-            if active.status == handoff_lifecycle.WAITING and handoff_rules.is_cancel_request(
-                result.text
+            if active.status == handoff_lifecycle.WAITING and (
+                pressed or handoff_rules.is_cancel_request(result.text)
             ):
-                handoff_service.cancel(session=session, conversation_id=conversation_id, now=now)
+                cancelled = handoff_service.cancel(session=session, conversation_id=conversation_id, now=now)
                 result.route = CANCELLED
                 result.topics.append(QUEUE_TOPIC)
+                moved = post_queue_updates(session, self._settings, [cancelled])
+                result.topics += [conversation_topic(moved_id) for moved_id in moved]
                 notice = {"sender": "system", "text": handoff_rules.cancelled_text(),
                           "kind": handoff_rules.KIND_ENDED}  # fmt: skip
                 result.replies = self._store_replies(session, result.message_id, [notice])
@@ -253,8 +298,10 @@ class ChatGateway:
             if position is not None:
                 notices.append({
                     "sender": "system", "kind": handoff_rules.KIND_WAITING,
-                    "text": handoff_rules.waiting_ack_text(position.position, position.estimated_wait_minutes),
-                    "buttons": handoff_rules.cancel_buttons(),
+                    "text": handoff_rules.waiting_ack_text(
+                        position.position, position.estimated_wait_minutes, known=position.estimate_known
+                    ),
+                    "buttons": handoff_rules.cancel_buttons(position.handoff.id),
                 })  # fmt: skip
             return self._store_replies(session, message_id, notices)
 

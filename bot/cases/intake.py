@@ -16,6 +16,7 @@ they are kept, and the event says so, so the assistant can warn them.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
@@ -31,13 +32,14 @@ from bot.text.masking import detect_sensitive, mask_text
 from bot.text.normalize import to_half_width
 from bot.text.replies import CONFIRM_WORDS, clean_reply
 
-from . import classification
+from . import classification, wording
 
 STAGES = ("description", "facts", "business", "channel", "reason", "request", "occurred", "phone", "name")
 # Reached only from the summary ("修改金额"): the amount is taken from what the customer says.
 EDIT_ONLY_STAGES = ("amount",)
-CHOICE_AXES = {"business": classification.BUSINESSES, "channel": classification.CHANNELS,
-               "reason": classification.REASONS}  # fmt: skip
+# The axes asked with buttons, in the words customers are shown (everyday words for the reason;
+# the standard's labels are accepted too).
+CHOICE_AXES = {axis: classification.CUSTOMER_AXES[axis] for axis in ("business", "channel", "reason")}
 MAX_DESCRIPTION_PARTS = 8
 MAX_DESCRIPTION_CHARS = 1500
 MAX_FIELD_CHARS = {"request": 300, "occurred": 60, "name": 20}
@@ -77,12 +79,16 @@ class Event(str, Enum):
     PERSON = "person"
     WHICH_TO_EDIT = "which_to_edit"
     SUBMITTED = "submitted"
+    STALE = "stale"  # a button of another step or another draft: ask the current step again
 
 
 @dataclass(frozen=True)
 class Draft:
     """The complaint so far and where the conversation is."""
 
+    # Names this draft in its buttons (bot.conversations.buttons), so a button of a draft already
+    # filed or cancelled, or of an earlier step, is told apart from the current one.
+    id: str = ""
     description: tuple[str, ...] = ()
     business: str | None = None
     channel: str | None = None
@@ -105,9 +111,14 @@ class Draft:
     def description_text(self) -> str:
         return "\n".join(self.description)
 
+    @property
+    def step_id(self) -> str:
+        """The step the draft waits for: a pending yes/no ("cancel", "person") or the stage."""
+        return f"complaint:{self.id}:{self.pending or self.stage}"
+
     def to_slot(self) -> dict[str, Any]:
         return {
-            "description": list(self.description), "business": self.business,
+            "id": self.id, "description": list(self.description), "business": self.business,
             "channel": self.channel, "reason": self.reason, "confirmed": list(self.confirmed),
             "request": self.request, "occurred": self.occurred, "occurred_on": self.occurred_on,
             "amount": self.amount, "currency": self.currency, "facts_done": self.facts_done,
@@ -121,7 +132,7 @@ class Draft:
             return None
         try:
             return cls(
-                description=tuple(str(p) for p in value.get("description") or ()),
+                id=str(value.get("id") or ""), description=tuple(str(p) for p in value.get("description") or ()),
                 business=value.get("business"), channel=value.get("channel"),
                 reason=value.get("reason"), confirmed=tuple(value.get("confirmed") or ()),
                 request=value.get("request"), occurred=value.get("occurred"),
@@ -212,15 +223,20 @@ def amount_value(draft: Draft) -> Decimal | None:
     return Decimal(draft.amount) if draft.amount else None
 
 
+def new_draft_id() -> str:
+    return secrets.token_hex(6)
+
+
 def start(first_message: str = "", entities: Sequence[Entity] = ()) -> Step:
     """A new draft; the message that started it is kept when it already tells what happened,
     with the facts its entities give."""
     if first_message and is_substantive(first_message):
         sensitive = detect_sensitive(first_message)
-        draft = Draft(description=(mask_text(first_message.strip()),))
+        told = wording.as_told(wording.without_trigger(first_message))
+        draft = Draft(id=new_draft_id(), description=(mask_text(told),))
         draft = _with_guesses(_with_facts(draft, entities), entities)
         return Step(draft, Event.MORE, sensitive)
-    return Step(Draft(), Event.ASK)
+    return Step(Draft(id=new_draft_id()), Event.ASK)
 
 
 def _needs(draft: Draft, stage: str) -> bool:
@@ -251,9 +267,10 @@ def _choose(axis: str, draft: Draft, cleaned: str, text: str) -> str | None:
     guess = getattr(draft, axis)
     if cleaned in _YES and guess:
         return guess
-    for code, label in labels.items():
-        if cleaned == clean_reply(label):
-            return code
+    for names in (labels, classification.AXES[axis]):
+        for code, label in names.items():
+            if cleaned == clean_reply(label):
+                return code
     if cleaned.isdigit() and 1 <= int(cleaned) <= len(labels):
         return list(labels)[int(cleaned) - 1]
     return getattr(classification.infer_classification(text), f"{axis}_code")
@@ -273,8 +290,15 @@ def _edit_target(cleaned: str) -> str | None:
     return None
 
 
-def step(draft: Draft, text: str, entities: Sequence[Entity] = ()) -> Step:
-    """Applies one customer message (and the entities found in it) to the draft."""
+def step(
+    draft: Draft, text: str, entities: Sequence[Entity] = (), *, pressed: str | None = None
+) -> Step:
+    """Applies one customer message (and the entities found in it) to the draft. `pressed` is the
+    step of the button the message came from (None for typed text): a button of another step or
+    another draft changes nothing, so an old "确定" or "确认提交" never confirms what it was not
+    shown for."""
+    if pressed is not None and pressed != draft.step_id:
+        return Step(replace(draft, pending=None), Event.STALE)
     cleaned = clean_reply(text)
     sensitive = detect_sensitive(text)
     result = _step(draft, text, cleaned, tuple(entities))
@@ -323,7 +347,7 @@ def _step(draft: Draft, text: str, cleaned: str, entities: tuple[Entity, ...]) -
             return Step(_next_stage(draft), Event.ASK)
         if not cleaned:
             return Step(draft, Event.UNCLEAR)
-        parts = draft.description + (mask_text(text.strip()),)
+        parts = draft.description + (mask_text(wording.as_told(text)),)
         draft = _with_guesses(_with_facts(replace(draft, description=parts), entities), entities)
         full = len(parts) >= MAX_DESCRIPTION_PARTS or sum(map(len, parts)) >= MAX_DESCRIPTION_CHARS
         if full or draft.editing:
@@ -354,7 +378,7 @@ def _step(draft: Draft, text: str, cleaned: str, entities: tuple[Entity, ...]) -
         return Step(_next_stage(replace(draft, amount=value, currency=currency)), Event.ASK)
 
     if stage in MAX_FIELD_CHARS:
-        value = mask_text(text.strip())
+        value = mask_text(wording.as_told(text))
         too_long = len(value) > MAX_FIELD_CHARS[stage]
         if not cleaned or too_long or (stage == "name" and re.search(r"\d", value)):
             return _fail(draft, Event.UNCLEAR)

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from bot.conversations import buttons as step_buttons
 from bot.faq.catalog import load_catalog
 
 LABELS_FILE = Path(__file__).with_name("intent_labels.yml")
@@ -44,6 +45,30 @@ def known_intents() -> set[str]:
     return set(_labels()["intents"])
 
 
+# Not a correction an NLU model can learn: "the assistant did not understand", and the bare
+# retrieval intents (a correction names the topic: "faq/card_lost", "chitchat/weather").
+NOT_CORRECTIONS = frozenset({"nlu_fallback", FAQ, CHITCHAT})
+
+
+def correction_intent(value: str | None) -> str | None:
+    """The intent an analyst's correction names, in Rasa's spelling, or None when it names none:
+    a labelled intent ("request_human"), an FAQ topic ("faq/card_lost", or just "card_lost"), or
+    a small-talk topic ("chitchat/<id>"). Anything else never reaches the NLU or story exports."""
+    value = (value or "").strip()
+    base, slash, sub = value.partition("/")
+    if slash:
+        if base == FAQ and load_catalog().topic(sub):
+            return value
+        if base == CHITCHAT and sub in _labels()["chitchat"]:
+            return value
+        return None
+    if value in known_intents() and value not in NOT_CORRECTIONS:
+        return value
+    if load_catalog().topic(value):
+        return f"{FAQ}/{value}"
+    return None
+
+
 def retrieval_intent(intent: str | None, parse_data: dict[str, Any]) -> str | None:
     """The full retrieval intent ("faq/card_lost") of an faq or chitchat turn, as Rasa names it
     in stories and NLU data, from the response selector's answer; otherwise the intent."""
@@ -67,6 +92,9 @@ def button_title(payload: str, offered: list[dict[str, Any]] | None) -> str | No
             return str(button["title"])
     if not payload.startswith("/"):
         return None
+    press = step_buttons.read(payload)
+    if press is not None:  # a button of an earlier step (no longer the latest offered)
+        return press.choice
     name, _, rest = payload[1:].partition("{")
     if name == "faq_choose" and rest:
         try:

@@ -3,6 +3,7 @@
     python deploy/docker/healthcheck.py api [livez|readyz]   # the API's probe endpoints
     python deploy/docker/healthcheck.py rasa                  # /status with RASA_TOKEN, model loaded
     python deploy/docker/healthcheck.py actions               # the action server's /health
+    python deploy/docker/healthcheck.py consumer              # the broker the consumer reads answers
 
 Exit 0 when healthy, 1 otherwise (Docker HEALTHCHECK and Kubernetes exec probes read the code).
 Ports come from API_PORT, RASA_PORT and ACTION_PORT (defaults 8000, 5005, 5055).
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 import urllib.parse
 import urllib.request
@@ -45,7 +47,15 @@ def check(kind: str, endpoint: str = "livez") -> bool:
         port = os.environ.get("ACTION_PORT", "5055")
         status, _ = _get(f"http://127.0.0.1:{port}/health")
         return status == 200
-    raise SystemExit(f"unknown check {kind!r}: api, rasa or actions")
+    if kind == "consumer":
+        address = (os.environ.get("RABBITMQ_HOST", "127.0.0.1"), int(os.environ.get("RABBITMQ_PORT", "5672")))
+        try:
+            socket.create_connection(address, timeout=TIMEOUT_SECONDS).close()
+        except OSError as exc:
+            print(f"unhealthy: RabbitMQ at {address[0]}:{address[1]}: {exc}", file=sys.stderr)
+            return False
+        return True
+    raise SystemExit(f"unknown check {kind!r}: api, rasa, actions or consumer")
 
 
 if __name__ == "__main__":

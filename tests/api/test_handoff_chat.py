@@ -115,9 +115,10 @@ def test_waiting_customer_is_told_their_place_and_can_cancel(client, staff_facto
     queue = client.get("/api/agent/queue", headers=agent["headers"]).json()["items"]
     [mine] = [item for item in queue if item["id"] == handoff_id]
     assert f"排在第{mine['position']}位" in notice["text"]  # the same place the agents see
-    assert notice["buttons"] == [{"title": "取消转人工", "payload": "取消转人工"}]
+    [cancel] = notice["buttons"]
+    assert cancel["title"] == "取消转人工" and str(handoff_id) in cancel["payload"]
 
-    cancelled = client.post(url, json={"text": "取消转人工"}, headers=conversation["headers"])
+    cancelled = client.post(url, json={"text": cancel["payload"]}, headers=conversation["headers"])
     assert cancelled.status_code == 200
     assert "已为您取消转人工" in cancelled.json()["replies"][0]["text"]
     assert handoff_row(staff_factory, handoff_id).status == "cancelled"
@@ -127,15 +128,85 @@ def test_waiting_customer_is_told_their_place_and_can_cancel(client, staff_facto
     assert client.post(f"/api/agent/handoffs/{handoff_id}/claim", headers=agent["headers"]).status_code == 409
 
 
+def test_cancel_button_pressed_after_the_agent_joined_cancels_nothing(client, staff_factory, conversation, agent):
+    handoff_id = queue_for_person(staff_factory, conversation)
+    url = f"/api/chat/{conversation['conversation_id']}/messages"
+    notice = client.post(url, json={"text": "还要等多久"}, headers=conversation["headers"]).json()["replies"][0]
+    [cancel] = notice["buttons"]
+    assert client.post(f"/api/agent/handoffs/{handoff_id}/claim", headers=agent["headers"]).status_code == 200
+
+    pressed = client.post(url, json={"text": cancel["payload"]}, headers=conversation["headers"])
+    assert pressed.status_code == 200, pressed.text
+    [reply] = pressed.json()["replies"]
+    assert reply["sender"] == "system" and "人工客服已经接入" in reply["text"] and "无需再取消" in reply["text"]
+    assert handoff_row(staff_factory, handoff_id).status == "claimed"  # still served
+    # The agent reads the press as the button's words, not as a payload.
+    seen = client.get(f"/api/agent/handoffs/{handoff_id}/messages", headers=agent["headers"]).json()["messages"]
+    assert "取消转人工" in [m["text"] for m in seen if m["sender"] == "customer"]
+    assert not any(m["text"].startswith("/") for m in seen)
+
+    # After the service ended, the same button ends nothing either (and nothing goes to the agent).
+    client.post(f"/api/agent/handoffs/{handoff_id}/hand-back", headers=agent["headers"])
+    again = client.post(url, json={"text": cancel["payload"]}, headers=conversation["headers"]).json()
+    assert "排队已经结束" in again["replies"][0]["text"]
+    assert handoff_row(staff_factory, handoff_id).status == "handed_back"
+
+
+def test_a_cancel_button_of_an_earlier_wait_leaves_the_new_wait_alone(client, staff_factory, conversation, agent):
+    url = f"/api/chat/{conversation['conversation_id']}/messages"
+    first = queue_for_person(staff_factory, conversation)
+    [old_cancel] = client.post(url, json={"text": "在吗"}, headers=conversation["headers"]).json()["replies"][0]["buttons"]
+    client.post(url, json={"text": old_cancel["payload"]}, headers=conversation["headers"])
+    assert handoff_row(staff_factory, first).status == "cancelled"
+
+    second = queue_for_person(staff_factory, conversation)
+    pressed = client.post(url, json={"text": old_cancel["payload"]}, headers=conversation["headers"]).json()
+    assert "之前的一次排队" in pressed["replies"][0]["text"]
+    assert handoff_row(staff_factory, second).status == "waiting"
+
+
+def _history(client, conversation) -> list[dict]:
+    return client.get(
+        f"/api/chat/{conversation['conversation_id']}/messages", headers=conversation["headers"]
+    ).json()["messages"]
+
+
+def test_the_customer_behind_is_told_their_new_place_without_typing(client, staff_factory, conversation, agent):
+    second = client.post("/api/chat/sessions", json={"channel": "web"}).json()
+    second = {**second, "headers": {"Authorization": f"Bearer {second['token']}"}}
+    first_id = queue_for_person(staff_factory, conversation)
+    second_id = queue_for_person(staff_factory, second)
+    with customer_socket(client, second) as waiting:
+        assert client.post(f"/api/agent/handoffs/{first_id}/claim", headers=agent["headers"]).status_code == 200
+        pushed = receive_until(waiting, "push")["message"]  # pushed, the customer typed nothing
+    assert pushed["kind"] == "handoff_waiting" and pushed["text"].startswith("排队有进展：您现在排在第")
+    queue = client.get("/api/agent/queue", headers=agent["headers"]).json()["items"]
+    [mine] = [item for item in queue if item["id"] == second_id]
+    assert f"排在第{mine['position']}位" in pushed["text"]  # the place the agents see
+    [cancel] = pushed["buttons"]
+    assert str(second_id) in cancel["payload"]  # its cancel button is bound to this wait
+    assert not any("排队有进展" in m["text"] for m in _history(client, conversation))  # not the one taken
+
+    # The one behind also moves up when someone ahead cancels.
+    third = client.post("/api/chat/sessions", json={"channel": "web"}).json()
+    third = {**third, "headers": {"Authorization": f"Bearer {third['token']}"}}
+    queue_for_person(staff_factory, third)
+    client.post(f"/api/chat/{second['conversation_id']}/messages", json={"text": cancel["payload"]},
+                headers=second["headers"])  # fmt: skip
+    assert any(m["text"].startswith("排队有进展") for m in _history(client, third))
+
+
 def test_closing_asks_for_a_rating_that_is_stored(client, staff_factory, conversation, agent):
     handoff_id = queue_for_person(staff_factory, conversation, reason="complaint")
     client.post(f"/api/agent/handoffs/{handoff_id}/claim", headers=agent["headers"])
     with customer_socket(client, conversation) as customer:
         closed = client.post(f"/api/agent/handoffs/{handoff_id}/close", headers=agent["headers"])
         assert closed.status_code == 200
-        assert receive_until(customer, "push")["message"]["kind"] == "handoff_ended"
+        ended = receive_until(customer, "push")["message"]
+        assert ended["kind"] == "handoff_ended"
         prompt = receive_until(customer, "push")["message"]
         assert prompt["kind"] == "rating"
+        assert "已结束" in ended["text"] and "已结束" not in prompt["text"]  # one end notice
         assert [b["payload"] for b in prompt["buttons"]] == ["1分", "2分", "3分", "4分", "5分"]
 
         customer.send_json({"type": "message", "text": "4分", "client_message_id": "r-1"})
