@@ -14,7 +14,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.cases import classification, intake
+from bot.cases import classification, intake, references
 from bot.cases import service as case_service
 from bot.cases.intake import Draft, Event
 from bot.cases.numbers import china_date
@@ -107,7 +107,7 @@ def summary_message(draft: Draft) -> dict[str, Any]:
         f"· 经过：{draft.description_text}",
         f"· 业务类型：{classification.label('business', draft.business) or '未选择'}",
         f"· 办理渠道：{classification.label('channel', draft.channel) or '未选择'}",
-        f"· 投诉原因：{classification.label('reason', draft.reason) or '未选择'}",
+        f"· 投诉原因：{classification.customer_label('reason', draft.reason) or '未选择'}",
         f"· 您的诉求：{draft.request}",
         f"· 发生时间：{occurred_text(draft)}",
         *([f"· 涉及金额：{amount_text(draft)}"] if draft.amount else []),
@@ -212,7 +212,7 @@ def agent_context(draft: Draft) -> dict[str, Any]:
     """What the agent who takes over sees of the unfinished complaint, masked."""
     def label(axis: str) -> str | None:
         code = getattr(draft, axis)
-        return intake.CHOICE_AXES[axis].get(code) if code else None
+        return classification.label(axis, code)  # staff read the standard's labels
 
     return {
         "complaint_draft": {
@@ -258,9 +258,13 @@ class ActionFinishComplaint(Action):
                 amount=intake.amount_value(draft), amount_currency=draft.currency,
                 contact_phone=draft.phone, customer_name=draft.name,
             )  # fmt: skip
-            return {"number": case.number, "due_on": china_date(case.due_at).strftime(DATE_FORMAT)}
+            filed = {"number": case.number, "due_on": china_date(case.due_at).strftime(DATE_FORMAT)}
+            if case.customer_id:  # bound to the verified customer: they see it when logged in
+                return {"response": "utter_complaint_filed", **filed}
+            reference = references.format_reference(case.reference)
+            return {"response": "utter_complaint_filed_anonymous", "reference": reference, **filed}
 
         filed = await in_transaction(file)
-        dispatcher.utter_message(response="utter_complaint_filed", **filed)
+        dispatcher.utter_message(**filed)
         return [SlotSet(REPLY_SLOT, None), SlotSet(DRAFT_SLOT, None),
                 SlotSet(ENDED_SLOT, {"draft": draft.id, "number": filed["number"]})]  # fmt: skip

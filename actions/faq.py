@@ -85,12 +85,12 @@ class ActionAnswerFaq(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         catalog = load_catalog()
+        # "我被骗了，刚把验证码告诉了对方": what to do now and a person at once, never first the
+        # FAQ's advice for before it happened ("请不要把验证码告诉任何人") or "A or B?".
+        urgent = await escalate_if_urgent(dispatcher, tracker)
+        if urgent is not None:
+            return urgent
         choice = faq_choice(tracker)
-        if choice.answer is None:
-            # No sure answer to "我被骗了……": a person at once instead of "A or B?".
-            urgent = await escalate_if_urgent(dispatcher, tracker)
-            if urgent is not None:
-                return urgent
         if choice.offer:
             first, second = (catalog.topic(t) for t in choice.offer)
             dispatcher.utter_message(
@@ -104,9 +104,7 @@ class ActionAnswerFaq(Action):
         if choice.answer is None:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
-        events = answer(dispatcher, choice.answer, tracker)
-        # "我被骗了，钱转给了对方": the fraud answer first, then a person at once.
-        return events + (await escalate_if_urgent(dispatcher, tracker) or [])
+        return answer(dispatcher, choice.answer, tracker)
 
 
 # A follow-up that names a topic of its own ("那分期手续费呢") is that topic when the response
