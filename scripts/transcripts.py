@@ -4,6 +4,7 @@
     python -m scripts.transcripts consume --replay  # read everything again (stores nothing twice)
     python -m scripts.transcripts consume-rabbitmq  # production: Rasa's RabbitMQ broker, until stopped
     python -m scripts.transcripts consume-rabbitmq --once  # store what is queued, then exit
+    python -m scripts.transcripts reconcile --hours 2  # production: backfill from Rasa's tracker store
     python -m scripts.transcripts purge --dry-run   # what is past retention (removes nothing)
     python -m scripts.transcripts purge             # remove it
 
@@ -16,9 +17,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.archive import service as archive_service
@@ -26,6 +28,7 @@ from bot.archive.models import OUTCOME_LABELS
 from bot.config import load_settings
 from bot.db import build_engine, build_session_factory, utcnow
 from bot.transcripts import service as transcripts
+from bot.transcripts import reconcile as reconcile_service
 from bot.transcripts.consumer import RabbitMQConsumer, RabbitMQSettings
 
 
@@ -77,6 +80,34 @@ def consume_rabbitmq(once: bool = False, rabbitmq: RabbitMQSettings | None = Non
         engine.dispose()
 
 
+def tracker_database_url() -> str:
+    """Rasa's tracker store (PostgreSQL) from the TRACKER_DB_* variables endpoints.production.yml reads."""
+    from sqlalchemy.engine import URL
+
+    env = os.environ
+    return URL.create(
+        "postgresql+psycopg2", username=env.get("TRACKER_DB_USER") or None,
+        password=env.get("TRACKER_DB_PASSWORD") or None, host=env.get("TRACKER_DB_HOST", "127.0.0.1"),
+        port=int(env.get("TRACKER_DB_PORT") or 5432), database=env.get("TRACKER_DB_NAME", "rasa"),
+    ).render_as_string(hide_password=False)  # fmt: skip
+
+
+def reconcile(hours: float, tracker_url: str | None = None) -> int:
+    """Stores what Rasa's tracker store holds from the last `hours` and the transcript store lacks
+    (events a crashed Rasa never published to RabbitMQ); returns how many new messages."""
+    settings = load_settings()
+    engine, tracker = build_engine(settings.database_url), build_engine(tracker_url or tracker_database_url())
+    try:
+        with build_session_factory(engine).begin() as session:
+            return reconcile_service.reconcile(
+                session=session, tracker=tracker, since=utcnow() - timedelta(hours=hours),
+                retention_days=settings.transcript_retention_days,
+            )  # fmt: skip
+    finally:
+        engine.dispose()
+        tracker.dispose()
+
+
 def purge(dry_run: bool = False, now: datetime | None = None) -> archive_service.PurgeReport:
     """Removes (or with `dry_run` only counts) the conversations past their retention date."""
     engine = build_engine(load_settings().database_url)
@@ -106,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     command.add_argument("--replay", action="store_true", help="read every source from the start")
     command = commands.add_parser("consume-rabbitmq", help="read Rasa's RabbitMQ event queue (RABBITMQ_*)")
     command.add_argument("--once", action="store_true", help="store what is queued, then exit")
+    command = commands.add_parser("reconcile", help="backfill from Rasa's tracker store (TRACKER_DB_*)")
+    command.add_argument("--hours", type=float, default=2.0, help="how far back to look (default 2)")
     command = commands.add_parser("purge", help="remove conversations past TRANSCRIPT_RETENTION_DAYS")
     command.add_argument("--dry-run", action="store_true", help="only report what would be removed")
     args = parser.parse_args(argv)
@@ -117,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         stored = consume_rabbitmq(once=args.once)
         if args.once:
             print(f"stored {stored} messages from Rasa's RabbitMQ queue")
+    elif args.command == "reconcile":
+        stored = reconcile(args.hours)
+        print(f"stored {stored} messages from Rasa's tracker store that the transcript store lacked")
     else:
         print(purge_summary(purge(dry_run=args.dry_run), dry_run=args.dry_run))
     return 0
