@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)
 # TensorFlow and Rasa 3.6 print pages of deprecation warnings that say nothing about this project.
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: run test setup tools migrate model validate pytest stories chromium axe benchmark benchmark-transcripts benchmark-parse nlu-report nlu-holdout entities-report clean nginx cluster-test
+.PHONY: run test setup tools migrate model validate pytest stories chromium axe benchmark benchmark-transcripts benchmark-parse nlu-report nlu-holdout nlu-real entities-report clean nginx cluster-test
 
 ## run: set up what is missing, migrate, train if needed, start all three processes
 run: setup
@@ -91,6 +91,13 @@ benchmark-parse: setup model
 ## nlu-holdout: accuracy on tests/nlu/holdout.yml (phrasings never trained on), per group
 nlu-holdout: setup model
 	$(BIN)/python -m scripts.nlu_holdout
+
+## nlu-real: accuracy on real customer questions of a public corpus (a local copy, never committed),
+## labelled in tests/nlu/real_labels/, per behaviour group with every miss
+NLU_REAL_LABELS ?= tests/nlu/real_labels/unionpay_qa.yml
+nlu-real: setup model
+	@test -n "$(CORPUS)" || { echo "usage: make nlu-real CORPUS=<path to the corpus file> [NLU_REAL_LABELS=<labels yml>]"; exit 2; }
+	$(BIN)/python -m scripts.nlu_real "$(CORPUS)" --labels $(NLU_REAL_LABELS)
 
 clean:
 	rm -rf var/*.db var/log models/*.tar.gz .pytest_cache

@@ -18,6 +18,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import load_settings
+from bot.conversations import buttons as step_buttons
 from bot.db import utcnow
 from bot.handoff import lifecycle as handoff_lifecycle
 from bot.suitability import dialogue
@@ -51,8 +52,9 @@ def question_message(questionnaire: Questionnaire, index: int) -> dict[str, Any]
     question = questionnaire.questions[index]
     lines = [f"第{index + 1}/{len(questionnaire.questions)}题：{question.text}"]
     lines += question.prompt_lines()
+    step = dialogue.step_id(questionnaire.version, question.id)
     buttons = [
-        {"title": f"{LETTERS[i]}. {option.label}", "payload": LETTERS[i]}
+        step_buttons.button(f"{LETTERS[i]}. {option.label}", step, LETTERS[i])
         for i, option in enumerate(question.options)
     ]
     return {"text": "\n".join(lines), "buttons": buttons}
@@ -63,11 +65,8 @@ def summary_message(questionnaire: Questionnaire, attempt: Attempt) -> dict[str,
     for number, (question, index) in enumerate(zip(questionnaire.questions, attempt.answers), 1):
         lines.append(f"{number}. {question.text} {LETTERS[index]}. {question.options[index].label}")
     lines.append("确认无误请点击“确认提交”；如需修改，请告诉我题号，例如“修改第3题”。")
-    buttons = [
-        {"title": "确认提交", "payload": "确认提交"},
-        {"title": "修改答案", "payload": "修改答案"},
-        {"title": "不做了", "payload": "不做了"},
-    ]
+    step = dialogue.step_id(questionnaire.version, "summary")
+    buttons = [step_buttons.button(title, step) for title in ("确认提交", "修改答案", "不做了")]
     return {"text": "\n".join(lines), "buttons": buttons}
 
 
@@ -157,11 +156,15 @@ class ValidateRiskAssessmentForm(FormValidationAction):
             return {}
         questionnaire, attempt = current_attempt(tracker)
         text = value if isinstance(value, str) else ""
-        if text.startswith("/"):
+        press = step_buttons.read(text)
+        if press is not None:
+            text = press.choice
+        elif text.startswith("/"):
             text = PAYLOAD_WORDS.get(intent_name(tracker), text)
         result = dialogue.step(
-            questionnaire, attempt, text, faq_topic=faq_choice(tracker).answer
-        )
+            questionnaire, attempt, text, faq_topic=None if press else faq_choice(tracker).answer,
+            pressed=press.step if press else None,
+        )  # fmt: skip
         if result.event == Event.RESTARTED and attempt.answers:
             await _store_abandoned(tracker, questionnaire, attempt)
         self._say(dispatcher, tracker, questionnaire, result)

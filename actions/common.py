@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -11,7 +13,10 @@ from rasa_sdk import Tracker
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import load_settings
-from bot.db import build_engine, build_session_factory
+from bot.db import build_engine, build_session_factory, utcnow
+from bot.identity.metadata import VerifiedMetadata, verify_metadata
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 DEFAULT_CHANNEL = "web"
@@ -33,20 +38,38 @@ async def in_transaction(work: Callable[[Session], T]) -> T:
     return await asyncio.to_thread(_run_in_transaction, work)
 
 
-def _metadata(tracker: Tracker) -> dict[str, Any]:
+def _verified(tracker: Tracker) -> VerifiedMetadata | None:
+    """The customer id and channel the API signed for this conversation's latest message; None
+    when the metadata is unsigned, forged, for another conversation or expired (logged)."""
     metadata = (tracker.latest_message or {}).get("metadata")
-    return metadata if isinstance(metadata, dict) else {}
+    if not metadata:
+        return None
+    settings = load_settings()
+    verified = verify_metadata(
+        metadata, secret=settings.rasa_metadata_secret, conversation_id=tracker.sender_id,
+        now=utcnow(), max_lifetime=timedelta(seconds=settings.rasa_metadata_lifetime_seconds),
+    )  # fmt: skip
+    if verified is None:
+        logger.warning("message metadata of conversation %s is not signed by the API: treated as anonymous",
+                       tracker.sender_id)  # fmt: skip
+    return verified
 
 
 def customer_id(tracker: Tracker) -> str | None:
-    """The verified customer id the API attaches to every message; None for anonymous chats."""
-    value = _metadata(tracker).get("customer_id")
-    return value if isinstance(value, str) and value else None
+    """The verified customer id the API signs into every message; None for anonymous chats."""
+    verified = _verified(tracker)
+    return verified.customer_id if verified else None
+
+
+def address_key(tracker: Tracker) -> str | None:
+    """The keyed digest of the client's address the API signs in (never the address itself)."""
+    verified = _verified(tracker)
+    return verified.address_key if verified else None
 
 
 def channel(tracker: Tracker) -> str:
-    value = _metadata(tracker).get("channel")
-    return value if isinstance(value, str) and value else DEFAULT_CHANNEL
+    verified = _verified(tracker)
+    return verified.channel if verified and verified.channel else DEFAULT_CHANNEL
 
 
 def intent_name(tracker: Tracker) -> str:

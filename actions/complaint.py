@@ -14,10 +14,11 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.cases import classification, intake
+from bot.cases import classification, intake, references
 from bot.cases import service as case_service
 from bot.cases.intake import Draft, Event
 from bot.cases.numbers import china_date
+from bot.conversations import buttons as step_buttons
 from bot.entities import facts as entity_facts
 
 from bot.handoff import lifecycle as handoff_lifecycle
@@ -28,6 +29,9 @@ from .handoff import escalate
 
 REPLY_SLOT = "complaint_reply"
 DRAFT_SLOT = "complaint_draft"
+# The draft that ended last and its case number (None when cancelled), so a button of that draft
+# pressed afterwards is answered with what became of it.
+ENDED_SLOT = "complaint_ended"
 DATE_FORMAT = "%Y年%m月%d日"
 ENDINGS = {Event.SUBMITTED: "submitted", Event.CANCELLED: "cancelled", Event.PERSON: "person"}
 AXIS_NAMES = {"business": "业务类型", "channel": "办理渠道", "reason": "投诉原因"}
@@ -79,7 +83,8 @@ def facts_message(draft: Draft) -> dict[str, Any]:
         lines.append(f"· 办理渠道：{classification.label('channel', draft.channel)}")
     if "business" in known:
         lines.append(f"· 业务类型：{classification.label('business', draft.business)}")
-    return {"response": "utter_complaint_confirm_facts", "facts": "\n".join(lines)}
+    return {"response": "utter_complaint_confirm_facts", "facts": "\n".join(lines),
+            "step": draft.step_id}  # fmt: skip
 
 
 def choice_message(axis: str, draft: Draft) -> dict[str, Any]:
@@ -88,11 +93,11 @@ def choice_message(axis: str, draft: Draft) -> dict[str, Any]:
     guess = getattr(draft, axis)
     if guess:
         text = f"根据您的描述，这件事涉及的{AXIS_NAMES[axis]}是“{labels[guess]}”，对吗？如果不对，请选择正确的一项："
-        buttons = [{"title": "是的", "payload": "是的"}]
+        buttons = [step_buttons.button("是的", draft.step_id)]
     else:
         text = f"请选择这件事涉及的{AXIS_NAMES[axis]}："
         buttons = []
-    buttons += [{"title": label, "payload": label} for code, label in labels.items() if code != guess]
+    buttons += [step_buttons.button(label, draft.step_id) for code, label in labels.items() if code != guess]
     return {"text": text, "buttons": buttons}
 
 
@@ -111,9 +116,9 @@ def summary_message(draft: Draft) -> dict[str, Any]:
         "确认无误请点击“确认提交”；需要修改请告诉我哪一项，例如“修改电话”。",
     ]
     buttons = [
-        {"title": "确认提交", "payload": "确认提交"},
-        {"title": "修改信息", "payload": "修改"},
-        {"title": "取消投诉", "payload": "取消投诉"},
+        step_buttons.button("确认提交", draft.step_id),
+        step_buttons.button("修改信息", draft.step_id, "修改"),
+        step_buttons.button("取消投诉", draft.step_id),
     ]
     return {"text": "\n".join(lines), "buttons": buttons}
 
@@ -150,7 +155,8 @@ class ActionAskComplaintReply(Action):
         if draft.stage == "description":
             more = bool(draft.description)
             dispatcher.utter_message(
-                response="utter_complaint_more" if more else "utter_complaint_ask_description"
+                response="utter_complaint_more" if more else "utter_complaint_ask_description",
+                step=draft.step_id,
             )
         elif draft.stage == "facts":
             dispatcher.utter_message(**facts_message(draft))
@@ -159,7 +165,7 @@ class ActionAskComplaintReply(Action):
         elif draft.stage == "summary":
             dispatcher.utter_message(**summary_message(draft))
         else:
-            dispatcher.utter_message(response=f"utter_complaint_ask_{draft.stage}")
+            dispatcher.utter_message(response=f"utter_complaint_ask_{draft.stage}", step=draft.step_id)
         return []
 
 
@@ -180,17 +186,25 @@ class ValidateComplaintForm(FormValidationAction):
             return {}
         draft = _draft(tracker)
         text = value if isinstance(value, str) else ""
-        if text.startswith("/"):  # a button of another flow, e.g. /request_human
+        press = step_buttons.read(text)
+        if press is not None:
+            text = press.choice
+        elif text.startswith("/"):  # a button of another flow, e.g. /request_human
             text = "转人工" if "request_human" in text else ""
-        result = intake.step(draft, text, _entities(tracker) if value == text else ())
+        result = intake.step(
+            draft, text, _entities(tracker) if value == text else (),
+            pressed=press.step if press else None,
+        )  # fmt: skip
         if result.sensitive:
             dispatcher.utter_message(response="utter_complaint_sensitive_warning")
         event = result.event
         if event == Event.UNCLEAR:
             dispatcher.utter_message(response="utter_complaint_unclear", hint=HINTS[draft.stage])
         elif event in {Event.INVALID_PHONE, Event.OFFER_PERSON, Event.CONFIRM_CANCEL,
-                       Event.RESUMED, Event.WHICH_TO_EDIT}:  # fmt: skip
-            dispatcher.utter_message(response=f"utter_complaint_{event.value}")
+                       Event.RESUMED, Event.WHICH_TO_EDIT, Event.STALE}:  # fmt: skip
+            dispatcher.utter_message(
+                response=f"utter_complaint_{event.value}", step=result.draft.step_id
+            )
         return {DRAFT_SLOT: result.draft.to_slot(), REPLY_SLOT: ENDINGS.get(event)}
 
 
@@ -231,7 +245,8 @@ class ActionFinishComplaint(Action):
             return [SlotSet(REPLY_SLOT, None), *events]  # the draft stays for the agent
         if ending != "submitted":
             dispatcher.utter_message(response="utter_complaint_cancelled")
-            return [SlotSet(REPLY_SLOT, None), SlotSet(DRAFT_SLOT, None)]
+            return [SlotSet(REPLY_SLOT, None), SlotSet(DRAFT_SLOT, None),
+                    SlotSet(ENDED_SLOT, {"draft": draft.id, "number": None})]  # fmt: skip
 
         def file(session) -> dict[str, str]:
             case = case_service.open_case(
@@ -243,8 +258,13 @@ class ActionFinishComplaint(Action):
                 amount=intake.amount_value(draft), amount_currency=draft.currency,
                 contact_phone=draft.phone, customer_name=draft.name,
             )  # fmt: skip
-            return {"number": case.number, "due_on": china_date(case.due_at).strftime(DATE_FORMAT)}
+            filed = {"number": case.number, "due_on": china_date(case.due_at).strftime(DATE_FORMAT)}
+            if case.customer_id:  # bound to the verified customer: they see it when logged in
+                return {"response": "utter_complaint_filed", **filed}
+            reference = references.format_reference(case.reference)
+            return {"response": "utter_complaint_filed_anonymous", "reference": reference, **filed}
 
         filed = await in_transaction(file)
-        dispatcher.utter_message(response="utter_complaint_filed", **filed)
-        return [SlotSet(REPLY_SLOT, None), SlotSet(DRAFT_SLOT, None)]
+        dispatcher.utter_message(**filed)
+        return [SlotSet(REPLY_SLOT, None), SlotSet(DRAFT_SLOT, None),
+                SlotSet(ENDED_SLOT, {"draft": draft.id, "number": filed["number"]})]  # fmt: skip

@@ -78,7 +78,7 @@ async def escalate(
             return {"queued": True, "position": None}
         return {
             "queued": True, "position": position.position,
-            "wait": position.estimated_wait_minutes,
+            "wait": position.estimated_wait_minutes, "handoff_id": position.handoff.id,
         }  # fmt: skip
 
     outcome = await in_transaction(queue_or_not)
@@ -97,7 +97,7 @@ async def escalate(
         json_message={
             "kind": rules.KIND_WAITING,
             "text": rules.waiting_text(outcome["position"], outcome["wait"], reason),
-            "buttons": rules.cancel_buttons(),
+            "buttons": rules.cancel_buttons(outcome["handoff_id"]),
         }
     )
     return [ConversationPaused()]

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from bot.cases import crypto as case_crypto
 from bot.config import Settings
 from bot.conversations import service as conversation_service
 from bot.conversations.lifetime import Lifetime
@@ -39,6 +41,7 @@ ASSISTANT = "assistant"  # routes of a customer message
 HANDOFF = "handoff"
 CANCELLED = "cancelled"
 RATED = "rated"
+STALE = "stale"  # a button of a step that is over: answered here, nothing changes
 
 
 def message_view(message: ConversationMessage) -> dict[str, Any]:
@@ -172,6 +175,30 @@ class ChatGateway:
         client_message_id: str | None,
         client_ip: str | None,
     ) -> Accepted:
+        """Stores the message (sync; call from the threadpool). Two requests with one
+        client_message_id at once: the unique constraint lets one insert; the other, once it
+        sees that row, gets its answer or 409 while it is being answered."""
+        args = (conversation_id, token, raw_text, client_message_id, client_ip)
+        try:
+            return self._accept_once(*args)
+        except IntegrityError:
+            if client_message_id is None:
+                raise
+        try:
+            return self._accept_once(*args)
+        except IntegrityError as exc:
+            raise conversation_service.MessageInProgress(
+                f"client_message_id {client_message_id!r} is being stored by another request"
+            ) from exc
+
+    def _accept_once(
+        self,
+        conversation_id: str,
+        token: str | None,
+        raw_text: str,
+        client_message_id: str | None,
+        client_ip: str | None,
+    ) -> Accepted:
         with self._session_factory.begin() as session:
             conversation = conversation_service.get_authorized(
                 session=session, conversation_id=conversation_id, token=token, lifetime=self.lifetime
@@ -191,6 +218,8 @@ class ChatGateway:
             )
             # What Rasa and the actions may rely on: verified server-side, never sent by the client.
             metadata = {"customer_id": conversation.customer_id, "channel": conversation.channel}
+            if client_ip:  # for the case lookups' lockouts per address; a keyed digest only
+                metadata["address_key"] = case_crypto.address_key(client_ip)
             result = Accepted(
                 message_id=accepted.message.id,
                 text=accepted.message.text,
@@ -206,10 +235,16 @@ class ChatGateway:
         """Who answers the message: the agent (or the queue), the handoff rules, or the assistant."""
         now = utcnow()
         active = handoff_service.active_handoff(session=session, conversation_id=conversation_id)
+        pressed = handoff_rules.pressed_cancel(result.text, active)
+        if pressed is False:  # an old "取消转人工": it cancels nothing and goes to nobody
+            result.route = STALE
+            notice = {"sender": "system", "text": handoff_rules.stale_cancel_text(active)}
+            result.replies = self._store_replies(session, result.message_id, [notice])
+            return
         if active is not None:
             result.topics = [conversation_topic(conversation_id)]
-            if active.status == handoff_lifecycle.WAITING and handoff_rules.is_cancel_request(
-                result.text
+            if active.status == handoff_lifecycle.WAITING and (
+                pressed or handoff_rules.is_cancel_request(result.text)
             ):
                 handoff_service.cancel(session=session, conversation_id=conversation_id, now=now)
                 result.route = CANCELLED
@@ -254,7 +289,7 @@ class ChatGateway:
                 notices.append({
                     "sender": "system", "kind": handoff_rules.KIND_WAITING,
                     "text": handoff_rules.waiting_ack_text(position.position, position.estimated_wait_minutes),
-                    "buttons": handoff_rules.cancel_buttons(),
+                    "buttons": handoff_rules.cancel_buttons(position.handoff.id),
                 })  # fmt: skip
             return self._store_replies(session, message_id, notices)
 

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.errors import (
@@ -52,6 +53,9 @@ class AssistantUnavailable(Exception):
 
     code = "assistant_unavailable"
     customer_message = "抱歉，智能助手暂时无法回复。您的消息已保存，请稍后重新发送。"
+    # Deliberately not uvicorn's keep-alive timeout (5 s): a client that waits exactly that long
+    # would race the server closing the idle connection.
+    retry_after_seconds = 3
 
     def __init__(self, developer_message: str, *, message_id: int):
         super().__init__(developer_message)
@@ -93,8 +97,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError) -> JSONResponse:
         headers = None
-        if isinstance(exc, TooManyAttempts):
-            headers = {"Retry-After": str(exc.retry_after_seconds)}
+        if isinstance(exc, (TooManyAttempts, Conflict)):
+            headers = {"Retry-After": str(max(1, int(exc.retry_after_seconds)))}
         elif isinstance(exc, Unauthenticated):
             headers = {"WWW-Authenticate": "Bearer"}
         return JSONResponse(
@@ -110,7 +114,18 @@ def install_error_handlers(app: FastAPI) -> None:
                 exc.code, exc.customer_message, exc.developer_message, message_id=exc.message_id
             ),
             status_code=503,
-            headers={"Retry-After": "5"},
+            headers={"Retry-After": str(exc.retry_after_seconds)},
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(_request: Request, exc: OperationalError) -> JSONResponse:
+        # The database is unreachable or its write lock busy past the busy timeout: nothing was
+        # changed (the transaction rolled back), so the client may simply try again.
+        logger.warning("database unavailable: %s", exc.orig if exc.orig is not None else exc)
+        return JSONResponse(
+            error_body("service_busy", "系统繁忙，请稍后再试。", "the database is unavailable or busy"),
+            status_code=503,
+            headers={"Retry-After": str(AssistantUnavailable.retry_after_seconds)},
         )
 
     @app.exception_handler(RequestValidationError)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from bot.config import Settings
+from bot.conversations import buttons as step_buttons
 from bot.conversations import service as conversation_service
 from bot.conversations.models import Conversation, ConversationMessage
 from bot.handoff import conversation as rules
@@ -43,7 +44,9 @@ def agent_message_view(message: ConversationMessage) -> dict[str, Any]:
     return {
         "id": message.id,
         "sender": message.sender,
-        "text": mask_text(message.text) if message.sender == conversation_service.CUSTOMER else message.text,
+        # A button press reads as its choice ("取消转人工"), not as its payload.
+        "text": mask_text(step_buttons.shown_text(message.text))
+        if message.sender == conversation_service.CUSTOMER else message.text,
         "buttons": payload.get("buttons", []),
         "kind": payload.get("kind", rules.KIND_TEXT),
         "agent_name": payload.get("agent_name"),

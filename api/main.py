@@ -18,8 +18,10 @@ from bot.identity.secret import identity_verifier
 from . import maintenance
 from .chat_gateway import ChatGateway
 from .cors import ChatCors
+from .deps import commit_in_route_thread
 from .errors import install_error_handlers
 from .handoff_bridge import HandoffBridge
+from .input_guard import RejectLoneSurrogates
 from .rasa_client import RasaClient
 from .realtime import Notifier
 from .operations import (
@@ -108,6 +110,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Added innermost first: the body limit, then CORS (so other origins can read a 413), then
     # the security headers on every answer.
+    # Innermost: bodies with text no database can store (lone surrogates) get a 422.
+    app.add_middleware(RejectLoneSurrogates)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     # The widget may be embedded on the bank's other sites; only the public chat API and the
     # demo identity are offered to other origins (staff APIs stay same-origin).
@@ -130,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analyst.router)
     app.include_router(demo.router)
     app.include_router(staff_assessments.router)
+    commit_in_route_thread(app)  # after every router is included
     app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "api" / "static")), name="static")
     return app
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from datetime import timedelta
+
 import httpx
 
 from bot.config import Settings
+from bot.db import utcnow
+from bot.identity.metadata import sign_metadata
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +37,10 @@ class RasaClient:
     ) -> list[dict[str, Any]]:
         """Delivers one customer message and returns the assistant's replies (text and buttons).
 
-        `metadata` (verified customer id, channel) is stored with the message in the tracker.
+        `metadata` (verified customer id, channel) is stored with the message in the tracker,
+        signed for this conversation so the actions can believe it (bot/identity/metadata.py).
         """
-        body = {"sender": sender, "message": text, "metadata": metadata or {}}
+        body = {"sender": sender, "message": text, "metadata": self._signed(sender, metadata or {})}
         response = await self._call("POST", "/webhooks/rest/webhook", json=body)
         try:
             raw_replies = response.json()
@@ -44,6 +49,19 @@ class RasaClient:
         if not isinstance(raw_replies, list):
             raise RasaUnavailable(f"Rasa answered an unexpected body: {str(raw_replies)[:200]}")
         return [normalise_reply(reply) for reply in raw_replies if isinstance(reply, dict)]
+
+    def _signed(self, sender: str, metadata: dict[str, Any]) -> dict[str, Any]:
+        """The metadata with its signature; unsigned (the actions then see an anonymous customer)
+        when RASA_METADATA_SECRET is unset, which production refuses."""
+        secret = self._settings.rasa_metadata_secret
+        if not secret:
+            return metadata
+        return {**metadata, **sign_metadata(
+            secret=secret, conversation_id=sender, customer_id=metadata.get("customer_id"),
+            channel=metadata.get("channel"), now=utcnow(),
+            lifetime=timedelta(seconds=self._settings.rasa_metadata_lifetime_seconds),
+            address_key=metadata.get("address_key"),
+        )}  # fmt: skip
 
     def _token_params(self) -> dict[str, str] | None:
         return {"token": self._settings.rasa_token} if self._settings.rasa_token else None

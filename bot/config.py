@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP_ENVS = ("development", "production")
@@ -99,6 +100,9 @@ class Settings:
     realtime_poll_seconds: float = 1.0
     # Rasa's SQL event broker file (endpoints.yml), which feeds the analysts' transcript store.
     rasa_events_db: str = ""
+    # Rasa's SQL tracker store (endpoints.yml: RASA_TRACKER_DB; endpoints.production.yml:
+    # TRACKER_DB_*), whose copies of the conversations the retention purge removes too.
+    rasa_tracker_url: str = ""
     # Transcripts and their service records are kept this long after the last message, then
     # `python -m scripts.transcripts purge` removes them.
     transcript_retention_days: int = 1095
@@ -136,6 +140,13 @@ class Settings:
     # HSTS: "auto" (requests that arrived over https, also through a trusted proxy's
     # X-Forwarded-Proto), "always" (TLS ends at a proxy that does not forward the scheme) or "off".
     hsts_mode: str = "auto"
+    # Rasa ↔ action server: Rasa sends `Authorization: Bearer <action_server_token>` with every
+    # action call (endpoints.yml `headers`) and the action server refuses calls without it; the
+    # API signs the metadata of each message with rasa_metadata_secret (API and action server
+    # only), valid rasa_metadata_lifetime_seconds (bot/identity/metadata.py).
+    action_server_token: str = ""
+    rasa_metadata_secret: str = ""
+    rasa_metadata_lifetime_seconds: int = 300
     # --- Operations (README "Deploying") ---
     # Addresses/networks of the reverse proxies whose X-Forwarded-For/-Proto are believed.
     trusted_proxies: str = ""
@@ -155,6 +166,22 @@ class Settings:
         if base.endswith("/webhook"):
             base = base[: -len("/webhook")]
         return f"{base}/health"
+
+
+def _tracker_url(var_dir: Path) -> str:
+    """Rasa's tracker store as a database URL: RASA_TRACKER_URL, else the PostgreSQL store of
+    endpoints.production.yml (TRACKER_DB_*), else the SQLite file of endpoints.yml."""
+    explicit = _env("RASA_TRACKER_URL", "")
+    if explicit:
+        return explicit
+    host = _env("TRACKER_DB_HOST", "")
+    if host:
+        user = quote(_env("TRACKER_DB_USER", "postgres"), safe="")
+        password = _env("TRACKER_DB_PASSWORD", "")
+        credentials = f"{user}:{quote(password, safe='')}" if password else user
+        port = _env("TRACKER_DB_PORT", "5432")
+        return f"postgresql://{credentials}@{host}:{port}/{_env('TRACKER_DB_NAME', 'rasa')}"
+    return f"sqlite:///{_env('RASA_TRACKER_DB', str(var_dir / 'rasa_tracker.db'))}"
 
 
 def load_settings() -> Settings:
@@ -204,6 +231,7 @@ def load_settings() -> Settings:
         ),
         realtime_redis_url=_env("REALTIME_REDIS_URL", ""),
         rasa_events_db=_env("RASA_EVENTS_DB", str(var_dir / "rasa_events.db")),
+        rasa_tracker_url=_tracker_url(var_dir),
         transcript_retention_days=_env_int("TRANSCRIPT_RETENTION_DAYS", 1095),
         transcripts_in_api=_env("TRANSCRIPTS_IN_API", "true").lower() not in ("0", "false", "no"),
         rabbitmq_host=_env("RABBITMQ_HOST", "127.0.0.1"),
@@ -226,6 +254,9 @@ def load_settings() -> Settings:
         ws_max_per_conversation=_env_int("WS_MAX_PER_CONVERSATION", 5),
         ws_max_per_staff=_env_int("WS_MAX_PER_STAFF", 10),
         hsts_mode=_env("HSTS_MODE", "auto").lower(),
+        action_server_token=_env("ACTION_SERVER_TOKEN", ""),
+        rasa_metadata_secret=_env("RASA_METADATA_SECRET", ""),
+        rasa_metadata_lifetime_seconds=_env_int("RASA_METADATA_LIFETIME_SECONDS", 300),
         trusted_proxies=_env("TRUSTED_PROXIES", ""),
         metrics_token=_env("METRICS_TOKEN", ""),
         log_format=_env("APP_LOG_FORMAT", "text").lower(),

@@ -43,6 +43,9 @@ class Conflict(DomainError):
 
     code = "conflict"
     customer_message = "当前状态下无法完成该操作，请稍后再试。"
+    # Every 409 tells the client when asking again makes sense (HTTP Retry-After); a conflict
+    # that clears on its own (a message still being answered) sets its own figure.
+    retry_after_seconds: int = 1
 
 
 class Unauthenticated(DomainError):

@@ -60,6 +60,14 @@ def configuration_problems(settings: Settings) -> list[str]:
         problems.append("RASA_TOKEN is empty: set the token of Rasa's HTTP API")
     elif _short(settings.rasa_token):
         problems.append(f"RASA_TOKEN is shorter than {MIN_SECRET_BYTES} bytes")
+    for name, value, purpose in (
+        ("ACTION_SERVER_TOKEN", settings.action_server_token, "the action server would run any caller's actions"),
+        ("RASA_METADATA_SECRET", settings.rasa_metadata_secret, "no customer identity would reach the actions"),
+    ):
+        if not value:
+            problems.append(f"{name} is empty: {purpose}; set it (>= {MIN_SECRET_BYTES} random bytes)")
+        elif _short(value):
+            problems.append(f"{name} is shorter than {MIN_SECRET_BYTES} bytes")
     if (
         settings.rabbitmq_configured
         and (settings.rabbitmq_user, settings.rabbitmq_password) == DEFAULT_RABBITMQ_CREDENTIALS

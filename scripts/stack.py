@@ -58,6 +58,8 @@ class StackConfig:
     endpoints: Path = ROOT / "endpoints.yml"
     # Hex only: a urlsafe token may start with "-", which rasa's argument parser takes for an option.
     rasa_token: str = field(default_factory=lambda: secrets.token_hex(24))
+    action_server_token: str = field(default_factory=lambda: secrets.token_hex(24))
+    metadata_secret: str = field(default_factory=lambda: secrets.token_hex(32))
     # uvicorn refuses WebSocket frames larger than this (WS_MAX_BYTES; its own default is 16 MiB).
     ws_max_bytes: int = 65536
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -84,6 +86,12 @@ class StackConfig:
                 "DATABASE_URL": self.database_url or f"sqlite:///{self.var_dir / 'app.db'}",
             }
         )
+        # Rasa ↔ action server token and the API ↔ actions metadata secret: the operator's when
+        # set (production requires them), else fresh ones for this run (nothing to keep).
+        for name, generated in (("ACTION_SERVER_TOKEN", self.action_server_token),
+                                ("RASA_METADATA_SECRET", self.metadata_secret)):  # fmt: skip
+            if not env.get(name):
+                env[name] = generated
         env.setdefault("RASA_TRACKER_DB", str(self.var_dir / "rasa_tracker.db"))
         env.setdefault("RASA_EVENTS_DB", str(self.var_dir / "rasa_events.db"))
         env.update(self.extra_env)

@@ -6,7 +6,7 @@
     python -m scripts.transcripts consume-rabbitmq --once  # store what is queued, then exit
     python -m scripts.transcripts reconcile --hours 2  # production: backfill from Rasa's tracker store
     python -m scripts.transcripts purge --dry-run   # what is past retention (removes nothing)
-    python -m scripts.transcripts purge             # remove it
+    python -m scripts.transcripts purge             # remove it, with every raw copy (API log, tracker, broker)
 
 The API runs the SQL-broker consumer every 30 seconds; `consume` is for catching up by hand.
 In production `consume-rabbitmq` runs as its own process (any number of replicas).
@@ -17,12 +17,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sys
+from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.archive import raw_copies
 from bot.archive import service as archive_service
 from bot.archive.models import OUTCOME_LABELS
 from bot.config import load_settings
@@ -80,23 +82,12 @@ def consume_rabbitmq(once: bool = False, rabbitmq: RabbitMQSettings | None = Non
         engine.dispose()
 
 
-def tracker_database_url() -> str:
-    """Rasa's tracker store (PostgreSQL) from the TRACKER_DB_* variables endpoints.production.yml reads."""
-    from sqlalchemy.engine import URL
-
-    env = os.environ
-    return URL.create(
-        "postgresql+psycopg2", username=env.get("TRACKER_DB_USER") or None,
-        password=env.get("TRACKER_DB_PASSWORD") or None, host=env.get("TRACKER_DB_HOST", "127.0.0.1"),
-        port=int(env.get("TRACKER_DB_PORT") or 5432), database=env.get("TRACKER_DB_NAME", "rasa"),
-    ).render_as_string(hide_password=False)  # fmt: skip
-
-
-def reconcile(hours: float, tracker_url: str | None = None) -> int:
-    """Stores what Rasa's tracker store holds from the last `hours` and the transcript store lacks
-    (events a crashed Rasa never published to RabbitMQ); returns how many new messages."""
+def reconcile(hours: float) -> int:
+    """Stores what Rasa's tracker store (RASA_TRACKER_URL or TRACKER_DB_*) holds from the last
+    `hours` and the transcript store lacks (events a crashed Rasa never published to RabbitMQ);
+    returns how many new messages."""
     settings = load_settings()
-    engine, tracker = build_engine(settings.database_url), build_engine(tracker_url or tracker_database_url())
+    engine, tracker = build_engine(settings.database_url), build_engine(settings.rasa_tracker_url)
     try:
         with build_session_factory(engine).begin() as session:
             return reconcile_service.reconcile(
@@ -108,25 +99,64 @@ def reconcile(hours: float, tracker_url: str | None = None) -> int:
         tracker.dispose()
 
 
-def purge(dry_run: bool = False, now: datetime | None = None) -> archive_service.PurgeReport:
-    """Removes (or with `dry_run` only counts) the conversations past their retention date."""
-    engine = build_engine(load_settings().database_url)
+@dataclass
+class Purge:
+    transcripts: archive_service.PurgeReport
+    raw: raw_copies.RawPurgeReport
+
+
+def purge(dry_run: bool = False, now: datetime | None = None) -> Purge:
+    """Removes (or with `dry_run` only counts) the conversations past their retention date: the
+    transcripts and service records, and every raw copy (the API's log, Rasa's tracker store and
+    SQL broker table)."""
+    settings = load_settings()
+    now = now or utcnow()
+    engine = build_engine(settings.database_url)
+    tracker = _optional_engine(settings.rasa_tracker_url)
+    broker = _optional_engine(f"sqlite:///{settings.rasa_events_db}" if settings.rasa_events_db else "")
     try:
-        with build_session_factory(engine).begin() as session:
-            return archive_service.purge_expired(session=session, now=now or utcnow(), dry_run=dry_run)
+        with ExitStack() as stack:
+            session = stack.enter_context(build_session_factory(engine).begin())
+            tracker_connection = stack.enter_context(tracker.begin()) if tracker is not None else None
+            broker_connection = stack.enter_context(broker.begin()) if broker is not None else None
+            expired = archive_service.expired_conversation_ids(session=session, now=now)
+            report = archive_service.purge_expired(session=session, now=now, dry_run=dry_run)
+            raw = raw_copies.purge_expired_copies(
+                session=session, cutoff=transcripts.retention_cutoff(now, settings.transcript_retention_days),
+                tracker=tracker_connection, broker=broker_connection, also_expired=expired, dry_run=dry_run,
+            )  # fmt: skip
+            return Purge(transcripts=report, raw=raw)
     finally:
-        engine.dispose()
+        for each in (engine, tracker, broker):
+            if each is not None:
+                each.dispose()
 
 
-def purge_summary(report: archive_service.PurgeReport, dry_run: bool) -> str:
+def _optional_engine(url: str):
+    """An engine for a Rasa store, or None when it is a SQLite file that does not exist (Rasa has
+    not run here) or not configured."""
+    if not url:
+        return None
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
+        return None
+    return build_engine(url)
+
+
+def purge_summary(result: Purge | archive_service.PurgeReport, dry_run: bool) -> str:
     """What a purge removed (or would remove), for the terminal."""
+    report = result.transcripts if isinstance(result, Purge) else result
     verb = "would remove" if dry_run else "removed"
     if not report.conversations:
-        return f"nothing past retention; {verb} 0 conversations"
-    lines = [f"{verb} {report.conversations} conversations ({report.messages} messages) past retention",
-             f"  last messages from {report.oldest.isoformat()} to {report.newest.isoformat()}"]  # fmt: skip
-    for outcome, count in sorted(report.by_outcome.items(), key=lambda item: (-item[1], item[0])):
-        lines.append(f"  {outcome} ({OUTCOME_LABELS.get(outcome, outcome)}): {count}")
+        lines = [f"nothing past retention in the transcript store; {verb} 0 conversations"]
+    else:
+        lines = [f"{verb} {report.conversations} conversations ({report.messages} messages) past retention",
+                 f"  last messages from {report.oldest.isoformat()} to {report.newest.isoformat()}"]  # fmt: skip
+        for outcome, count in sorted(report.by_outcome.items(), key=lambda item: (-item[1], item[0])):
+            lines.append(f"  {outcome} ({OUTCOME_LABELS.get(outcome, outcome)}): {count}")
+    if isinstance(result, Purge):
+        raw = result.raw
+        lines.append(f"raw copies of {len(raw.conversations)} conversations: {raw.api_messages} API log messages, "
+                     f"{raw.tracker_events} tracker store events, {raw.broker_events} broker events")  # fmt: skip
     return "\n".join(lines)
 
 

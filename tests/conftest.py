@@ -133,6 +133,8 @@ class LiveProduct:
         self.var_dir = tmp_dir
         self.api_port, self.rasa_port, self.action_port = free_port(), free_port(), free_port()
         self.rasa_token = uuid.uuid4().hex
+        self.action_server_token = uuid.uuid4().hex
+        self.metadata_secret = uuid.uuid4().hex + uuid.uuid4().hex
         self.database_url = f"sqlite:///{tmp_dir / 'app.db'}"
         self.env = {
             **os.environ,
@@ -143,6 +145,9 @@ class LiveProduct:
             "RASA_PORT": str(self.rasa_port),
             "ACTION_PORT": str(self.action_port),
             "RASA_TOKEN": self.rasa_token,
+            # Rasa → action server token and the API → actions metadata secret (known to tests).
+            "ACTION_SERVER_TOKEN": self.action_server_token,
+            "RASA_METADATA_SECRET": self.metadata_secret,
             "RASA_TRACKER_DB": str(tmp_dir / "rasa_tracker.db"),
             "RASA_EVENTS_DB": str(tmp_dir / "rasa_events.db"),
             # Agents work all day in tests, whatever the hour CI runs at; presence decides.

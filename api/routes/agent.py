@@ -41,6 +41,7 @@ from ..agent_schemas import (
     QueueRead,
 )
 from ..deps import RasaDep, SessionDep, SettingsDep
+from ..params import AfterId, RowId, clamp_row_id
 from ..handoff_bridge import HandoffBridge, agent_message_view, may_follow
 from ..rasa_client import RasaUnavailable
 from ..realtime import conversation_topic
@@ -130,7 +131,7 @@ BridgeDep = Annotated[HandoffBridge, Depends(get_bridge)]
 
 
 @router.post("/handoffs/{handoff_id}/claim", response_model=HandoffRead, responses=ERRORS)
-async def claim_handoff(handoff_id: int, staff: AgentStaff, bridge: BridgeDep) -> dict[str, Any]:
+async def claim_handoff(handoff_id: RowId, staff: AgentStaff, bridge: BridgeDep) -> dict[str, Any]:
     """Takes the waiting conversation (the customer is told who answers); 409 when another agent
     was first."""
     return await bridge.claim(handoff_id, staff.id, handoff_item)
@@ -138,7 +139,7 @@ async def claim_handoff(handoff_id: int, staff: AgentStaff, bridge: BridgeDep) -
 
 @router.post("/handoffs/{handoff_id}/hand-back", response_model=HandoffRead, responses=ERRORS)
 async def hand_back(
-    handoff_id: int, staff: AgentStaff, bridge: BridgeDep, body: Optional[HandoffNote] = None
+    handoff_id: RowId, staff: AgentStaff, bridge: BridgeDep, body: Optional[HandoffNote] = None
 ) -> dict[str, Any]:
     """Returns the conversation to the assistant, which tells the customer and continues."""
     return await bridge.end(
@@ -148,7 +149,7 @@ async def hand_back(
 
 @router.post("/handoffs/{handoff_id}/close", response_model=HandoffRead, responses=ERRORS)
 async def close_handoff(
-    handoff_id: int, staff: AgentStaff, bridge: BridgeDep, body: Optional[HandoffNote] = None
+    handoff_id: RowId, staff: AgentStaff, bridge: BridgeDep, body: Optional[HandoffNote] = None
 ) -> dict[str, Any]:
     """Ends the human conversation; the customer is then asked for a 1–5 rating."""
     return await bridge.end(
@@ -170,10 +171,10 @@ def _followed_handoff(session, staff: StaffAccount, handoff_id: int) -> Handoff:
     "/handoffs/{handoff_id}/messages", response_model=ConversationMessagesRead, responses=ERRORS
 )
 def handoff_messages(
-    handoff_id: int,
+    handoff_id: RowId,
     staff: AgentStaff,
     session: SessionDep,
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    after_id: AfterId = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> dict[str, Any]:
     """The handoff's part of the conversation (from the customer's request for a person until
@@ -193,7 +194,7 @@ def handoff_messages(
     responses={**ERRORS, 422: {"description": "Empty or too long text."}},
 )
 async def send_message(
-    handoff_id: int, body: AgentMessageCreate, staff: AgentStaff, bridge: BridgeDep
+    handoff_id: RowId, body: AgentMessageCreate, staff: AgentStaff, bridge: BridgeDep
 ) -> dict[str, Any]:
     """The agent's reply, pushed to the customer at once; only the agent holding the conversation."""
     return await bridge.send(handoff_id, staff.id, body.text)
@@ -201,7 +202,7 @@ async def send_message(
 
 @router.get("/handoffs/{handoff_id}/context", responses=ERRORS)
 async def handoff_context(
-    handoff_id: int, staff: AgentStaff, bridge: BridgeDep, rasa: RasaDep
+    handoff_id: RowId, staff: AgentStaff, bridge: BridgeDep, rasa: RasaDep
 ) -> dict[str, Any]:
     """What the assistant knew: the intents it detected with their confidence, the slots, the
     customer's latest risk assessment and complaint cases (masked), and what the flow collected
@@ -260,7 +261,7 @@ def list_callbacks(
 
 @router.get("/callbacks/{callback_id}/messages", response_model=CallbackMessagesRead, responses=ERRORS)
 def callback_conversation(
-    callback_id: int, staff: AgentStaff, session: SessionDep,
+    callback_id: RowId, staff: AgentStaff, session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
 ) -> dict[str, Any]:  # fmt: skip
     """What the customer said before asking to be called back (the conversation up to the
@@ -272,7 +273,7 @@ def callback_conversation(
 
 @router.post("/callbacks/{callback_id}/done", response_model=CallbackRead, responses=ERRORS)
 def callback_done(
-    callback_id: int, staff: AgentStaff, session: SessionDep, body: Optional[HandoffNote] = None
+    callback_id: RowId, staff: AgentStaff, session: SessionDep, body: Optional[HandoffNote] = None
 ) -> dict[str, Any]:
     """Marks the call-back as made."""
     callback = handoff_service.mark_callback_done(
@@ -283,7 +284,7 @@ def callback_done(
 
 @router.post("/callbacks/{callback_id}/phone", response_model=CallbackPhoneRead, responses=ERRORS)
 def reveal_callback_phone(
-    callback_id: int, staff: AgentStaff, session: SessionDep, cipher: CipherDep
+    callback_id: RowId, staff: AgentStaff, session: SessionDep, cipher: CipherDep
 ) -> dict[str, Any]:
     """The full phone number to call; every access is audited."""
     phone = handoff_service.reveal_callback_phone(
@@ -298,7 +299,7 @@ class HandoffEnded(DomainError):
 
 
 @router.websocket("/handoffs/{handoff_id}/ws")
-async def handoff_socket(websocket: WebSocket, handoff_id: int, after_id: int = 0):
+async def handoff_socket(websocket: WebSocket, handoff_id: RowId, after_id: int = 0):
     """The live chat pane: the handoff's messages after `after_id` (customer text masked) as
     {"type": "message", "message": {...}}, and {"type": "handoff", "handoff": {...}} when its
     status changes. First frame, within WS_AUTH_TIMEOUT_SECONDS: {"type": "auth", "token":
@@ -317,8 +318,7 @@ async def handoff_socket(websocket: WebSocket, handoff_id: int, after_id: int = 
     if auth is None:
         return
     token = auth["token"]
-    if auth["after_id"] is not None:
-        after_id = auth["after_id"]
+    after_id = clamp_row_id(auth["after_id"] if auth["after_id"] is not None else after_id)
 
     def authorize(session):
         login = staff_service.resolve_session(session=session, token=token, now=utcnow())
@@ -381,7 +381,7 @@ async def handoff_socket(websocket: WebSocket, handoff_id: int, after_id: int = 
 
     async def receive_loop() -> None:
         while True:
-            raw = await websocket.receive_text()
+            raw = await ws.receive_text(websocket)
             if '"ping"' in raw:
                 await send({"type": "pong"})
 
@@ -390,5 +390,8 @@ async def handoff_socket(websocket: WebSocket, handoff_id: int, after_id: int = 
         await ws.run_until_first_done(receive_loop(), push())
     except WebSocketDisconnect:
         return
+    except Exception:  # never drop the socket without a close frame
+        logger.exception("agent socket of handoff %s failed", handoff_id)
+        await ws.close(websocket, ws.CLOSE_INTERNAL_ERROR, "internal error; reconnect")
     finally:
         sockets.release(slot)

@@ -87,6 +87,7 @@ from bot.transcripts import query as transcript_query
 from bot.transcripts.query import ConversationFilter
 
 from ..deps import SessionDep, SessionFactoryDep, SettingsDep
+from ..params import MAX_PAGE, MAX_ROW_ID, RowId
 from ..staff_auth import require_role
 
 router = APIRouter(prefix="/api/analyst", tags=["analyst"])
@@ -136,7 +137,7 @@ class TagBody(BaseModel):
 
 
 class AnnotationBody(BaseModel):
-    message_id: int
+    message_id: int = Field(..., ge=1, le=MAX_ROW_ID)
     correct_intent: Optional[str] = Field(None, max_length=100)
     note: Optional[str] = Field(None, max_length=1000)
 
@@ -151,7 +152,7 @@ def list_conversations(
     _: Analyst,
     filters: FilterDep,
     sort: Literal["-started_at", "started_at", "min_confidence", "-message_count", "-last_message_at"] = "-started_at",
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=MAX_PAGE),
     page_size: int = Query(20, ge=1, le=100),
 ) -> dict[str, Any]:
     """Conversations matching the filters, one page, with the total."""
@@ -207,7 +208,7 @@ def annotate(conversation_id: str, body: AnnotationBody, session: SessionDep, an
 
 
 @router.delete("/conversations/{conversation_id}/annotations/{annotation_id}", status_code=204, responses=ERRORS)
-def delete_annotation(conversation_id: str, annotation_id: int, session: SessionDep, _: Analyst) -> Response:
+def delete_annotation(conversation_id: str, annotation_id: RowId, session: SessionDep, _: Analyst) -> Response:
     transcript_query.delete_annotation(session=session, conversation_id=conversation_id, annotation_id=annotation_id)
     return Response(status_code=204)
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, 
 from starlette.concurrency import run_in_threadpool
 
 from bot.conversations import service as conversation_service
+from bot.conversations.service import MAX_CLIENT_MESSAGE_ID_CHARS
 from bot.conversations import welcome
 from bot.db import utcnow
 from bot.handoff import conversation as handoff_rules
@@ -23,6 +24,7 @@ from bot.errors import DomainError
 from .. import ws
 from ..chat_gateway import ChatGateway, message_view
 from ..deps import SessionDep
+from ..params import AfterId, clamp_row_id
 from ..errors import AssistantUnavailable, error_body
 from ..realtime import QUEUE_TOPIC, conversation_topic
 from ..schemas import (
@@ -197,7 +199,7 @@ def get_history(
     token: TokenDep,
     session: SessionDep,
     request: Request,
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    after_id: AfterId = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
 ) -> dict[str, Any]:
     """The conversation's messages in order (customer and assistant), after `after_id`."""
@@ -261,13 +263,15 @@ async def chat_socket(websocket: WebSocket, conversation_id: str, after_id: Opti
                 await websocket.send_json(frame)
 
         start = auth["after_id"] if auth["after_id"] is not None else after_id
+        if start is not None:
+            start = clamp_row_id(start)
         if start is None or start < 0:
             start = await run_in_threadpool(gateway.last_message_id, conversation_id)
         await send({"type": "ready"})
 
         async def receive_loop() -> None:
             while True:
-                raw = await websocket.receive_text()
+                raw = await ws.receive_text(websocket)
                 await _handle_frame(send, websocket, gateway, conversation_id, token, raw)
 
         await ws.run_until_first_done(
@@ -275,6 +279,9 @@ async def chat_socket(websocket: WebSocket, conversation_id: str, after_id: Opti
         )
     except WebSocketDisconnect:
         return
+    except Exception:  # never drop the socket without a close frame
+        logger.exception("chat socket of conversation %s failed", conversation_id)
+        await ws.close(websocket, ws.CLOSE_INTERNAL_ERROR, "internal error; reconnect")
     finally:
         sockets.release(slot)
 
@@ -308,16 +315,9 @@ async def _handle_frame(
     send, websocket: WebSocket, gateway: ChatGateway, conversation_id: str, token: str | None, raw: str
 ) -> None:
     try:
-        frame = json.loads(raw)
-    except ValueError:
-        frame = None
-    if not isinstance(frame, dict):
-        await send(
-            {
-                "type": "error",
-                **error_body("invalid_json", "消息格式不正确。", "frame is not a JSON object"),
-            }
-        )
+        frame = ws.parse_frame(raw)
+    except DomainError as exc:
+        await send(_domain_error_frame(exc))
         return
     kind = frame.get("type")
     if kind == "ping":
@@ -337,7 +337,7 @@ async def _handle_frame(
         return
     client_message_id = frame.get("client_message_id")
     if client_message_id is not None and not isinstance(client_message_id, str):
-        client_message_id = str(client_message_id)
+        client_message_id = json.dumps(client_message_id)[:MAX_CLIENT_MESSAGE_ID_CHARS + 1]
     try:
         result = await gateway.exchange(
             conversation_id=conversation_id,
@@ -360,9 +360,20 @@ async def _handle_frame(
                 "type": "error",
                 "client_message_id": client_message_id,
                 **error_body(
-                    exc.code, exc.customer_message, exc.developer_message, message_id=exc.message_id
+                    exc.code, exc.customer_message, exc.developer_message, message_id=exc.message_id,
+                    retry_after_seconds=exc.retry_after_seconds,
                 ),
             }
         )
+        return
+    except (WebSocketDisconnect, asyncio.CancelledError):
+        raise
+    except Exception as exc:  # answered like a REST 500: an error frame, the socket stays open
+        logger.exception("message frame of conversation %s failed", conversation_id)
+        await send({
+            "type": "error", "client_message_id": client_message_id,
+            **error_body("internal_error", "抱歉，系统出现了一点问题，请稍后再试。",
+                         f"unexpected {type(exc).__name__}; see server logs"),
+        })  # fmt: skip
         return
     await send({"type": "replies", **result})

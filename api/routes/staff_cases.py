@@ -15,6 +15,7 @@ from bot.db import utcnow
 from bot.staff import service as staff_service
 
 from ..deps import SessionDep, SettingsDep
+from ..params import Page
 from ..staff_auth import CaseStaff
 from ..staff_schemas import (
     CaseAnswer,
@@ -127,7 +128,7 @@ def list_cases(
     reason: Annotated[Optional[str], Query(max_length=8)] = None,
     assignee: Annotated[Optional[str], Query(max_length=64)] = None,
     customer: Annotated[Optional[str], Query(max_length=64, description="Customer id.")] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     """Cases matching the filters, most urgent deadline first."""

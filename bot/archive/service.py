@@ -52,6 +52,11 @@ def record_conversation(*, session: Session, conversation: "TranscriptConversati
     return record
 
 
+def expired_conversation_ids(*, session: Session, now: datetime) -> list[str]:
+    """The conversations whose service record's retention date has passed."""
+    return list(session.scalars(select(ServiceRecord.conversation_id).where(ServiceRecord.retain_until < now)))
+
+
 @dataclass
 class PurgeReport:
     conversations: int = 0

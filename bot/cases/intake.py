@@ -16,6 +16,7 @@ they are kept, and the event says so, so the assistant can warn them.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
@@ -77,12 +78,16 @@ class Event(str, Enum):
     PERSON = "person"
     WHICH_TO_EDIT = "which_to_edit"
     SUBMITTED = "submitted"
+    STALE = "stale"  # a button of another step or another draft: ask the current step again
 
 
 @dataclass(frozen=True)
 class Draft:
     """The complaint so far and where the conversation is."""
 
+    # Names this draft in its buttons (bot.conversations.buttons), so a button of a draft already
+    # filed or cancelled, or of an earlier step, is told apart from the current one.
+    id: str = ""
     description: tuple[str, ...] = ()
     business: str | None = None
     channel: str | None = None
@@ -105,9 +110,14 @@ class Draft:
     def description_text(self) -> str:
         return "\n".join(self.description)
 
+    @property
+    def step_id(self) -> str:
+        """The step the draft waits for: a pending yes/no ("cancel", "person") or the stage."""
+        return f"complaint:{self.id}:{self.pending or self.stage}"
+
     def to_slot(self) -> dict[str, Any]:
         return {
-            "description": list(self.description), "business": self.business,
+            "id": self.id, "description": list(self.description), "business": self.business,
             "channel": self.channel, "reason": self.reason, "confirmed": list(self.confirmed),
             "request": self.request, "occurred": self.occurred, "occurred_on": self.occurred_on,
             "amount": self.amount, "currency": self.currency, "facts_done": self.facts_done,
@@ -121,7 +131,7 @@ class Draft:
             return None
         try:
             return cls(
-                description=tuple(str(p) for p in value.get("description") or ()),
+                id=str(value.get("id") or ""), description=tuple(str(p) for p in value.get("description") or ()),
                 business=value.get("business"), channel=value.get("channel"),
                 reason=value.get("reason"), confirmed=tuple(value.get("confirmed") or ()),
                 request=value.get("request"), occurred=value.get("occurred"),
@@ -212,15 +222,19 @@ def amount_value(draft: Draft) -> Decimal | None:
     return Decimal(draft.amount) if draft.amount else None
 
 
+def new_draft_id() -> str:
+    return secrets.token_hex(6)
+
+
 def start(first_message: str = "", entities: Sequence[Entity] = ()) -> Step:
     """A new draft; the message that started it is kept when it already tells what happened,
     with the facts its entities give."""
     if first_message and is_substantive(first_message):
         sensitive = detect_sensitive(first_message)
-        draft = Draft(description=(mask_text(first_message.strip()),))
+        draft = Draft(id=new_draft_id(), description=(mask_text(first_message.strip()),))
         draft = _with_guesses(_with_facts(draft, entities), entities)
         return Step(draft, Event.MORE, sensitive)
-    return Step(Draft(), Event.ASK)
+    return Step(Draft(id=new_draft_id()), Event.ASK)
 
 
 def _needs(draft: Draft, stage: str) -> bool:
@@ -273,8 +287,15 @@ def _edit_target(cleaned: str) -> str | None:
     return None
 
 
-def step(draft: Draft, text: str, entities: Sequence[Entity] = ()) -> Step:
-    """Applies one customer message (and the entities found in it) to the draft."""
+def step(
+    draft: Draft, text: str, entities: Sequence[Entity] = (), *, pressed: str | None = None
+) -> Step:
+    """Applies one customer message (and the entities found in it) to the draft. `pressed` is the
+    step of the button the message came from (None for typed text): a button of another step or
+    another draft changes nothing, so an old "确定" or "确认提交" never confirms what it was not
+    shown for."""
+    if pressed is not None and pressed != draft.step_id:
+        return Step(replace(draft, pending=None), Event.STALE)
     cleaned = clean_reply(text)
     sensitive = detect_sensitive(text)
     result = _step(draft, text, cleaned, tuple(entities))

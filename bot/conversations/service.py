@@ -98,8 +98,9 @@ class AcceptedMessage:
 
 
 def hash_token(token: str) -> str:
-    """The stored form of a conversation token."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    """The stored form of a conversation token (a token with a lone surrogate hashes too, and
+    matches nothing)."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def prepare_customer_text(raw: str, *, max_chars: int) -> str:

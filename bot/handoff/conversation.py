@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from bot.cases.intake import parse_mobile
+from bot.conversations import buttons as step_buttons
 from bot.text.masking import mask_mobile, mask_text
 from bot.text.normalize import normalize_text, to_half_width
 from bot.text.replies import clean_reply
@@ -220,8 +221,38 @@ def callback_offer_buttons() -> list[dict[str, str]]:
     ]
 
 
-def cancel_buttons() -> list[dict[str, str]]:
-    return [{"title": "取消转人工", "payload": CANCEL_PAYLOAD}]
+def handoff_step(handoff_id: int) -> str:
+    """The step a waiting notice's buttons answer: this handoff, while it waits."""
+    return f"handoff:{handoff_id}"
+
+
+def cancel_buttons(handoff_id: int) -> list[dict[str, str]]:
+    """"取消转人工" bound to the handoff it cancels: pressed after an agent joined, or after this
+    wait ended, it cancels nothing (see stale_cancel_text)."""
+    return [step_buttons.button(CANCEL_PAYLOAD, handoff_step(handoff_id))]
+
+
+def pressed_cancel(text: str, handoff) -> bool | None:
+    """For a message that is a handoff button: True when it cancels `handoff` (the
+    conversation's active handoff, or None) now, False when it is stale. None for any other
+    message (typed "取消" is read by is_cancel_request)."""
+    press = step_buttons.read(text)
+    if press is None or press.flow != "handoff":
+        return None
+    return (
+        handoff is not None
+        and handoff.status == lifecycle.WAITING
+        and press.step == handoff_step(handoff.id)
+    )
+
+
+def stale_cancel_text(handoff) -> str:
+    """The answer to "取消转人工" pressed when there is no wait of that handoff to cancel."""
+    if handoff is not None and handoff.status == lifecycle.CLAIMED:
+        return "人工客服已经接入，排队已经结束，无需再取消。您可以直接在这里和客服沟通。"
+    if handoff is not None and handoff.status == lifecycle.WAITING:
+        return "这个按钮属于之前的一次排队，已经失效。您目前仍在排队；如不想等待，请点击最新消息中的“取消转人工”。"
+    return "这次转人工的排队已经结束，这个按钮不再有效。请问还有什么可以帮您？"
 
 
 # --- the call-back request in conversation -------------------------------------------------------

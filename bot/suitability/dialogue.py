@@ -65,6 +65,7 @@ class Event(str, Enum):
     SUBMITTED = "submitted"
     EXITED = "exited"
     PERSON = "person"
+    STALE = "stale"  # a button of another question (or of the summary): ask the current one again
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,19 @@ def detect_command(text: str) -> tuple[Command, int | None] | None:
     return None
 
 
+def step_id(version: int, question_id: str) -> str:
+    """The step a question's buttons answer (bot.conversations.buttons): version and question
+    id, so a button of another question, or of an older questionnaire, is told apart."""
+    return f"assessment:{version}:{question_id}"
+
+
+def current_step(questionnaire: Questionnaire, attempt: Attempt) -> str:
+    """The step the attempt waits for: the current question, or the summary to confirm."""
+    index = attempt.current(questionnaire)
+    question_id = "summary" if index is None else questionnaire.questions[index].id
+    return step_id(attempt.version, question_id)
+
+
 def start(questionnaire: Questionnaire) -> Attempt:
     return Attempt(version=questionnaire.version)
 
@@ -164,10 +178,19 @@ def _resolve_pending(attempt: Attempt, command: Command | None) -> Step | None:
 
 
 def step(
-    questionnaire: Questionnaire, attempt: Attempt, text: str, *, faq_topic: str | None = None
+    questionnaire: Questionnaire,
+    attempt: Attempt,
+    text: str,
+    *,
+    faq_topic: str | None = None,
+    pressed: str | None = None,
 ) -> Step:
     """Applies one customer message. `faq_topic` is the FAQ the NLU recognised, if any: it is
-    answered only when the message is not an answer to the current question."""
+    answered only when the message is not an answer to the current question. `pressed` is the
+    step of the button the message came from (None for typed text): a button of any other step
+    than the current one changes nothing."""
+    if pressed is not None and pressed != current_step(questionnaire, attempt):
+        return Step(replace(attempt, pending=None), Event.STALE)
     found = detect_command(text)
     command, number = found if found else (None, None)
 

@@ -10,8 +10,15 @@ import unicodedata
 _KEEP = {"\n", "\t", "\u200d", "\ufe0f"}
 
 
+def _visible(char: str) -> bool:
+    """False for what shows nothing on its own: spaces, joiners, format characters, variation
+    selectors and other combining marks."""
+    return not char.isspace() and unicodedata.category(char) not in {"Cc", "Cf", "Mn", "Me", "Zs", "Zl", "Zp"}
+
+
 def clean_text(raw: str) -> str:
-    """Removes invisible control characters and surrounding whitespace, keeping emoji intact."""
+    """Removes invisible control characters and surrounding whitespace, keeping emoji intact.
+    A text of invisible characters only (a zero-width joiner, a variation selector) is empty."""
     kept = [
         char
         for char in raw
@@ -19,4 +26,6 @@ def clean_text(raw: str) -> str:
     ]
     text = "".join(kept).replace("\t", " ")
     text = re.sub(r"[ \u3000]{2,}", " ", text)
+    if not any(_visible(char) for char in text):
+        return ""
     return text.strip()

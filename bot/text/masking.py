@@ -19,6 +19,9 @@ should never type.
   Privacy comes first: a run shaped like a mobile is masked even after 订单号.
 - Secrets typed after a keyword (密码/验证码/CVV …) are replaced by ****** so transcripts never
   keep them. Masked items are written half-width.
+- Names and addresses have no shape: they are masked where a label names them ("姓名：张伟" →
+  "姓名：张*", "地址：北京市朝阳区建国路88号" → "地址：北京市朝阳区****"), and the answer to a
+  form step that asked for them is masked whole (`mask_step_answer`, `PERSONAL_STEPS`).
 """
 
 from __future__ import annotations
@@ -36,6 +39,18 @@ EMAIL = "email"
 PASSWORD = "password"
 VERIFICATION_CODE = "verification_code"
 CARD_SECURITY_CODE = "card_security_code"
+NAME = "name"
+ADDRESS = "address"
+
+# Form steps that ask for personal information, by the step's name in the form's state slot
+# (`stage` in complaint_draft, callback_state, case_lookup): the answer to such a step is masked
+# whatever it looks like, since a name or an address has no shape a pattern could find.
+PERSONAL_STEPS = {
+    "name": NAME,
+    "phone": MOBILE,
+    "address": ADDRESS,
+    "id_number": ID_CARD,
+}
 
 SENSITIVE_LABELS = {
     PASSWORD: "密码",
@@ -113,6 +128,17 @@ _REFERENCE_WORD = re.compile(
     re.IGNORECASE,
 )
 _CONTEXT_CHARS = 12
+# A labelled name or address ("姓名：张伟", "联系地址: 北京市…", as our own summaries write them) at
+# the start of a line or phrase, or after 的; not "网点地址：" (a branch is not personal data).
+_LABEL_START = r"(?:(?<![\u4e00-\u9fff])|(?<=的))"
+_LABELLED_NAME = re.compile(
+    _LABEL_START + r"(?:真实姓名|客户姓名|姓名|联系人|收件人)[ ]*:[ ]*(?P<value>[^\s\d:,.;!?()\[\]，。；！？、（）]{1,20})"
+)
+_LABELLED_ADDRESS = re.compile(
+    _LABEL_START + r"(?:联系地址|通讯地址|家庭住址|居住地址|收货地址|邮寄地址|住址|地址)[ ]*:[ ]*(?P<value>[^\n;；。]{2,80})"
+)
+# Where an address stops being coarse: the first district, county or city ends the readable part.
+_ADDRESS_AREA = re.compile(r"^.{1,12}?(?:区|县|市|旗)")
 
 
 def detection_copy(text: str) -> str:
@@ -240,6 +266,39 @@ def mask_name(name: str) -> str:
     return f"{name[:1]}{'*' * max(1, len(name) - 1)}" if name else ""
 
 
+def mask_address(address: str) -> str:
+    """"北京市朝阳区建国路88号" → "北京市朝阳区****": the area up to the first district, county
+    or city stays, the rest goes; without one only the first two characters stay."""
+    address = address.strip()
+    if not address:
+        return ""
+    area = _ADDRESS_AREA.match(address)
+    return f"{area.group(0) if area else address[:2]}****"
+
+
+def _mask_digits(text: str, keep_last: int = 4) -> str:
+    """Every digit (also read out in Chinese, or the X of an identity card) replaced by *, except
+    the last `keep_last`; nothing else changes."""
+    half = detection_copy(text)
+    positions = [i for i, char in enumerate(half) if char.isdigit() or char in "Xx"]
+    hidden = set(positions[: max(0, len(positions) - keep_last)])
+    return "".join("*" if i in hidden else char for i, char in enumerate(text))
+
+
+def mask_step_answer(kind: str, text: str) -> str:
+    """The customer's answer to a form step that asked for personal information (`PERSONAL_STEPS`),
+    masked whatever it looks like: a name keeps its first character, a phone or identity number
+    at most its last four digits, an address its area; anything else in the answer goes too."""
+    text = text.strip()
+    if kind == NAME:
+        return mask_name(text)
+    if kind in (MOBILE, ID_CARD):
+        return _mask_digits(mask_text(text))
+    if kind == ADDRESS:
+        return mask_address(mask_text(text))
+    return "*" * len(text)
+
+
 def _mask_phone_match(match: re.Match) -> str:
     return (match.group("prefix") or "") + mask_mobile(match.group("number"))
 
@@ -308,6 +367,11 @@ def find_personal_information(text: str) -> list[tuple[str, int, int, str]]:
         for match in _matches(pattern, half, lambda m: _free(m.span("value"), taken)):
             taken.append(match.span("value"))
             found.append((kind, *match.span("value"), SECRET_MASK))
+    for kind, pattern, masker in ((NAME, _LABELLED_NAME, mask_name), (ADDRESS, _LABELLED_ADDRESS, mask_address)):
+        for match in _matches(pattern, half, lambda m: _free(m.span("value"), taken)):
+            start, end = match.span("value")
+            taken.append((start, end))
+            found.append((kind, start, end, masker(text[start:end])))
     for kind, pattern, masker, valid in _DETECTORS:
 
         def accept(match: re.Match, valid=valid) -> bool:

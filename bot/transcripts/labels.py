@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from bot.conversations import buttons as step_buttons
 from bot.faq.catalog import load_catalog
 
 LABELS_FILE = Path(__file__).with_name("intent_labels.yml")
@@ -67,6 +68,9 @@ def button_title(payload: str, offered: list[dict[str, Any]] | None) -> str | No
             return str(button["title"])
     if not payload.startswith("/"):
         return None
+    press = step_buttons.read(payload)
+    if press is not None:  # a button of an earlier step (no longer the latest offered)
+        return press.choice
     name, _, rest = payload[1:].partition("{")
     if name == "faq_choose" and rest:
         try:

@@ -93,14 +93,17 @@ class TranscriptConversation(Base):
 
 class TranscriptDialogueState(Base):
     """Where each conversation's dialogue stands in Rasa's event stream (active form, requested
-    slot), kept between broker batches so a customer message read in a later batch still knows
-    whether it answered a form."""
+    slot, the form's own step), kept between broker batches so a customer message read in a later
+    batch still knows whether it answered a form, and whether that answer was a name or a phone."""
 
     __tablename__ = "transcript_dialogue_state"
 
     conversation_id = Column(String(255), primary_key=True)
     active_form = Column(String(64), nullable=True)
     requested_slot = Column(String(64), nullable=True)
+    # The `stage` of the form's state slot (complaint_draft, callback_state, case_lookup): "name",
+    # "phone", "description" …; a personal one masks the next answer whole.
+    stage = Column(String(32), nullable=True)
 
 
 class TranscriptConversationIntent(Base):

@@ -31,7 +31,7 @@ from bot.conversations.models import ConversationMessage
 from bot.handoff import lifecycle as handoff_lifecycle
 from bot.handoff.models import CallbackRequest, Handoff
 from bot.suitability.models import COMPLETED, Assessment
-from bot.text.masking import mask_text
+from bot.text.masking import PERSONAL_STEPS, mask_step_answer, mask_text
 from bot.text.normalize import normalize_text
 
 from . import labels, outcomes
@@ -55,6 +55,8 @@ FALLBACK_ACTIONS = ("action_handle_fallback", "action_default_fallback")
 EVENT_REPLIES = {"utter_complaint_filed": "complaint_filed", "utter_assessment_result": "assessment_done"}
 INDEXED_SENDERS = ("customer", "agent")
 REQUESTED_SLOT = "requested_slot"
+# Our forms keep their step in a dict slot under this key (complaint_draft, callback_state, case_lookup).
+STAGE_KEY = "stage"
 # Events after which no form is active any more.
 DIALOGUE_RESETS = ("restart", "session_started")
 BATCH = 1000
@@ -146,28 +148,40 @@ def _dialogue_state(session: Session, states: dict[str, TranscriptDialogueState]
 
 
 def _follow_dialogue(state: TranscriptDialogueState, event: dict[str, Any]) -> None:
-    """Keeps the active form and the slot it asked for, from Rasa's events."""
+    """Keeps the active form, the slot it asked for and the form's own step, from Rasa's events."""
     kind = event.get("event")
     if kind == "active_loop":
         state.active_form = event.get("name") or None
         if state.active_form is None:
             state.requested_slot = None
+            state.stage = None
     elif kind == "slot" and event.get("name") == REQUESTED_SLOT:
         value = event.get("value")
         state.requested_slot = str(value)[:64] if value else None
+    elif kind == "slot" and isinstance(event.get("value"), dict) and STAGE_KEY in event["value"]:
+        stage = event["value"][STAGE_KEY]
+        state.stage = str(stage)[:32] if stage else None
     elif kind in DIALOGUE_RESETS:
         state.active_form = None
         state.requested_slot = None
+        state.stage = None
 
 
 def _customer_turn(row: dict[str, Any], state: TranscriptDialogueState,
                    offered: list[dict[str, Any]] | None) -> None:  # fmt: skip
-    """Marks a form answer (the NLU's guess about it is ignored: never a fallback) and shows a
-    button press by the button's title, keeping the payload."""
+    """Marks a form answer (the NLU's guess about it is ignored: never a fallback), masks it whole
+    when the step asked for a name, phone, address or identity number, and shows a button press by
+    the button's title, keeping the payload."""
     if state.active_form and state.requested_slot:
         row["form"] = state.active_form
         row["requested_slot"] = state.requested_slot
         row["fallback"] = False
+        personal = PERSONAL_STEPS.get(state.stage or "")
+        if personal:
+            row["text"] = mask_step_answer(personal, row["text"])
+            row["normalized_text"] = mask_step_answer(personal, row.get("normalized_text") or "")
+            row["entities"] = None
+            return
     raw = row["text"]
     title = labels.button_title(raw, offered) if raw else None
     if title and title != raw:

@@ -22,12 +22,14 @@ from actions.assessment import (
     ValidateRiskAssessmentForm,
 )
 from actions.suitability import ActionAnswerSuitability
+from bot.conversations import buttons as step_buttons
 from bot.db import build_engine, utcnow
 from bot.handoff.models import AgentPresence
 from bot.suitability import service as suitability_service
 from bot.suitability.models import ABANDONED, COMPLETED
 from bot.suitability.questionnaire import load_questionnaire
 from tests.conftest import ROOT
+from tests.actions.conftest import signed_metadata
 
 DOMAIN = Domain.load(str(ROOT / "domain")).as_dict()
 Q = load_questionnaire()
@@ -44,7 +46,7 @@ def customer(database_url, monkeypatch) -> str:
 
 def _tracker(text: str, *, customer: str | None, slots: dict | None = None, intent="answer_option",
              parse: dict | None = None) -> Tracker:  # fmt: skip
-    metadata = {"customer_id": customer, "channel": "app"} if customer else {"channel": "web"}
+    metadata = signed_metadata("conv-1", customer=customer, channel="app" if customer else "web")
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [],
               "metadata": metadata, **(parse or {})}  # fmt: skip
     events = [
@@ -97,13 +99,31 @@ def test_an_anonymous_customer_is_asked_to_log_in(customer):
     assert slots["assessment_allowed"] is False
 
 
+@pytest.mark.parametrize(
+    "forged",
+    [
+        {"customer_id": "C0001", "channel": "app"},  # what any caller of Rasa's REST webhook may send
+        signed_metadata("another-conversation", customer="C0001", channel="app"),  # copied from elsewhere
+    ],
+)
+def test_a_customer_id_the_api_did_not_sign_for_this_conversation_is_not_believed(customer, forged):
+    tracker = _tracker("我要做风险评估", customer=None, intent="start_assessment")
+    tracker.latest_message["metadata"] = forged
+    messages, slots = _run(ActionStartAssessment(), tracker)
+    assert messages[0]["response"] == "utter_assessment_login_required"
+    assert slots["assessment_allowed"] is False
+
+
 def test_a_whole_questionnaire_is_stored_with_its_level(customer, database_url):
     messages, slots = _start(customer)
     assert messages[0]["response"] == "utter_assessment_intro"
     asked, _ = _run(ActionAskAssessmentReply(), _tracker("", customer=customer, slots=slots))
     assert asked[0]["text"].startswith("第1/10题：您的年龄是？")
     assert "A. 18–30岁" in asked[0]["text"]
-    assert [b["payload"] for b in asked[0]["buttons"]] == ["A", "B", "C", "D"]
+    assert [b["title"] for b in asked[0]["buttons"]] == ["A. 18–30岁", "B. 31–50岁", "C. 51–64岁", "D. 65岁及以上"]
+    # Each button names the question it answers (bot/conversations/buttons.py).
+    assert [step_buttons.read(b["payload"]) for b in asked[0]["buttons"]] == [
+        step_buttons.Press("assessment:1:age", letter) for letter in "ABCD"]  # fmt: skip
 
     # Highest-scoring answers, given in the ways customers answer: words, numbers, letters.
     for text in ["我四十岁", "一百五十万", "D", "十年了", "D", "D", "D", "D", "D", "D"]:
@@ -255,3 +275,31 @@ def test_the_reset_by_the_start_action_is_not_taken_as_an_answer(customer):
     )
     messages, changed = _run(ValidateRiskAssessmentForm(), tracker)
     assert messages == [] and changed == {"assessment_reply": None}
+
+
+def test_a_button_of_an_earlier_question_never_answers_the_current_one(customer, database_url):
+    """At question 3, question 1's "D. 65岁及以上" must not be stored as question 3's "D"."""
+    _, slots = _start(customer)
+    first, _ = _run(ActionAskAssessmentReply(), _tracker("", customer=customer, slots=slots))
+    old_d = first[0]["buttons"][3]["payload"]
+    for text in ["B", "B"]:
+        _, slots = _say(text, slots, customer)
+    before = slots["assessment_attempt"]["answers"]
+
+    messages, slots = _say(old_d, slots, customer, intent="answer_option")
+    assert slots["assessment_attempt"]["answers"] == before == [1, 1]  # nothing stored for question 3
+    assert messages[0]["response"] == "utter_assessment_stale"
+    assert messages[-1]["text"].startswith("第3/10题")  # and question 3 is asked again
+    third = messages[-1]["buttons"][3]["payload"]
+    _, slots = _say(third, slots, customer, intent="answer_option")  # its own button counts
+    assert slots["assessment_attempt"]["answers"] == [1, 1, 3]
+
+    # The summary's "确认提交" pressed while question 2 is being changed submits nothing.
+    for text in ["B"] * 7:
+        messages, slots = _say(text, slots, customer)
+    submit = next(b["payload"] for b in messages[-1]["buttons"] if b["title"] == "确认提交")
+    _, slots = _say("修改第2题", slots, customer)
+    messages, slots = _say(submit, slots, customer, intent="answer_option")
+    assert slots["assessment_reply"] is None and messages[0]["response"] == "utter_assessment_stale"
+    assert messages[-1]["text"].startswith("第2/10题")
+    assert _stored(database_url, customer) == []

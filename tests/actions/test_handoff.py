@@ -26,10 +26,12 @@ from actions.handoff import (
     ValidateCallbackForm,
 )
 from bot.db import build_engine, build_session_factory, utcnow
+from bot.handoff import conversation as rules
 from bot.handoff import service as handoff_service
 from bot.handoff.models import AgentPresence, CallbackRequest, Handoff
 from bot.staff import service as staff_service
 from tests.conftest import ROOT
+from tests.actions.conftest import signed_metadata
 
 DOMAIN = Domain.load(str(ROOT / "domain")).as_dict()
 CASE_KEY = "CgE5Hwdr6lkLKvYSU8Vhx0M1QyGn7W7v3r2CxH0vJYI="
@@ -67,7 +69,8 @@ def agent_online(factory) -> None:
 
 def tracker(texts: list[str], *, intent: str = "request_human", slots: dict | None = None,
             actions_between: list[str] | None = None, conversation: str | None = None) -> Tracker:  # fmt: skip
-    metadata = {"channel": "web", "customer_id": "C0042"}
+    conversation = conversation or f"conv-{uuid.uuid4().hex[:10]}"
+    metadata = signed_metadata(conversation, customer="C0042", channel="web")
     events = []
     for index, text in enumerate(texts):
         events.append({"event": "user", "text": text, "metadata": metadata,
@@ -77,7 +80,7 @@ def tracker(texts: list[str], *, intent: str = "request_human", slots: dict | No
     latest = {"text": texts[-1], "intent": {"name": intent, "confidence": 0.9}, "entities": [],
               "metadata": metadata}  # fmt: skip
     return Tracker.from_dict({
-        "sender_id": conversation or f"conv-{uuid.uuid4().hex[:10]}",
+        "sender_id": conversation,
         "slots": slots or {}, "latest_message": latest, "events": events, "active_loop": {},
     })  # fmt: skip
 
@@ -101,8 +104,8 @@ def test_with_an_agent_online_the_customer_is_queued_and_the_assistant_pauses(db
     notice = messages[0]["custom"]
     assert notice["kind"] == "handoff_waiting"
     assert "您是下一位" in notice["text"] and "预计等待约" in notice["text"]
-    assert notice["buttons"] == [{"title": "取消转人工", "payload": "取消转人工"}]
     [handoff] = handoffs_of(db, request.sender_id)
+    assert notice["buttons"] == rules.cancel_buttons(handoff.id)  # bound to this wait
     assert (handoff.status, handoff.reason, handoff.customer_id) == ("waiting", "request", "C0042")
 
     again, _ = run(ActionRequestHuman(), tracker(["人工客服"], conversation=request.sender_id))

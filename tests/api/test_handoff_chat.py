@@ -115,9 +115,10 @@ def test_waiting_customer_is_told_their_place_and_can_cancel(client, staff_facto
     queue = client.get("/api/agent/queue", headers=agent["headers"]).json()["items"]
     [mine] = [item for item in queue if item["id"] == handoff_id]
     assert f"排在第{mine['position']}位" in notice["text"]  # the same place the agents see
-    assert notice["buttons"] == [{"title": "取消转人工", "payload": "取消转人工"}]
+    [cancel] = notice["buttons"]
+    assert cancel["title"] == "取消转人工" and str(handoff_id) in cancel["payload"]
 
-    cancelled = client.post(url, json={"text": "取消转人工"}, headers=conversation["headers"])
+    cancelled = client.post(url, json={"text": cancel["payload"]}, headers=conversation["headers"])
     assert cancelled.status_code == 200
     assert "已为您取消转人工" in cancelled.json()["replies"][0]["text"]
     assert handoff_row(staff_factory, handoff_id).status == "cancelled"
@@ -125,6 +126,43 @@ def test_waiting_customer_is_told_their_place_and_can_cancel(client, staff_facto
     assert handoff_id not in [item["id"] for item in queue]
     # Once claimed by nobody and cancelled, it cannot be claimed any more.
     assert client.post(f"/api/agent/handoffs/{handoff_id}/claim", headers=agent["headers"]).status_code == 409
+
+
+def test_cancel_button_pressed_after_the_agent_joined_cancels_nothing(client, staff_factory, conversation, agent):
+    handoff_id = queue_for_person(staff_factory, conversation)
+    url = f"/api/chat/{conversation['conversation_id']}/messages"
+    notice = client.post(url, json={"text": "还要等多久"}, headers=conversation["headers"]).json()["replies"][0]
+    [cancel] = notice["buttons"]
+    assert client.post(f"/api/agent/handoffs/{handoff_id}/claim", headers=agent["headers"]).status_code == 200
+
+    pressed = client.post(url, json={"text": cancel["payload"]}, headers=conversation["headers"])
+    assert pressed.status_code == 200, pressed.text
+    [reply] = pressed.json()["replies"]
+    assert reply["sender"] == "system" and "人工客服已经接入" in reply["text"] and "无需再取消" in reply["text"]
+    assert handoff_row(staff_factory, handoff_id).status == "claimed"  # still served
+    # The agent reads the press as the button's words, not as a payload.
+    seen = client.get(f"/api/agent/handoffs/{handoff_id}/messages", headers=agent["headers"]).json()["messages"]
+    assert "取消转人工" in [m["text"] for m in seen if m["sender"] == "customer"]
+    assert not any(m["text"].startswith("/") for m in seen)
+
+    # After the service ended, the same button ends nothing either (and nothing goes to the agent).
+    client.post(f"/api/agent/handoffs/{handoff_id}/hand-back", headers=agent["headers"])
+    again = client.post(url, json={"text": cancel["payload"]}, headers=conversation["headers"]).json()
+    assert "排队已经结束" in again["replies"][0]["text"]
+    assert handoff_row(staff_factory, handoff_id).status == "handed_back"
+
+
+def test_a_cancel_button_of_an_earlier_wait_leaves_the_new_wait_alone(client, staff_factory, conversation, agent):
+    url = f"/api/chat/{conversation['conversation_id']}/messages"
+    first = queue_for_person(staff_factory, conversation)
+    [old_cancel] = client.post(url, json={"text": "在吗"}, headers=conversation["headers"]).json()["replies"][0]["buttons"]
+    client.post(url, json={"text": old_cancel["payload"]}, headers=conversation["headers"])
+    assert handoff_row(staff_factory, first).status == "cancelled"
+
+    second = queue_for_person(staff_factory, conversation)
+    pressed = client.post(url, json={"text": old_cancel["payload"]}, headers=conversation["headers"]).json()
+    assert "之前的一次排队" in pressed["replies"][0]["text"]
+    assert handoff_row(staff_factory, second).status == "waiting"
 
 
 def test_closing_asks_for_a_rating_that_is_stored(client, staff_factory, conversation, agent):

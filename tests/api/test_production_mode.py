@@ -31,6 +31,8 @@ SAFE = {
     "RABBITMQ_HOST": "mq.internal",
     "RABBITMQ_USER": "bankbot",
     "RABBITMQ_PASSWORD": "r" * 24,
+    "ACTION_SERVER_TOKEN": "a" * 40,
+    "RASA_METADATA_SECRET": "m" * 40,
 }
 
 
@@ -66,6 +68,10 @@ def test_safe_production_settings_pass_and_demo_mode_defaults_off(monkeypatch):
         ({"CHAT_ALLOWED_ORIGINS": "*"}, "CHAT_ALLOWED_ORIGINS is '*'"),
         ({"CHAT_ALLOWED_ORIGINS": None}, "CHAT_ALLOWED_ORIGINS is '*'"),
         ({"DATABASE_URL": "sqlite:////tmp/app.db"}, "DATABASE_URL is SQLite"),
+        ({"ACTION_SERVER_TOKEN": None}, "ACTION_SERVER_TOKEN is empty"),
+        ({"ACTION_SERVER_TOKEN": "abc"}, "ACTION_SERVER_TOKEN is shorter than 32 bytes"),
+        ({"RASA_METADATA_SECRET": None}, "RASA_METADATA_SECRET is empty"),
+        ({"RASA_METADATA_SECRET": "abc"}, "RASA_METADATA_SECRET is shorter than 32 bytes"),
     ],
 )  # fmt: skip
 def test_each_unsafe_setting_is_refused_with_a_clear_reason(monkeypatch, overrides, problem):
@@ -106,7 +112,8 @@ def test_uvicorn_and_make_run_refuse_to_start_in_production_with_the_defaults(tm
     )
     assert api.returncode != 0
     for needle in ("refusing to start with APP_ENV=production", "CUSTOMER_IDENTITY_SECRET",
-                   "CASE_ENCRYPTION_KEY", "RASA_TOKEN", "CHAT_ALLOWED_ORIGINS", "SQLite"):  # fmt: skip
+                   "CASE_ENCRYPTION_KEY", "RASA_TOKEN", "CHAT_ALLOWED_ORIGINS", "SQLite",
+                   "ACTION_SERVER_TOKEN", "RASA_METADATA_SECRET"):  # fmt: skip
         assert needle in api.stderr
     run = subprocess.run(
         [sys.executable, "-m", "scripts.run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120

@@ -50,6 +50,11 @@ def store(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'app.db'}"
     migrate(url)
     monkeypatch.setenv("DATABASE_URL", url)
+    # No Rasa stores here (the raw copies' purge has its own test); never the developer's var/.
+    monkeypatch.setenv("RASA_TRACKER_DB", str(tmp_path / "no_tracker.db"))
+    monkeypatch.setenv("RASA_EVENTS_DB", str(tmp_path / "no_events.db"))
+    monkeypatch.delenv("TRACKER_DB_HOST", raising=False)
+    monkeypatch.delenv("RASA_TRACKER_URL", raising=False)
     engine = build_engine(url)
     factory = build_session_factory(engine)
     with factory.begin() as session:
@@ -103,7 +108,7 @@ def test_dry_run_removes_nothing_and_the_purge_removes_only_the_expired(store, c
 
 
 def test_the_report_counts_by_outcome_and_spans_the_removed_conversations(store):
-    report = cli.purge(dry_run=True, now=utcnow() + timedelta(days=RETENTION_DAYS + 2))
+    report = cli.purge(dry_run=True, now=utcnow() + timedelta(days=RETENTION_DAYS + 2)).transcripts
     assert (report.conversations, report.messages) == (2, 5)
     assert report.by_outcome == {"handed_off": 1, "answered": 1}
     assert report.oldest < report.newest

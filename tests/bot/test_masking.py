@@ -6,12 +6,18 @@ from __future__ import annotations
 import pytest
 
 from bot.text.masking import (
+    ADDRESS,
+    ID_CARD,
+    MOBILE,
+    NAME,
+    PERSONAL_STEPS,
     detect_sensitive,
     mask_bank_card,
     mask_email,
     mask_id_card,
     mask_mobile,
     mask_name,
+    mask_step_answer,
     mask_text,
 )
 
@@ -143,3 +149,48 @@ def test_luhn_check_of_card_numbers():
 )
 def test_sensitive_numbers_in_unusual_spellings_are_detected(text, kinds):
     assert detect_sensitive(text) == kinds
+
+
+@pytest.mark.parametrize(
+    "text, masked",
+    [
+        ("· 联系电话：138****5678\n· 姓名：张伟\n确认无误请点击“确认提交”",
+         "· 联系电话：138****5678\n· 姓名：张*\n确认无误请点击“确认提交”"),
+        ("您的姓名: 欧阳娜娜，对吗？", "您的姓名: 欧***，对吗？"),
+        ("联系人：李四 电话13800001111", "联系人：李* 电话138****1111"),
+        ("家庭住址：上海市浦东新区世纪大道100号3楼", "家庭住址：上海市****"),
+        ("地址：广东省深圳市南山区科技园8栋\n谢谢", "地址：广东省深圳市****\n谢谢"),
+    ],
+)
+def test_labelled_names_and_addresses_are_masked(text, masked):
+    assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["网点地址：请在手机银行“网点查询”中查看", "请告诉我您的姓名或称呼（20字以内，不含数字）。", "姓名和电话都要填吗？"],
+)
+def test_labels_without_a_personal_value_stay(text):
+    assert mask_text(text) == text
+
+
+@pytest.mark.parametrize(
+    "kind, answer, masked",
+    [
+        # A name step's answer is masked whatever it looks like.
+        (NAME, "张伟", "张*"),
+        (NAME, "我叫司马相如", "我*****"),
+        (NAME, "Li Lei", "L*****"),
+        # A phone step: at most the last four digits stay, in any shape or length.
+        (MOBILE, "13812345678", "*******5678"),
+        (MOBILE, "1381234567", "******4567"),
+        (MOBILE, "一三八一二三四五六七八", "*******5678"),
+        (MOBILE, "手机号 138-1234-5678 谢谢", "手机号 *******5678 谢谢"),
+        (ID_CARD, "11010119900307123X", "**************123X"),
+        (ADDRESS, "北京市朝阳区建国路88号", "北京市****"),
+        (ADDRESS, "建国路88号院", "建国****"),
+    ],
+)
+def test_the_answer_to_a_personal_step_is_masked_whole(kind, answer, masked):
+    assert mask_step_answer(kind, answer) == masked
+    assert PERSONAL_STEPS["name"] == NAME and PERSONAL_STEPS["phone"] == MOBILE

@@ -53,7 +53,8 @@ def test_a_customer_completes_the_questionnaire_and_the_archive_has_it(live_prod
     assert "共10题" in texts(started)
     assert "第1/10题" in texts(started)
     assert "没能把您的回答" not in texts(started)  # starting is not an answer to question 1
-    assert [b["payload"] for b in started["replies"][-1]["buttons"]] == ["A", "B", "C", "D"]
+    first_buttons = started["replies"][-1]["buttons"]
+    assert [b["title"][0] for b in first_buttons] == ["A", "B", "C", "D"]
 
     # Words, Chinese numerals, letters, a mid-way question and going back all in one go.
     reply = say(api, conversation_id, headers, "我今年五十多了")
@@ -109,3 +110,29 @@ def test_a_demo_customer_with_an_expired_assessment_is_offered_a_new_one(api):
     assert reply["replies"][-1]["buttons"][0]["payload"] == "/start_assessment"
     started = say(api, conversation_id, headers, "好的")
     assert "第1/10题" in texts(started)
+
+
+def test_a_button_of_question_1_pressed_at_question_3_stores_nothing(live_product, api):
+    """The widget disables old buttons, but the server must not trust that: question 1's
+    "D. 65岁及以上" sent at question 3 is refused and question 3 is asked again."""
+    customer, conversation_id, headers = _customer_chat(live_product, api)
+    started = say(api, conversation_id, headers, "我想做一下风险评估")
+    old_d = started["replies"][-1]["buttons"][3]
+    assert old_d["title"] == "D. 65岁及以上"
+    say(api, conversation_id, headers, "B")
+    third = say(api, conversation_id, headers, "B")
+    assert "第3/10题" in texts(third)
+
+    refused = say(api, conversation_id, headers, old_d["payload"])
+    assert "已经失效" in texts(refused) and "第3/10题" in texts(refused)
+    answer = say(api, conversation_id, headers, third["replies"][-1]["buttons"][0]["payload"])
+    assert "第4/10题" in texts(answer)
+    for _ in range(7):
+        reply = say(api, conversation_id, headers, "A")
+    summary = texts(reply)
+    # Question 1 still says B (31–50), question 3 the A its own button sent.
+    assert "1. 您的年龄是？ B. 31–50岁" in summary and "3. 您计划用于投资的资金占家庭金融资产的比例是？ A." in summary
+    say(api, conversation_id, headers, "不做了")
+    say(api, conversation_id, headers, "是")
+    assert "已经结束" in texts(say(api, conversation_id, headers, old_d["payload"]))
+    assert all(status != "completed" for status, *_ in _assessments(live_product, customer))

@@ -8,6 +8,11 @@ import re
 import httpx
 import pytest
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.cases.models import ComplaintCase
+from bot.db import build_engine
 from scripts.demo import DEFAULT_DEMO_PASSWORD
 from tests.e2e.test_conversation import say, texts
 
@@ -49,7 +54,7 @@ def test_a_complaint_is_filed_worked_by_staff_and_answered_in_the_conversation(a
     assert "138****5678" in summary
     filed = texts(say(api, conversation_id, headers, "确认提交"))
     number = re.search(r"TS\d{14}", filed).group(0)
-    assert "15日内" in filed
+    assert "15日内" in filed and "查询码" in filed  # filed without logging in
 
     staff = _staff(api)
     case = api.get(f"/api/staff/cases/{number}", headers=staff).json()
@@ -60,10 +65,10 @@ def test_a_complaint_is_filed_worked_by_staff_and_answered_in_the_conversation(a
     answer = "经核实，多扣的一笔年费已于今日退回您的信用卡账户，给您带来不便深表歉意。"
     assert api.post(f"/api/staff/cases/{number}/answer", headers=staff, json={"text": answer}).status_code == 200
 
-    asked = texts(say(api, conversation_id, headers, "我的投诉怎么样了"))
-    assert "案件编号" in asked
-    say(api, conversation_id, headers, number)
-    status = say(api, conversation_id, headers, "5678")
+    # The conversation that filed it sees it at once; anyone else needs the reference and digits.
+    asked = say(api, conversation_id, headers, "我的投诉怎么样了")
+    assert number in [b["payload"] for reply in asked["replies"] for b in reply.get("buttons", [])]
+    status = say(api, conversation_id, headers, number)
     assert "已答复" in texts(status) and "多扣的一笔年费已于今日退回" in texts(status)
     assert "满意" in texts(status)
     assert "感谢您的评价（4分）" in texts(say(api, conversation_id, headers, "4"))
@@ -71,10 +76,60 @@ def test_a_complaint_is_filed_worked_by_staff_and_answered_in_the_conversation(a
     assert case["satisfaction"] == 4
 
 
-def test_a_wrong_case_number_gets_a_clear_reply(api):
+def test_old_intake_buttons_pressed_after_filing_change_nothing(live_product, api):
+    """"确认提交" and "取消投诉" stay on screen after the case was filed: pressing them again files
+    no second case, withdraws nothing, and the customer is told the case number once more."""
+    conversation_id, headers = _open(api)
+    opening = say(api, conversation_id, headers, "我要投诉")
+    done = next(b for b in opening["replies"][-1]["buttons"] if b["title"] == "说完了")
+    assert done["payload"].startswith("/answer_option")  # offered from the first prompt
+    say(api, conversation_id, headers, "柜台工作人员态度很差，让我等了一个小时")
+    reply = say(api, conversation_id, headers, done["payload"])
+    answers = {"对吗": "对的", "怎么处理": "希望道歉", "什么时候": "昨天上午", "手机号": "13812345678",
+               "怎么称呼": "李华", "请选择": None}  # fmt: skip
+    for _ in range(10):
+        if "请核对您的投诉信息" in texts(reply):
+            break
+        asked = reply["replies"][-1]
+        answer = next(a for key, a in answers.items() if key in asked["text"])
+        reply = say(api, conversation_id, headers, answer or asked["buttons"][0]["payload"])
+    buttons = {b["title"]: b["payload"] for b in reply["replies"][-1]["buttons"]}
+    assert set(buttons) == {"确认提交", "修改信息", "取消投诉"}
+    filed = texts(say(api, conversation_id, headers, buttons["确认提交"]))
+    number = re.search(r"TS\d{14}", filed).group(0)
+
+    again = texts(say(api, conversation_id, headers, buttons["确认提交"]))
+    assert f"已经提交，案件编号：{number}" in again
+    cancel = texts(say(api, conversation_id, headers, buttons["取消投诉"]))
+    assert number in cancel and "撤回" not in cancel
+    engine = build_engine(live_product.database_url)
+    with Session(engine) as session:
+        cases = session.scalars(select(ComplaintCase).where(ComplaintCase.conversation_id == conversation_id))
+        assert [(case.number, case.status) for case in cases] == [(number, "received")]
+    engine.dispose()
+
+
+def _file_anonymously(api: httpx.Client) -> tuple[str, str]:
+    conversation_id, headers = _open(api)
+    for text in ("你们手机银行乱扣我钱", "上个月信用卡被扣了两次年费", "说完了", "是的", "是的", "退还多扣的年费",
+                 "13812345678", "王小明"):  # fmt: skip
+        say(api, conversation_id, headers, text)
+    filed = texts(say(api, conversation_id, headers, "确认提交"))
+    number = re.search(r"TS\d{14}", filed).group(0)
+    return number, re.search(r"查询码是 ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})", filed).group(1)
+
+
+def test_a_stranger_cannot_tell_a_wrong_reference_from_wrong_digits(api):
+    number, reference = _file_anonymously(api)
     conversation_id, headers = _open(api)
     asked = texts(say(api, conversation_id, headers, "查询投诉进度"))
-    assert "案件编号" in asked and "请核对后再输入" not in asked
-    assert "TS" in texts(say(api, conversation_id, headers, "123"))
-    say(api, conversation_id, headers, "TS20990101999999")
-    assert "没有找到编号为 TS20990101999999 的投诉" in texts(say(api, conversation_id, headers, "1234"))
+    assert "查询码" in asked and "请核对后再输入" not in asked
+    assert "而不是案件编号" in texts(say(api, conversation_id, headers, number))
+    wrong_reference = reference[:-1] + ("0" if reference[-1] != "0" else "1")  # fails its check symbol
+    assert "查询码" in texts(say(api, conversation_id, headers, wrong_reference))
+    say(api, conversation_id, headers, reference)
+    wrong_digits = texts(say(api, conversation_id, headers, "1234"))
+    assert "没有找到与该查询码和手机号后四位相符的投诉" in wrong_digits
+    assert number not in wrong_digits
+    say(api, conversation_id, headers, reference)
+    assert "已受理" in texts(say(api, conversation_id, headers, "5678"))

@@ -1,0 +1,122 @@
+"""Accuracy on real customer questions from a public corpus we labelled (not in this repository).
+
+`make nlu-real CORPUS=<path to the corpus file>` (or `python -m scripts.nlu_real <path>`
+`[--labels tests/nlu/real_labels/<corpus>.yml]`). The labels file names the corpus, where to
+download it and its sha256; each label is keyed by the line number of a question in that file
+and lists the FAQ topics or intents that serve it (tests/nlu/real_labels/*.yml). The corpus text
+is read at run time only: nothing of it is committed, trained on or printed except the misses.
+
+The current model is loaded in-process; a question counts as served when the assistant acts on
+one of the accepted labels (the intent, or faq/<topic> for FAQ questions: the same reading as
+`make nlu-holdout`). Prints accuracy per behaviour group and every miss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import os
+import re
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import yaml  # noqa: E402
+
+from bot.faq.catalog import load_catalog  # noqa: E402
+
+from .nlu_holdout import predicted_label  # noqa: E402
+from .train import ROOT, ensure_model  # noqa: E402
+
+DEFAULT_LABELS = ROOT / "tests" / "nlu" / "real_labels" / "unionpay_qa.yml"
+BAR = 0.90
+# A question line of the UnionPay file ("    question :今天刷卡…"); other corpora may be plain
+# one-question-per-line files, where the whole line is the question.
+QUESTION_LINE = re.compile(r"^\s*question\s*:(.*)$")
+
+
+def question_text(line: str) -> str:
+    match = QUESTION_LINE.match(line)
+    return (match.group(1) if match else line).strip()
+
+
+def load_labels(path: Path) -> dict:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
+def expected_labels(accept: list[str]) -> list[str]:
+    """Catalog topic ids become faq/<id>; anything else is an intent name."""
+    catalog = load_catalog()
+    return [f"faq/{name}" if catalog.topic(name) else name for name in accept]
+
+
+def read_questions(corpus: Path, labels: dict) -> list[tuple[int, str, str, list[str]]]:
+    """(line number, group, question, accepted labels) for every labelled line."""
+    lines = corpus.read_text(encoding="utf-8").splitlines()
+    rows = []
+    for number, label in sorted(labels["labels"].items()):
+        text = question_text(lines[number - 1])
+        rows.append((number, label["group"], text, expected_labels(label["accept"])))
+    return rows
+
+
+async def parse_all(model: Path, texts: list[str]) -> list[dict]:
+    import logging
+
+    from rasa.core.agent import Agent
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+    agent = Agent.load(str(model))
+    return [await agent.parse_message(text) for text in texts]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", type=Path, help="local copy of the corpus file the labels are for")
+    parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS)
+    args = parser.parse_args(argv)
+    labels = load_labels(args.labels)
+    digest = hashlib.sha256(args.corpus.read_bytes()).hexdigest()
+    if digest != labels["sha256"]:
+        print(f"{args.corpus}: sha256 {digest} is not the labelled file's {labels['sha256']}")
+        print(f"Download it from {labels['url']}")
+        return 2
+    rows = read_questions(args.corpus, labels)
+    model = ensure_model(quiet=True)
+    parses = asyncio.run(parse_all(model, [text for _, _, text, _ in rows]))
+    by_group: dict[str, Counter] = defaultdict(Counter)
+    misses = []
+    for (number, group, text, accepted), parse in zip(rows, parses):
+        predicted = predicted_label(parse)
+        by_group[group]["total"] += 1
+        if predicted in accepted:
+            by_group[group]["right"] += 1
+        else:
+            misses.append((group, number, accepted[0], predicted, text))
+    right = sum(c["right"] for c in by_group.values())
+    total = sum(c["total"] for c in by_group.values())
+    print(f"Real customer questions: {total} labelled lines of {labels['corpus']} (model {model.name})")
+    print(f"{'group':<22}{'right':>7}{'total':>7}{'accuracy':>10}")
+    for group in sorted(by_group):
+        counts = by_group[group]
+        name = (labels.get("groups") or {}).get(group, "")
+        print(f"{group:<22}{counts['right']:>7}{counts['total']:>7}{counts['right'] / counts['total']:>10.1%}  {name}")
+    accuracy = right / total
+    print(f"{'overall':<22}{right:>7}{total:>7}{accuracy:>10.1%}  (bar {BAR:.0%})")
+    if misses:
+        print("\nMisses (group | line | expected | predicted | question):")
+        for group, number, expected, predicted, text in sorted(misses):
+            print(f"  {group} | {number} | {expected} | {predicted} | {text}")
+    return 0 if accuracy >= BAR else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
