@@ -185,6 +185,8 @@ class Cluster:
             "CUSTOMER_IDENTITY_SECRET": secrets.token_hex(32),
             "CASE_ENCRYPTION_KEY": _fernet_key(),
             "METRICS_TOKEN": secrets.token_hex(32),
+            "ACTION_SERVER_TOKEN": secrets.token_hex(32),
+            "RASA_METADATA_SECRET": secrets.token_hex(32),
             "CHAT_ALLOWED_ORIGINS": "https://www.example-bank.cn",
             # Rasa's conversation lock outlives a crashed holder by this much (README "Deploying").
             "TICKET_LOCK_LIFETIME": "20",
@@ -284,6 +286,8 @@ http {{
                     "--auth-token", self.rasa_token, "--model", str(config.model),
                     "--endpoints", str(ROOT / "endpoints.production.yml"),
                     "--credentials", str(ROOT / "credentials.yml"),
+                    # APP_LOG_FORMAT=json, as the Rasa image's entrypoint does.
+                    "--logging-config-file", str(ROOT / "deploy" / "logging" / "rasa-json.yml"),
                 ], env, f"http://127.0.0.1:{port}/status?token={self.rasa_token}")  # fmt: skip
         for i in range(1, config.api + 1):
             name, port = f"api-{i}", free_port()
@@ -295,6 +299,8 @@ http {{
                             "-c", str(conf), "-g", "daemon off;"], env, f"{self.url}/livez")  # fmt: skip
 
     def _add(self, name: str, command: list[str], env: dict[str, str], health: str | None = None) -> None:
+        # SERVICE_NAME names the process in its JSON log lines (bot/logs.py).
+        env = {**env, "SERVICE_NAME": name}
         self.processes[name] = Process(name, command, env, self.logs / f"{name}.log", health)
 
     def start(self, timeout: float = 600.0) -> float:

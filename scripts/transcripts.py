@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 from contextlib import ExitStack
@@ -176,7 +175,11 @@ def main(argv: list[str] | None = None) -> int:
         from_rasa, notices = consume(replay=args.replay)
         print(f"stored {from_rasa} messages from Rasa's event broker and {notices} notices from the API")
     elif args.command == "consume-rabbitmq":
-        logging.basicConfig(level=load_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        from api.operations import configure_logging
+
+        settings = load_settings()
+        # APP_LOG_FORMAT=json: one JSON object a line, as the API's (service "transcript-consumer").
+        configure_logging(settings.log_level, settings.log_format, service="transcript-consumer")
         stored = consume_rabbitmq(once=args.once)
         if args.once:
             print(f"stored {stored} messages from Rasa's RabbitMQ queue")
