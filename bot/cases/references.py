@@ -49,8 +49,10 @@ def new_reference() -> str:
     """A fresh random reference in its compact canonical form ("K7M39XPD2QHR")."""
     while True:
         body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_SYMBOLS))
-        # A leading "TS" would look like the start of a case number.
-        if not body.isdigit() and not body.startswith("TS"):
+        # Letters and digits both (never read as a number, nor as a word), and no leading "TS"
+        # (the start of a case number).
+        has_both = any(c.isdigit() for c in body) and any(c.isalpha() for c in body)
+        if has_both and not body.startswith("TS"):
             return body + check_symbol(body)
 
 

@@ -15,7 +15,8 @@ def test_new_references_are_valid_distinct_and_never_look_like_numbers():
     assert len(made) == 2000
     for reference in made:
         assert len(reference) == 12 and references.parse_reference(reference) == reference
-        assert not reference.isdigit() and not reference.startswith("TS")
+        assert not reference.startswith("TS")
+        assert any(c.isdigit() for c in reference[:-1]) and any(c.isalpha() for c in reference[:-1])
         assert set(reference) <= set(references.ALPHABET)
 
 
@@ -72,3 +73,15 @@ def test_a_lock_runs_from_the_latest_failure_and_old_failures_age_out():
     assert lockout.locked_until(failures, policy, NOW + timedelta(minutes=30)) is None
     old = [NOW - lockout.WINDOW - timedelta(minutes=m) for m in range(9)]
     assert lockout.locked_until(old, policy, NOW) is None
+
+
+def test_staff_see_only_the_last_group_of_a_reference():
+    from bot.text.masking import mask_text
+
+    reference = references.format_reference(references.new_reference())
+    for sentence in (f"您的查询码是 {reference}，请妥善保存", f"查询码{reference.lower().replace('-', '')}帮我查下"):
+        masked = mask_text(sentence)
+        assert reference[:9] not in masked.upper() and reference.replace("-", "")[:8] not in masked.upper()
+        assert "****-****-" + reference[-4:] in masked
+    for text in ("CHARACTERIZE", "TS20261123000123", "我的投诉怎么样了"):
+        assert mask_text(text) == text
