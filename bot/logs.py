@@ -2,7 +2,7 @@
 time (UTC), level, logger, message, service, and the request and conversation ids of the work in
 hand. The API sets the ids per request (api/operations.py), the action server per action call
 (rasa_sdk_plugins/json_logs.py), and Rasa's own lines are formatted by the same class through
-deploy/logging/rasa-json.yml. Standard library only: every image has it."""
+its launcher (rasa_components/json_logging.py). Standard library only: every image has it."""
 
 from __future__ import annotations
 

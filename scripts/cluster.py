@@ -188,6 +188,9 @@ class Cluster:
             "ACTION_SERVER_TOKEN": secrets.token_hex(32),
             "RASA_METADATA_SECRET": secrets.token_hex(32),
             "CHAT_ALLOWED_ORIGINS": "https://www.example-bank.cn",
+            # Production refuses the demo bank's values; these are a test bank's (not a real line).
+            "BANK_NAME": "集群测试银行", "BANK_HOTLINE": "+86-000-0000", "BANK_FRAUD_LINE": "+86-000-0001",
+            "BANK_WEBSITE": "https://bank.test",
             # Rasa's conversation lock outlives a crashed holder by this much (README "Deploying").
             "TICKET_LOCK_LIFETIME": "20",
         })  # fmt: skip
@@ -281,13 +284,12 @@ http {{
             for i in range(1, config.rasa + 1):
                 name, port = f"rasa-{i}", free_port()
                 self.ports[name] = port
+                # APP_LOG_FORMAT=json, as the Rasa image's entrypoint runs it.
                 self._add(name, [
-                    str(BIN / "rasa"), "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
+                    str(BIN / "python"), "-m", "rasa_components.json_logging", "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
                     "--auth-token", self.rasa_token, "--model", str(config.model),
                     "--endpoints", str(ROOT / "endpoints.production.yml"),
                     "--credentials", str(ROOT / "credentials.yml"),
-                    # APP_LOG_FORMAT=json, as the Rasa image's entrypoint does.
-                    "--logging-config-file", str(ROOT / "deploy" / "logging" / "rasa-json.yml"),
                 ], env, f"http://127.0.0.1:{port}/status?token={self.rasa_token}")  # fmt: skip
         for i in range(1, config.api + 1):
             name, port = f"api-{i}", free_port()

@@ -358,9 +358,24 @@ def figures(run: Run, start_seconds: float, transcript_wait: float, from_rabbitm
         slowest = max((m.seconds for m in after), default=0.0)
         lines.append(f"killed {name} at {at:.0f} s (after {answered} answers): {len(after)} messages in flight, "
                      f"slowest answered after {slowest:.1f} s")  # fmt: skip
+    shares = []
+    for name, process in run.cluster.processes.items():
+        if name == "nginx":
+            continue
+        text_lines = [line for line in process.log.read_text(errors="replace").splitlines() if line.strip()]
+        json_lines = sum(1 for line in text_lines if line.startswith("{") and _is_json(line))
+        shares.append(f"{name} {json_lines}/{len(text_lines)}")
+    lines.append("JSON log lines (APP_LOG_FORMAT=json): " + ", ".join(shares))
     lines.append(f"transcript store: {from_rabbitmq} of {len(messages)} customer messages through RabbitMQ "
                  f"(settled {transcript_wait:.1f} s after the last answer); reconcile job: {reconciled}")
     return lines
+
+
+def _is_json(line: str) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
 
 
 def main(argv: list[str] | None = None) -> int:

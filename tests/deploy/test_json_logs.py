@@ -1,19 +1,17 @@
 """APP_LOG_FORMAT=json across the processes: the action server's lines are JSON objects with the
 conversation id of the action call (Rasa's sender id), in the API's format (bot/logs.py); Rasa's
-logging file uses the same formatter. (`make cluster-test` runs all of them this way.)"""
+launcher (rasa_components/json_logging.py) uses the same formatter. (`make cluster-test` runs all of them this way.)"""
 
 from __future__ import annotations
 
 import json
 import logging
-import logging.config
 import os
 import subprocess
 import sys
 import time
 
 import httpx
-import yaml
 
 from bot.logs import ContextFilter, JsonFormatter, conversation_id_var, request_id_var
 from scripts.stack import BIN, free_port
@@ -33,12 +31,23 @@ def test_a_line_carries_the_ids_of_the_work_in_hand():
     assert (line["request_id"], line["conversation_id"]) == ("req-12345678", "conv-abcdef12")
 
 
-def test_rasa_s_logging_file_uses_the_same_formatter():
-    config = yaml.safe_load((ROOT / "deploy" / "logging" / "rasa-json.yml").read_text())
-    assert config["formatters"]["json"]["()"] == "bot.logs.JsonFormatter"
-    logging.config.dictConfig({**config, "root": {"handlers": []}})  # it loads
+def test_rasa_s_launcher_writes_the_same_json_lines(capsys):
+    from rasa_components.json_logging import install_json_logging
+
+    root = logging.getLogger()
+    saved = list(root.handlers), root.level
+    try:
+        install_json_logging("INFO")
+        logging.getLogger("rasa.core.processor").info("model loaded")
+        logging.getLogger("sanic.access").info("GET /status")
+        lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+    assert [(line["logger"], line["message"]) for line in lines] == [
+        ("rasa.core.processor", "model loaded"), ("sanic.access", "GET /status")]
     entrypoint = (ROOT / "deploy" / "docker" / "rasa-entrypoint.sh").read_text()
-    assert "--logging-config-file /app/deploy/logging/rasa-json.yml" in entrypoint
+    assert 'RASA="python -m rasa_components.json_logging"' in entrypoint
 
 
 def test_the_action_server_logs_json_with_the_conversation_id(tmp_path):
