@@ -4,7 +4,7 @@
 `case_lookup` slot. The owner (the verified customer who filed the case, or the conversation that
 filed it anonymously) picks a case number and sees it at once. Anyone else needs the case's
 reference (查询码) and the last four digits of the contact phone; every kind of failure gets the
-same answer and counts towards escalating lockouts (bot.cases.service). Rating and withdrawing
+same answer and counts towards escalating lockouts (bot.cases.access). Rating and withdrawing
 check the access again in the database. Setting `case_reply` to "done" ends the form.
 """
 
@@ -19,6 +19,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.cases import lifecycle, lookup, references
+from bot.cases import access as case_access
 from bot.cases import service as case_service
 from bot.cases.errors import ContactCheckLocked
 from bot.config import load_settings
@@ -44,9 +45,9 @@ def case_number_in(tracker: Tracker, text: str) -> str | None:
     return entity_facts.case_number_of(entities) or lookup.find_case_number(text)
 
 
-def requester(tracker: Tracker) -> case_service.Requester:
+def requester(tracker: Tracker) -> case_access.Requester:
     """Who asks: this conversation, its verified customer (if any) and its address digest."""
-    return case_service.Requester(
+    return case_access.Requester(
         conversation_id=tracker.sender_id, customer_id=customer_id(tracker), address_key=address_key(tracker)
     )
 
@@ -84,7 +85,7 @@ class ActionStartCaseLookup(Action):
         named = case_number_in(tracker, text)
         who = requester(tracker)
         owned = await in_transaction(
-            lambda session: [c.number for c in case_service.list_owned_cases(session=session, requester=who)]
+            lambda session: [c.number for c in case_access.list_owned_cases(session=session, requester=who)]
         )
         state: dict[str, Any] = {"purpose": purpose, "stage": "number", "number": None,
                                  "reference": None, "bad_numbers": 0}  # fmt: skip
@@ -169,7 +170,7 @@ class ValidateCaseForm(FormValidationAction):
         who = requester(tracker)
 
         def owned_view(session):
-            case = case_service.find_owned_case(session=session, requester=who, number=number)
+            case = case_access.find_owned_case(session=session, requester=who, number=number)
             return case_service.customer_view(case, now=utcnow()) if case is not None else None
 
         view = await in_transaction(owned_view)
@@ -188,11 +189,11 @@ class ValidateCaseForm(FormValidationAction):
 
         def check(session):
             settings = load_settings()
-            policy = case_service.lookup_policy(
+            policy = case_access.lookup_policy(
                 max_failures=settings.case_check_max_failures,
                 lock=timedelta(minutes=settings.case_check_lock_minutes),
             )
-            result = case_service.verify_contact_last4(
+            result = case_access.verify_contact_last4(
                 session=session, reference=state["reference"], last4=last4, requester=who, policy=policy
             )
             return case_service.customer_view(result.case, now=utcnow()) if result.ok else None
@@ -234,7 +235,7 @@ class ValidateCaseForm(FormValidationAction):
         who = requester(tracker)
         try:
             await in_transaction(
-                lambda session: case_service.rate_by_customer(
+                lambda session: case_access.rate_by_customer(
                     session=session, number=state["number"], requester=who, satisfaction=score
                 )
             )
@@ -251,7 +252,7 @@ class ValidateCaseForm(FormValidationAction):
         who = requester(tracker)
         try:
             await in_transaction(
-                lambda session: case_service.withdraw_by_customer(
+                lambda session: case_access.withdraw_by_customer(
                     session=session, number=state["number"], requester=who, note="在线对话中由客户撤回"
                 )
             )

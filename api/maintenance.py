@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from datetime import timedelta
 
-from bot.cases import service as case_service
+from bot.cases import access as case_access
 from bot.db import utcnow
 from bot.leases import service as leases
 from bot.ratelimit import service as ratelimit_service
@@ -57,7 +57,7 @@ def run_once(session_factory: sessionmaker) -> int:
     with session_factory.begin() as session:
         removed = ratelimit_service.purge_expired(session=session, now=now)
         removed += staff_service.purge_login_failures(session=session, now=now)
-        return removed + case_service.purge_lookup_records(session=session, now=now)
+        return removed + case_access.purge_lookup_records(session=session, now=now)
 
 
 def consume_transcripts(session_factory: sessionmaker, events_db: str) -> int:

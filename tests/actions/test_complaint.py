@@ -24,6 +24,7 @@ from actions.complaint import (
     ValidateComplaintForm,
 )
 from actions.buttons import ActionAnswerOption
+from bot.cases import access as case_access
 from bot.cases import references
 from bot.cases import service as case_service
 from bot.conversations import buttons as step_buttons
@@ -299,7 +300,7 @@ def test_the_case_guesser_learns_nothing_and_is_locked_out_while_the_owner_gets_
     assert locked["response"] == "utter_case_locked" and locked["minutes"] >= 29
     # More conversations from the same address are locked too, before they read any case
     address = "addr-digest-guesser"
-    for n in range(case_service.lookup_policy().address.step + 1):
+    for n in range(case_access.lookup_policy().address.step + 1):
         other = Chat(f"{conversation}-{n}", "case_form", "case_reply", ValidateCaseForm(), ActionAskCaseReply())
         other.address = address
         other.start(ActionStartCaseLookup(), f"查询投诉{unknown}", "complaint_status")

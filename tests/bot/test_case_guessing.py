@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.cases import references, service
+from bot.cases import access, references, service
 from bot.ratelimit import lockout
 from bot.cases.crypto import CaseCipher
 from bot.cases.errors import CaseAccessDenied, ContactCheckLocked, InvalidCaseNumber
@@ -17,7 +17,7 @@ from bot.cases.errors import CaseAccessDenied, ContactCheckLocked, InvalidCaseNu
 UTC = timezone.utc
 NOW = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
 CIPHER = CaseCipher(Fernet.generate_key().decode())
-POLICY = service.lookup_policy(max_failures=3, lock=timedelta(minutes=30))
+POLICY = access.lookup_policy(max_failures=3, lock=timedelta(minutes=30))
 
 
 def _open(session, *, customer_id=None, conversation_id=None, phone="13812345678"):
@@ -27,14 +27,14 @@ def _open(session, *, customer_id=None, conversation_id=None, phone="13812345678
     )  # fmt: skip
 
 
-def _who(conversation=None, customer=None, address=None) -> service.Requester:
-    return service.Requester(
+def _who(conversation=None, customer=None, address=None) -> access.Requester:
+    return access.Requester(
         conversation_id=conversation or f"c-{uuid.uuid4().hex[:10]}", customer_id=customer, address_key=address
     )
 
 
 def _check(session, reference, last4, requester, now):
-    return service.verify_contact_last4(
+    return access.verify_contact_last4(
         session=session, reference=reference, last4=last4, requester=requester, now=now, policy=POLICY
     )
 
@@ -51,11 +51,11 @@ def test_the_sequential_number_never_opens_a_case_to_a_stranger(session):
     case = _open(session, conversation_id="conv-filer")
     assert len(case.reference) == 12 and references.parse_reference(case.reference) == case.reference
     stranger = _who()
-    assert service.find_owned_case(session=session, requester=stranger, number=case.number) is None
+    assert access.find_owned_case(session=session, requester=stranger, number=case.number) is None
     with pytest.raises(InvalidCaseNumber):  # a case number is not a reference
         _check(session, case.number, "5678", stranger, NOW)
     with pytest.raises(CaseAccessDenied):
-        service.withdraw_by_customer(session=session, number=case.number, requester=stranger, now=NOW)
+        access.withdraw_by_customer(session=session, number=case.number, requester=stranger, now=NOW)
     assert case.status == "received"
 
 
@@ -72,9 +72,9 @@ def test_unknown_references_wrong_digits_and_other_peoples_cases_look_the_same(s
     # The right pair opens an anonymous case, and only for a while lets this conversation act on it
     owner = _who()
     assert _check(session, references.format_reference(anonymous.reference).lower(), "５６７８", owner, NOW).ok
-    assert service.open_for_customer(session=session, number=anonymous.number, requester=owner, now=NOW) is anonymous
+    assert access.open_for_customer(session=session, number=anonymous.number, requester=owner, now=NOW) is anonymous
     with pytest.raises(CaseAccessDenied):
-        service.open_for_customer(
+        access.open_for_customer(
             session=session, number=anonymous.number, requester=owner, now=NOW + POLICY.access + timedelta(seconds=1)
         )
 
@@ -128,15 +128,15 @@ def test_the_owner_gets_in_while_the_case_is_under_attack(session):
             _outcome(session, case.reference, f"{n:04d}", guesser, NOW + timedelta(seconds=n))
     # The verified customer sees and acts on their case: no digits, no lockout.
     owner = _who(customer=customer)
-    assert service.find_owned_case(session=session, requester=owner, number=bound.number.lower()) is bound
-    assert [c.id for c in service.list_owned_cases(session=session, requester=owner)] == [bound.id]
-    assert service.withdraw_by_customer(session=session, number=bound.number, requester=owner, now=NOW).status == "withdrawn"
+    assert access.find_owned_case(session=session, requester=owner, number=bound.number.lower()) is bound
+    assert [c.id for c in access.list_owned_cases(session=session, requester=owner)] == [bound.id]
+    assert access.withdraw_by_customer(session=session, number=bound.number, requester=owner, now=NOW).status == "withdrawn"
     # So does the conversation that filed an anonymous case.
     filer = _who(conversation="conv-anon-filer")
-    assert service.find_owned_case(session=session, requester=filer, number=filed_here.number) is filed_here
+    assert access.find_owned_case(session=session, requester=filer, number=filed_here.number) is filed_here
     # Another identified customer never sees it, by number or by reference.
     other = _who(customer=f"C-{uuid.uuid4().hex[:8]}")
-    assert service.find_owned_case(session=session, requester=other, number=bound.number) is None
+    assert access.find_owned_case(session=session, requester=other, number=bound.number) is None
     assert not _check(session, bound.reference, "5678", other, NOW + timedelta(days=2)).ok
 
 
@@ -144,5 +144,5 @@ def test_expired_lookup_records_are_purged(session):
     case = _open(session)
     _check(session, case.reference, "0000", _who(), NOW)
     _check(session, case.reference, "5678", _who(), NOW + timedelta(minutes=1))
-    assert service.purge_lookup_records(session=session, now=NOW + timedelta(minutes=5)) == 0
-    assert service.purge_lookup_records(session=session, now=NOW + lockout.WINDOW + timedelta(days=1)) >= 2
+    assert access.purge_lookup_records(session=session, now=NOW + timedelta(minutes=5)) == 0
+    assert access.purge_lookup_records(session=session, now=NOW + lockout.WINDOW + timedelta(days=1)) >= 2
