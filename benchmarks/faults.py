@@ -271,9 +271,9 @@ def run_faults(product: Product, database: Path, rounds: int = 3) -> dict:
     return results
 
 
-def start_product(tmp: Path, extra_env: dict | None = None) -> tuple[Stack, Product]:
+def start_product(tmp: Path, extra_env: dict | None = None, model: Path | None = None) -> tuple[Stack, Product]:
     config = StackConfig(
-        model=ensure_model(quiet=True), api_port=free_port(), rasa_port=free_port(), action_port=free_port(),
+        model=model or ensure_model(quiet=True), api_port=free_port(), rasa_port=free_port(), action_port=free_port(),
         var_dir=tmp, extra_env={"RATE_LIMIT_CONVERSATION_PER_MINUTE": "0", "RATE_LIMIT_IP_MESSAGES_PER_MINUTE": "0",
                                 "RATE_LIMIT_IP_SESSIONS_PER_HOUR": "0", "AGENT_HOURS": "00:00-24:00",
                                 **(extra_env or {})},
@@ -296,9 +296,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="messages per API-kill and action-kill scenario")
     parser.add_argument("--burst", type=int, default=200, help="simultaneous session creations")
+    parser.add_argument("--model", type=Path, help="a trained model (default: train if needed)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        stack, product = start_product(Path(tmp))
+        stack, product = start_product(Path(tmp), model=args.model)
         try:
             burst = scenario_burst(product, args.burst)
             same = scenario_same_id(product)
