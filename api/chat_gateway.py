@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from bot.cases import crypto as case_crypto
 from bot.config import Settings
 from bot.conversations import service as conversation_service
 from bot.conversations.lifetime import Lifetime
@@ -231,6 +232,8 @@ class ChatGateway:
             # again, the tracker tells whether Rasa already applied it.
             metadata = {"customer_id": conversation.customer_id, "channel": conversation.channel,
                         "message_id": accepted.message.id}  # fmt: skip
+            if client_ip:  # for the case lookups' lockouts per address; a keyed digest only
+                metadata["address_key"] = case_crypto.address_key(client_ip)
             result = Accepted(
                 message_id=accepted.message.id,
                 text=accepted.message.text,
