@@ -393,16 +393,16 @@ class ChatGateway:
         return await run_in_threadpool(self._record_replies, accepted.message_id, raw_replies)
 
     async def _check_actions_answered(self, message_id: int) -> None:
-        """Rasa answered nothing: every turn of this assistant says something, so the action
-        server probably failed ("actions events are lost" in Rasa's log). RasaUnavailable when
-        its health check fails too."""
+        """Rasa answered nothing. Every turn of this assistant says something, so an action
+        failed ("actions events are lost" in Rasa's log: the action server is down, frozen past
+        ACTION_TIMEOUT_SECONDS, or it raised): RasaUnavailable, never a silent 200. The health
+        check is not the test (a frozen server may answer it a moment later); it says which."""
         try:
             await self._rasa.action_server_health()
+            state = "up"
         except RasaUnavailable as exc:
-            raise RasaUnavailable(
-                f"Rasa answered message {message_id} with nothing and the action server is down: {exc}"
-            ) from exc
-        logger.warning("Rasa answered message %s with nothing (the action server is up)", message_id)
+            state = f"down ({exc})"
+        raise RasaUnavailable(f"Rasa answered message {message_id} with nothing; the action server is {state}")
 
     async def _log_with_rasa(self, conversation_id: str, accepted: Accepted, resume: bool = False):
         """During a handoff: Rasa records the message but, paused, predicts nothing. The message is

@@ -126,3 +126,17 @@ def test_two_copies_of_one_message_reaching_rasa_at_once_are_processed_once(live
     assert first.status_code == second.status_code == 200
     assert first.json() == second.json() and first.json()
     assert len(user_events(live_product, conversation_id, message_id)) == 1
+
+
+def test_button_payloads_leave_no_error_in_rasas_log(live_product, api):
+    """Rasa renders `{…}` in a response as a slot placeholder: the FAQ buttons' JSON payloads
+    used to log an interpolation ERROR for every button sent (issue 16)."""
+    conversation_id, headers = open_chat(api)
+    answer = api.post(f"/api/chat/{conversation_id}/messages", headers=headers, json={"text": "信用卡年费怎么收"}).json()
+    payloads = [b["payload"] for r in answer["replies"] for b in r["buttons"]]
+    assert any(p.startswith('/faq_choose{"faq_topic":') for p in payloads), payloads
+    chosen = api.post(f"/api/chat/{conversation_id}/messages", headers=headers,
+                      json={"text": next(p for p in payloads if p.startswith("/faq_choose"))})  # fmt: skip
+    assert chosen.status_code == 200 and chosen.json()["replies"]
+    log = (live_product.var_dir / "log" / "rasa.log").read_text(errors="replace")
+    assert "interpolator.interpolate.text" not in log
