@@ -40,6 +40,7 @@ MAX_CLIENT_MESSAGE_ID_CHARS = 64
 # A message's text as sent, before cleaning (whitespace and control characters removed); after
 # cleaning the configured MAX_MESSAGE_CHARS (1,000) applies.
 MAX_TEXT_CHARS_AS_SENT = 4000
+MAX_IN_PROGRESS_RETRY_SECONDS = 3
 
 
 class ConversationNotFound(NotFound):
@@ -125,7 +126,9 @@ def _take_delivery(
     left = (lease.expires_at - now).total_seconds() if lease is not None else 1
     raise MessageInProgress(
         f"message {message.id} is being answered (lease until {lease.expires_at if lease else '?'})",
-        retry_after_seconds=math.ceil(left),
+        # Ask again when the lease ends, or sooner (the answer may come any moment); never 5 s,
+        # uvicorn's keep-alive, which a client waiting exactly that long would race.
+        retry_after_seconds=min(math.ceil(left), MAX_IN_PROGRESS_RETRY_SECONDS),
     )
 
 
