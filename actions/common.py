@@ -61,6 +61,12 @@ def customer_id(tracker: Tracker) -> str | None:
     return verified.customer_id if verified else None
 
 
+def address_key(tracker: Tracker) -> str | None:
+    """The keyed digest of the client's address the API signs in (never the address itself)."""
+    verified = _verified(tracker)
+    return verified.address_key if verified else None
+
+
 def channel(tracker: Tracker) -> str:
     verified = _verified(tracker)
     return verified.channel if verified and verified.channel else DEFAULT_CHANNEL

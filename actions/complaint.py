@@ -14,7 +14,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.cases import classification, intake
+from bot.cases import classification, intake, references
 from bot.cases import service as case_service
 from bot.cases.intake import Draft, Event
 from bot.cases.numbers import china_date
@@ -258,9 +258,13 @@ class ActionFinishComplaint(Action):
                 amount=intake.amount_value(draft), amount_currency=draft.currency,
                 contact_phone=draft.phone, customer_name=draft.name,
             )  # fmt: skip
-            return {"number": case.number, "due_on": china_date(case.due_at).strftime(DATE_FORMAT)}
+            filed = {"number": case.number, "due_on": china_date(case.due_at).strftime(DATE_FORMAT)}
+            if case.customer_id:  # bound to the verified customer: they see it when logged in
+                return {"response": "utter_complaint_filed", **filed}
+            reference = references.format_reference(case.reference)
+            return {"response": "utter_complaint_filed_anonymous", "reference": reference, **filed}
 
         filed = await in_transaction(file)
-        dispatcher.utter_message(response="utter_complaint_filed", **filed)
+        dispatcher.utter_message(**filed)
         return [SlotSet(REPLY_SLOT, None), SlotSet(DRAFT_SLOT, None),
                 SlotSet(ENDED_SLOT, {"draft": draft.id, "number": filed["number"]})]  # fmt: skip

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from bot.cases import crypto as case_crypto
 from bot.config import Settings
 from bot.conversations import service as conversation_service
 from bot.conversations.lifetime import Lifetime
@@ -217,6 +218,8 @@ class ChatGateway:
             )
             # What Rasa and the actions may rely on: verified server-side, never sent by the client.
             metadata = {"customer_id": conversation.customer_id, "channel": conversation.channel}
+            if client_ip:  # for the case lookups' lockouts per address; a keyed digest only
+                metadata["address_key"] = case_crypto.address_key(client_ip)
             result = Accepted(
                 message_id=accepted.message.id,
                 text=accepted.message.text,

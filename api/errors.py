@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from bot.errors import (
@@ -114,6 +115,17 @@ def install_error_handlers(app: FastAPI) -> None:
             ),
             status_code=503,
             headers={"Retry-After": str(exc.retry_after_seconds)},
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(_request: Request, exc: OperationalError) -> JSONResponse:
+        # The database is unreachable or its write lock busy past the busy timeout: nothing was
+        # changed (the transaction rolled back), so the client may simply try again.
+        logger.warning("database unavailable: %s", exc.orig if exc.orig is not None else exc)
+        return JSONResponse(
+            error_body("service_busy", "系统繁忙，请稍后再试。", "the database is unavailable or busy"),
+            status_code=503,
+            headers={"Retry-After": str(AssistantUnavailable.retry_after_seconds)},
         )
 
     @app.exception_handler(RequestValidationError)

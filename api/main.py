@@ -18,6 +18,7 @@ from bot.identity.secret import identity_verifier
 from . import maintenance
 from .chat_gateway import ChatGateway
 from .cors import ChatCors
+from .deps import commit_in_route_thread
 from .errors import install_error_handlers
 from .handoff_bridge import HandoffBridge
 from .input_guard import RejectLoneSurrogates
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analyst.router)
     app.include_router(demo.router)
     app.include_router(staff_assessments.router)
+    commit_in_route_thread(app)  # after every router is included
     app.mount("/static", StaticFiles(directory=str(PROJECT_ROOT / "api" / "static")), name="static")
     return app
 

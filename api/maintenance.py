@@ -20,9 +20,11 @@ from starlette.concurrency import run_in_threadpool
 
 from datetime import timedelta
 
+from bot.cases import service as case_service
 from bot.db import utcnow
 from bot.leases import service as leases
 from bot.ratelimit import service as ratelimit_service
+from bot.staff import service as staff_service
 
 if TYPE_CHECKING:
     from .handoff_bridge import HandoffBridge
@@ -51,8 +53,11 @@ def release_lease(session_factory: sessionmaker, holder: str, name: str = LEASE_
 
 def run_once(session_factory: sessionmaker) -> int:
     """One round of housekeeping; returns how many rows it removed."""
+    now = utcnow()
     with session_factory.begin() as session:
-        return ratelimit_service.purge_expired(session=session, now=utcnow())
+        removed = ratelimit_service.purge_expired(session=session, now=now)
+        removed += staff_service.purge_login_failures(session=session, now=now)
+        return removed + case_service.purge_lookup_records(session=session, now=now)
 
 
 def consume_transcripts(session_factory: sessionmaker, events_db: str) -> int:

@@ -60,6 +60,7 @@ class RasaClient:
             secret=secret, conversation_id=sender, customer_id=metadata.get("customer_id"),
             channel=metadata.get("channel"), now=utcnow(),
             lifetime=timedelta(seconds=self._settings.rasa_metadata_lifetime_seconds),
+            address_key=metadata.get("address_key"),
         )}  # fmt: skip
 
     def _token_params(self) -> dict[str, str] | None:

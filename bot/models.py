@@ -3,6 +3,7 @@
 from bot.archive.models import ServiceRecord
 from bot.cases.models import (
     ComplaintCase,
+    ComplaintCaseAccess,
     ComplaintCaseCheckFailure,
     ComplaintCaseCounter,
     ComplaintCaseEvent,
@@ -32,6 +33,7 @@ __all__ = [
     "AssessmentAnswer",
     "CallbackRequest",
     "ComplaintCase",
+    "ComplaintCaseAccess",
     "ComplaintCaseCheckFailure",
     "ComplaintCaseCounter",
     "ComplaintCaseEvent",

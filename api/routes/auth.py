@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from bot.db import utcnow
 from bot.staff import roles
@@ -32,9 +32,12 @@ def staff_view(staff: StaffAccount) -> dict[str, Any]:
     "/login",
     response_model=LoginRead,
     responses={401: {"description": "Wrong username or password."},
-               429: {"description": "Too many failed logins for this username; retry later."}},
+               429: {"description": "Too many failed logins (this username from this address, this "
+                                    "address, or overall); retry after Retry-After seconds."}},
 )  # fmt: skip
-def login(body: LoginRequest, factory: SessionFactoryDep, settings: SettingsDep) -> dict[str, Any]:
+def login(
+    body: LoginRequest, request: Request, factory: SessionFactoryDep, settings: SettingsDep
+) -> dict[str, Any]:
     """Checks the password and returns a bearer token for the staff API."""
     now = utcnow()
     with factory() as session:
@@ -44,6 +47,7 @@ def login(body: LoginRequest, factory: SessionFactoryDep, settings: SettingsDep)
                 username=body.username,
                 password=body.password,
                 now=now,
+                address=request.client.host if request.client else None,
                 max_failures=settings.staff_login_max_failures,
                 failure_window=timedelta(minutes=settings.staff_login_window_minutes),
             )

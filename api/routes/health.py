@@ -6,7 +6,9 @@ exception's text, the model file) is logged for operators, never shown.
 - `/livez` (liveness probe): the process answers; no dependency is asked, so a Rasa or database
   outage never restarts the API (it keeps storing messages meanwhile).
 - `/readyz` (readiness probe): the database and Rasa answer and the event loop is not stalled
-  (its heartbeat is recent); 503 takes the replica out of the load balancer.
+  (its heartbeat is recent); the database check fails when it takes over 3 s or, on SQLite,
+  when the write lock cannot be had within 1.5 s (a write stall); 503 takes the replica out of
+  the load balancer.
 - `/healthz`: every component including the action server, as before (200 or 503).
 - `/metrics`: Prometheus text format (api/operations.py says who may read it).
 """
@@ -58,9 +60,22 @@ async def _check_action_server(rasa: RasaClient) -> dict[str, str]:
     return OK
 
 
-async def _check_database(request: Request) -> dict[str, str]:
+# A database that cannot answer (or, on SQLite, grant its write lock) this fast is stalled; so is
+# an API whose threadpool has no thread free for the check.
+DATABASE_CHECK_SECONDS = 3.0
+
+
+async def _check_database(request: Request, *, write: bool = False) -> dict[str, str]:
+    write_within = DATABASE_CHECK_SECONDS / 2 if write else None
     try:
-        await run_in_threadpool(ping, request.app.state.engine)
+        await asyncio.wait_for(
+            run_in_threadpool(ping, request.app.state.engine, write_within=write_within),
+            DATABASE_CHECK_SECONDS,
+        )
+    except asyncio.TimeoutError:
+        logger.warning("health: the database (or the threadpool) did not answer in %.0f s",
+                       DATABASE_CHECK_SECONDS)  # fmt: skip
+        return DOWN
     except Exception:  # any driver error means the database is unusable
         logger.warning("health: the database is unreachable", exc_info=True)
         return DOWN
@@ -105,7 +120,7 @@ async def readyz(request: Request) -> JSONResponse:
     """Ready for traffic: database and Rasa reachable, event loop not stalled."""
     rasa: RasaClient = request.app.state.rasa
     rasa_state, database_state = await asyncio.gather(
-        _check_rasa(rasa), _check_database(request)
+        _check_rasa(rasa), _check_database(request, write=True)
     )
     heartbeat = getattr(request.app.state, "heartbeat", None)
     stalled = heartbeat is not None and monotonic() - heartbeat > STALL_SECONDS

@@ -22,6 +22,7 @@ EVENT_LABELS = {
     "extended": "延期处理",
     "assigned": "分派处理人",
     "contact_revealed": "查看完整联系方式",
+    "contact_verified": "客户在线核实（查询码）",
     "reopened": "重新核查",
     "withdrawn": "撤回投诉",
     "rated": "客户评价",

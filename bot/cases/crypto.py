@@ -10,6 +10,9 @@ its secret store, never in var/.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -44,6 +47,15 @@ class CaseCipher:
 
     def __init__(self, key: str) -> None:
         self._fernet = Fernet(key.encode("ascii"))
+        # A separate key for digests, derived so a digest never reveals the encryption key.
+        raw = base64.urlsafe_b64decode(key.encode("ascii"))
+        self._digest_key = hmac.new(raw, b"bankbot case digest v1", hashlib.sha256).digest()
+
+    def digest(self, label: str, value: str) -> str:
+        """A keyed, one-way digest (hex, 32 characters) of `value`: equal values give equal
+        digests, and without the key nobody can try every address to reverse one."""
+        message = f"{label}\x00{value}".encode("utf-8")
+        return hmac.new(self._digest_key, message, hashlib.sha256).hexdigest()[:32]
 
     def encrypt(self, value: str | None) -> str | None:
         return None if value is None else self._fernet.encrypt(value.encode("utf-8")).decode("ascii")
@@ -68,6 +80,11 @@ def default_cipher() -> CaseCipher:
     if settings.production and not settings.case_encryption_key:
         raise RuntimeError("CASE_ENCRYPTION_KEY must be set in production (APP_ENV=production)")
     return _cipher_for(settings.case_encryption_key or load_or_create_key(settings.var_dir))
+
+
+def address_key(address: str | None) -> str | None:
+    """What the case lookups store about a client's address: a keyed digest, never the address."""
+    return default_cipher().digest("address", address) if address else None
 
 
 # Every Fernet token starts with its version byte 0x80, "gAAAAA" in URL-safe base64.

@@ -40,3 +40,10 @@ class InvalidCaseField(InvalidInput):
 class ContactCheckLocked(TooManyAttempts):
     code = "contact_check_locked"
     customer_message = "验证失败次数过多，为保护您的信息，请稍后再查询或联系人工客服。"
+
+
+class CaseAccessDenied(Forbidden):
+    """The conversation neither owns the case nor passed its contact check a moment ago."""
+
+    code = "case_access_denied"
+    customer_message = "为保护您的信息，请重新查询并核实后再办理。"

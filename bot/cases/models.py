@@ -1,4 +1,5 @@
-"""Complaint cases, their append-only audit trail, daily number counters and failed contact checks."""
+"""Complaint cases, their append-only audit trail, daily number counters, failed contact checks and
+the short-lived access a passed check grants."""
 
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ class ComplaintCase(Base):
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     number = Column(String(16), nullable=False, unique=True)
+    # The unguessable lookup key (查询码, bot.cases.references) given to an anonymous complainant;
+    # the sequential `number` alone never opens a case to a customer.
+    reference = Column(String(12), nullable=False, unique=True)
+    # The verified customer who filed it: only they see it online (no digits asked).
     customer_id = Column(String(64), nullable=True, index=True)
     # Personal data: Fernet-encrypted at rest, plus the masked form every screen shows.
     contact_phone_encrypted = Column(Text, nullable=True)
@@ -105,7 +110,8 @@ class ComplaintCaseCounter(Base):
 
 
 class ComplaintCaseCheckFailure(Base):
-    """A failed "last four digits of the contact phone" check, per case and conversation."""
+    """A failed lookup (reference + last four digits of the contact phone), counted per case,
+    conversation and client address for the escalating lockouts (bot.ratelimit.lockout)."""
 
     __tablename__ = "complaint_case_check_failure"
 
@@ -114,4 +120,21 @@ class ComplaintCaseCheckFailure(Base):
         Integer, ForeignKey("complaint_case.id", ondelete="CASCADE"), nullable=True, index=True
     )
     conversation_id = Column(String(32), nullable=True, index=True)
+    # A keyed digest of the client's address (bot.cases.crypto.address_key), never the address.
+    address_key = Column(String(64), nullable=True, index=True)
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow, index=True)
+
+
+class ComplaintCaseAccess(Base):
+    """A conversation that passed the contact check for a case may act on it (rate, withdraw)
+    until `expires_at`; the action re-checks this row, not what the dialogue remembers."""
+
+    __tablename__ = "complaint_case_access"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    case_id = Column(
+        Integer, ForeignKey("complaint_case.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    conversation_id = Column(String(32), nullable=False, index=True)
+    granted_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    expires_at = Column(UTCDateTime(), nullable=False, index=True)

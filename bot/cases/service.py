@@ -21,22 +21,30 @@ from sqlalchemy.orm import Session
 
 from bot.db import utcnow
 from bot.errors import Forbidden
+from bot.ratelimit import lockout
 from bot.staff import roles
 from bot.staff import service as staff_service
 from bot.staff.models import StaffAccount
 from bot.text.masking import mask_mobile, mask_name
 from bot.text.normalize import to_half_width
 
-from . import classification, deadlines, lifecycle, numbers
+from . import classification, deadlines, lifecycle, numbers, references
 from .crypto import CaseCipher, default_cipher
 from .errors import (
+    CaseAccessDenied,
     CaseNotFound,
     ContactCheckLocked,
     IllegalTransition,
     InvalidCaseField,
     InvalidCaseNumber,
 )
-from .models import ComplaintCase, ComplaintCaseCheckFailure, ComplaintCaseCounter, ComplaintCaseEvent
+from .models import (
+    ComplaintCase,
+    ComplaintCaseAccess,
+    ComplaintCaseCheckFailure,
+    ComplaintCaseCounter,
+    ComplaintCaseEvent,
+)
 
 INTAKE_CHANNELS = ("web", "app", "phone", "branch", "staff")
 MAX_DESCRIPTION_CHARS = 2000
@@ -44,6 +52,12 @@ MAX_TEXT_CHARS = 4000
 DEFAULT_RETENTION_YEARS = 3
 DEFAULT_CHECK_MAX_FAILURES = 3
 DEFAULT_CHECK_LOCK = timedelta(minutes=30)
+DEFAULT_ACCESS = timedelta(minutes=15)
+# An address may fail this many times more often than a conversation before it is locked:
+# a bank's customers behind one office or mobile-network address should not lock each other out.
+ADDRESS_FAILURE_FACTOR = 4
+# Enough to place any scope on the escalation ladder within a day (locks cap it far below this).
+MAX_COUNTED_FAILURES = 500
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 
 
@@ -199,6 +213,7 @@ def open_case(
     name = _clean(customer_name, field="customer_name", max_chars=50)
     case = ComplaintCase(
         number=allocate_case_number(session=session, received_at=now),
+        reference=references.new_reference(),
         customer_id=customer_id,
         contact_phone_encrypted=cipher.encrypt(phone),
         contact_phone_masked=mask_mobile(phone) if phone else None,
@@ -352,78 +367,236 @@ def customer_view(case: ComplaintCase, *, now: datetime) -> dict:
     }
 
 
-# --- the customer's status query -----------------------------------------------------------------
+# --- the customer's own lookups ------------------------------------------------------------------
+#
+# Online, a customer reaches a case in one of two ways:
+# - as its owner: the verified customer who filed it (identity token), or, for a case filed
+#   anonymously, the very conversation it was filed in. No digits are asked and no lockout applies;
+# - with its reference (查询码, never the sequential number) and the last four digits of the
+#   contact phone, for a case filed anonymously. An unknown reference, wrong digits, a case bound
+#   to someone else's identity and a locked case all get the same answer, and every failure
+#   counts towards escalating lockouts of the case, the conversation and the client address.
+# Acting on a case (rating, withdrawing) checks that access again in the database.
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who asks about a case in a chat: the conversation, the verified customer id (None when
+    anonymous) and the keyed digest of the client's address (bot.cases.crypto.address_key)."""
+
+    conversation_id: str | None
+    customer_id: str | None = None
+    address_key: str | None = None
+
+
+@dataclass(frozen=True)
+class LookupPolicy:
+    """The escalating lockouts of the reference check (bot.ratelimit.lockout)."""
+
+    conversation: lockout.Lockout
+    address: lockout.Lockout
+    case: lockout.Lockout
+    # How long a passed check lets the conversation rate or withdraw the case.
+    access: timedelta = DEFAULT_ACCESS
+
+
+def lookup_policy(
+    *, max_failures: int = DEFAULT_CHECK_MAX_FAILURES, lock: timedelta = DEFAULT_CHECK_LOCK
+) -> LookupPolicy:
+    """`max_failures` per conversation or case before the first lock of `lock`; an address gets
+    ADDRESS_FAILURE_FACTOR times as many, since offices and mobile networks share addresses."""
+    return LookupPolicy(
+        conversation=lockout.Lockout(step=max_failures, base=lock),
+        address=lockout.Lockout(step=max_failures * ADDRESS_FAILURE_FACTOR, base=lock),
+        case=lockout.Lockout(step=max_failures, base=lock),
+    )
+
+
+def owns(case: ComplaintCase, requester: Requester) -> bool:
+    """Whether the requester's verified session is the case's owner."""
+    if case.customer_id:
+        return requester.customer_id == case.customer_id
+    return bool(requester.conversation_id) and case.conversation_id == requester.conversation_id
+
+
+def list_owned_cases(*, session: Session, requester: Requester) -> list[ComplaintCase]:
+    """The cases the requester owns, newest first: an identified customer's, or those an
+    anonymous conversation filed itself."""
+    if requester.customer_id:
+        return list_customer_cases(session=session, customer_id=requester.customer_id)
+    if not requester.conversation_id:
+        return []
+    statement = (
+        select(ComplaintCase)
+        .where(ComplaintCase.customer_id.is_(None), ComplaintCase.conversation_id == requester.conversation_id)
+        .order_by(ComplaintCase.received_at.desc(), ComplaintCase.id.desc())
+    )
+    return list(session.scalars(statement))
+
+
+def find_owned_case(*, session: Session, requester: Requester, number: str) -> ComplaintCase | None:
+    """The case with this number when the requester owns it; None otherwise, whether it exists
+    or not (the answer says nothing about other people's cases)."""
+    canonical = numbers.parse_case_number(number)
+    if canonical is None:
+        return None
+    case = session.scalars(select(ComplaintCase).where(ComplaintCase.number == canonical)).first()
+    return case if case is not None and owns(case, requester) else None
+
+
+def _failure_times(session: Session, condition, policy: lockout.Lockout, now: datetime) -> list[datetime]:
+    statement = (
+        select(ComplaintCaseCheckFailure.created_at)
+        .where(condition, ComplaintCaseCheckFailure.created_at > now - policy.window)
+        .order_by(ComplaintCaseCheckFailure.created_at.desc())
+        .limit(MAX_COUNTED_FAILURES)
+    )
+    return list(session.scalars(statement))
+
+
+def _locked_until(session: Session, condition, policy: lockout.Lockout, now: datetime) -> datetime | None:
+    return lockout.locked_until(_failure_times(session, condition, policy, now), policy, now)
+
+
+def _digits_match(case: ComplaintCase, last4: str) -> bool:
+    digits = re.sub(r"\D", "", to_half_width(last4 or ""))
+    expected = (case.contact_phone_masked or "")[-4:]
+    return len(expected) == 4 and hmac.compare_digest(digits.encode(), expected.encode())
 
 
 @dataclass(frozen=True)
 class ContactCheck:
-    """The outcome of a "last four digits" check: "ok", "unknown_number" or "wrong_digits"."""
+    """The outcome of a lookup by reference: the case when it opened, else None (whatever the
+    reason: unknown reference, wrong digits, another identity's case, a locked case)."""
 
-    outcome: str
     case: ComplaintCase | None
-    attempts_left: int
 
     @property
     def ok(self) -> bool:
-        return self.outcome == "ok"
+        return self.case is not None
 
 
 def verify_contact_last4(
     *,
     session: Session,
-    number: str,
+    reference: str,
     last4: str,
-    conversation_id: str | None = None,
+    requester: Requester,
     now: datetime | None = None,
-    max_failures: int = DEFAULT_CHECK_MAX_FAILURES,
-    lock: timedelta = DEFAULT_CHECK_LOCK,
+    policy: LookupPolicy | None = None,
 ) -> ContactCheck:
-    """Checks the last four digits of the case's contact phone before its status is shown.
+    """Opens a case filed anonymously by its reference and the last four digits of its contact
+    phone, granting this conversation access to it for a short while.
 
-    Failures are stored (per case and per conversation) and returned, not raised, so the caller's
-    normal commit keeps them; after `max_failures` within `lock`, ContactCheckLocked is raised.
-    A badly formed number raises InvalidCaseNumber and is not counted."""
+    Raises ContactCheckLocked (with retry_after_seconds) when the conversation or the address is
+    locked, before anything about the case is read. A failure is stored and returned, not raised,
+    so the caller's normal commit keeps it. A badly formed reference raises InvalidCaseNumber and
+    is not counted (its form says nothing about any case)."""
     now = now or utcnow()
-    canonical = numbers.parse_case_number(number)
+    policy = policy or lookup_policy()
+    canonical = references.parse_reference(reference)
     if canonical is None:
-        raise InvalidCaseNumber(f"{number!r} is not a case number")
-    case = session.scalars(select(ComplaintCase).where(ComplaintCase.number == canonical)).first()
-    scope = []
-    if case is not None:
-        scope.append(ComplaintCaseCheckFailure.case_id == case.id)
-    if conversation_id:
-        scope.append(ComplaintCaseCheckFailure.conversation_id == conversation_id)
-    recent = []
-    if scope:
-        recent = list(
-            session.scalars(
-                select(ComplaintCaseCheckFailure.created_at)
-                .where(or_(*scope), ComplaintCaseCheckFailure.created_at > now - lock)
-                .order_by(ComplaintCaseCheckFailure.created_at.desc())
-                .limit(max_failures)
+        raise InvalidCaseNumber(f"{reference!r} is not a case reference")
+    for column, value, scope in (
+        (ComplaintCaseCheckFailure.conversation_id, requester.conversation_id, policy.conversation),
+        (ComplaintCaseCheckFailure.address_key, requester.address_key, policy.address),
+    ):
+        until = _locked_until(session, column == value, scope, now) if value else None
+        if until is not None:
+            raise ContactCheckLocked(
+                f"{column.key} locked until {until.isoformat()}",
+                retry_after_seconds=max(1, math.ceil((until - now).total_seconds())),
             )
-        )
-    if len(recent) >= max_failures:
-        retry_after = max(1, math.ceil((recent[-1] + lock - now).total_seconds()))
-        raise ContactCheckLocked(
-            f"{len(recent)} failed contact checks within {lock}", retry_after_seconds=retry_after
-        )
-    digits = re.sub(r"\D", "", to_half_width(last4 or ""))
-    expected = (case.contact_phone_masked or "")[-4:] if case is not None else ""
-    if case is not None and len(expected) == 4 and hmac.compare_digest(digits, expected):
-        session.execute(delete(ComplaintCaseCheckFailure).where(or_(*scope)))
-        return ContactCheck(outcome="ok", case=case, attempts_left=max_failures)
+    case = session.scalars(select(ComplaintCase).where(ComplaintCase.reference == canonical)).first()
+    opens = (
+        case is not None
+        and (case.customer_id is None or case.customer_id == requester.customer_id)
+        and _locked_until(session, ComplaintCaseCheckFailure.case_id == case.id, policy.case, now) is None
+        and _digits_match(case, last4)
+    )
+    if opens:
+        _grant(session, case, requester, now=now, duration=policy.access)
+        return ContactCheck(case=case)
     session.add(
         ComplaintCaseCheckFailure(
-            case_id=case.id if case is not None else None, conversation_id=conversation_id, created_at=now
+            case_id=case.id if case is not None else None,
+            conversation_id=requester.conversation_id,
+            address_key=requester.address_key,
+            created_at=now,
         )
     )
     session.flush()
-    return ContactCheck(
-        outcome="unknown_number" if case is None else "wrong_digits",
-        case=None,
-        attempts_left=max_failures - len(recent) - 1,
+    return ContactCheck(case=None)
+
+
+def _grant(session: Session, case: ComplaintCase, requester: Requester, *, now: datetime,
+           duration: timedelta) -> None:  # fmt: skip
+    if not requester.conversation_id:
+        return
+    session.add(
+        ComplaintCaseAccess(
+            case_id=case.id, conversation_id=requester.conversation_id, granted_at=now,
+            expires_at=now + duration,
+        )  # fmt: skip
     )
+    _record(session, case, actor="customer", action="contact_verified", now=now)
+
+
+def open_for_customer(
+    *, session: Session, number: str, requester: Requester, now: datetime | None = None
+) -> ComplaintCase:
+    """The case the requester may act on now: one they own, or one whose check this conversation
+    passed moments ago (read again from the database, never from the dialogue's memory);
+    CaseAccessDenied otherwise, whether the case exists or not."""
+    now = now or utcnow()
+    try:
+        case = get_case_by_number(session=session, number=number)
+    except (CaseNotFound, InvalidCaseNumber):
+        raise CaseAccessDenied(f"no access to {number!r}") from None
+    if owns(case, requester):
+        return case
+    granted = requester.conversation_id and session.scalar(
+        select(ComplaintCaseAccess.id)
+        .where(
+            ComplaintCaseAccess.case_id == case.id,
+            ComplaintCaseAccess.conversation_id == requester.conversation_id,
+            ComplaintCaseAccess.expires_at > now,
+        )
+        .limit(1)
+    )
+    if not granted:
+        raise CaseAccessDenied(f"conversation has no access to {case.number}")
+    return case
+
+
+def withdraw_by_customer(
+    *, session: Session, number: str, requester: Requester, note: str | None = None,
+    now: datetime | None = None,
+) -> ComplaintCase:  # fmt: skip
+    """The customer withdraws their case online, after their access is checked again."""
+    now = now or utcnow()
+    case = open_for_customer(session=session, number=number, requester=requester, now=now)
+    return withdraw_case(session=session, number=case.number, actor="customer", note=note, now=now)
+
+
+def rate_by_customer(
+    *, session: Session, number: str, requester: Requester, satisfaction: int,
+    now: datetime | None = None,
+) -> ComplaintCase:  # fmt: skip
+    """The customer rates the answer online, after their access is checked again."""
+    now = now or utcnow()
+    case = open_for_customer(session=session, number=number, requester=requester, now=now)
+    return rate_case(session=session, number=case.number, satisfaction=satisfaction, now=now)
+
+
+def purge_lookup_records(*, session: Session, now: datetime | None = None) -> int:
+    """Removes failed checks that no longer count towards any lock and expired accesses."""
+    now = now or utcnow()
+    failures = session.execute(
+        delete(ComplaintCaseCheckFailure).where(ComplaintCaseCheckFailure.created_at <= now - lockout.WINDOW)
+    )
+    accesses = session.execute(delete(ComplaintCaseAccess).where(ComplaintCaseAccess.expires_at <= now))
+    return (failures.rowcount or 0) + (accesses.rowcount or 0)
 
 
 # --- handling ------------------------------------------------------------------------------------
@@ -678,6 +851,7 @@ def purge_closed_cases(
         ids = [c.id for c in cases]
         session.execute(delete(ComplaintCaseEvent).where(ComplaintCaseEvent.case_id.in_(ids)))
         session.execute(delete(ComplaintCaseCheckFailure).where(ComplaintCaseCheckFailure.case_id.in_(ids)))
+        session.execute(delete(ComplaintCaseAccess).where(ComplaintCaseAccess.case_id.in_(ids)))
         session.execute(delete(ComplaintCase).where(ComplaintCase.id.in_(ids)))
         for case in cases:
             session.expunge(case)

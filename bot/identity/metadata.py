@@ -6,7 +6,7 @@ read the customer id from it. Only the API knows the verified customer, so it si
     {"customer_id": "C0007", "channel": "app", "signed": <JWT HS256>}
 
 where the JWT carries {"sub": <conversation id>, "cid": <customer id or null>, "chn": <channel>,
-"aud": "bankchat-actions", "iat", "exp": iat + RASA_METADATA_LIFETIME_SECONDS}, signed with
+"adr": <keyed digest of the client's address or null (bot.cases.crypto.address_key)>, "aud": "bankchat-actions", "iat", "exp": iat + RASA_METADATA_LIFETIME_SECONDS}, signed with
 RASA_METADATA_SECRET, a secret only the API and the action server hold (not Rasa). The actions
 believe only the signed claims, and only for the conversation they were signed for, until they
 expire: metadata a caller of Rasa's webhook made up, copied from another conversation or kept
@@ -36,15 +36,19 @@ MAX_TOKEN_CHARS = 2048
 class VerifiedMetadata:
     customer_id: str | None
     channel: str | None
+    # The keyed digest of the client's address (case lookups lock out per address).
+    address_key: str | None = None
 
 
 def sign_metadata(
     *, secret: str, conversation_id: str, customer_id: str | None, channel: str | None, now: datetime,
-    lifetime: timedelta = DEFAULT_LIFETIME,
+    lifetime: timedelta = DEFAULT_LIFETIME, address_key: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The metadata the API sends to Rasa with one customer message."""
     claims = {"sub": conversation_id, "cid": customer_id, "chn": channel, "aud": AUDIENCE,
               "iat": int(now.timestamp()), "exp": int((now + lifetime).timestamp())}  # fmt: skip
+    if address_key:
+        claims["adr"] = address_key
     return {"customer_id": customer_id, "channel": channel,
             SIGNED_KEY: jwt.encode(claims, secret, algorithm=ALGORITHM)}  # fmt: skip
 
@@ -76,8 +80,9 @@ def verify_metadata(
         return None
     if expires < (now - LEEWAY).timestamp():
         return None
-    customer_id, channel = claims.get("cid"), claims.get("chn")
+    customer_id, channel, address = claims.get("cid"), claims.get("chn"), claims.get("adr")
     return VerifiedMetadata(
         customer_id=customer_id if isinstance(customer_id, str) and customer_id else None,
         channel=channel if isinstance(channel, str) and channel else None,
+        address_key=address if isinstance(address, str) and address else None,
     )

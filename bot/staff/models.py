@@ -41,7 +41,9 @@ class StaffSession(Base):
 
 
 class StaffLoginFailure(Base):
-    """One failed login for a username (known or not); recent ones lock the username for a while.
+    """One failed login for a username (known or not) from a client address. Recent ones lock
+    that username from that address, lock an address spraying many usernames, and slow down
+    every login for the username and overall (bot.staff.service.login_policy).
 
     Kept in the database, not in memory, because several API replicas share the limit.
     """
@@ -50,4 +52,6 @@ class StaffLoginFailure(Base):
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     username = Column(String(64), nullable=False, index=True)
-    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
+    # The client's address as the API saw it (after trusted proxies); None when unknown.
+    address = Column(String(64), nullable=True, index=True)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow, index=True)

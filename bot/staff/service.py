@@ -9,12 +9,14 @@ import hashlib
 import math
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, true
 from sqlalchemy.orm import Session
 
 from bot.errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthenticated
+from bot.ratelimit import lockout
 
 from . import passwords, roles
 from .models import StaffAccount, StaffLoginFailure, StaffSession
@@ -23,6 +25,12 @@ DEFAULT_SESSION_HOURS = 12
 DEFAULT_MAX_FAILURES = 5
 DEFAULT_FAILURE_WINDOW = timedelta(minutes=15)
 MAX_USERNAME_CHARS = 64
+MAX_ADDRESS_CHARS = 64
+# One address may fail this many times as often as one username from it before it is locked:
+# an office behind one address has many agents who mistype now and then.
+ADDRESS_FAILURE_FACTOR = 4
+# Failures past this many per scope change nothing more (every lock is at its cap by then).
+MAX_COUNTED_FAILURES = 500
 
 
 class InvalidCredentials(Unauthenticated):
@@ -34,6 +42,13 @@ class InvalidCredentials(Unauthenticated):
 class LoginLocked(TooManyAttempts):
     code = "login_locked"
     customer_message = "登录失败次数过多，该账号已被暂时锁定，请15分钟后再试。"
+
+
+class LoginThrottled(TooManyAttempts):
+    """Many failures for this username from everywhere, or overall: a short wait, never a lock."""
+
+    code = "login_throttled"
+    customer_message = "登录尝试过于频繁，请稍候几秒再试。"
 
 
 class SessionInvalid(Unauthenticated):
@@ -75,7 +90,7 @@ def create_staff(
     password: str,
     now: datetime,
 ) -> StaffAccount:
-    """Creates an active staff account with a scrypt-hashed password."""
+    """Creates an active staff account with an Argon2id-hashed password."""
     username = normalize_username(username)
     if not username or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
         raise InvalidInput(
@@ -134,26 +149,87 @@ def set_active(*, session: Session, username: str, active: bool) -> StaffAccount
     return staff
 
 
-def _check_not_locked(
-    *, session: Session, username: str, now: datetime, max_failures: int, window: timedelta
-) -> None:
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How failed logins hold back further tries (bot.ratelimit.lockout rules)."""
+
+    # One username from one address: locked, escalating. Someone guessing elsewhere never locks
+    # the real agent out.
+    pair: lockout.Lockout
+    # One address, any usernames: locked, escalating (password spraying from one place).
+    address: lockout.Lockout
+    # One username from anywhere, and every login overall: a short delay that grows with the
+    # failures and is capped low, so a distributed guesser is slowed and nobody is locked out.
+    username: lockout.Lockout
+    overall: lockout.Lockout
+
+
+def login_policy(
+    *, max_failures: int = DEFAULT_MAX_FAILURES, window: timedelta = DEFAULT_FAILURE_WINDOW
+) -> LoginPolicy:
+    """`max_failures` from one address lock a username there for `window`, doubling per further
+    `max_failures` (up to a day); an address gets ADDRESS_FAILURE_FACTOR times as many across
+    usernames; a username from everywhere waits 1 s after `max_failures` failures within an
+    hour, doubling up to 60 s; all logins together wait 1 s after 100, doubling up to 10 s."""
+    day = timedelta(hours=24)
+    return LoginPolicy(
+        pair=lockout.Lockout(step=max_failures, base=window, cap=day, window=day),
+        address=lockout.Lockout(step=max_failures * ADDRESS_FAILURE_FACTOR, base=window, cap=day, window=day),
+        username=lockout.Lockout(
+            step=max_failures, base=timedelta(seconds=1), cap=timedelta(seconds=60), window=timedelta(hours=1)
+        ),
+        overall=lockout.Lockout(
+            step=100, base=timedelta(seconds=1), cap=timedelta(seconds=10), window=timedelta(minutes=15)
+        ),
+    )
+
+
+def _locked_until(session: Session, condition, policy: lockout.Lockout, now: datetime) -> datetime | None:
     statement = (
         select(StaffLoginFailure.created_at)
-        .where(StaffLoginFailure.username == username, StaffLoginFailure.created_at > now - window)
+        .where(condition, StaffLoginFailure.created_at > now - policy.window)
         .order_by(StaffLoginFailure.created_at.desc())
-        .limit(max_failures)
+        .limit(MAX_COUNTED_FAILURES)
     )
-    recent = list(session.scalars(statement))
-    if len(recent) < max_failures:
-        return
-    unlocks_at = recent[-1] + window
-    retry_after = max(1, math.ceil((unlocks_at - now).total_seconds()))
-    minutes = max(1, -(-retry_after // 60))
-    raise LoginLocked(
-        f"{len(recent)} failed logins for {username!r} within {window}",
-        retry_after_seconds=retry_after,
-        customer_message=f"登录失败次数过多，该账号已被暂时锁定，请{minutes}分钟后再试。",
-    )
+    return lockout.locked_until(list(session.scalars(statement)), policy, now)
+
+
+def _seconds(until: datetime, now: datetime) -> int:
+    return max(1, math.ceil((until - now).total_seconds()))
+
+
+def _same_address(address: str | None):
+    column = StaffLoginFailure.address
+    return column.is_(None) if address is None else column == address
+
+
+def _check_not_held_back(*, session: Session, username: str, address: str | None, now: datetime,
+                         policy: LoginPolicy) -> None:  # fmt: skip
+    """Raises LoginLocked or LoginThrottled (with retry_after_seconds) before any password is
+    checked; says nothing about whether the username exists."""
+    same_user = StaffLoginFailure.username == username
+    for condition, scope in (
+        (same_user & _same_address(address), policy.pair),
+        (_same_address(address), policy.address if address else None),
+    ):
+        until = _locked_until(session, condition, scope, now) if scope else None
+        if until is not None:
+            retry_after = _seconds(until, now)
+            minutes = max(1, -(-retry_after // 60))
+            raise LoginLocked(
+                f"failed logins lock {username!r} from {address!r} until {until.isoformat()}",
+                retry_after_seconds=retry_after,
+                customer_message=f"登录失败次数过多，已暂时锁定，请{minutes}分钟后再试。",
+            )
+    for condition, scope in ((same_user, policy.username), (true(), policy.overall)):
+        until = _locked_until(session, condition, scope, now)
+        if until is not None:
+            retry_after = _seconds(until, now)
+            raise LoginThrottled(
+                f"failed logins slow down {username!r} until {until.isoformat()}",
+                retry_after_seconds=retry_after,
+                customer_message=f"登录尝试过于频繁，请{retry_after}秒后再试。",
+            )
 
 
 def authenticate(
@@ -162,26 +238,41 @@ def authenticate(
     username: str,
     password: str,
     now: datetime,
+    address: str | None = None,
     max_failures: int = DEFAULT_MAX_FAILURES,
     failure_window: timedelta = DEFAULT_FAILURE_WINDOW,
+    policy: LoginPolicy | None = None,
 ) -> StaffAccount:
-    """The active account these credentials prove; InvalidCredentials (the failure is flushed and
-    must be committed by the caller) or LoginLocked after too many recent failures."""
+    """The active account these credentials prove, from the client `address`; InvalidCredentials
+    (the failure is flushed and must be committed by the caller), LoginLocked or LoginThrottled.
+    A legacy or weaker password hash is replaced by a fresh Argon2id one on success."""
     username = normalize_username(username)
-    _check_not_locked(
-        session=session, username=username, now=now, max_failures=max_failures, window=failure_window
-    )
+    address = address[:MAX_ADDRESS_CHARS] if address else None
+    policy = policy or login_policy(max_failures=max_failures, window=failure_window)
+    _check_not_held_back(session=session, username=username, address=address, now=now, policy=policy)
     staff = get_staff_by_username(session=session, username=username)
-    # Always run scrypt so an unknown username takes as long as a wrong password.
-    matches = passwords.verify_password(
-        password, staff.password_hash if staff is not None else passwords.DUMMY_HASH
-    )
+    # Always verify a hash so an unknown username takes as long as a wrong password.
+    stored = staff.password_hash if staff is not None else passwords.DUMMY_HASH
+    matches = passwords.verify_password(password, stored)
     if staff is None or not staff.active or not matches:
-        session.add(StaffLoginFailure(username=username, created_at=now))
+        session.add(StaffLoginFailure(username=username, address=address, created_at=now))
         session.flush()
         raise InvalidCredentials(f"login refused for {username!r}")
-    session.execute(delete(StaffLoginFailure).where(StaffLoginFailure.username == username))
+    if passwords.needs_rehash(staff.password_hash):
+        staff.password_hash = passwords.hash_password(password)
+    # Only this address's failures: the user's success must not reset a guesser elsewhere.
+    session.execute(
+        delete(StaffLoginFailure).where(StaffLoginFailure.username == username, _same_address(address))
+    )
+    session.flush()
     return staff
+
+
+def purge_login_failures(*, session: Session, now: datetime) -> int:
+    """Removes failed logins older than any rule still counts (a day)."""
+    cutoff = now - timedelta(hours=24)
+    result = session.execute(delete(StaffLoginFailure).where(StaffLoginFailure.created_at <= cutoff))
+    return result.rowcount or 0
 
 
 def open_session(

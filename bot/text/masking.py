@@ -41,6 +41,7 @@ VERIFICATION_CODE = "verification_code"
 CARD_SECURITY_CODE = "card_security_code"
 NAME = "name"
 ADDRESS = "address"
+CASE_REFERENCE = "case_reference"
 
 # Form steps that ask for personal information, by the step's name in the form's state slot
 # (`stage` in complaint_draft, callback_state, case_lookup): the answer to such a step is masked
@@ -325,6 +326,25 @@ _SECURITY_CODE = re.compile(
 SECRET_MASK = "******"
 
 
+# A complaint's reference (查询码, bot.cases.references): three groups of four letters and digits.
+# It opens the case to anyone who also knows the phone's last four digits, so staff see only
+# its last group. Tokens without a digit are words, never references.
+_CASE_REFERENCE = re.compile(
+    r"(?<![0-9A-Za-z])[0-9A-Za-z]{4}[ -]?[0-9A-Za-z]{4}[ -]?[0-9A-Za-z]{4}(?![0-9A-Za-z])"
+)
+
+
+def _is_case_reference(match: re.Match, _text: str) -> bool:
+    from bot.cases.references import parse_reference  # the rule lives with the cases
+
+    token = match.group(0)
+    return any(char.isdigit() for char in token) and parse_reference(token) is not None
+
+
+def _mask_case_reference(match: re.Match) -> str:
+    return "****-****-" + re.sub(r"[ -]", "", match.group(0))[-4:].upper()
+
+
 # Secrets: only the value after the keyword is replaced (group "value").
 _SECRETS: list[tuple[str, re.Pattern]] = [
     (PASSWORD, _PASSWORD),
@@ -339,6 +359,7 @@ _DETECTORS: list[tuple[str, re.Pattern, Callable[[re.Match], str], Validator | N
     (ID_CARD, _ID_CARD_15, lambda m: mask_id_card(m.group(0)), _is_id_card),
     (BANK_CARD, _BANK_CARD, lambda m: mask_bank_card(m.group(0)), _is_bank_card),
     (MOBILE, _MOBILE, _mask_phone_match, _is_mobile),
+    (CASE_REFERENCE, _CASE_REFERENCE, _mask_case_reference, _is_case_reference),
 ]
 
 

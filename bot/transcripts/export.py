@@ -2,7 +2,8 @@
 
 - `csv_lines` / `jsonl_lines`: the messages of the conversations matching a filter, yielded
   chunk by chunk from a server-side cursor (`yield_per`), so a million messages stream in
-  constant memory. CSV has one row per message; JSONL one line per conversation
+  constant memory. CSV has one row per message, every text cell neutralised against formula
+  injection (`spreadsheet_cell`); JSONL one line per conversation
   (`{"conversation": {...}, "messages": [...]}`).
 - `nlu_corrections_yaml`: annotated corrections as Rasa NLU training data (version "3.1").
 - `test_story_yaml`: one conversation as a Rasa test story (user turns with their intent, the
@@ -21,12 +22,24 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import labels
 from .models import TranscriptAnnotation, TranscriptConversation, TranscriptMessage
 from .query import ConversationFilter, apply, conversation_item, get_conversation
 
 CSV_COLUMNS = ["conversation_id", "channel", "customer_id", "seq", "created_at", "sender", "agent_name", "text",
                "normalized_text", "intent", "confidence", "fallback", "entities"]  # fmt: skip
 STREAM_ROWS = 2000
+# What makes Excel, WPS or LibreOffice read a cell as a formula (OWASP "CSV injection"): = + - @,
+# a tab or carriage return, and their full-width forms, which Chinese input methods produce.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A text cell as a spreadsheet shows it but never runs it: a leading quote before anything
+    a formula could start with ("=HYPERLINK(…)" → "'=HYPERLINK(…)"). Numbers pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _messages(session: Session, filters: ConversationFilter) -> Iterator[tuple[TranscriptMessage, TranscriptConversation]]:
@@ -56,13 +69,13 @@ def csv_lines(session: Session, filters: ConversationFilter) -> Iterator[str]:
     for message, conversation in _messages(session, filters):
         seq = seq + 1 if message.conversation_id == current else 1
         current = message.conversation_id
-        writer.writerow([
+        writer.writerow([spreadsheet_cell(cell) for cell in (
             message.conversation_id, conversation.channel, conversation.customer_id, seq, _iso(message.created_at),
             message.sender, message.agent_name or "", message.text, message.normalized_text or "",
             message.intent or "", "" if message.confidence is None else f"{message.confidence:.4f}",
             "true" if message.fallback else "false",
             json.dumps(message.entities, ensure_ascii=False) if message.entities else "",
-        ])  # fmt: skip
+        )])  # fmt: skip
         rows += 1
         if rows % 500 == 0:
             yield buffer.getvalue()
@@ -116,7 +129,10 @@ def nlu_corrections_yaml(session: Session, filters: ConversationFilter | None = 
             TranscriptAnnotation.conversation_id.in_(apply(select(TranscriptConversation.conversation_id), filters))
         )
     by_intent: dict[str, list[str]] = {}
-    for intent, text in session.execute(statement):
+    for stored, text in session.execute(statement):
+        intent = labels.correction_intent(stored)
+        if intent is None:  # stored before corrections were checked: never written raw
+            continue
         examples = by_intent.setdefault(intent, [])
         cleaned = " ".join(text.split())
         if cleaned and cleaned not in examples:
@@ -135,11 +151,13 @@ def test_story_yaml(session: Session, conversation_id: str) -> str:
     """One conversation as a Rasa test story: each customer turn with its intent (the analyst's
     correction when there is one) followed by the assistant's actions."""
     get_conversation(session=session, conversation_id=conversation_id)
-    corrections = dict(session.execute(
+    stored = dict(session.execute(
         select(TranscriptAnnotation.message_id, TranscriptAnnotation.correct_intent)
         .where(TranscriptAnnotation.conversation_id == conversation_id, TranscriptAnnotation.correct_intent.is_not(None))
         .order_by(TranscriptAnnotation.id)
     ).all())  # fmt: skip
+    # Only corrections that name a known intent (older rows were not checked when stored).
+    corrections = {message_id: labels.correction_intent(intent) for message_id, intent in stored.items()}
     steps: list[str] = []
     last_action = None
     for message in session.scalars(

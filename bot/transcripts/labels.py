@@ -45,6 +45,30 @@ def known_intents() -> set[str]:
     return set(_labels()["intents"])
 
 
+# Not a correction an NLU model can learn: "the assistant did not understand", and the bare
+# retrieval intents (a correction names the topic: "faq/card_lost", "chitchat/weather").
+NOT_CORRECTIONS = frozenset({"nlu_fallback", FAQ, CHITCHAT})
+
+
+def correction_intent(value: str | None) -> str | None:
+    """The intent an analyst's correction names, in Rasa's spelling, or None when it names none:
+    a labelled intent ("request_human"), an FAQ topic ("faq/card_lost", or just "card_lost"), or
+    a small-talk topic ("chitchat/<id>"). Anything else never reaches the NLU or story exports."""
+    value = (value or "").strip()
+    base, slash, sub = value.partition("/")
+    if slash:
+        if base == FAQ and load_catalog().topic(sub):
+            return value
+        if base == CHITCHAT and sub in _labels()["chitchat"]:
+            return value
+        return None
+    if value in known_intents() and value not in NOT_CORRECTIONS:
+        return value
+    if load_catalog().topic(value):
+        return f"{FAQ}/{value}"
+    return None
+
+
 def retrieval_intent(intent: str | None, parse_data: dict[str, Any]) -> str | None:
     """The full retrieval intent ("faq/card_lost") of an faq or chitchat turn, as Rasa names it
     in stories and NLU data, from the response selector's answer; otherwise the intent."""

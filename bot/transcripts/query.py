@@ -348,6 +348,14 @@ def annotate_message(*, session: Session, conversation_id: str, message_id: int,
         raise NotFound(f"message {message_id} is not in conversation {conversation_id!r}")
     if correct_intent and message.sender != "customer":
         raise InvalidInput("only a customer message has an intent to correct")
+    if correct_intent:
+        named = labels.correction_intent(correct_intent)
+        if named is None:
+            raise InvalidInput(
+                f"correct_intent {correct_intent[:100]!r} is neither a known intent nor an FAQ topic",
+                customer_message="正确意图须为已知意图或常见问题主题，例如 request_human、faq/card_lost；请从下拉列表中选择。",
+            )
+        correct_intent = named
     annotation = TranscriptAnnotation(message_id=message_id, conversation_id=conversation_id,
                                       correct_intent=correct_intent, note=note, author=author, created_at=now)  # fmt: skip
     session.add(annotation)

@@ -24,6 +24,7 @@ from actions.complaint import (
     ValidateComplaintForm,
 )
 from actions.buttons import ActionAnswerOption
+from bot.cases import references
 from bot.cases import service as case_service
 from bot.conversations import buttons as step_buttons
 from bot.db import build_engine
@@ -45,8 +46,8 @@ def conversation(database_url, monkeypatch, tmp_path) -> str:
 
 
 def _tracker(conversation: str, text: str, slots: dict, *, form: str, slot: str, intent="nlu_fallback",
-             customer: str | None = None, entities: list | None = None) -> Tracker:  # fmt: skip
-    metadata = signed_metadata(conversation, customer=customer, channel="app")
+             customer: str | None = None, entities: list | None = None, address: str | None = None) -> Tracker:  # fmt: skip
+    metadata = signed_metadata(conversation, customer=customer, channel="app", address=address)
     latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
               "metadata": metadata}  # fmt: skip
     return Tracker.from_dict(
@@ -76,12 +77,13 @@ class Chat:
         self.conversation, self.form, self.slot = conversation, form, slot
         self.validator, self.ask, self.customer = validator, ask, customer
         self.parse = parse  # the NLU's entities for a message (the parse_entities fixture)
+        self.address: str | None = None  # the API's digest of the client's address
         self.slots: dict = {}
 
     def tracker(self, text: str, intent: str = "nlu_fallback") -> Tracker:
         entities = self.parse(text) if self.parse and text else []
-        return _tracker(self.conversation, text, self.slots, form=self.form, slot=self.slot,
-                        intent=intent, customer=self.customer, entities=entities)  # fmt: skip
+        return _tracker(self.conversation, text, self.slots, form=self.form, slot=self.slot, intent=intent,
+                        customer=self.customer, entities=entities, address=self.address)  # fmt: skip
 
     def start(self, action, text: str, intent: str) -> list[dict]:
         messages, changed = _run(action, self.tracker(text, intent))
@@ -237,62 +239,112 @@ def test_a_person_keeps_the_draft_and_cancel_keeps_nothing(conversation):
     assert _file(other)[0]["response"] == "utter_complaint_cancelled"
 
 
-def _open(database_url: str, phone: str = "13812345678") -> str:
+def _open(database_url: str, phone: str = "13812345678", customer: str | None = None,
+          conversation: str | None = None) -> tuple[str, str]:  # fmt: skip
+    """Files a case; returns its number and its reference as the customer is shown it."""
     engine = build_engine(database_url)
     with Session(engine) as session, session.begin():
-        number = case_service.open_case(
+        case = case_service.open_case(
             session=session, description="网点柜员态度差", intake_channel="web", contact_phone=phone,
-            customer_name="李四", customer_id="C0042",
-        ).number  # fmt: skip
+            customer_name="李四", customer_id=customer, conversation_id=conversation,
+        )  # fmt: skip
+        number, reference = case.number, references.format_reference(case.reference)
     engine.dispose()
-    return number
+    return number, reference
+
+
+def _case(database_url: str, number: str):
+    engine = build_engine(database_url)
+    with Session(engine) as session:
+        case = case_service.get_case_by_number(session=session, number=number)
+        session.expunge(case)
+    engine.dispose()
+    return case
 
 
 def _lookup(conversation: str, customer: str | None = None, parse=None) -> Chat:
     return Chat(conversation, "case_form", "case_reply", ValidateCaseForm(), ActionAskCaseReply(), customer, parse)
 
 
-def test_status_needs_the_last_four_digits_and_wrong_numbers_get_clear_replies(conversation, database_url):
-    number = _open(database_url)
+def test_an_anonymous_lookup_needs_the_reference_and_the_last_four_digits(conversation, database_url):
+    number, reference = _open(database_url)
     chat = _lookup(conversation)
     assert chat.start(ActionStartCaseLookup(), "我的投诉怎么样了", "complaint_status")[-1]["response"] == "utter_case_ask_number"
     assert chat.say("12345")[0]["response"] == "utter_case_bad_number"
-    assert chat.say("TS20990101999999")[-1]["response"] == "utter_case_ask_last4"
-    unknown = chat.say("5678")
-    assert unknown[0]["response"] == "utter_case_unknown_number"
-    chat.say(number.lower())
-    wrong = chat.say("1234")
-    assert wrong[0]["response"] == "utter_case_wrong_digits" and wrong[0]["attempts_left"] == 1
+    # The sequential case number does not open it, whether or not it exists
+    assert chat.say(number)[0]["response"] == "utter_case_use_reference"
+    assert chat.say(reference.lower().replace("-", " "))[-1]["response"] == "utter_case_ask_last4"
     status = chat.say("5678")[0]
     assert status["response"] == "utter_case_status" and status["status_label"] == "已受理"
-    assert "前答复您" in status["detail"]
+    assert status["number"] == number and "前答复您" in status["detail"]
     assert chat.slots["case_reply"] == "done"
 
 
-def test_a_case_number_in_a_free_sentence_goes_straight_to_the_check(conversation, database_url, parse_entities):
-    number = _open(database_url)
+def test_the_case_guesser_learns_nothing_and_is_locked_out_while_the_owner_gets_in(conversation, database_url):
+    number, reference = _open(database_url, customer="C-owner-1")
+    anonymous_number, anonymous_reference = _open(database_url)
+    unknown = references.format_reference(references.new_reference())
+    guesser = _lookup(conversation)
+    guesser.start(ActionStartCaseLookup(), "查询投诉进度", "complaint_status")
+    answers = []
+    for typed, digits in ((unknown, "5678"), (anonymous_reference, "0000"), (reference, "5678")):
+        guesser.say(typed)
+        answers.append(guesser.say(digits)[0])
+    # Unknown reference, wrong digits, someone else's bound case: the very same reply
+    assert all(answer == {**answers[0]} for answer in answers) and answers[0]["response"] == "utter_case_no_match"
+    assert not any("attempts_left" in answer or "number" in answer for answer in answers)
+    # A fourth try in this conversation is locked, even with the right digits
+    guesser.say(anonymous_reference)
+    locked = guesser.say("5678")[0]
+    assert locked["response"] == "utter_case_locked" and locked["minutes"] >= 29
+    # More conversations from the same address are locked too, before they read any case
+    address = "addr-digest-guesser"
+    for n in range(case_service.lookup_policy().address.step + 1):
+        other = Chat(f"{conversation}-{n}", "case_form", "case_reply", ValidateCaseForm(), ActionAskCaseReply())
+        other.address = address
+        other.start(ActionStartCaseLookup(), f"查询投诉{unknown}", "complaint_status")
+        last = other.say("5678")[0]["response"]
+    assert last == "utter_case_locked"
+    # The owner (verified identity) opens their case at once: no digits, no lockout
+    owner = _lookup(f"{conversation}-owner", customer="C-owner-1")
+    listed = owner.start(ActionStartCaseLookup(), "我的投诉怎么样了", "complaint_status")
+    assert [b["payload"] for b in listed[-1]["buttons"]] == [number]
+    status = owner.say(number)[0]
+    assert status["response"] == "utter_case_status" and status["number"] == number
+    # Another identified customer cannot open it by its number
+    other_customer = _lookup(f"{conversation}-other", customer="C-other-2")
+    asked = other_customer.start(ActionStartCaseLookup(), f"查询投诉{number}", "complaint_status")[-1]
+    assert asked["response"] == "utter_case_ask_number" and not asked["buttons"]
+    assert other_customer.say(number)[0]["response"] == "utter_case_use_reference"
+    assert _case(database_url, anonymous_number).status == "received"
+
+
+def test_a_case_number_or_reference_in_a_free_sentence_is_taken(conversation, database_url, parse_entities):
+    number, reference = _open(database_url, customer="C0042")
     spoken = "".join("零一二三四五六七八九"[int(d)] for d in number[2:])
     for sentence in (f"我那个{number}的投诉呢", f"我那个TS{spoken}的投诉呢",
                      f"投诉编号{number[2:6]} {number[6:10]} {number[10:]}，怎么还没人联系我"):  # fmt: skip
-        chat = _lookup(f"{conversation}-{len(sentence)}", parse=parse_entities)
+        chat = _lookup(f"{conversation}-{len(sentence)}", customer="C0042", parse=parse_entities)
         asked = chat.start(ActionStartCaseLookup(), sentence, "complaint_status")
-        assert asked[-1]["response"] == "utter_case_ask_last4", sentence
-        assert chat.slots["case_lookup"]["number"] == number
-        assert chat.say("5678")[0]["status_label"] == "已受理"
+        assert [b["payload"] for b in asked[-1]["buttons"]] == [number], sentence
+        assert chat.say(number)[0]["status_label"] == "已受理"
+    anonymous_number, anonymous_reference = _open(database_url)
+    chat = _lookup(f"{conversation}-ref", parse=parse_entities)
+    asked = chat.start(ActionStartCaseLookup(), f"查一下我的投诉，查询码{anonymous_reference.lower()}", "complaint_status")
+    assert asked[-1]["response"] == "utter_case_ask_last4"
+    assert chat.say("后四位是5678")[0]["number"] == anonymous_number
 
 
-def test_repeated_wrong_digits_are_locked(conversation, database_url):
-    number = _open(database_url)
+def test_the_conversation_that_filed_a_case_sees_it_without_digits(conversation, database_url):
+    number, _ = _open(database_url, conversation=conversation)
     chat = _lookup(conversation)
-    chat.start(ActionStartCaseLookup(), f"查询投诉{number}", "complaint_status")
-    for _ in range(3):
-        chat.say("0000")
-    locked = chat.say("5678")
-    assert locked[0]["response"] == "utter_case_locked" and chat.slots["case_reply"] == "done"
+    listed = chat.start(ActionStartCaseLookup(), "我的投诉怎么样了", "complaint_status")
+    assert [b["payload"] for b in listed[-1]["buttons"]] == [number]
+    assert chat.say(number)[0]["response"] == "utter_case_status"
 
 
 def test_an_answered_case_shows_the_answer_and_asks_for_a_rating(conversation, database_url):
-    number = _open(database_url)
+    number, _ = _open(database_url, customer="C0042")
     engine = build_engine(database_url)
     with Session(engine) as session, session.begin():
         case_service.answer_case(session=session, number=number, text="已核实，向您致歉并已加强培训。", actor="staff:agent1")
@@ -300,32 +352,36 @@ def test_an_answered_case_shows_the_answer_and_asks_for_a_rating(conversation, d
     chat = _lookup(conversation, customer="C0042")
     listed = chat.start(ActionStartCaseLookup(), "我的投诉有结果了吗", "complaint_status")
     assert number in [b["payload"] for b in listed[-1]["buttons"]]
-    chat.say(number)
-    status = chat.say("5678")
+    status = chat.say(number)
     assert "已核实，向您致歉" in status[0]["detail"]
     assert status[-1]["response"] == "utter_case_ask_rating"
     rated = chat.say("五分")
     assert rated[0]["response"] == "utter_case_rated" and rated[0]["score"] == 5
-    engine = build_engine(database_url)
-    with Session(engine) as session:
-        assert case_service.get_case_by_number(session=session, number=number).satisfaction == 5
-    engine.dispose()
+    assert _case(database_url, number).satisfaction == 5
 
 
 def test_withdrawal_is_confirmed_then_stops_the_case(conversation, database_url):
-    number = _open(database_url)
+    number, reference = _open(database_url)
     chat = _lookup(conversation)
-    chat.start(ActionStartCaseLookup(), f"撤回投诉{number}", "complaint_withdraw")
+    chat.start(ActionStartCaseLookup(), f"撤回投诉，查询码 {reference}", "complaint_withdraw")
     confirm = chat.say("5678")
     assert confirm[-1]["response"] == "utter_case_confirm_withdraw"
     assert chat.say("确定")[0]["response"] == "utter_case_withdrawn"
-    engine = build_engine(database_url)
-    with Session(engine) as session:
-        assert case_service.get_case_by_number(session=session, number=number).status == "withdrawn"
-    engine.dispose()
+    assert _case(database_url, number).status == "withdrawn"
     again = _lookup(f"{conversation}-2")
-    again.start(ActionStartCaseLookup(), f"撤回投诉{number}", "complaint_withdraw")
+    again.start(ActionStartCaseLookup(), f"撤回投诉{reference}", "complaint_withdraw")
     assert again.say("5678")[0]["response"] == "utter_case_cannot_withdraw"
+
+
+def test_withdrawal_is_checked_again_not_taken_from_the_dialogue_state(conversation, database_url):
+    number, _ = _open(database_url)
+    chat = _lookup(conversation)
+    # A dialogue state that claims the check was passed (e.g. slots set by a crafted message)
+    chat.slots = {"case_lookup": {"purpose": "withdraw", "stage": "withdraw_confirm", "number": number,
+                                  "reference": None, "bad_numbers": 0}}  # fmt: skip
+    refused = chat.say("确定")[0]
+    assert "重新查询并核实" in refused["text"] and chat.slots["case_reply"] == "done"
+    assert _case(database_url, number).status == "received"
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from api.main import create_app
 from bot.config import load_settings
-from scripts.stack import free_port
+from scripts.stack import api_command, free_port
+from tests.conftest import ROOT
 
 IDENTITY_SECRET = "identity-secret-for-api-tests-32-bytes-or-more"
 CASE_ENCRYPTION_KEY = "CgE5Hwdr6lkLKvYSU8Vhx0M1QyGn7W7v3r2CxH0vJYI="
@@ -84,3 +91,59 @@ def staff_factory(client, database_url):
 
     yield StaffFactory()
     engine.dispose()
+
+
+@dataclass
+class Served:
+    url: str
+    conversation: dict
+    admin_token: str
+    log: Path
+
+
+@pytest.fixture
+def served_api(database_url, tmp_path):
+    """The API as `make run` serves it (uvicorn, scripts.stack.api_command) on a free port, with
+    Rasa unreachable, rate limits off (fuzzers and bursts are one client sending thousands of
+    requests), an open conversation and an admin account (every staff role)."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("one database is enough for the served API (SQLite, the embedded default)")
+    from bot.db import build_engine, build_session_factory, utcnow
+    from bot.staff import service as staff_service
+
+    engine = build_engine(database_url)
+    with build_session_factory(engine).begin() as session:
+        username = f"fuzz-admin-{uuid.uuid4().hex[:6]}"
+        staff_service.create_staff(session=session, username=username, display_name="模糊测试",
+                                   role="admin", password=STAFF_PASSWORD, now=utcnow())  # fmt: skip
+    engine.dispose()
+    port = free_port()
+    log = tmp_path / "api.log"
+    env = {
+        "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url, "VAR_DIR": str(tmp_path),
+        "RASA_URL": f"http://127.0.0.1:{free_port()}", "RASA_TOKEN": "fuzz", "RASA_TIMEOUT_SECONDS": "3",
+        "ACTION_SERVER_URL": f"http://127.0.0.1:{free_port()}/webhook",
+        "CASE_ENCRYPTION_KEY": CASE_ENCRYPTION_KEY, "CUSTOMER_IDENTITY_SECRET": IDENTITY_SECRET,
+        "RATE_LIMIT_CONVERSATION_PER_MINUTE": "0", "RATE_LIMIT_IP_MESSAGES_PER_MINUTE": "0",
+        "RATE_LIMIT_IP_SESSIONS_PER_HOUR": "0", "STAFF_LOGIN_MAX_FAILURES": "1000000",
+        "RASA_TELEMETRY_ENABLED": "false", "TRANSCRIPTS_IN_API": "false", "LOG_LEVEL": "WARNING",
+    }  # fmt: skip
+    with log.open("w") as output:
+        process = subprocess.Popen(api_command(port), cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(f"{url}/livez", timeout=2).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(log.read_text()) from None
+                time.sleep(0.3)
+        conversation = httpx.post(f"{url}/api/chat/sessions", json={}).json()
+        login = httpx.post(f"{url}/api/auth/login", json={"username": username, "password": STAFF_PASSWORD})
+        yield Served(url, conversation, login.json()["token"], log)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

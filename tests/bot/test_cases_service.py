@@ -14,7 +14,6 @@ from bot.cases import service
 from bot.cases.crypto import CaseCipher
 from bot.cases.errors import (
     CaseNotFound,
-    ContactCheckLocked,
     ExtensionNeedsSupervisor,
     IllegalTransition,
     InvalidCaseField,
@@ -239,32 +238,6 @@ def test_lists_filter_by_status_deadline_and_classification(session):
     ]
     with pytest.raises(InvalidCaseField):
         service.list_cases(session=session, due="someday")
-
-
-def test_three_wrong_last_digits_lock_the_status_query(session):
-    case = _open(session)
-    ok = service.verify_contact_last4(session=session, number=case.number, last4="５６７８", conversation_id="c9", now=NOW)
-    assert ok.ok and ok.case.id == case.id
-    first = service.verify_contact_last4(session=session, number=case.number, last4="1111", conversation_id="c9", now=NOW)
-    assert first.outcome == "wrong_digits" and first.attempts_left == 2 and first.case is None
-    unknown = service.verify_contact_last4(
-        session=session, number="TS20991231999999", last4="5678", conversation_id="c9", now=NOW
-    )
-    assert unknown.outcome == "unknown_number" and unknown.attempts_left == 1
-    service.verify_contact_last4(session=session, number=case.number, last4="2222", conversation_id="c9", now=NOW)
-    with pytest.raises(ContactCheckLocked) as locked:
-        service.verify_contact_last4(session=session, number=case.number, last4="5678", conversation_id="c9",
-                                     now=NOW + timedelta(minutes=1))
-    assert "稍后" in locked.value.customer_message
-    # Failures also count per case: a third wrong try from elsewhere locks the case for everyone.
-    service.verify_contact_last4(session=session, number=case.number, last4="3333", conversation_id="c10",
-                                 now=NOW + timedelta(minutes=1))
-    with pytest.raises(ContactCheckLocked):
-        service.verify_contact_last4(session=session, number=case.number, last4="5678", conversation_id="c11",
-                                     now=NOW + timedelta(minutes=1))
-    later = service.verify_contact_last4(session=session, number=case.number, last4="5678",
-                                         conversation_id="c9", now=NOW + timedelta(minutes=31))
-    assert later.ok
 
 
 def test_revealing_the_contact_is_audited(session):

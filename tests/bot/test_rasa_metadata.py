@@ -29,6 +29,8 @@ def test_the_apis_metadata_is_believed_for_its_conversation():
     assert verify(metadata) == VerifiedMetadata(customer_id="C0007", channel="app")
     assert verify(signed(customer_id=None, channel="web")) == VerifiedMetadata(customer_id=None, channel="web")
     assert verify(metadata, now=NOW + timedelta(minutes=5)) is not None  # within its lifetime
+    # The address digest the case lookups lock out by travels signed too
+    assert verify(signed(address_key="a1b2c3")).address_key == "a1b2c3"
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,7 @@ def test_a_complaint_is_filed_worked_by_staff_and_answered_in_the_conversation(a
     assert "138****5678" in summary
     filed = texts(say(api, conversation_id, headers, "确认提交"))
     number = re.search(r"TS\d{14}", filed).group(0)
-    assert "15日内" in filed
+    assert "15日内" in filed and "查询码" in filed  # filed without logging in
 
     staff = _staff(api)
     case = api.get(f"/api/staff/cases/{number}", headers=staff).json()
@@ -65,10 +65,10 @@ def test_a_complaint_is_filed_worked_by_staff_and_answered_in_the_conversation(a
     answer = "经核实，多扣的一笔年费已于今日退回您的信用卡账户，给您带来不便深表歉意。"
     assert api.post(f"/api/staff/cases/{number}/answer", headers=staff, json={"text": answer}).status_code == 200
 
-    asked = texts(say(api, conversation_id, headers, "我的投诉怎么样了"))
-    assert "案件编号" in asked
-    say(api, conversation_id, headers, number)
-    status = say(api, conversation_id, headers, "5678")
+    # The conversation that filed it sees it at once; anyone else needs the reference and digits.
+    asked = say(api, conversation_id, headers, "我的投诉怎么样了")
+    assert number in [b["payload"] for reply in asked["replies"] for b in reply.get("buttons", [])]
+    status = say(api, conversation_id, headers, number)
     assert "已答复" in texts(status) and "多扣的一笔年费已于今日退回" in texts(status)
     assert "满意" in texts(status)
     assert "感谢您的评价（4分）" in texts(say(api, conversation_id, headers, "4"))
@@ -109,10 +109,27 @@ def test_old_intake_buttons_pressed_after_filing_change_nothing(live_product, ap
     engine.dispose()
 
 
-def test_a_wrong_case_number_gets_a_clear_reply(api):
+def _file_anonymously(api: httpx.Client) -> tuple[str, str]:
+    conversation_id, headers = _open(api)
+    for text in ("你们手机银行乱扣我钱", "上个月信用卡被扣了两次年费", "说完了", "是的", "是的", "退还多扣的年费",
+                 "13812345678", "王小明"):  # fmt: skip
+        say(api, conversation_id, headers, text)
+    filed = texts(say(api, conversation_id, headers, "确认提交"))
+    number = re.search(r"TS\d{14}", filed).group(0)
+    return number, re.search(r"查询码是 ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})", filed).group(1)
+
+
+def test_a_stranger_cannot_tell_a_wrong_reference_from_wrong_digits(api):
+    number, reference = _file_anonymously(api)
     conversation_id, headers = _open(api)
     asked = texts(say(api, conversation_id, headers, "查询投诉进度"))
-    assert "案件编号" in asked and "请核对后再输入" not in asked
-    assert "TS" in texts(say(api, conversation_id, headers, "123"))
-    say(api, conversation_id, headers, "TS20990101999999")
-    assert "没有找到编号为 TS20990101999999 的投诉" in texts(say(api, conversation_id, headers, "1234"))
+    assert "查询码" in asked and "请核对后再输入" not in asked
+    assert "而不是案件编号" in texts(say(api, conversation_id, headers, number))
+    wrong_reference = reference[:-1] + ("0" if reference[-1] != "0" else "1")  # fails its check symbol
+    assert "查询码" in texts(say(api, conversation_id, headers, wrong_reference))
+    say(api, conversation_id, headers, reference)
+    wrong_digits = texts(say(api, conversation_id, headers, "1234"))
+    assert "没有找到与该查询码和手机号后四位相符的投诉" in wrong_digits
+    assert number not in wrong_digits
+    say(api, conversation_id, headers, reference)
+    assert "已受理" in texts(say(api, conversation_id, headers, "5678"))
