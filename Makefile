@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)
 # TensorFlow and Rasa 3.6 print pages of deprecation warnings that say nothing about this project.
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: run test setup tools migrate model validate pytest stories chromium axe benchmark benchmark-transcripts benchmark-parse nlu-report nlu-holdout nlu-real entities-report clean
+.PHONY: run test setup tools migrate model validate pytest stories chromium axe benchmark benchmark-profile benchmark-transcripts benchmark-parse nlu-report nlu-holdout nlu-real entities-report clean
 
 ## run: set up what is missing, migrate, train if needed, start all three processes
 run: setup
@@ -53,9 +53,17 @@ pytest: setup model
 stories: setup model
 	$(BIN)/python -m scripts.test_stories
 
-## benchmark: 1,000 messages through the API and straight to Rasa, 20 at a time
+## benchmark: turn cost against Rasa's starter bot in one run (built once per Rasa version):
+## 1,000 messages, 20 conversations at a time, straight to Rasa and through the API, embedded
+## (SQLite) and production topology (PostgreSQL, Redis, RabbitMQ; when reachable), sequential
+## latency and RSS. BENCH_ARGS="--messages 200 --sequential 20" for a short run.
 benchmark: setup model
-	$(BIN)/python -m benchmarks.chat_latency
+	$(BIN)/python -m benchmarks.chat_latency $(BENCH_ARGS)
+
+## benchmark-profile: py-spy sampling profile of our Rasa under load (PY_SPY=<path of py-spy>)
+PY_SPY ?= py-spy
+benchmark-profile: setup model
+	$(BIN)/python -m benchmarks.profile_rasa --py-spy $(PY_SPY) $(BENCH_ARGS)
 
 ## benchmark-transcripts: analyst queries over 1,000,000 generated messages, SQLite then PostgreSQL
 BENCH_SQLITE ?= sqlite:///$(CURDIR)/var/bench_transcripts.db

@@ -107,7 +107,7 @@ def summary_message(draft: Draft) -> dict[str, Any]:
         f"· 经过：{draft.description_text}",
         f"· 业务类型：{classification.label('business', draft.business) or '未选择'}",
         f"· 办理渠道：{classification.label('channel', draft.channel) or '未选择'}",
-        f"· 投诉原因：{classification.label('reason', draft.reason) or '未选择'}",
+        f"· 投诉原因：{classification.customer_label('reason', draft.reason) or '未选择'}",
         f"· 您的诉求：{draft.request}",
         f"· 发生时间：{occurred_text(draft)}",
         *([f"· 涉及金额：{amount_text(draft)}"] if draft.amount else []),
@@ -212,7 +212,7 @@ def agent_context(draft: Draft) -> dict[str, Any]:
     """What the agent who takes over sees of the unfinished complaint, masked."""
     def label(axis: str) -> str | None:
         code = getattr(draft, axis)
-        return intake.CHOICE_AXES[axis].get(code) if code else None
+        return classification.label(axis, code)  # staff read the standard's labels
 
     return {
         "complaint_draft": {

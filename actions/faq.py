@@ -85,12 +85,12 @@ class ActionAnswerFaq(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         catalog = load_catalog()
+        # "我被骗了，刚把验证码告诉了对方": what to do now and a person at once, never first the
+        # FAQ's advice for before it happened ("请不要把验证码告诉任何人") or "A or B?".
+        urgent = await escalate_if_urgent(dispatcher, tracker)
+        if urgent is not None:
+            return urgent
         choice = faq_choice(tracker)
-        if choice.answer is None:
-            # No sure answer to "我被骗了……": a person at once instead of "A or B?".
-            urgent = await escalate_if_urgent(dispatcher, tracker)
-            if urgent is not None:
-                return urgent
         if choice.offer:
             first, second = (catalog.topic(t) for t in choice.offer)
             dispatcher.utter_message(
@@ -104,9 +104,26 @@ class ActionAnswerFaq(Action):
         if choice.answer is None:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
-        events = answer(dispatcher, choice.answer, tracker)
-        # "我被骗了，钱转给了对方": the fraud answer first, then a person at once.
-        return events + (await escalate_if_urgent(dispatcher, tracker) or [])
+        return answer(dispatcher, choice.answer, tracker)
+
+
+# A follow-up that names a topic of its own ("那分期手续费呢") is that topic when the response
+# selector is at least this sure of it.
+NAMED_TOPIC_CONFIDENCE = 0.5
+
+
+def named_sibling_topic(tracker: Tracker, *, last_topic_id: str) -> str | None:
+    """The topic a follow-up names, when it is clearly another topic of the same group than the
+    last answer ("那分期手续费呢" after the annual fee), else None."""
+    catalog = load_catalog()
+    ranking = [(t, c) for t, c in faq_ranking(tracker.latest_message or {}) if catalog.topic(t)]
+    if not ranking:
+        return None
+    best_id, confidence = ranking[0]
+    last = catalog.topic(last_topic_id)
+    if best_id == last_topic_id or confidence < NAMED_TOPIC_CONFIDENCE:
+        return None
+    return best_id if last is not None and catalog.topic(best_id).group == last.group else None
 
 
 class ActionAnswerFollowup(Action):
@@ -133,7 +150,12 @@ class ActionAnswerFollowup(Action):
                 response="utter_followup_not_covered", topic=last.title, aspect=aspect_name
             )
             return []
-        if target.id == last.id:  # "那手续费呢" right after the annual-fee answer: don't repeat it
+        if target.id == last.id:
+            # "那分期手续费呢" right after the annual-fee answer names a sibling topic: answer it.
+            named = named_sibling_topic(tracker, last_topic_id=last.id)
+            if named is not None:
+                return answer(dispatcher, named, tracker)
+            # "那手续费呢" right after the annual-fee answer: don't repeat it.
             dispatcher.utter_message(
                 response="utter_followup_already_answered", topic=last.title, aspect=aspect_name
             )

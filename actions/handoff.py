@@ -17,6 +17,7 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import bank
 from bot.config import load_settings
 from bot.handoff import conversation as rules
 from bot.handoff import lifecycle
@@ -79,15 +80,20 @@ async def escalate(
         return {
             "queued": True, "position": position.position,
             "wait": position.estimated_wait_minutes, "handoff_id": position.handoff.id,
+            "known": position.estimate_known,
         }  # fmt: skip
 
     outcome = await in_transaction(queue_or_not)
     if not outcome["queued"]:
         availability = outcome["availability"]
+        identity = bank.from_settings(settings)
+        urgent = reason in (lifecycle.FRAUD, lifecycle.DISTRESS)
         if availability.reason == "closed":
-            text = rules.closed_text(availability.hours_text, availability.next_opening)
+            text = rules.closed_text(
+                availability.hours_text, availability.next_opening, identity, urgent=urgent
+            )
         else:
-            text = rules.no_agent_text()
+            text = rules.no_agent_text(identity, urgent=urgent)
         dispatcher.utter_message(text=text, buttons=rules.callback_offer_buttons())
         return [SlotSet(CALLBACK_REASON_SLOT, reason)]
     if outcome["position"] is None:
@@ -96,7 +102,7 @@ async def escalate(
     dispatcher.utter_message(
         json_message={
             "kind": rules.KIND_WAITING,
-            "text": rules.waiting_text(outcome["position"], outcome["wait"], reason),
+            "text": rules.waiting_text(outcome["position"], outcome["wait"], reason, known=outcome["known"]),
             "buttons": rules.cancel_buttons(outcome["handoff_id"]),
         }
     )
@@ -111,8 +117,9 @@ async def escalate_if_urgent(
     reason = rules.urgent_reason((tracker.latest_message or {}).get("text") or "")
     if reason is None:
         return None
+    identity = bank.from_settings(load_settings())
     dispatcher.utter_message(
-        text=rules.distress_text() if reason == lifecycle.DISTRESS else rules.fraud_text()
+        text=rules.distress_text() if reason == lifecycle.DISTRESS else rules.fraud_text(identity)
     )
     return await escalate(dispatcher, tracker, reason)
 
@@ -146,7 +153,7 @@ class ActionRequestHuman(Action):
         if reason == lifecycle.DISTRESS:
             dispatcher.utter_message(text=rules.distress_text())
         elif reason == lifecycle.FRAUD:
-            dispatcher.utter_message(text=rules.fraud_text())
+            dispatcher.utter_message(text=rules.fraud_text(bank.from_settings(load_settings())))
         return await escalate(dispatcher, tracker, reason)
 
 
@@ -193,7 +200,9 @@ class ValidateCallbackForm(FormValidationAction):
         text = value if isinstance(value, str) else ""
         if text.startswith("/"):  # a button of another flow
             text = "取消" if "decline" in text else ""
-        step = rules.read_callback_reply(_intake(tracker), text)
+        step = rules.read_callback_reply(
+            _intake(tracker), text, hotline=load_settings().bank_hotline
+        )
         for line in step.say:
             dispatcher.utter_message(text=line)
         return {

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from bot import bank
 from bot.cases import crypto as case_crypto
 from bot.config import Settings
 from bot.conversations import service as conversation_service
@@ -31,6 +32,7 @@ from bot.handoff import service as handoff_service
 from bot.ratelimit import service as ratelimit_service
 
 from .errors import AssistantUnavailable
+from .handoff_bridge import post_queue_updates
 from .rasa_client import RasaClient, RasaUnavailable
 from .realtime import QUEUE_TOPIC, Notifier, conversation_topic
 
@@ -59,6 +61,8 @@ def message_view(message: ConversationMessage) -> dict[str, Any]:
     }
     if payload.get("agent_name"):
         view["agent_name"] = payload["agent_name"]
+    if message.sender != conversation_service.CUSTOMER:
+        view["calls"] = bank.call_numbers(message.text, bank.configured())
     if message.client_message_id:  # lets a client recognise its own message after a reload
         view["client_message_id"] = message.client_message_id
     return view
@@ -110,6 +114,10 @@ class ChatGateway:
             conversation_service.get_authorized(
                 session=session, conversation_id=conversation_id, token=token, lifetime=self.lifetime
             )
+
+    @property
+    def settings(self) -> Settings:
+        return self._settings
 
     @property
     def notifier(self) -> Notifier:
@@ -246,9 +254,11 @@ class ChatGateway:
             if active.status == handoff_lifecycle.WAITING and (
                 pressed or handoff_rules.is_cancel_request(result.text)
             ):
-                handoff_service.cancel(session=session, conversation_id=conversation_id, now=now)
+                cancelled = handoff_service.cancel(session=session, conversation_id=conversation_id, now=now)
                 result.route = CANCELLED
                 result.topics.append(QUEUE_TOPIC)
+                moved = post_queue_updates(session, self._settings, [cancelled])
+                result.topics += [conversation_topic(moved_id) for moved_id in moved]
                 notice = {"sender": "system", "text": handoff_rules.cancelled_text(),
                           "kind": handoff_rules.KIND_ENDED}  # fmt: skip
                 result.replies = self._store_replies(session, result.message_id, [notice])
@@ -288,7 +298,9 @@ class ChatGateway:
             if position is not None:
                 notices.append({
                     "sender": "system", "kind": handoff_rules.KIND_WAITING,
-                    "text": handoff_rules.waiting_ack_text(position.position, position.estimated_wait_minutes),
+                    "text": handoff_rules.waiting_ack_text(
+                        position.position, position.estimated_wait_minutes, known=position.estimate_known
+                    ),
                     "buttons": handoff_rules.cancel_buttons(position.handoff.id),
                 })  # fmt: skip
             return self._store_replies(session, message_id, notices)

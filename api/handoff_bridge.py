@@ -60,6 +60,26 @@ def _notice(session: Session, conversation_id: str, text: str, **extra: Any) -> 
     )
 
 
+def post_queue_updates(session: Session, settings: Settings, left: list[Handoff]) -> list[str]:
+    """Tells each customer still waiting behind the handoffs that just `left` the queue (claimed,
+    cancelled, expired) their new place, pushed at once; returns their conversation ids."""
+    options = {
+        "sample_size": settings.agent_wait_sample_size,
+        "default_wait": timedelta(minutes=settings.agent_default_wait_minutes),
+        "presence_window": timedelta(minutes=settings.agent_presence_minutes),
+    }
+    told: dict[str, dict[str, Any]] = {}
+    for handoff in left:  # several leaving at once: one notice each, with the final place
+        for conversation_id, notice in handoff_service.queue_update_notices(
+            session=session, left=handoff, **options
+        ):
+            told[conversation_id] = notice
+    told = {c: n for c, n in told.items() if session.get(Conversation, c) is not None}  # not removed meanwhile
+    for conversation_id, notice in told.items():
+        _notice(session, conversation_id, notice["text"], kind=notice["kind"], buttons=notice["buttons"])
+    return list(told)
+
+
 class HandoffBridge:
     def __init__(
         self,
@@ -93,10 +113,13 @@ class HandoffBridge:
                 session, handoff.conversation_id, rules.started_text(staff.display_name),
                 kind=rules.KIND_STARTED, agent_name=staff.display_name,
             )  # fmt: skip
-            return handoff.conversation_id, view(handoff)
+            moved = post_queue_updates(session, self._settings, [handoff])
+            return handoff.conversation_id, moved, view(handoff)
 
-        conversation_id, result = await self.run(work)
-        await self.notifier.publish(conversation_topic(conversation_id), QUEUE_TOPIC)
+        conversation_id, moved, result = await self.run(work)
+        await self.notifier.publish(
+            conversation_topic(conversation_id), QUEUE_TOPIC, *map(conversation_topic, moved)
+        )
         return result
 
     async def end(
@@ -114,7 +137,7 @@ class HandoffBridge:
             staff = session.get(StaffAccount, staff_id)
             end = handoff_service.close if close else handoff_service.hand_back
             handoff = end(session=session, handoff_id=handoff_id, staff=staff, note=note)
-            if close:
+            if close:  # one end notice, then the rating prompt (which does not say it again)
                 _notice(session, handoff.conversation_id, "本次人工服务已结束，接下来由智能助手继续为您服务。",
                         kind=rules.KIND_ENDED)  # fmt: skip
                 _notice(session, handoff.conversation_id, rules.closed_service_text(),
@@ -165,16 +188,19 @@ class HandoffBridge:
         continues; returns their conversation ids."""
         older_than = timedelta(minutes=self._settings.handoff_max_wait_minutes)
 
-        def work(session: Session) -> list[str]:
+        def work(session: Session) -> tuple[list[str], list[str]]:
             expired = handoff_service.expire_waiting(session=session, older_than=older_than, now=now)
             for handoff in expired:
                 if session.get(Conversation, handoff.conversation_id) is None:
                     continue  # the conversation was removed meanwhile: nobody to tell
                 _notice(session, handoff.conversation_id, rules.expired_text(),
                         kind=rules.KIND_ENDED, buttons=rules.callback_offer_buttons())  # fmt: skip
-            return [handoff.conversation_id for handoff in expired]
+            moved = post_queue_updates(session, self._settings, expired) if expired else []
+            return [handoff.conversation_id for handoff in expired], moved
 
-        conversation_ids = await self.run(work)
+        conversation_ids, moved = await self.run(work)
+        if moved:
+            await self.notifier.publish(*map(conversation_topic, moved))
         for conversation_id in conversation_ids:
             await self._resume(conversation_id)
             await self.notifier.publish(conversation_topic(conversation_id))

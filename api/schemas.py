@@ -67,11 +67,19 @@ class Button(BaseModel):
     payload: str
 
 
-MessageKind = Literal["text", "handoff_waiting", "handoff_started", "handoff_ended", "rating"]
+MessageKind = Literal["text", "handoff_waiting", "handoff_started", "handoff_ended", "rating", "case_number"]
 KIND_DESCRIPTION = (
     "text: an ordinary message; handoff_waiting: queue position while waiting for a person; "
     "handoff_started / handoff_ended: an agent joined / left (agent_name says who); "
-    "rating: asks for a 1–5 rating, its buttons' payloads are \"1分\"…\"5分\"."
+    "rating: asks for a 1–5 rating (a service by a person or a complaint's handling), its "
+    "buttons' payloads are \"1分\"…\"5分\"; case_number: a filed complaint's number (TS + 14 "
+    "digits) in the text, shown on its own with a copy button."
+)
+
+
+CALLS_DESCRIPTION = (
+    "Phone numbers the text gives, as written in it (the bank's hotline and fraud line, 110, 120, "
+    "96110, 12356): clients show them as tap-to-call links (tel: with the digits)."
 )
 
 
@@ -84,6 +92,7 @@ class Reply(BaseModel):
     buttons: list[Button] = []
     kind: MessageKind = Field("text", description=KIND_DESCRIPTION)
     agent_name: Optional[str] = Field(None, description="The agent's display name (agent messages and joins).")
+    calls: list[str] = Field([], description=CALLS_DESCRIPTION)
     created_at: datetime
 
 
@@ -100,6 +109,7 @@ class HistoryMessage(BaseModel):
     buttons: list[Button] = []
     kind: MessageKind = Field("text", description=KIND_DESCRIPTION)
     agent_name: Optional[str] = None
+    calls: list[str] = Field([], description=CALLS_DESCRIPTION)
     client_message_id: Optional[str] = Field(None, description="Customer messages: the id the client sent it with.")
     status: str
     created_at: datetime

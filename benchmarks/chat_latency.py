@@ -1,27 +1,47 @@
-"""Chat latency, throughput and memory of the real stack: `make benchmark`.
+"""Turn cost of the real stack against Rasa's own starter bot, in one run: `make benchmark`.
 
-Starts the action server, Rasa and the API on free ports with a temporary SQLite database, then
-sends --messages customer messages over --concurrency simultaneous conversations twice: through
-the public chat API, and straight to Rasa's REST channel. Prints start-up time, p50/p95/p99
-latency and messages per second for both, the API's overhead ratio, and each process's RSS.
-Only loopback traffic; the run is bounded by --messages.
+Starts, side by side on free loopback ports:
+- Rasa's starter bot (`rasa init`, built once per Rasa version, benchmarks/starter_bot.py) with
+  its default endpoints (in-memory tracker store);
+- our stack in the embedded default (SQLite tracker store and event broker, endpoints.yml);
+- our stack in the production topology when PostgreSQL, Redis and RabbitMQ answer
+  (endpoints.production.yml: PostgreSQL tracker store, Redis lock store, RabbitMQ broker;
+  SANIC_WORKERS=--rasa-workers Rasa workers, which the Redis lock store allows; the API on
+  PostgreSQL with Redis pub/sub and --api-workers uvicorn workers).
+Only one load runs at a time (the others idle), and with --rounds > 1 the targets take turns, so
+they share the machine's conditions. Each target gets --messages messages over --concurrency
+simultaneous conversations (no think time), straight to Rasa's REST channel and through the
+public chat API, then --sequential messages of one conversation, one after the other.
+
+Prints turns/s, p50/p95/p99, sequential p50, errors, the ratios our Rasa / starter bot and
+API / our Rasa (turns/s), start-up times and each process's RSS. Only loopback traffic.
+`--messages 200 --sequential 20` is a short run for a smoke test.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
+import socket
 import statistics
 import tempfile
 import time
 import uuid
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
+from benchmarks.starter_bot import TURNS as STARTER_TURNS
+from benchmarks.starter_bot import StarterServer, ensure_starter
 from scripts import migrate
-from scripts.stack import Stack, StackConfig, free_port
+from scripts.stack import ROOT, Stack, StackConfig, free_port
 from scripts.train import ensure_model
 
 # Customer turns, cycled: greetings, FAQs, a follow-up, out of scope, a misunderstanding.
@@ -30,15 +50,38 @@ TURNS = [
     "理财产品的风险等级是什么意思", "今天天气怎么样", "qwzx jkvb", "谢谢", "再见",
 ]  # fmt: skip
 
+POSTGRES_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+REDIS = ("127.0.0.1", 6379)
+RABBITMQ = ("127.0.0.1", 5672)
+# A load test from one address would trip the customer rate limits by design.
+NO_RATE_LIMITS = {
+    "RATE_LIMIT_CONVERSATION_PER_MINUTE": "0",
+    "RATE_LIMIT_IP_MESSAGES_PER_MINUTE": "0",
+    "RATE_LIMIT_IP_SESSIONS_PER_HOUR": "0",
+}
+
+
+# --- memory ---------------------------------------------------------------------------------
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        one = todo.pop()
+        found.append(one)
+        try:
+            for task in Path(f"/proc/{one}/task").iterdir():
+                children = (task / "children").read_text().split()
+                todo += [int(child) for child in children]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
+
 
 def rss_mib(pid: int) -> float:
-    """Resident memory of a process and its children (MiB), from /proc."""
+    """Resident memory of a process and all its descendants (MiB), from /proc."""
     total_kib = 0
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    for one in pids:
+    for one in _descendants(pid):
         try:
             for line in Path(f"/proc/{one}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -48,111 +91,358 @@ def rss_mib(pid: int) -> float:
     return total_kib / 1024
 
 
-async def api_customer(client: httpx.AsyncClient, turns: int, latencies: list[float]) -> int:
-    """One customer through the public chat API; returns the number of failed exchanges."""
-    session = (await client.post("/api/chat/sessions")).json()
-    headers = {"Authorization": f"Bearer {session['token']}"}
-    errors = 0
+# --- load -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """One door to one bot: Rasa's REST channel or our public chat API."""
+
+    label: str
+    url: str
+    door: str  # "rasa" or "api"
+    turns: list[str]
+
+
+@dataclass
+class Figures:
+    latencies: list[float] = field(default_factory=list)
+    sequential: list[float] = field(default_factory=list)
+    problems: Counter[str] = field(default_factory=Counter)
+    elapsed: float = 0.0
+
+    @property
+    def errors(self) -> int:
+        return sum(self.problems.values())
+
+    @property
+    def messages(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def turns_per_second(self) -> float:
+        return self.messages / self.elapsed if self.elapsed else 0.0
+
+
+async def _conversation(
+    client: httpx.AsyncClient, target: Target, turns: int, latencies: list[float], problems: Counter[str]
+) -> None:
+    """One customer sending `turns` messages, each after the previous answer; failures counted by kind."""
+    if target.door == "api":
+        session = (await client.post("/api/chat/sessions")).json()
+        path = f"/api/chat/{session['conversation_id']}/messages"
+        headers = {"Authorization": f"Bearer {session['token']}"}
+    else:
+        path, headers, sender = "/webhooks/rest/webhook", {}, uuid.uuid4().hex
     for index in range(turns):
+        message = target.turns[index % len(target.turns)]
+        body = {"text": message} if target.door == "api" else {"sender": sender, "message": message}
         started = time.perf_counter()
-        response = await client.post(
-            f"/api/chat/{session['conversation_id']}/messages",
-            json={"text": TURNS[index % len(TURNS)]},
-            headers=headers,
-        )
+        try:
+            response = await client.post(path, json=body, headers=headers)
+        except httpx.HTTPError as exc:
+            latencies.append(time.perf_counter() - started)
+            problems[type(exc).__name__] += 1
+            continue
         latencies.append(time.perf_counter() - started)
-        if response.status_code != 200 or not response.json()["replies"]:
-            errors += 1
-    return errors
+        if response.status_code != 200:
+            problems[f"HTTP {response.status_code}"] += 1
+        elif not (response.json().get("replies") if target.door == "api" else response.json()):
+            problems[f"no reply to {message!r}"] += 1
 
 
-async def rasa_customer(client: httpx.AsyncClient, turns: int, latencies: list[float]) -> int:
-    """The same customer straight to Rasa's REST channel (no API, no database)."""
-    sender = uuid.uuid4().hex
-    errors = 0
-    for index in range(turns):
-        started = time.perf_counter()
-        response = await client.post(
-            "/webhooks/rest/webhook", json={"sender": sender, "message": TURNS[index % len(TURNS)]}
-        )
-        latencies.append(time.perf_counter() - started)
-        if response.status_code != 200 or not response.json():
-            errors += 1
-    return errors
-
-
-async def load(base_url: str, customer, conversations: int, turns: int):
+async def _load(target: Target, conversations: int, turns: int) -> tuple[list[float], Counter[str], float]:
     latencies: list[float] = []
-    async with httpx.AsyncClient(base_url=base_url, timeout=120) as client:
+    problems: Counter[str] = Counter()
+    limits = httpx.Limits(max_connections=conversations + 5, max_keepalive_connections=conversations + 5)
+    async with httpx.AsyncClient(base_url=target.url, timeout=120, limits=limits) as client:
         started = time.perf_counter()
-        errors = await asyncio.gather(
-            *(customer(client, turns, latencies) for _ in range(conversations))
+        await asyncio.gather(
+            *(_conversation(client, target, turns, latencies, problems) for _ in range(conversations))
         )
         elapsed = time.perf_counter() - started
-    return latencies, sum(errors), elapsed
+    return latencies, problems, elapsed
+
+
+def concurrent_load(target: Target, conversations: int, turns: int, figures: Figures) -> None:
+    latencies, problems, elapsed = asyncio.run(_load(target, conversations, turns))
+    figures.latencies += latencies
+    figures.problems += problems
+    figures.elapsed += elapsed
+
+
+def sequential_load(target: Target, messages: int, figures: Figures) -> None:
+    latencies, problems, _ = asyncio.run(_load(target, 1, messages))
+    figures.sequential += latencies
+    figures.problems += problems
 
 
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+# --- what runs ------------------------------------------------------------------------------
+
+
+def _reachable(address: tuple[str, int]) -> bool:
+    try:
+        socket.create_connection(address, timeout=2).close()
+        return True
+    except OSError:
+        return False
+
+
+def production_unreachable() -> str | None:
+    missing = [name for name, address in (("Redis", REDIS), ("RabbitMQ", RABBITMQ)) if not _reachable(address)]
+    try:
+        engine = create_engine(POSTGRES_ADMIN_URL)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception:  # any driver error means: not reachable here
+        missing.insert(0, "PostgreSQL")
+    return ", ".join(missing) + " unreachable" if missing else None
+
+
+class PostgresDatabases:
+    """Uniquely named, throw-away PostgreSQL databases (dropped on close)."""
+
+    def __init__(self) -> None:
+        self.admin = create_engine(POSTGRES_ADMIN_URL).execution_options(isolation_level="AUTOCOMMIT")
+        self.names: list[str] = []
+
+    def create(self) -> str:
+        name = f"bankbot_bench_{uuid.uuid4().hex[:10]}"
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        self.names.append(name)
+        return name
+
+    def url(self, name: str) -> str:
+        return make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+    def close(self) -> None:
+        with self.admin.connect() as connection:
+            for name in self.names:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+def _delete_queue(queue: str) -> None:
+    async def delete() -> None:
+        import aio_pika
+
+        connection = await aio_pika.connect(f"amqp://guest:guest@{RABBITMQ[0]}:{RABBITMQ[1]}/")
+        try:
+            await (await connection.channel()).queue_delete(queue)
+        finally:
+            await connection.close()
+
+    try:
+        asyncio.run(delete())
+    except Exception:  # clean-up only; the queue is uniquely named
+        pass
+
+
+def embedded_config(model: Path, var_dir: Path, endpoints: Path) -> StackConfig:
+    migrate.upgrade(f"sqlite:///{var_dir / 'app.db'}")
+    return StackConfig(
+        model=model, api_port=free_port(), rasa_port=free_port(), action_port=free_port(),
+        var_dir=var_dir, endpoints=endpoints,
+        extra_env={**NO_RATE_LIMITS, "TRANSCRIPTS_IN_API": "true"},
+    )  # fmt: skip
+
+
+def production_config(
+    model: Path, var_dir: Path, databases: PostgresDatabases, cleanup: ExitStack, args: argparse.Namespace
+) -> StackConfig:
+    tracker_db, app_db = databases.create(), databases.create()
+    migrate.upgrade(databases.url(app_db))
+    suffix = uuid.uuid4().hex[:8]
+    queue = f"bankbot_bench_{suffix}"
+    cleanup.callback(_delete_queue, queue)
+    return StackConfig(
+        model=model,
+        api_port=free_port(),
+        rasa_port=free_port(),
+        action_port=free_port(),
+        var_dir=var_dir,
+        database_url=databases.url(app_db),
+        endpoints=ROOT / "endpoints.production.yml",
+        extra_env={
+            **NO_RATE_LIMITS,
+            "TRANSCRIPTS_IN_API": "false",
+            "REALTIME_REDIS_URL": f"redis://{REDIS[0]}:{REDIS[1]}/0",
+            "SANIC_WORKERS": str(args.rasa_workers),
+            "WEB_CONCURRENCY": str(args.api_workers),
+            "TRACKER_DB_HOST": "127.0.0.1",
+            "TRACKER_DB_PORT": "5432",
+            "TRACKER_DB_USER": "postgres",
+            "TRACKER_DB_PASSWORD": "",
+            "TRACKER_DB_NAME": tracker_db,
+            "TRACKER_LOGIN_DB": "postgres",
+            "REDIS_HOST": REDIS[0],
+            "REDIS_PORT": str(REDIS[1]),
+            "REDIS_DB": "0",
+            "REDIS_KEY_PREFIX": f"bankbot_bench_{suffix}",
+            "RABBITMQ_HOST": RABBITMQ[0],
+            "RABBITMQ_PORT": str(RABBITMQ[1]),
+            "RABBITMQ_USER": "guest",
+            "RABBITMQ_PASSWORD": "guest",
+            "RABBITMQ_QUEUE": queue,
+        },
+    )
+
+
+def _timed(start: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    start()
+    return time.perf_counter() - started
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def report(
+    results: dict[str, Figures],
+    startup: dict[str, float],
+    memory: dict[str, dict[str, float]],
+    args: argparse.Namespace,
+    skipped: list[str],
+) -> None:
+    turns = max(1, args.messages // args.concurrency)
+    print()
+    print(
+        f"load per target and round: {args.concurrency} concurrent conversations x {turns} messages, "
+        f"then {args.sequential} sequential messages of one conversation; {args.rounds} round(s)"
+    )
+    header = f"{'target':<34}{'turns':>6}{'err':>5}{'turns/s':>9}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'seq p50':>9}"
+    print(header)
+    print("-" * len(header))
+    for label, figures in results.items():
+        if not figures.latencies:
+            continue
+        print(
+            f"{label:<34}{figures.messages:>6}{figures.errors:>5}{figures.turns_per_second:>9.1f}"
+            f"{statistics.median(figures.latencies) * 1000:>8.0f}"
+            f"{percentile(figures.latencies, 0.95) * 1000:>8.0f}{percentile(figures.latencies, 0.99) * 1000:>8.0f}"
+            f"{statistics.median(figures.sequential) * 1000 if figures.sequential else float('nan'):>9.0f}"
+        )
+    print()
+    starter = results.get("starter bot, Rasa")
+    for topology in ("default", "production", *[name for name in startup if name.startswith("default ")]):
+        rasa, api = results.get(f"{topology}, Rasa"), results.get(f"{topology}, API")
+        if not rasa or not rasa.latencies:
+            continue
+        parts = []
+        if starter and starter.latencies:
+            parts.append(f"our Rasa / starter bot x{rasa.turns_per_second / starter.turns_per_second:.2f}")
+        if api and api.latencies:
+            parts.append(f"API / our Rasa x{api.turns_per_second / rasa.turns_per_second:.2f}")
+            if api.sequential and rasa.sequential:
+                parts.append(
+                    f"sequential p50 API - Rasa {(statistics.median(api.sequential) - statistics.median(rasa.sequential)) * 1000:+.0f} ms"
+                )
+        print(f"{topology} topology, turns/s: " + ", ".join(parts))
+    for label, figures in results.items():
+        if figures.problems:
+            detail = ", ".join(f"{kind} x{count}" for kind, count in figures.problems.most_common(5))
+            print(f"errors of {label}: {detail}")
+    print()
+    print("start-up until ready: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in startup.items()))
+    for name, processes in memory.items():
+        detail = ", ".join(f"{process} {mib:.0f}" for process, mib in processes.items())
+        print(f"RSS {name}: {sum(processes.values()):.0f} MiB ({detail})")
+    for reason in skipped:
+        print(f"skipped: {reason}")
+
+
+# --- main -----------------------------------------------------------------------------------
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=1000, help="messages per run")
-    parser.add_argument("--concurrency", type=int, default=20, help="simultaneous conversations")
+    parser.add_argument("--messages", type=int, default=1000, help="messages per target and round (default 1000)")
+    parser.add_argument("--concurrency", type=int, default=20, help="simultaneous conversations (default 20)")
+    parser.add_argument("--sequential", type=int, default=100, help="sequential messages per target and round")
+    parser.add_argument("--rounds", type=int, default=1, help="times every target takes its turn (default 1)")
+    parser.add_argument("--rasa-workers", type=int, default=2, help="Sanic workers of Rasa in production")
+    parser.add_argument("--api-workers", type=int, default=1, help="uvicorn workers of the API in production")
+    parser.add_argument("--no-starter", action="store_true", help="skip Rasa's starter bot")
+    parser.add_argument("--no-production", action="store_true", help="skip the production topology")
+    parser.add_argument(
+        "--compare-endpoints", type=Path, action="append", default=[], metavar="FILE",
+        help="also run the embedded stack with this endpoints file (before/after in one run)",
+    )  # fmt: skip
+    parser.add_argument("--model", type=Path, help="our Rasa model (default: the current one)")
     args = parser.parse_args()
     turns = max(1, args.messages // args.concurrency)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        config = StackConfig(
-            model=ensure_model(quiet=True),
-            api_port=free_port(),
-            rasa_port=free_port(),
-            action_port=free_port(),
-            var_dir=Path(tmp),
-            # A load test from one address would trip the customer rate limits by design.
-            extra_env={
-                "RATE_LIMIT_CONVERSATION_PER_MINUTE": "0",
-                "RATE_LIMIT_IP_MESSAGES_PER_MINUTE": "0",
-                "RATE_LIMIT_IP_SESSIONS_PER_HOUR": "0",
-                "TRANSCRIPTS_IN_API": os.environ.get("TRANSCRIPTS_IN_API", "true"),
-            },
-        )
-        migrate.upgrade(f"sqlite:///{Path(tmp) / 'app.db'}")
-        stack = Stack(config)
-        started = time.perf_counter()
-        stack.start()
-        startup = time.perf_counter() - started
-        rasa_url = f"http://127.0.0.1:{config.rasa_port}"
-        try:
-            # Warm-up exchanges so the first TensorFlow calls are not measured.
-            asyncio.run(load(stack.api_url, api_customer, 2, len(TURNS)))
-            runs = {
-                "API": asyncio.run(load(stack.api_url, api_customer, args.concurrency, turns)),
-                "Rasa direct": asyncio.run(load(rasa_url, rasa_customer, args.concurrency, turns)),
-            }
-            memory = {name: rss_mib(process.pid) for name, process in stack.processes.items()}
-        finally:
-            stack.stop()
+    model = args.model or ensure_model(quiet=True)
+    starter_model = None if args.no_starter else ensure_starter()
+    skipped: list[str] = []
+    if args.no_production:
+        skipped.append("production topology (--no-production)")
+    elif reason := production_unreachable():
+        skipped.append(f"production topology ({reason})")
 
-    print(f"start-up (3 processes ready): {startup:.1f} s")
-    print(f"load: {args.concurrency} concurrent conversations x {turns} messages, per run")
-    print(f"{'run':<13}{'messages':>9}{'errors':>7}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'msg/s':>8}")
-    for name, (latencies, errors, elapsed) in runs.items():
-        print(
-            f"{name:<13}{len(latencies):>9}{errors:>7}"
-            f"{statistics.median(latencies) * 1000:>8.0f}{percentile(latencies, 0.95) * 1000:>8.0f}"
-            f"{percentile(latencies, 0.99) * 1000:>8.0f}{len(latencies) / elapsed:>8.1f}"
-        )
-    api_latencies, rasa_latencies = runs["API"][0], runs["Rasa direct"][0]
-    print(
-        f"API overhead: p50 x{statistics.median(api_latencies) / statistics.median(rasa_latencies):.2f}, "
-        f"throughput x{(len(rasa_latencies) / runs['Rasa direct'][2]) / (len(api_latencies) / runs['API'][2]):.2f} "
-        "(API / Rasa direct)"
-    )
-    for name, mib in memory.items():
-        print(f"RSS {name}: {mib:.0f} MiB")
+    with ExitStack() as cleanup, tempfile.TemporaryDirectory(prefix="bankbot-bench-") as tmp:
+        tmp_dir = Path(tmp)
+        stacks: dict[str, Stack] = {}
+        stacks["default"] = Stack(embedded_config(model, tmp_dir / "default", ROOT / "endpoints.yml"))
+        for index, endpoints in enumerate(args.compare_endpoints, start=1):
+            name = f"default ({endpoints.name})"
+            stacks[name] = Stack(embedded_config(model, tmp_dir / f"compare-{index}", endpoints.resolve()))
+        if not args.no_production and not skipped:
+            databases = PostgresDatabases()
+            cleanup.callback(databases.close)
+            stacks["production"] = Stack(
+                production_config(model, tmp_dir / "production", databases, cleanup, args)
+            )
+        starter = None
+        if starter_model:
+            (tmp_dir / "log").mkdir(exist_ok=True)
+            starter = StarterServer(starter_model, tmp_dir / "log")
+
+        for stack in stacks.values():
+            cleanup.callback(stack.stop)
+        if starter:
+            cleanup.callback(starter.stop)
+        print("Starting " + ", ".join(["starter bot"] * bool(starter) + list(stacks)) + " ...")
+        startup: dict[str, float] = {}
+        with ThreadPoolExecutor(max_workers=len(stacks) + 1) as pool:
+            futures = {name: pool.submit(_timed, stack.start) for name, stack in stacks.items()}
+            if starter:
+                futures["starter bot"] = pool.submit(_timed, starter.start)
+            for name, future in futures.items():
+                startup[name] = future.result()
+
+        targets: list[Target] = []
+        if starter:
+            targets.append(Target("starter bot, Rasa", starter.url, "rasa", STARTER_TURNS))
+        for name, stack in stacks.items():
+            rasa_url = f"http://127.0.0.1:{stack.config.rasa_port}"
+            targets.append(Target(f"{name}, Rasa", rasa_url, "rasa", TURNS))
+            targets.append(Target(f"{name}, API", stack.api_url, "api", TURNS))
+
+        # Warm-up: the first model calls of every process are not measured.
+        for target in targets:
+            asyncio.run(_load(target, 2, len(target.turns)))
+        results = {target.label: Figures() for target in targets}
+        for round_number in range(1, args.rounds + 1):
+            for target in targets:
+                print(f"round {round_number}/{args.rounds}: {target.label} ...", flush=True)
+                concurrent_load(target, args.concurrency, turns, results[target.label])
+                sequential_load(target, args.sequential, results[target.label])
+
+        memory: dict[str, dict[str, float]] = {}
+        if starter and starter.process:
+            memory["starter bot"] = {"rasa": rss_mib(starter.process.pid)}
+        for name, stack in stacks.items():
+            memory[f"{name} stack"] = {process: rss_mib(p.pid) for process, p in stack.processes.items()}
+
+    report(results, startup, memory, args, skipped)
 
 
 if __name__ == "__main__":

@@ -60,6 +60,13 @@ class Settings:
     # Local demo: seeds demo customers' assessments and lets the chat page chat as one of them.
     # Defaults to true only when APP_ENV=development; production refuses to start with it on.
     demo_mode: bool
+    # The bank as customers are told it (bot/bank.py): name, 24-hour hotline (also for loss
+    # reports), fraud line, web site. The embedded values are a demo bank's; production refuses
+    # to start with them (bot/security.py).
+    bank_name: str = "示例银行"
+    bank_hotline: str = "95000"
+    bank_fraud_line: str = "95000"
+    bank_website: str = "https://www.example.com"
     # Staff console logins (bot/staff).
     staff_session_hours: int = 12
     staff_login_max_failures: int = 5
@@ -208,6 +215,10 @@ def load_settings() -> Settings:
         identity_secret=_env("CUSTOMER_IDENTITY_SECRET", ""),
         assessment_validity_months=_env_int("ASSESSMENT_VALIDITY_MONTHS", 12),
         demo_mode=_env_bool("DEMO_MODE", app_env == "development"),
+        bank_name=_env("BANK_NAME", Settings.bank_name),
+        bank_hotline=_env("BANK_HOTLINE", Settings.bank_hotline),
+        bank_fraud_line=_env("BANK_FRAUD_LINE", _env("BANK_HOTLINE", Settings.bank_fraud_line)),
+        bank_website=_env("BANK_WEBSITE", Settings.bank_website),
         staff_session_hours=_env_int("STAFF_SESSION_HOURS", 12),
         staff_login_max_failures=_env_int("STAFF_LOGIN_MAX_FAILURES", 5),
         staff_login_window_minutes=_env_int("STAFF_LOGIN_WINDOW_MINUTES", 15),

@@ -8,9 +8,12 @@ runs on the embedded defaults instead, and only disables demo staff accounts whe
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy.orm import Session
 from sqlalchemy.engine import make_url
 
+from bot import bank
 from bot.config import Settings
 from bot.identity.tokens import MIN_SECRET_BYTES
 from bot.staff import demo as staff_demo
@@ -28,6 +31,10 @@ class UnsafeConfiguration(RuntimeError):
             f"refusing to start with APP_ENV=production: {len(problems)} problem(s):\n{listing}\n"
             "See README 'Security and privacy' for the production checklist."
         )
+
+
+def _is_phone(value: str) -> bool:
+    return bool(re.fullmatch(r"\+?\d[\d\-]{2,18}\d", value))
 
 
 def _short(value: str) -> bool:
@@ -80,6 +87,14 @@ def configuration_problems(settings: Settings) -> list[str]:
         problems.append(
             "CHAT_ALLOWED_ORIGINS is '*': list the bank's own origins (comma-separated https://...)"
         )
+    demo_bank = bank.demo_values(settings)
+    if demo_bank:
+        problems.append(
+            f"{', '.join(demo_bank)} left at the demo bank's values: set the "
+            "bank's real name, 24-hour hotline, fraud line and web site (customers are told them)"
+        )
+    if not all(_is_phone(n) for n in (settings.bank_hotline, settings.bank_fraud_line)):
+        problems.append("BANK_HOTLINE and BANK_FRAUD_LINE must be phone numbers (digits, '-' or '+')")
     if make_url(settings.database_url).get_backend_name() == "sqlite":
         problems.append("DATABASE_URL is SQLite: production runs on PostgreSQL")
     return problems

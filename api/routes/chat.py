@@ -23,6 +23,7 @@ from bot.errors import DomainError
 
 from .. import ws
 from ..chat_gateway import ChatGateway, message_view
+from ..handoff_bridge import post_queue_updates
 from ..deps import SessionDep
 from ..params import AfterId, clamp_row_id
 from ..errors import AssistantUnavailable, error_body
@@ -160,8 +161,9 @@ async def end_session(conversation_id: str, token: TokenDep, request: Request) -
         if active is None:
             return []
         if active.status == handoff_lifecycle.WAITING:
-            handoff_service.cancel(session=session, conversation_id=conversation_id)
-            return [conversation_topic(conversation_id), QUEUE_TOPIC]
+            cancelled = handoff_service.cancel(session=session, conversation_id=conversation_id)
+            moved = post_queue_updates(session, gateway.settings, [cancelled])
+            return [conversation_topic(conversation_id), QUEUE_TOPIC, *map(conversation_topic, moved)]
         conversation_service.post_message(
             session=session, conversation_id=conversation_id, sender=conversation_service.SYSTEM,
             text=handoff_rules.customer_left_text(),

@@ -164,18 +164,25 @@
     return "智能助手";
   }
 
-  // Text with safe links and simple lists ("1. …", "• …", "- …" lines).
-  function richText(text) {
+  // Text with safe links, tap-to-call numbers and simple lists: "1. …" lines are a numbered
+  // list (the numbers are steps: "1." stays 1), "• …" / "- …" lines a bulleted one.
+  function richText(text, calls) {
     const box = el("div", { className: "msg__bubble" });
     let listNode = null;
     (text || "").split("\n").forEach(function (line) {
-      const item = line.match(/^\s*(?:\d+[.、]|[•\-·])\s*(.+)$/);
+      const numbered = line.match(/^\s*(\d+)[.、]\s*(.+)$/);
+      const bullet = !numbered && line.match(/^\s*[•\-·]\s*(.+)$/);
       let target = box;
-      if (item) {
-        if (!listNode) { listNode = el("ul", { className: "msg__list" }); box.appendChild(listNode); }
+      if (numbered || bullet) {
+        const tag = numbered ? "ol" : "ul";
+        if (!listNode || listNode.tagName.toLowerCase() !== tag) {
+          listNode = el(tag, { className: "msg__list msg__list--" + (numbered ? "steps" : "bullets") });
+          if (numbered) listNode.start = Number(numbered[1]);
+          box.appendChild(listNode);
+        }
         target = el("li");
         listNode.appendChild(target);
-        line = item[1];
+        line = numbered ? numbered[2] : bullet[1];
       } else {
         listNode = null;
         if (box.childNodes.length) box.appendChild(document.createElement("br"));
@@ -185,19 +192,60 @@
           const link = el("a", { href: part, target: "_blank", rel: "noopener noreferrer" }, part);
           target.appendChild(link);
         } else if (part) {
-          target.appendChild(document.createTextNode(part));
+          appendCalls(target, part, calls);
         }
       });
     });
     return box;
   }
 
+  // The phone numbers the server found in the text (message.calls) become tel: links.
+  function appendCalls(target, text, calls) {
+    if (!calls || !calls.length) { target.appendChild(document.createTextNode(text)); return; }
+    const escaped = calls.map(function (number) { return number.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); });
+    const pattern = new RegExp("(?<![\\d\\-])(" + escaped.join("|") + ")(?![\\d\\-]|元|块|万|分钟|天|%)");
+    text.split(pattern).forEach(function (part, index) {
+      if (index % 2 === 1) {
+        target.appendChild(el("a", { href: "tel:" + part.replace(/[^\d+]/g, ""), className: "tel",
+                                     "aria-label": "拨打 " + part }, part));
+      } else if (part) {
+        target.appendChild(document.createTextNode(part));
+      }
+    });
+  }
+
+  // While a person serves the conversation the badge names them and replaces the assistant's
+  // subtitle; when they leave (hand-back, close, rating prompt) the subtitle comes back.
+  // A filed complaint's number on a card of its own, with a button that copies it.
+  function caseCard(text, number) {
+    const card = el("div", { className: "msg__bubble case-card" });
+    card.appendChild(el("p", { className: "case-card__lead" }, text.replace(number, "").replace(/[：:，,。\s]+$/, "")));
+    card.appendChild(el("p", { className: "case-card__number" }, number));
+    const copy = el("button", { type: "button", className: "case-card__copy" }, "复制编号");
+    const done = el("span", { className: "case-card__done", role: "status" });
+    copy.addEventListener("click", async function () {
+      let copied = false;
+      try { await navigator.clipboard.writeText(number); copied = true; } catch (error) { copied = false; }
+      if (!copied) {  // no clipboard access: select the number so the customer can copy it
+        const range = document.createRange();
+        range.selectNodeContents(card.querySelector(".case-card__number"));
+        const selection = root.getSelection ? root.getSelection() : window.getSelection();
+        selection.removeAllRanges(); selection.addRange(range);
+      }
+      done.textContent = copied ? "已复制" : "请长按编号复制";
+    });
+    card.append(copy, done);
+    return card;
+  }
+
   function updateBadge(message) {
     if (message.kind === "handoff_started") {
       badge.textContent = "人工客服 " + (message.agent_name || "") + " 正在为您服务";
       badge.hidden = false;
-    } else if (message.kind === "handoff_ended") {
+      subtitle.hidden = true;
+    } else if (message.kind === "handoff_ended" || message.kind === "rating") {
       badge.hidden = true;
+      subtitle.hidden = false;
     }
   }
 
@@ -258,7 +306,8 @@
     const kind = message.kind && message.kind !== "text" ? " msg--" + message.kind : "";
     const item = el("li", { className: "msg msg--" + message.sender + kind });
     const text = message.sender === "customer" && buttonTitles.has(message.text) ? buttonTitles.get(message.text) : message.text;
-    item.appendChild(richText(text));
+    const caseNumber = message.kind === "case_number" && (text || "").match(/TS\d{14}/);
+    item.appendChild(caseNumber ? caseCard(text, caseNumber[0]) : richText(text, message.calls));
     if (message.buttons && message.buttons.length) item.appendChild(buttonsOf(message));
     const meta = el("span", { className: "msg__meta" }, senderLabel(message) + " · " + clock(message.created_at));
     item.appendChild(meta);
@@ -595,6 +644,7 @@
     catchUpFrom = 0;
     list.innerHTML = "";
     badge.hidden = true;
+    subtitle.hidden = false;
   }
 
   // A new start for whoever uses the page now (the host page calls it on logout and login):

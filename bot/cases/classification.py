@@ -52,6 +52,24 @@ REASONS = {
 
 AXES = {"channel": CHANNELS, "business": BUSINESSES, "reason": REASONS}
 
+# What customers are offered for the reason: the same codes in everyday words (the standard's
+# names — 信息披露, 自主选择权 — are for staff, who still see them with the codes).
+CUSTOMER_REASONS = {
+    "RS01": "服务态度不好或服务不周到",
+    "RS02": "App、ATM等设备或系统出了问题",
+    "RS03": "办事规定或流程不合理",
+    "RS04": "推销方式让我不舒服",
+    "RS05": "情况没有说清楚或有误导",
+    "RS06": "产品收益和当初说的不一样",
+    "RS07": "被强制搭售或不让我自己选",
+    "RS08": "收费不合理或被多扣钱",
+    "RS09": "合同条款不合理",
+    "RS10": "我的资金安全出了问题",
+    "RS11": "我的个人信息被泄露或滥用",
+    "RS99": "其他原因",
+}
+CUSTOMER_AXES = {"channel": CHANNELS, "business": BUSINESSES, "reason": CUSTOMER_REASONS}
+
 # Keywords per code, lower-case simplified half-width. A longer keyword counts more, so
 # "手机银行" outweighs a bare "手机", and "动态密码" is not read as a password problem.
 _CHANNEL_WORDS = {
@@ -132,6 +150,11 @@ def infer_classification(text: str) -> Classification:
 def label(axis: str, code: str | None) -> str | None:
     """The standard's label of a code on an axis ("channel", "business" or "reason")."""
     return AXES[axis].get(code) if code else None
+
+
+def customer_label(axis: str, code: str | None) -> str | None:
+    """The words a customer is shown for a code (everyday words for the reason)."""
+    return CUSTOMER_AXES[axis].get(code) if code else None
 
 
 def is_valid(axis: str, code: str) -> bool:

@@ -32,13 +32,14 @@ from bot.text.masking import detect_sensitive, mask_text
 from bot.text.normalize import to_half_width
 from bot.text.replies import CONFIRM_WORDS, clean_reply
 
-from . import classification
+from . import classification, wording
 
 STAGES = ("description", "facts", "business", "channel", "reason", "request", "occurred", "phone", "name")
 # Reached only from the summary ("修改金额"): the amount is taken from what the customer says.
 EDIT_ONLY_STAGES = ("amount",)
-CHOICE_AXES = {"business": classification.BUSINESSES, "channel": classification.CHANNELS,
-               "reason": classification.REASONS}  # fmt: skip
+# The axes asked with buttons, in the words customers are shown (everyday words for the reason;
+# the standard's labels are accepted too).
+CHOICE_AXES = {axis: classification.CUSTOMER_AXES[axis] for axis in ("business", "channel", "reason")}
 MAX_DESCRIPTION_PARTS = 8
 MAX_DESCRIPTION_CHARS = 1500
 MAX_FIELD_CHARS = {"request": 300, "occurred": 60, "name": 20}
@@ -231,7 +232,8 @@ def start(first_message: str = "", entities: Sequence[Entity] = ()) -> Step:
     with the facts its entities give."""
     if first_message and is_substantive(first_message):
         sensitive = detect_sensitive(first_message)
-        draft = Draft(id=new_draft_id(), description=(mask_text(first_message.strip()),))
+        told = wording.as_told(wording.without_trigger(first_message))
+        draft = Draft(id=new_draft_id(), description=(mask_text(told),))
         draft = _with_guesses(_with_facts(draft, entities), entities)
         return Step(draft, Event.MORE, sensitive)
     return Step(Draft(id=new_draft_id()), Event.ASK)
@@ -265,9 +267,10 @@ def _choose(axis: str, draft: Draft, cleaned: str, text: str) -> str | None:
     guess = getattr(draft, axis)
     if cleaned in _YES and guess:
         return guess
-    for code, label in labels.items():
-        if cleaned == clean_reply(label):
-            return code
+    for names in (labels, classification.AXES[axis]):
+        for code, label in names.items():
+            if cleaned == clean_reply(label):
+                return code
     if cleaned.isdigit() and 1 <= int(cleaned) <= len(labels):
         return list(labels)[int(cleaned) - 1]
     return getattr(classification.infer_classification(text), f"{axis}_code")
@@ -344,7 +347,7 @@ def _step(draft: Draft, text: str, cleaned: str, entities: tuple[Entity, ...]) -
             return Step(_next_stage(draft), Event.ASK)
         if not cleaned:
             return Step(draft, Event.UNCLEAR)
-        parts = draft.description + (mask_text(text.strip()),)
+        parts = draft.description + (mask_text(wording.as_told(text)),)
         draft = _with_guesses(_with_facts(replace(draft, description=parts), entities), entities)
         full = len(parts) >= MAX_DESCRIPTION_PARTS or sum(map(len, parts)) >= MAX_DESCRIPTION_CHARS
         if full or draft.editing:
@@ -375,7 +378,7 @@ def _step(draft: Draft, text: str, cleaned: str, entities: tuple[Entity, ...]) -
         return Step(_next_stage(replace(draft, amount=value, currency=currency)), Event.ASK)
 
     if stage in MAX_FIELD_CHARS:
-        value = mask_text(text.strip())
+        value = mask_text(wording.as_told(text))
         too_long = len(value) > MAX_FIELD_CHARS[stage]
         if not cleaned or too_long or (stage == "name" and re.search(r"\d", value)):
             return _fail(draft, Event.UNCLEAR)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
 
+from bot import bank
 from bot.cases.intake import parse_mobile
 from bot.conversations import buttons as step_buttons
 from bot.text.masking import mask_mobile, mask_text
@@ -130,52 +131,96 @@ def urgent_reason(text: str) -> str | None:
 # --- what the customer is told -------------------------------------------------------------------
 
 
-def waiting_text(position: int, wait_minutes: int, reason: str | None = None) -> str:
+def _place(position: int) -> str:
+    return "您是下一位" if position <= 1 else f"您前面还有{position - 1}位客户"
+
+
+def _estimate(wait_minutes: int, known: bool) -> str:
+    """An estimate only from past waits; without them, say so instead of guessing."""
+    if not known:
+        return "目前还没有足够的排队记录，暂时无法估计等待时间"
+    return f"预计等待约{max(wait_minutes, 1)}分钟"
+
+
+def waiting_text(
+    position: int, wait_minutes: int, reason: str | None = None, *, known: bool = True
+) -> str:
     lead = "已为您优先转接人工客服" if reason in (lifecycle.FRAUD, lifecycle.DISTRESS) else "正在为您转接人工客服"
-    place = "您是下一位" if position <= 1 else f"您前面还有{position - 1}位客户"
     return (
-        f"{lead}，{place}，预计等待约{max(wait_minutes, 1)}分钟。"
+        f"{lead}，{_place(position)}，{_estimate(wait_minutes, known)}。"
         "等待期间您发送的消息，人工客服接入后都能看到；如不想等待，可以点击“取消转人工”回到智能助手。"
     )
 
 
-def waiting_ack_text(position: int, wait_minutes: int) -> str:
+def waiting_ack_text(position: int, wait_minutes: int, *, known: bool = True) -> str:
     return (
         f"您的消息已记录，人工客服接入后会第一时间看到。您目前排在第{position}位，"
-        f"预计还需约{max(wait_minutes, 1)}分钟。"
+        f"{_estimate(wait_minutes, known)}。"
     )
 
 
-# What to do now; the next message says whether a person is being connected or, with nobody
-# online, offers a call-back (so these never promise a person).
+def moved_up_text(position: int, wait_minutes: int, *, known: bool = True) -> str:
+    """Pushed when the queue moves (someone ahead was taken or left)."""
+    return f"排队有进展：您现在排在第{position}位，{_place(position)}，{_estimate(wait_minutes, known)}。"
+
+
+# What to do now, as numbered steps whose numbers the chat makes tap-to-call links
+# (bot/bank.py); the next message says whether a person is being connected or, with nobody
+# online, offers a call-back (so these never promise a person). No lecture about what the
+# customer should not have done: only what helps now.
 def distress_text() -> str:
     return (
-        "听到您这样说，我们很担心您。如果您或他人正处于危险中，请立即拨打110或120；"
-        "也可以拨打心理援助热线12356。"
+        "听到您这样说，我们很担心您。请先照顾好自己：\n"
+        f"1. 如果您或身边的人正处于危险中，请立即拨打{bank.POLICE}或{bank.AMBULANCE}；\n"
+        f"2. 想找人说说心里话，可以拨打心理援助热线{bank.MENTAL_HEALTH}，有专业人员倾听；\n"
+        "3. 我们也会尽快请同事来陪您。"
     )
 
 
-def fraud_text() -> str:
+def fraud_text(identity: bank.BankIdentity) -> str:
     return (
-        "请先停止向对方转账，不要再提供验证码或密码。如已转账，请立即拨打110报警，"
-        "并联系本行冻结账户。"
+        "别着急，请马上按下面的步骤做，越快越能减少损失：\n"
+        f"1. 拨打{identity.name}24小时客服热线{identity.fraud_line}，冻结银行卡和账户"
+        "（也可以在手机银行里临时挂失）；\n"
+        f"2. 拨打{bank.POLICE}报警，或拨打国家反诈专线{bank.ANTI_FRAUD}；\n"
+        "3. 暂停和对方的一切联系和转账，保留聊天记录和转账凭证。"
     )
 
 
-def closed_text(hours_text: str, next_opening: datetime | None) -> str:
-    opening = ""
-    if next_opening is not None:
-        opening = f"，下次服务开始于{next_opening.strftime('%m月%d日 %H:%M')}"
+WEEKDAYS = "一二三四五六日"
+
+
+def opening_text(moment: datetime) -> str:
+    """"12月6日（周六）09:00": when agents are back, with the weekday."""
+    return f"{moment.month}月{moment.day}日（周{WEEKDAYS[moment.weekday()]}）{moment:%H:%M}"
+
+
+def closed_text(
+    hours_text: str, next_opening: datetime | None, identity: bank.BankIdentity, *, urgent: bool = False
+) -> str:
+    """Outside agent hours. For an urgent matter the 24-hour hotline comes first, the call-back
+    second (DOMAIN_RULES "Urgent help")."""
+    back = f"人工客服将于{opening_text(next_opening)}上班。" if next_opening is not None else ""
+    if urgent:
+        return (
+            f"现在是人工客服的休息时间，请先拨打24小时客服热线{identity.fraud_line}，电话全天有人接听。"
+            f"{back}您也可以预约回电，我们上班后第一时间联系您。"
+        )
     return (
-        f"很抱歉，现在不在人工客服服务时间（{hours_text}{opening}）。"
-        "您可以留下手机号和方便接听的时间，我们在服务时间内给您回电；紧急挂失等业务请拨打客服热线。"
+        f"现在是人工客服的休息时间（服务时间：{hours_text}）。{back}"
+        f"您可以预约回电，我们上班后给您回电；挂失等紧急业务请拨打24小时客服热线{identity.hotline}。"
     )
 
 
-def no_agent_text() -> str:
+def no_agent_text(identity: bank.BankIdentity, *, urgent: bool = False) -> str:
+    if urgent:
+        return (
+            f"目前人工客服都不在线，请先拨打24小时客服热线{identity.fraud_line}，电话全天有人接听；"
+            "您也可以预约回电，我们会尽快联系您。"
+        )
     return (
-        "很抱歉，目前人工客服都不在线。您可以留下手机号和方便接听的时间，我们会尽快给您回电；"
-        "紧急挂失等业务请拨打客服热线。"
+        "很抱歉，目前人工客服都不在线。您可以预约回电，我们会尽快联系您；"
+        f"挂失等紧急业务请拨打24小时客服热线{identity.hotline}。"
     )
 
 
@@ -203,7 +248,8 @@ def handed_back_text() -> str:
 
 
 def closed_service_text() -> str:
-    return "本次人工服务已结束，感谢您的耐心。请为本次服务打分（1–5分，5分最满意）："
+    """The rating prompt after a closed service (the end itself has its own notice)."""
+    return "感谢您的耐心。请为刚才的人工服务打分（1–5分，5分最满意）："
 
 
 def rated_text(satisfaction: int) -> str:
@@ -330,7 +376,7 @@ def callback_question(intake: CallbackIntake) -> str:
     return "请问您方便接听电话的时间？例如“明天上午”“工作日18点后”，也可以回复“随时”。"
 
 
-def read_callback_reply(intake: CallbackIntake, text: str) -> CallbackStep:
+def read_callback_reply(intake: CallbackIntake, text: str, *, hotline: str) -> CallbackStep:
     """One customer message of the call-back request: phone, then preferred time."""
     reply = clean_reply(text)
     if reply in _STOP_WORDS:
@@ -342,7 +388,7 @@ def read_callback_reply(intake: CallbackIntake, text: str) -> CallbackStep:
             if bad >= MAX_BAD_PHONES:
                 return CallbackStep(
                     replace(intake, stage=CallbackStage.GAVE_UP, bad_phones=bad),
-                    ["抱歉，仍没能识别手机号码。您可以稍后再试，或直接拨打客服热线，我们随时为您服务。"],
+                    [f"抱歉，仍没能识别手机号码。您可以稍后再试，或直接拨打24小时客服热线{hotline}。"],
                 )
             return CallbackStep(
                 replace(intake, bad_phones=bad),

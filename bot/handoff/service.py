@@ -13,6 +13,7 @@ import math
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -29,6 +30,7 @@ from bot.staff import service as staff_service
 from bot.staff.models import StaffAccount
 from bot.text.masking import mask_mobile, mask_text
 
+from . import conversation as rules
 from . import hours, lifecycle
 from .errors import (
     AlreadyClaimed,
@@ -224,6 +226,9 @@ class QueueEntry:
     handoff: Handoff
     position: int
     estimated_wait_minutes: int
+    # False while too few past waits exist to estimate from (the minutes are then the configured
+    # default): customers are told that no estimate can be given yet, not a made-up figure.
+    estimate_known: bool = True
 
 
 def estimate_wait(
@@ -270,9 +275,46 @@ def queue(
         agents = len(agents_online(session=session, now=now, within=presence_window))
     estimate = estimate_wait(session=session, sample_size=sample_size, default=default_wait)
     return [
-        QueueEntry(handoff=h, position=i, estimated_wait_minutes=estimate.for_position(i, agents))
+        QueueEntry(handoff=h, position=i, estimated_wait_minutes=estimate.for_position(i, agents),
+                   estimate_known=estimate.samples > 0)  # fmt: skip
         for i, h in enumerate(session.scalars(_waiting_statement()), start=1)
     ]
+
+
+def moved_up(*, session: Session, left: Handoff, **queue_options: Any) -> list[QueueEntry]:
+    """The waiting handoffs that stood behind `left` (just claimed, cancelled or expired): each
+    has moved up one place, and its customer is told (`queue_update_notices`)."""
+    behind = set(
+        session.scalars(
+            select(Handoff.id).where(
+                Handoff.status == lifecycle.WAITING,
+                (Handoff.priority > left.priority)
+                | ((Handoff.priority == left.priority) & (Handoff.requested_at > left.requested_at))
+                | (
+                    (Handoff.priority == left.priority)
+                    & (Handoff.requested_at == left.requested_at)
+                    & (Handoff.id > left.id)
+                ),
+            )
+        )
+    )
+    return [entry for entry in queue(session=session, **queue_options) if entry.handoff.id in behind]
+
+
+def queue_update_notices(
+    *, session: Session, left: Handoff, **queue_options: Any
+) -> list[tuple[str, dict[str, Any]]]:
+    """(conversation id, notice) for each customer whose place in the queue changed because
+    `left` left it: pushed to them at once, not only when they next type."""
+    return [
+        (entry.handoff.conversation_id, {
+            "sender": "system", "kind": rules.KIND_WAITING,
+            "text": rules.moved_up_text(entry.position, entry.estimated_wait_minutes,
+                                        known=entry.estimate_known),
+            "buttons": rules.cancel_buttons(entry.handoff.id),
+        })
+        for entry in moved_up(session=session, left=left, **queue_options)
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -281,6 +323,7 @@ class QueuePosition:
     position: int
     ahead: int
     estimated_wait_minutes: int
+    estimate_known: bool = True  # see QueueEntry
 
 
 def queue_position(
@@ -316,6 +359,7 @@ def queue_position(
     return QueuePosition(
         handoff=handoff, position=ahead + 1, ahead=ahead,
         estimated_wait_minutes=estimate.for_position(ahead + 1, agents),
+        estimate_known=estimate.samples > 0,
     )  # fmt: skip
 
 

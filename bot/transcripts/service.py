@@ -300,7 +300,7 @@ def consume_rasa_broker(session: Session, broker: Engine, batch: int = BATCH,
             ).all()
         if not rows:
             return total
-        # Rows of rasa_components.stores.EncryptedSQLEventBroker are encrypted at rest.
+        # Rows of rasa_components.stores.BatchingSQLEventBroker are encrypted at rest.
         rows = [(event_id, sender_id, decrypt_if_encrypted(data)) for event_id, sender_id, data in rows]
         total += ingest_rasa_events(session, rows, retention_days=retention_days)
         cursor.position = rows[-1][0]

@@ -135,7 +135,7 @@ def test_a_complaint_is_taken_step_by_step_and_filed_with_a_number(conversation,
     assert step_buttons.read(business["buttons"][0]["payload"]).step == chat.slots["complaint_draft"]["id"].join(
         ["complaint:", ":business"])  # fmt: skip
     assert "手机银行/移动客户端" in chat.say("是的")[-1]["text"]
-    assert "定价收费" in chat.say("对")[-1]["text"]
+    assert "收费不合理或被多扣钱" in chat.say("对")[-1]["text"]
     assert chat.say("是的")[-1]["response"] == "utter_complaint_ask_request"
     chat.say("退还多扣的年费")
     assert chat.say("上个月15号")[-1]["response"] == "utter_complaint_ask_phone"
@@ -143,7 +143,7 @@ def test_a_complaint_is_taken_step_by_step_and_filed_with_a_number(conversation,
     assert [m.get("response") for m in wrong] == ["utter_complaint_invalid_phone", "utter_complaint_ask_phone"]
     chat.say("138 1234 5678")
     summary = chat.say("王小明")[-1]["text"]
-    assert "联系电话：138****5678" in summary and "投诉原因：定价收费" in summary
+    assert "联系电话：138****5678" in summary and "投诉原因：收费不合理或被多扣钱" in summary
 
     assert "涉及金额" not in summary  # "不对" dropped the sum read from the description
     assert chat.say("确认提交") == []

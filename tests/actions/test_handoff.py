@@ -5,6 +5,7 @@ clock; presence decides between the queue and a call-back offer."""
 from __future__ import annotations
 
 import asyncio
+import re
 import json
 import uuid
 
@@ -103,7 +104,8 @@ def test_with_an_agent_online_the_customer_is_queued_and_the_assistant_pauses(db
     assert [e["event"] for e in events] == ["pause"]
     notice = messages[0]["custom"]
     assert notice["kind"] == "handoff_waiting"
-    assert "您是下一位" in notice["text"] and "预计等待约" in notice["text"]
+    assert "您是下一位" in notice["text"]
+    assert "预计等待约" in notice["text"] or "暂时无法估计等待时间" in notice["text"]  # no past waits: no figure
     [handoff] = handoffs_of(db, request.sender_id)
     assert notice["buttons"] == rules.cancel_buttons(handoff.id)  # bound to this wait
     assert (handoff.status, handoff.reason, handoff.customer_id) == ("waiting", "request", "C0042")
@@ -127,8 +129,33 @@ def test_outside_service_hours_the_customer_is_told_when_agents_work(db, monkeyp
     monkeypatch.setenv("AGENT_HOURS", "00:00-00:01")
     agent_online(db)
     messages, events = run(ActionRequestHuman(), tracker(["转人工"]))
-    assert [e["name"] for e in events] == ["callback_reason"] and "不在人工客服服务时间" in messages[0]["text"]
-    assert "00:00-00:01" in messages[0]["text"] or "0:00" in messages[0]["text"]
+    text = messages[0]["text"]
+    assert [e["name"] for e in events] == ["callback_reason"] and "人工客服的休息时间" in text
+    assert "服务时间：每天 00:00-00:01" in text
+    assert re.search(r"人工客服将于\d{1,2}月\d{1,2}日（周[一二三四五六日]）00:00上班", text)  # with the weekday
+    assert "（" not in text.split("（", 1)[1].split("）", 1)[0]  # no brackets inside brackets
+    assert "24小时客服热线95000" in text  # the demo bank's hotline from the settings
+
+
+def test_fraud_at_night_gives_the_24_hour_hotline_first_as_numbered_steps(db, monkeypatch):
+    monkeypatch.setenv("AGENT_HOURS", "00:00-00:01")
+    monkeypatch.setenv("BANK_NAME", "厦岭银行")
+    monkeypatch.setenv("BANK_FRAUD_LINE", "400-820-1235")
+    scammed = tracker(["我被骗了，刚把验证码告诉了对方"], intent="faq")
+    scammed.latest_message["response_selector"] = {"default": {"ranking": [
+        {"intent_response_key": "faq/fraud_code_request", "confidence": 0.93},
+    ]}}  # fmt: skip
+    messages, events = run(ActionAnswerFaq(), scammed)
+    steps, offer = messages[0]["text"], messages[1]["text"]
+    assert [m.get("response") for m in messages] == [None, None]  # not the FAQ's "请不要把验证码告诉任何人"
+    lines = steps.splitlines()
+    assert lines[1].startswith("1. 拨打厦岭银行24小时客服热线400-820-1235")
+    assert lines[2].startswith("2. 拨打110报警，或拨打国家反诈专线96110")
+    assert "不要" not in steps  # what to do now, no lecture
+    # Outside agent hours: the 24-hour number first, then the call-back.
+    assert offer.index("400-820-1235") < offer.index("预约回电")
+    assert [b["payload"] for b in messages[1]["buttons"]] == ["/request_callback", "/decline_human"]
+    assert events[0]["value"] == "fraud"
 
 
 def test_after_two_misunderstandings_the_reason_is_recorded(db):

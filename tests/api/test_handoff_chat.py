@@ -165,15 +165,48 @@ def test_a_cancel_button_of_an_earlier_wait_leaves_the_new_wait_alone(client, st
     assert handoff_row(staff_factory, second).status == "waiting"
 
 
+def _history(client, conversation) -> list[dict]:
+    return client.get(
+        f"/api/chat/{conversation['conversation_id']}/messages", headers=conversation["headers"]
+    ).json()["messages"]
+
+
+def test_the_customer_behind_is_told_their_new_place_without_typing(client, staff_factory, conversation, agent):
+    second = client.post("/api/chat/sessions", json={"channel": "web"}).json()
+    second = {**second, "headers": {"Authorization": f"Bearer {second['token']}"}}
+    first_id = queue_for_person(staff_factory, conversation)
+    second_id = queue_for_person(staff_factory, second)
+    with customer_socket(client, second) as waiting:
+        assert client.post(f"/api/agent/handoffs/{first_id}/claim", headers=agent["headers"]).status_code == 200
+        pushed = receive_until(waiting, "push")["message"]  # pushed, the customer typed nothing
+    assert pushed["kind"] == "handoff_waiting" and pushed["text"].startswith("排队有进展：您现在排在第")
+    queue = client.get("/api/agent/queue", headers=agent["headers"]).json()["items"]
+    [mine] = [item for item in queue if item["id"] == second_id]
+    assert f"排在第{mine['position']}位" in pushed["text"]  # the place the agents see
+    [cancel] = pushed["buttons"]
+    assert str(second_id) in cancel["payload"]  # its cancel button is bound to this wait
+    assert not any("排队有进展" in m["text"] for m in _history(client, conversation))  # not the one taken
+
+    # The one behind also moves up when someone ahead cancels.
+    third = client.post("/api/chat/sessions", json={"channel": "web"}).json()
+    third = {**third, "headers": {"Authorization": f"Bearer {third['token']}"}}
+    queue_for_person(staff_factory, third)
+    client.post(f"/api/chat/{second['conversation_id']}/messages", json={"text": cancel["payload"]},
+                headers=second["headers"])  # fmt: skip
+    assert any(m["text"].startswith("排队有进展") for m in _history(client, third))
+
+
 def test_closing_asks_for_a_rating_that_is_stored(client, staff_factory, conversation, agent):
     handoff_id = queue_for_person(staff_factory, conversation, reason="complaint")
     client.post(f"/api/agent/handoffs/{handoff_id}/claim", headers=agent["headers"])
     with customer_socket(client, conversation) as customer:
         closed = client.post(f"/api/agent/handoffs/{handoff_id}/close", headers=agent["headers"])
         assert closed.status_code == 200
-        assert receive_until(customer, "push")["message"]["kind"] == "handoff_ended"
+        ended = receive_until(customer, "push")["message"]
+        assert ended["kind"] == "handoff_ended"
         prompt = receive_until(customer, "push")["message"]
         assert prompt["kind"] == "rating"
+        assert "已结束" in ended["text"] and "已结束" not in prompt["text"]  # one end notice
         assert [b["payload"] for b in prompt["buttons"]] == ["1分", "2分", "3分", "4分", "5分"]
 
         customer.send_json({"type": "message", "text": "4分", "client_message_id": "r-1"})

@@ -184,3 +184,27 @@ def test_the_sum_can_be_changed_or_removed_from_the_summary_and_the_day_comes_wi
 def test_the_draft_with_its_facts_survives_the_slot():
     draft = start("上周五手机银行转了5000元没到账", [FRIDAY, APP, SUM]).draft
     assert Draft.from_slot(draft.to_slot()) == draft
+
+
+def test_the_summary_keeps_the_customers_words_with_chinese_punctuation():
+    from bot.cases import wording
+
+    # The NLU normaliser made the punctuation half-width; the complaint keeps the customer's.
+    started = start("我要投诉,你们柜台态度太差,让我等了一个多小时!")
+    assert started.draft.description == ("你们柜台态度太差，让我等了一个多小时！",)  # no "我要投诉"
+    more = step(started.draft, "后来经理说:这是规定(没办法).")
+    assert more.draft.description[-1] == "后来经理说：这是规定（没办法）。"
+    assert wording.chinese_punctuation("转了1,000元,利率3.5%") == "转了1,000元，利率3.5%"
+    assert wording.without_trigger("我要投诉") == "我要投诉"  # nothing else said: kept as is
+
+
+def test_customers_choose_reasons_in_everyday_words_and_staff_keep_the_codes():
+    from bot.cases import classification
+
+    draft = Draft(id="d", description=("扣了我两次年费",), stage="reason", confirmed=("business", "channel"))
+    chosen = step(draft, "收费不合理或被多扣钱")
+    assert chosen.draft.reason == "RS08" and classification.label("reason", "RS08") == "定价收费"
+    assert step(draft, "定价收费").draft.reason == "RS08"  # the standard's words still work
+    plain = set(classification.CUSTOMER_REASONS.values())
+    assert not plain & {"信息披露", "自主选择权", "营销方式和手段"}
+    assert set(classification.CUSTOMER_REASONS) == set(classification.REASONS)

@@ -312,6 +312,17 @@ def test_queue_puts_fraud_and_complaints_first_then_oldest(clean):
         session=session, conversation_id=entries[-1].handoff.conversation_id, agents=2, now=NOW
     )
     assert (last.position, last.ahead, last.estimated_wait_minutes) == (5, 4, 15)
+    # ... which the customer is not given as an estimate: no past waits, no figure.
+    assert not last.estimate_known and not any(e.estimate_known for e in entries)
+    # The fraud case is taken: everyone behind it moves up and is told.
+    agent = make_staff(session)
+    handoff_service.claim(session=session, handoff_id=entries[0].handoff.id, staff=agent, now=NOW + timedelta(minutes=6))
+    moved = handoff_service.moved_up(session=session, left=entries[0].handoff, agents=1)
+    assert [e.handoff.id for e in moved] == [e.handoff.id for e in entries[1:]]
+    assert [e.position for e in moved] == [1, 2, 3, 4]
+    notices = handoff_service.queue_update_notices(session=session, left=entries[2].handoff, agents=1)
+    assert [conversation for conversation, _ in notices] == [e.handoff.conversation_id for e in entries[3:]]
+    assert "暂时无法估计等待时间" in notices[0][1]["text"]
     assert handoff_service.queue_position(session=session, conversation_id="nobody", now=NOW) is None
 
 

@@ -7,6 +7,8 @@ import pytest
 from bot.handoff import conversation as rules
 from bot.handoff.conversation import CallbackIntake, CallbackStage
 
+HOTLINE = "95000"
+
 
 @pytest.mark.parametrize("text", ["取消", "取消转人工", "算了", "不等了", "算了，不等了", "不用人工了！", "回到智能助手"])
 def test_waiting_customers_can_leave_the_queue_in_their_own_words(text):
@@ -61,39 +63,44 @@ def test_waiting_text_gives_people_ahead_and_an_honest_estimate():
     text = rules.waiting_text(position=3, wait_minutes=0)
     assert "前面还有2位" in text and "约1分钟" in text and "取消转人工" in text
     assert rules.waiting_text(1, 4, "fraud").startswith("已为您优先转接人工客服，您是下一位")
+    # Without past waits to go by, no figure is made up: the customer is told so.
+    unknown = rules.waiting_text(2, 5, known=False)
+    assert "暂时无法估计等待时间" in unknown and "分钟" not in unknown
+    assert "分钟" not in rules.waiting_ack_text(2, 5, known=False)
+    assert rules.moved_up_text(1, 3) == "排队有进展：您现在排在第1位，您是下一位，预计等待约3分钟。"
 
 
 def test_callback_takes_a_phone_then_a_time():
-    step = rules.read_callback_reply(CallbackIntake(), "我的手机 138 1234 5678")
+    step = rules.read_callback_reply(CallbackIntake(), "我的手机 138 1234 5678", hotline=HOTLINE)
     assert step.intake.stage == CallbackStage.TIME and step.intake.phone == "13812345678"
-    done = rules.read_callback_reply(step.intake, "明天上午")
+    done = rules.read_callback_reply(step.intake, "明天上午", hotline=HOTLINE)
     assert done.intake.stage == CallbackStage.DONE and done.intake.preferred_time == "明天上午"
     assert "138****5678" in rules.callback_done_text(done.intake.phone, done.intake.preferred_time)
 
 
 def test_callback_any_time_and_masked_time_text():
     intake = CallbackIntake(stage=CallbackStage.TIME, phone="13812345678")
-    assert rules.read_callback_reply(intake, "随时").intake.preferred_time == "尽快，时间不限"
-    masked = rules.read_callback_reply(intake, "晚上打13912345678也行").intake.preferred_time
+    assert rules.read_callback_reply(intake, "随时", hotline=HOTLINE).intake.preferred_time == "尽快，时间不限"
+    masked = rules.read_callback_reply(intake, "晚上打13912345678也行", hotline=HOTLINE).intake.preferred_time
     assert "13912345678" not in masked
 
 
 def test_three_bad_phones_end_politely_and_cancel_works_at_any_step():
     intake = CallbackIntake()
     for attempt in range(1, 3):
-        step = rules.read_callback_reply(intake, "12345")
+        step = rules.read_callback_reply(intake, "12345", hotline=HOTLINE)
         intake = step.intake
         assert intake.stage == CallbackStage.PHONE and intake.bad_phones == attempt
         assert "有效的手机号码" in step.say[0]
-    final = rules.read_callback_reply(intake, "abc")
-    assert final.intake.stage == CallbackStage.GAVE_UP and "客服热线" in final.say[0]
-    cancelled = rules.read_callback_reply(CallbackIntake(stage=CallbackStage.TIME, phone="13812345678"), "不用了")
+    final = rules.read_callback_reply(intake, "abc", hotline=HOTLINE)
+    assert final.intake.stage == CallbackStage.GAVE_UP and "24小时客服热线95000" in final.say[0]
+    cancelled = rules.read_callback_reply(CallbackIntake(stage=CallbackStage.TIME, phone="13812345678"), "不用了", hotline=HOTLINE)
     assert cancelled.intake.stage == CallbackStage.CANCELLED
 
 
 def test_callback_time_too_long_is_asked_again():
     intake = CallbackIntake(stage=CallbackStage.TIME, phone="13812345678")
-    step = rules.read_callback_reply(intake, "下" * 60)
+    step = rules.read_callback_reply(intake, "下" * 60, hotline=HOTLINE)
     assert step.intake.stage == CallbackStage.TIME and "50字以内" in step.say[0]
 
 

@@ -70,6 +70,8 @@ def test_customer_and_agent_talk_in_two_pages_and_the_agent_hands_back(
     found.filter(has_text="金额：300元").wait_for()
 
     customer.get_by_text("人工客服 演示坐席 正在为您服务").wait_for()  # pushed, no reload
+    # The badge replaces the assistant's subtitle while a person serves the conversation.
+    customer.locator(".panel__subtitle").wait_for(state="hidden")
     agent.get_by_role("button", name="您好，我是人工客服，很高兴为您服务。请问有什么可以帮您？").click()
     agent.get_by_role("button", name="发送", exact=True).click()
     customer.locator(".msg--agent").get_by_text("您好，我是人工客服").wait_for()
@@ -87,6 +89,7 @@ def test_customer_and_agent_talk_in_two_pages_and_the_agent_hands_back(
     agent.get_by_role("button", name="转回智能助手").click()
     customer.get_by_text("接下来由智能助手继续为您服务").wait_for()
     assert customer.locator("#agent-badge").is_hidden()
+    customer.locator(".panel__subtitle", has_text="智能客服助手为您服务").wait_for()
     assert agent.get_by_label("回复客户").is_disabled()
 
     customer.get_by_label("输入您的问题").fill("转账手续费怎么收")

@@ -44,7 +44,7 @@ def test_a_complaint_is_filed_worked_by_staff_and_answered_in_the_conversation(a
     say(api, conversation_id, headers, "上个月信用卡被扣了两次年费")
     facts = texts(say(api, conversation_id, headers, "说完了"))  # confirmed in one go
     assert "发生时间：上个月" in facts and "业务类型：银行卡" in facts and "手机银行" in facts
-    assert "定价收费" in texts(say(api, conversation_id, headers, "是的"))  # then the reason
+    assert "收费不合理或被多扣钱" in texts(say(api, conversation_id, headers, "是的"))  # then the reason
     assert "怎么处理" in texts(say(api, conversation_id, headers, "是的"))
     # When it happened is known already: the phone comes next.
     assert "手机号" in texts(say(api, conversation_id, headers, "退还多扣的年费"))

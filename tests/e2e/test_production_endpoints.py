@@ -144,7 +144,7 @@ def test_a_conversation_is_stored_in_postgresql_and_published_to_rabbitmq(produc
         ).all()
     engine.dispose()
     assert "user" in [row.type_name for row in stored]
-    # Encrypted at rest (rasa_components.stores.EncryptedSQLTrackerStore) with the stack's key.
+    # Encrypted at rest (rasa_components.stores.BankSQLTrackerStore) with the stack's key.
     cipher = CaseCipher(load_or_create_key(stack.config.var_dir))
     assert all(row.data.startswith(FERNET_PREFIX) for row in stored)
     assert any(json.loads(cipher.decrypt(row.data)).get("text") == "你好" for row in stored)

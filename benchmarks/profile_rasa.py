@@ -1,0 +1,109 @@
+"""Where our Rasa server spends its time under load: a py-spy sampling profile.
+
+`python -m benchmarks.profile_rasa --py-spy PATH [--messages N] [--endpoints FILE]` starts the
+embedded stack (like `make benchmark`), sends N messages over 20 concurrent conversations straight
+to Rasa's REST channel while py-spy samples the Rasa process, and prints the share of busy samples
+spent in each of the functions that matter (inclusive), and the top functions by own time.
+
+py-spy is not a project dependency: install it apart (e.g. `python3 -m venv /tmp/pyspy &&
+/tmp/pyspy/bin/pip install py-spy`) and pass its path. The collapsed stacks are kept in
+var/bench/profile-<time>.txt (py-spy's raw format; flame graph tools read it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from benchmarks.chat_latency import TURNS, Target, _load, embedded_config
+from scripts.stack import ROOT, Stack
+from scripts.train import ensure_model
+
+# Functions whose inclusive share the issue asks about, by (file suffix, function name).
+WATCHED = {
+    "tracker store save": ("tracker_store.py", "save"),
+    "tracker store retrieve": ("tracker_store.py", "_retrieve"),
+    "event broker publish": ("brokers/sql.py", "publish"),
+    "custom stores (rasa_components/stores.py)": ("rasa_components/stores.py", None),
+    "graph run (NLU and policies)": ("engine/runner/dask.py", "run"),
+    "NLU parse": ("core/processor.py", "parse_message"),
+    "TEDPolicy": ("policies/ted_policy.py", "predict_action_probabilities"),
+    "action result validation (jsonschema)": ("actions/action.py", "_validate_action_result"),
+    "custom actions (action server round trip)": ("actions/action.py", "RemoteAction.run"),
+    "tracker rebuilt from stored events": ("trackers.py", "from_dict"),
+    "SQL commit": ("sqlalchemy/engine/default.py", "do_commit"),
+    "SQL connection close": ("sqlalchemy/engine/default.py", "do_close"),
+}
+
+
+def _frame_matches(frame: str, file_suffix: str, function: str | None) -> bool:
+    # py-spy raw frames look like "function (path/to/file.py:123)".
+    name, _, location = frame.partition(" (")
+    path = location.rsplit(":", 1)[0]
+    qualified = function is None or name == function or name.endswith("." + function)
+    return path.endswith(file_suffix) and qualified
+
+
+def summarise(raw: Path, top: int = 15) -> str:
+    stacks: list[tuple[list[str], int]] = []
+    for line in raw.read_text().splitlines():
+        frames, _, count = line.rpartition(" ")
+        if frames and count.isdigit():
+            stacks.append((frames.split(";"), int(count)))
+    total = sum(count for _, count in stacks) or 1
+    lines = [f"{total} busy samples of the Rasa process (idle waiting excluded)"]
+    for label, (suffix, function) in WATCHED.items():
+        hits = sum(count for frames, count in stacks if any(_frame_matches(f, suffix, function) for f in frames))
+        lines.append(f"  {hits / total:6.1%}  {label}")
+    own: Counter[str] = Counter()
+    for frames, count in stacks:
+        own[frames[-1]] += count
+    lines.append(f"top {top} functions by own time:")
+    for frame, count in own.most_common(top):
+        lines.append(f"  {count / total:6.1%}  {frame}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--py-spy", required=True, type=Path, help="path of the py-spy executable")
+    parser.add_argument("--messages", type=int, default=600)
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--endpoints", type=Path, default=ROOT / "endpoints.yml")
+    parser.add_argument("--model", type=Path)
+    args = parser.parse_args()
+
+    model = args.model or ensure_model(quiet=True)
+    out = ROOT / "var" / "bench" / f"profile-{time.strftime('%Y%m%d-%H%M%S')}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bankbot-profile-") as tmp:
+        stack = Stack(embedded_config(model, Path(tmp), args.endpoints.resolve()))
+        stack.start()
+        try:
+            target = Target("Rasa", f"http://127.0.0.1:{stack.config.rasa_port}", "rasa", TURNS)
+            asyncio.run(_load(target, 2, len(TURNS)))  # warm-up
+            spy = subprocess.Popen(
+                [str(args.py_spy), "record", "--pid", str(stack.processes["rasa"].pid), "--format", "raw",
+                 "--output", str(out), "--rate", "200", "--nonblocking"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            time.sleep(2)  # py-spy attaches
+            latencies, problems, elapsed = asyncio.run(
+                _load(target, args.concurrency, max(1, args.messages // args.concurrency))
+            )
+            spy.send_signal(2)  # SIGINT: py-spy writes the profile and exits
+            spy.wait(timeout=60)
+        finally:
+            stack.stop()
+    print(f"{len(latencies)} messages, {sum(problems.values())} errors, {len(latencies) / elapsed:.1f} turns/s while sampled")
+    print(summarise(out))
+    print(f"collapsed stacks: {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""A fragment ("开不了", "为什么我不行") after an FAQ answer, and without one; a follow-up that
+names a sibling topic."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.conversation import ActionAnswerFragment
+from actions.faq import ActionAnswerFollowup
+
+
+def _run(action, tracker):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, tracker, {}))
+    return dispatcher.messages, events
+
+
+def _user(text: str, intent: str) -> dict:
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+
+
+def _tracker(events: list[dict], slots: dict | None = None, latest: dict | None = None) -> Tracker:
+    return Tracker.from_dict(
+        {"sender_id": "c1", "slots": slots or {}, "latest_message": latest or {}, "events": events}
+    )
+
+
+ANSWERED_ACTIVATION = [
+    _user("新卡怎么激活", "faq"),
+    {"event": "action", "name": "action_answer_faq"},
+    {"event": "bot", "text": "您好，新卡可通过……"},
+    {"event": "slot", "name": "last_faq_topic", "value": "card_activation"},
+    {"event": "action", "name": "action_listen"},
+]
+
+
+def test_a_fragment_right_after_an_answer_is_about_that_topic():
+    tracker = _tracker([*ANSWERED_ACTIVATION, _user("开不了", "fragment")], {"last_faq_topic": "card_activation"})
+    messages, events = _run(ActionAnswerFragment(), tracker)
+    assert messages[0]["response"] == "utter_fragment_after_faq"
+    assert messages[0]["topic"] == "银行卡激活"
+    assert events == []
+
+
+def test_a_fragment_with_nothing_before_asks_what_the_customer_means():
+    messages, _ = _run(ActionAnswerFragment(), _tracker([_user("为什么我不行", "fragment")]))
+    assert messages[0]["response"] == "utter_fragment_no_context"
+
+
+def test_a_fragment_after_small_talk_does_not_reach_back_to_an_old_answer():
+    events = [
+        *ANSWERED_ACTIVATION,
+        _user("谢谢", "thank"),
+        {"event": "action", "name": "utter_you_are_welcome"},
+        {"event": "action", "name": "action_listen"},
+        _user("是可以了吗", "fragment"),
+    ]
+    messages, _ = _run(ActionAnswerFragment(), _tracker(events, {"last_faq_topic": "card_activation"}))
+    assert messages[0]["response"] == "utter_fragment_no_context"
+
+
+def _selector(*pairs: tuple[str, float]) -> dict:
+    ranking = [{"intent_response_key": f"faq/{t}", "confidence": c} for t, c in pairs]
+    return {"default": {"ranking": ranking}}
+
+
+def test_a_fee_follow_up_naming_the_installment_after_the_annual_fee_answers_installments():
+    latest = {"intent": {"name": "followup_fee"}, "response_selector": _selector(("installment", 0.8), ("annual_fee", 0.1))}
+    messages, events = _run(ActionAnswerFollowup(), _tracker([], {"last_faq_topic": "annual_fee"}, latest))
+    assert messages[0]["response"] == "utter_faq/installment"
+    assert events[0]["value"] == "installment"
+
+
+def test_a_plain_fee_follow_up_after_the_annual_fee_says_it_was_covered():
+    latest = {"intent": {"name": "followup_fee"}, "response_selector": _selector(("annual_fee", 0.6), ("installment", 0.2))}
+    messages, _ = _run(ActionAnswerFollowup(), _tracker([], {"last_faq_topic": "annual_fee"}, latest))
+    assert messages[0]["response"] == "utter_followup_already_answered"
