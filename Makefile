@@ -11,14 +11,14 @@ export PYTHONPATH := $(CURDIR)
 # TensorFlow and Rasa 3.6 print pages of deprecation warnings that say nothing about this project.
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: run test setup tools migrate model validate pytest stories chromium axe benchmark benchmark-profile benchmark-transcripts benchmark-parse nlu-report nlu-holdout nlu-real entities-report clean
+.PHONY: run test setup tools migrate model validate pytest stories chromium axe benchmark benchmark-faults benchmark-profile benchmark-transcripts benchmark-parse nlu-report nlu-holdout nlu-real entities-report clean nginx cluster-test
 
 ## run: set up what is missing, migrate, train if needed, start all three processes
 run: setup
 	$(BIN)/python -m scripts.run
 
 ## test: set up what is missing, then data validation, pytest (unit, e2e, browser), story tests
-test: setup tools model chromium axe validate pytest stories
+test: setup tools model chromium axe nginx validate pytest stories
 
 setup: $(LOCK_STAMP)
 
@@ -39,6 +39,16 @@ model: setup
 
 chromium:
 	scripts/ensure_chromium.sh
+
+## nginx: Debian's nginx for the proxy test and `make cluster-test` (apt-get when missing)
+nginx:
+	scripts/ensure_nginx.sh
+
+## cluster-test: the production topology as real processes on loopback (2 Rasa, 2 action servers,
+## 2 API replicas, the RabbitMQ consumer, nginx; PostgreSQL, Redis, RabbitMQ), 50 conversations
+## over REST and WebSocket while one Rasa, one action server and one API replica are killed
+cluster-test: setup model nginx
+	$(BIN)/python -m scripts.cluster_test
 
 ## axe: axe-core for the browser tests' accessibility checks (npm registry, pinned by its lock)
 axe:
@@ -64,6 +74,11 @@ benchmark: setup model
 PY_SPY ?= py-spy
 benchmark-profile: setup model
 	$(BIN)/python -m benchmarks.profile_rasa --py-spy $(PY_SPY) $(BENCH_ARGS)
+
+## benchmark-faults: the API, the action server and Rasa killed or frozen mid-form, a burst of 200
+## session creations, one client_message_id five times at once; figures before (issue 16) and after
+benchmark-faults: setup model
+	$(BIN)/python -m benchmarks.faults
 
 ## benchmark-transcripts: analyst queries over 1,000,000 generated messages, SQLite then PostgreSQL
 BENCH_SQLITE ?= sqlite:///$(CURDIR)/var/bench_transcripts.db

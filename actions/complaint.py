@@ -260,11 +260,13 @@ class ActionFinishComplaint(Action):
             )  # fmt: skip
             filed = {"number": case.number, "due_on": china_date(case.due_at).strftime(DATE_FORMAT)}
             if case.customer_id:  # bound to the verified customer: they see it when logged in
-                return {"response": "utter_complaint_filed", **filed}
+                return {"response": "utter_complaint_filed_next", **filed}
             reference = references.format_reference(case.reference)
             return {"response": "utter_complaint_filed_anonymous", "reference": reference, **filed}
 
         filed = await in_transaction(file)
+        # The number on its own card first (copied with one tap), then what happens next.
+        dispatcher.utter_message(response="utter_complaint_filed", number=filed["number"])
         dispatcher.utter_message(**filed)
         return [SlotSet(REPLY_SLOT, None), SlotSet(DRAFT_SLOT, None),
                 SlotSet(ENDED_SLOT, {"draft": draft.id, "number": filed["number"]})]  # fmt: skip

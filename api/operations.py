@@ -17,24 +17,20 @@ them) may read them, i.e. a scraper beside the process. Anyone else gets 404.
 
 from __future__ import annotations
 
-import contextvars
 import hmac
 import ipaddress
-import json
 import logging
 import re
 import time
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timezone
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
-conversation_id_var: contextvars.ContextVar[str] = contextvars.ContextVar(
-    "conversation_id", default=""
-)
+# The ids and the JSON format are shared with the action server and Rasa (bot/logs.py).
+from bot.logs import SERVICE_NAME, ContextFilter, JsonFormatter, conversation_id_var, request_id_var  # noqa: F401
+
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _CONVERSATION_PATH = re.compile(r"^/api/chat/(?!sessions/)([A-Za-z0-9_-]{8,64})/")
@@ -130,40 +126,6 @@ class RequestContext:
             conversation_id_var.reset(tokens[1])
 
 
-class ContextFilter(logging.Filter):
-    """Adds request_id and conversation_id to every record (empty outside a request)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not getattr(record, "request_id", ""):
-            record.request_id = request_id_var.get()
-        if not getattr(record, "conversation_id", ""):
-            record.conversation_id = conversation_id_var.get()
-        return True
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object a line: time (UTC), level, logger, message, request and conversation ids."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": datetime.fromtimestamp(record.created, tz=timezone.utc).isoformat(
-                timespec="milliseconds"
-            ),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-            "service": getattr(record, "service", "") or SERVICE_NAME[0],
-        }
-        for key in ("request_id", "conversation_id"):
-            value = getattr(record, key, "")
-            if value:
-                entry[key] = value
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
-
-
-SERVICE_NAME = ["api"]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] - %(message)s"
 
 

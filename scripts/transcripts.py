@@ -4,6 +4,7 @@
     python -m scripts.transcripts consume --replay  # read everything again (stores nothing twice)
     python -m scripts.transcripts consume-rabbitmq  # production: Rasa's RabbitMQ broker, until stopped
     python -m scripts.transcripts consume-rabbitmq --once  # store what is queued, then exit
+    python -m scripts.transcripts reconcile --hours 2  # production: backfill from Rasa's tracker store
     python -m scripts.transcripts purge --dry-run   # what is past retention (removes nothing)
     python -m scripts.transcripts purge             # remove it, with every raw copy (API log, tracker, broker)
 
@@ -15,12 +16,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 import sys
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.archive import raw_copies
@@ -29,6 +29,7 @@ from bot.archive.models import OUTCOME_LABELS
 from bot.config import load_settings
 from bot.db import build_engine, build_session_factory, utcnow
 from bot.transcripts import service as transcripts
+from bot.transcripts import reconcile as reconcile_service
 from bot.transcripts.consumer import RabbitMQConsumer, RabbitMQSettings
 
 
@@ -78,6 +79,23 @@ def consume_rabbitmq(once: bool = False, rabbitmq: RabbitMQSettings | None = Non
         return asyncio.run(run())
     finally:
         engine.dispose()
+
+
+def reconcile(hours: float) -> int:
+    """Stores what Rasa's tracker store (RASA_TRACKER_URL or TRACKER_DB_*) holds from the last
+    `hours` and the transcript store lacks (events a crashed Rasa never published to RabbitMQ);
+    returns how many new messages."""
+    settings = load_settings()
+    engine, tracker = build_engine(settings.database_url), build_engine(settings.rasa_tracker_url)
+    try:
+        with build_session_factory(engine).begin() as session:
+            return reconcile_service.reconcile(
+                session=session, tracker=tracker, since=utcnow() - timedelta(hours=hours),
+                retention_days=settings.transcript_retention_days,
+            )  # fmt: skip
+    finally:
+        engine.dispose()
+        tracker.dispose()
 
 
 @dataclass
@@ -149,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     command.add_argument("--replay", action="store_true", help="read every source from the start")
     command = commands.add_parser("consume-rabbitmq", help="read Rasa's RabbitMQ event queue (RABBITMQ_*)")
     command.add_argument("--once", action="store_true", help="store what is queued, then exit")
+    command = commands.add_parser("reconcile", help="backfill from Rasa's tracker store (TRACKER_DB_*)")
+    command.add_argument("--hours", type=float, default=2.0, help="how far back to look (default 2)")
     command = commands.add_parser("purge", help="remove conversations past TRANSCRIPT_RETENTION_DAYS")
     command.add_argument("--dry-run", action="store_true", help="only report what would be removed")
     args = parser.parse_args(argv)
@@ -156,10 +176,17 @@ def main(argv: list[str] | None = None) -> int:
         from_rasa, notices = consume(replay=args.replay)
         print(f"stored {from_rasa} messages from Rasa's event broker and {notices} notices from the API")
     elif args.command == "consume-rabbitmq":
-        logging.basicConfig(level=load_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        from api.operations import configure_logging
+
+        settings = load_settings()
+        # APP_LOG_FORMAT=json: one JSON object a line, as the API's (service "transcript-consumer").
+        configure_logging(settings.log_level, settings.log_format, service="transcript-consumer")
         stored = consume_rabbitmq(once=args.once)
         if args.once:
             print(f"stored {stored} messages from Rasa's RabbitMQ queue")
+    elif args.command == "reconcile":
+        stored = reconcile(args.hours)
+        print(f"stored {stored} messages from Rasa's tracker store that the transcript store lacked")
     else:
         print(purge_summary(purge(dry_run=args.dry_run), dry_run=args.dry_run))
     return 0

@@ -347,7 +347,8 @@ def _step(draft: Draft, text: str, cleaned: str, entities: tuple[Entity, ...]) -
             return Step(_next_stage(draft), Event.ASK)
         if not cleaned:
             return Step(draft, Event.UNCLEAR)
-        parts = draft.description + (mask_text(wording.as_told(text)),)
+        told = text if draft.description else wording.without_trigger(text)  # "我要投诉，…" again
+        parts = draft.description + (mask_text(wording.as_told(told)),)
         draft = _with_guesses(_with_facts(replace(draft, description=parts), entities), entities)
         full = len(parts) >= MAX_DESCRIPTION_PARTS or sum(map(len, parts)) >= MAX_DESCRIPTION_CHARS
         if full or draft.editing:

@@ -158,9 +158,11 @@ class LoginPolicy:
     pair: lockout.Lockout
     # One address, any usernames: locked, escalating (password spraying from one place).
     address: lockout.Lockout
-    # One username from anywhere, and every login overall: a short delay that grows with the
-    # failures and is capped low, so a distributed guesser is slowed and nobody is locked out.
+    # One username from anywhere: a short delay that grows with the failures and is capped low,
+    # so a distributed guesser is slowed and nobody is locked out.
     username: lockout.Lockout
+    # Every login overall: past `step` failures everywhere, each client that fails waits a delay
+    # growing with the total before its next try (clients that did not fail are not held back).
     overall: lockout.Lockout
 
 
@@ -170,7 +172,8 @@ def login_policy(
     """`max_failures` from one address lock a username there for `window`, doubling per further
     `max_failures` (up to a day); an address gets ADDRESS_FAILURE_FACTOR times as many across
     usernames; a username from everywhere waits 1 s after `max_failures` failures within an
-    hour, doubling up to 60 s; all logins together wait 1 s after 100, doubling up to 10 s."""
+    hour, doubling up to 60 s; past 100 failures everywhere within 15 minutes, a client that
+    failed waits 1 s before its next try, doubling per further 100 up to 10 s."""
     day = timedelta(hours=24)
     return LoginPolicy(
         pair=lockout.Lockout(step=max_failures, base=window, cap=day, window=day),
@@ -184,14 +187,30 @@ def login_policy(
     )
 
 
-def _locked_until(session: Session, condition, policy: lockout.Lockout, now: datetime) -> datetime | None:
+def _failure_times(session: Session, condition, policy: lockout.Lockout, now: datetime) -> list[datetime]:
     statement = (
         select(StaffLoginFailure.created_at)
         .where(condition, StaffLoginFailure.created_at > now - policy.window)
         .order_by(StaffLoginFailure.created_at.desc())
         .limit(MAX_COUNTED_FAILURES)
     )
-    return lockout.locked_until(list(session.scalars(statement)), policy, now)
+    return list(session.scalars(statement))
+
+
+def _locked_until(session: Session, condition, policy: lockout.Lockout, now: datetime) -> datetime | None:
+    return lockout.locked_until(_failure_times(session, condition, policy, now), policy, now)
+
+
+def _overall_until(session: Session, own_failures, policy: lockout.Lockout, now: datetime) -> datetime | None:
+    """Under a storm of failed logins everywhere, a client that failed itself waits a delay that
+    grows with the storm before its next try; a client that has not failed is never held back,
+    so the storm cannot keep agents out."""
+    delay = lockout.lock_duration(len(_failure_times(session, true(), policy, now)), policy)
+    if not delay:
+        return None
+    own = _failure_times(session, own_failures, policy, now)
+    until = max(own) + delay if own else None
+    return until if until is not None and until > now else None
 
 
 def _seconds(until: datetime, now: datetime) -> int:
@@ -221,8 +240,11 @@ def _check_not_held_back(*, session: Session, username: str, address: str | None
                 retry_after_seconds=retry_after,
                 customer_message=f"登录失败次数过多，已暂时锁定，请{minutes}分钟后再试。",
             )
-    for condition, scope in ((same_user, policy.username), (true(), policy.overall)):
-        until = _locked_until(session, condition, scope, now)
+    own_failures = _same_address(address) if address else same_user
+    for until in (
+        _locked_until(session, same_user, policy.username, now),
+        _overall_until(session, own_failures, policy.overall, now),
+    ):
         if until is not None:
             retry_after = _seconds(until, now)
             raise LoginThrottled(

@@ -453,3 +453,23 @@ def test_old_buttons_of_the_intake_confirm_nothing(conversation, database_url, p
         cases = case_service.list_customer_cases(session=session, customer_id="C0003")
         assert [(c.number, c.status) for c in cases] == [(number, "received")]
     engine.dispose()
+
+
+def test_one_rating_widget_and_one_scale_for_complaints_and_services_by_a_person():
+    from bot.handoff import conversation as handoff_rules
+
+    complaint = DOMAIN["responses"]["utter_case_ask_rating"][0]["custom"]
+    assert complaint["kind"] == handoff_rules.KIND_RATING
+    assert complaint["buttons"] == handoff_rules.rating_buttons()  # 1分 … 5分, 5 the best, in order
+    assert "5分最满意" in complaint["text"] and "5分最满意" in handoff_rules.closed_service_text()
+
+
+def test_the_case_number_comes_on_its_own_card_before_what_happens_next(conversation, parse_entities):
+    chat = _complaint(conversation, customer="C0004", parse=parse_entities)
+    _to_summary(chat)
+    chat.say("确认提交")
+    card, after = _file(chat)
+    assert card == {**card, "response": "utter_complaint_filed"} and card["number"].startswith("TS")
+    assert after["response"] == "utter_complaint_filed_next" and after["due_on"]
+    template = DOMAIN["responses"]["utter_complaint_filed"][0]["custom"]
+    assert template["kind"] == "case_number" and "{number}" in template["text"]

@@ -196,6 +196,9 @@ def test_the_summary_keeps_the_customers_words_with_chinese_punctuation():
     assert more.draft.description[-1] == "后来经理说：这是规定（没办法）。"
     assert wording.chinese_punctuation("转了1,000元,利率3.5%") == "转了1,000元，利率3.5%"
     assert wording.without_trigger("我要投诉") == "我要投诉"  # nothing else said: kept as is
+    # Said again in the first part after a bare "我要投诉" started the complaint: left out too.
+    asked = start("我要投诉").draft
+    assert step(asked, "我要投诉,柜台态度很差").draft.description == ("柜台态度很差",)
 
 
 def test_customers_choose_reasons_in_everyday_words_and_staff_keep_the_codes():

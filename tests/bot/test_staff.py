@@ -139,14 +139,20 @@ def test_spraying_many_usernames_from_one_address_locks_the_address(session):
     assert _held_back(session, "agent7", at=NOW + timedelta(seconds=step), address="10.0.0.8") is None
 
 
-def test_many_failures_overall_slow_every_login_down_a_little(session):
+def test_a_storm_of_failures_slows_every_failing_client_but_locks_nobody_out(session):
     _create(session)
     policy = staff_service.login_policy()
     for n in range(policy.overall.step):  # a botnet: every guess from its own address and username
         _fail(session, f"bot{n}", at=NOW, address=f"192.0.2.{n % 250}-{n}")
-    throttled = _held_back(session, at=NOW + timedelta(milliseconds=200), address="10.0.0.8")
+    # A botnet address that guesses again waits; its next guess is only let through later
+    throttled = _held_back(session, "bot7", at=NOW + timedelta(milliseconds=200), address="192.0.2.7-7")
     assert isinstance(throttled, staff_service.LoginThrottled) and throttled.retry_after_seconds <= 10
-    assert _held_back(session, at=NOW + timedelta(seconds=2), address="10.0.0.8") is None
+    # An agent who mistypes once waits a moment too; one who did not signs in at once
+    _fail(session, at=NOW + timedelta(milliseconds=300), address="10.0.0.9")
+    assert isinstance(_held_back(session, at=NOW + timedelta(milliseconds=400), address="10.0.0.9"),
+                      staff_service.LoginThrottled)  # fmt: skip
+    assert _held_back(session, at=NOW + timedelta(milliseconds=400), address="10.0.0.8") is None
+    assert _held_back(session, at=NOW + timedelta(seconds=2), address="10.0.0.9") is None
 
 
 def test_a_successful_login_clears_earlier_failures_from_that_address_only(session):

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OWN = {"api", "bot", "scripts", "actions", "migrations", "deploy", "rasa_components", "tests"}
+OWN = {"api", "bot", "scripts", "actions", "migrations", "deploy", "rasa_components", "rasa_sdk_plugins", "tests"}
 
 
 def normalise(name: str) -> str:
@@ -76,7 +76,11 @@ def actions() -> None:
         importlib.import_module(f"actions.{module.name}")
     for module in ("psycopg2", "redis", "rasa_sdk.__main__"):
         importlib.import_module(module)
-    create_app("actions")
+    app = create_app("actions")
+    # What `rasa_sdk` does at start-up: our plugins (the shared-token check) attach to the app.
+    from rasa_sdk.plugin import plugin_manager
+
+    plugin_manager().hook.attach_sanic_app_extensions(app=app)
 
 
 if __name__ == "__main__":
@@ -88,3 +92,8 @@ if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     {"api": api, "actions": actions}[image]()
     print("kept out: " + ", ".join(sorted(guard.refused)))
+    sources = [str(ROOT / name) + os.sep for name in os.listdir(ROOT) if not name.startswith(".")]
+    own = {name.partition(".")[0] for name, module in list(sys.modules.items())
+           if name not in ("__main__", "__mp_main__")
+           and str(getattr(module, "__file__", "") or "").startswith(tuple(sources))}  # fmt: skip
+    print("own: " + ", ".join(sorted(own - {"tests"})))

@@ -119,3 +119,8 @@ def test_the_process_runs_with_only_its_image_dependencies(image):
                             cwd=ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "kept out:" in result.stdout
+    # Every package of ours that the process imported is copied into its image.
+    own = next(line for line in result.stdout.splitlines() if line.startswith("own: "))[len("own: "):].split(", ")
+    copied = {source.split("/")[0] for kind, args in instructions(DOCKER / f"Dockerfile.{image}")
+              if kind == "COPY" and not args.startswith("--from") for source in args.split()[:-1]}  # fmt: skip
+    assert set(own) <= copied, f"Dockerfile.{image} does not copy {set(own) - copied}"

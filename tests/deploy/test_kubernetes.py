@@ -81,6 +81,8 @@ def test_every_process_has_its_workload(rendered):
     assert purges == {
         "bankbot-purge-cases": ["python", "-m", "scripts.purge_cases"],
         "bankbot-purge-transcripts": ["python", "-m", "scripts.transcripts", "purge"],
+        # Backfills the transcript store from Rasa's tracker store (events a crashed Rasa never published).
+        "bankbot-transcripts-reconcile": ["python", "-m", "scripts.transcripts", "reconcile", "--hours", "2"],
     }
     for job in of_kind(docs, "CronJob").values():
         assert job["spec"]["concurrencyPolicy"] == "Forbid" and job["spec"]["timeZone"] == "Asia/Shanghai"

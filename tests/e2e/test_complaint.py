@@ -52,9 +52,13 @@ def test_a_complaint_is_filed_worked_by_staff_and_answered_in_the_conversation(a
     say(api, conversation_id, headers, "13812345678")
     summary = texts(say(api, conversation_id, headers, "王小明"))
     assert "138****5678" in summary
-    filed = texts(say(api, conversation_id, headers, "确认提交"))
+    filed_replies = say(api, conversation_id, headers, "确认提交")["replies"]
+    filed = texts({"replies": filed_replies})
     number = re.search(r"TS\d{14}", filed).group(0)
     assert "15日内" in filed and "查询码" in filed  # filed without logging in
+    # The number on a card of its own, first; what happens next after it.
+    assert filed_replies[0]["kind"] == "case_number" and number in filed_replies[0]["text"]
+    assert "15日内" not in filed_replies[0]["text"]
 
     staff = _staff(api)
     case = api.get(f"/api/staff/cases/{number}", headers=staff).json()
@@ -70,8 +74,11 @@ def test_a_complaint_is_filed_worked_by_staff_and_answered_in_the_conversation(a
     assert number in [b["payload"] for reply in asked["replies"] for b in reply.get("buttons", [])]
     status = say(api, conversation_id, headers, number)
     assert "已答复" in texts(status) and "多扣的一笔年费已于今日退回" in texts(status)
-    assert "满意" in texts(status)
-    assert "感谢您的评价（4分）" in texts(say(api, conversation_id, headers, "4"))
+    # The same rating as after a service by a person: stars, 1 to 5, 5 the best.
+    prompt = status["replies"][-1]
+    assert prompt["kind"] == "rating" and [b["payload"] for b in prompt["buttons"]] == ["1分", "2分", "3分", "4分", "5分"]
+    assert "5分最满意" in prompt["text"]
+    assert "感谢您的评价（4分）" in texts(say(api, conversation_id, headers, "4分"))
     case = api.get(f"/api/staff/cases/{number}", headers=staff).json()
     assert case["satisfaction"] == 4
 
