@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)
 # TensorFlow and Rasa 3.6 print pages of deprecation warnings that say nothing about this project.
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: run test setup tools migrate model validate pytest stories chromium axe benchmark benchmark-profile benchmark-transcripts benchmark-parse nlu-report nlu-holdout nlu-real entities-report clean nginx cluster-test
+.PHONY: run test setup tools migrate model validate pytest stories chromium axe benchmark benchmark-faults benchmark-profile benchmark-transcripts benchmark-parse nlu-report nlu-holdout nlu-real entities-report clean nginx cluster-test
 
 ## run: set up what is missing, migrate, train if needed, start all three processes
 run: setup
@@ -74,6 +74,11 @@ benchmark: setup model
 PY_SPY ?= py-spy
 benchmark-profile: setup model
 	$(BIN)/python -m benchmarks.profile_rasa --py-spy $(PY_SPY) $(BENCH_ARGS)
+
+## benchmark-faults: the API, the action server and Rasa killed or frozen mid-form, a burst of 200
+## session creations, one client_message_id five times at once; figures before (issue 16) and after
+benchmark-faults: setup model
+	$(BIN)/python -m benchmarks.faults
 
 ## benchmark-transcripts: analyst queries over 1,000,000 generated messages, SQLite then PostgreSQL
 BENCH_SQLITE ?= sqlite:///$(CURDIR)/var/bench_transcripts.db

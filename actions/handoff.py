@@ -70,10 +70,17 @@ async def escalate(
         availability = handoff_service.can_queue(session=session, settings=settings)
         if not availability.available:
             return {"queued": False, "availability": availability}
-        handoff_service.request_handoff(
+        already = handoff_service.active_handoff(session=session, conversation_id=tracker.sender_id)
+        handoff = handoff_service.request_handoff(
             session=session, conversation_id=tracker.sender_id, reason=reason,
             customer_id=customer, context=context,
         )  # fmt: skip
+        if already is None and handoff.status == lifecycle.WAITING:  # an urgent case goes ahead:
+            # whoever it was put before is told their new place
+            handoff_service.post_queue_notices(
+                session=session,
+                notices=handoff_service.pushed_back_notices(session=session, arrived=handoff),
+            )
         position = handoff_service.queue_position(session=session, conversation_id=tracker.sender_id)
         if position is None:  # already with an agent (a second 转人工 during the service)
             return {"queued": True, "position": None}

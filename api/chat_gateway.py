@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,6 +30,7 @@ from bot.db import utcnow
 from bot.handoff import conversation as handoff_rules
 from bot.handoff import lifecycle as handoff_lifecycle
 from bot.handoff import service as handoff_service
+from bot.leases import service as lease_service
 from bot.ratelimit import service as ratelimit_service
 
 from .errors import AssistantUnavailable
@@ -43,6 +45,9 @@ ASSISTANT = "assistant"  # routes of a customer message
 HANDOFF = "handoff"
 CANCELLED = "cancelled"
 RATED = "rated"
+
+# Beyond Rasa's budget (RASA_TIMEOUT_SECONDS), the time a delivery may take to store the replies.
+DELIVERY_MARGIN_SECONDS = 3
 STALE = "stale"  # a button of a step that is over: answered here, nothing changes
 
 
@@ -84,6 +89,8 @@ class Accepted:
     route: str = ASSISTANT
     # The conversation had a handoff: make sure Rasa was not left paused before it answers.
     had_handoff: bool = False
+    # An earlier delivery may have reached Rasa: ask its tracker before sending again.
+    attempted: bool = False
     topics: list[str] = field(default_factory=list)
 
 
@@ -104,6 +111,7 @@ class ChatGateway:
         self._rasa = rasa
         self._notifier = notifier or Notifier(poll_seconds=settings.realtime_poll_seconds)
         self.lifetime = Lifetime.from_settings(settings)
+        self._holder = lease_service.new_holder_id()
         # api.operations.Metrics, set by the app (None: not counted).
         self.metrics = None
 
@@ -222,10 +230,16 @@ class ChatGateway:
                 conversation=conversation,
                 text=text,
                 client_message_id=client_message_id,
-                in_flight_timeout=timedelta(seconds=self._settings.rasa_timeout_seconds + 5),
+                # The delivery lease: Rasa's budget and a margin to store the replies. A process
+                # that dies while delivering loses it then, and a resend takes the message over.
+                in_flight_timeout=timedelta(seconds=self._settings.rasa_timeout_seconds + DELIVERY_MARGIN_SECONDS),
+                holder=f"{self._holder}:{uuid.uuid4().hex[:8]}",
             )
             # What Rasa and the actions may rely on: verified server-side, never sent by the client.
-            metadata = {"customer_id": conversation.customer_id, "channel": conversation.channel}
+            # `message_id` travels into Rasa's tracker with the message: before delivering it
+            # again, the tracker tells whether Rasa already applied it.
+            metadata = {"customer_id": conversation.customer_id, "channel": conversation.channel,
+                        "message_id": accepted.message.id}  # fmt: skip
             if client_ip:  # for the case lookups' lockouts per address; a keyed digest only
                 metadata["address_key"] = case_crypto.address_key(client_ip)
             result = Accepted(
@@ -234,6 +248,7 @@ class ChatGateway:
                 needs_delivery=accepted.needs_delivery,
                 replies=[reply_view(reply) for reply in accepted.replies],
                 metadata=metadata,
+                attempted=accepted.attempted,
             )
             if accepted.needs_delivery:
                 self._route(session, conversation_id, result)
@@ -361,13 +376,26 @@ class ChatGateway:
         }
 
     async def _ask_assistant(self, conversation_id: str, accepted: Accepted) -> list[dict]:
+        """Exactly once: a message an earlier attempt may have delivered is answered from what
+        Rasa applied (its tracker), and sent only when Rasa has not got it. An answer that lacks
+        the actions' part because the action server failed is not a success: 503, and the
+        resend delivers the message again (Rasa recorded it, but nothing came of it)."""
         try:
-            if accepted.had_handoff:  # a hand-back whose resume did not reach Rasa
-                if await self._rasa.ensure_resumed(conversation_id):
-                    logger.info("conversation %s was still paused; resumed", conversation_id)
-            raw_replies = await self._rasa.send_message(
-                sender=conversation_id, text=accepted.text, metadata=accepted.metadata
-            )
+            raw_replies = None
+            if accepted.attempted:
+                raw_replies = await self._rasa.applied_replies(conversation_id, accepted.message_id)
+                if raw_replies is not None:
+                    logger.info("message %s was already applied by Rasa; answering from its tracker",
+                                accepted.message_id)  # fmt: skip
+            if raw_replies is None:
+                if accepted.had_handoff:  # a hand-back whose resume did not reach Rasa
+                    if await self._rasa.ensure_resumed(conversation_id):
+                        logger.info("conversation %s was still paused; resumed", conversation_id)
+                raw_replies = await self._rasa.send_message(
+                    sender=conversation_id, text=accepted.text, metadata=accepted.metadata
+                )
+                if not raw_replies:
+                    await self._check_actions_answered(accepted.message_id)
         except RasaUnavailable as exc:
             if self.metrics is not None:
                 self.metrics.rasa_errors.inc()
@@ -375,6 +403,18 @@ class ChatGateway:
             await run_in_threadpool(self._record_failure, accepted.message_id)
             raise AssistantUnavailable(str(exc), message_id=accepted.message_id) from exc
         return await run_in_threadpool(self._record_replies, accepted.message_id, raw_replies)
+
+    async def _check_actions_answered(self, message_id: int) -> None:
+        """Rasa answered nothing. Every turn of this assistant says something, so an action
+        failed ("actions events are lost" in Rasa's log: the action server is down, frozen past
+        ACTION_TIMEOUT_SECONDS, or it raised): RasaUnavailable, never a silent 200. The health
+        check is not the test (a frozen server may answer it a moment later); it says which."""
+        try:
+            await self._rasa.action_server_health()
+            state = "up"
+        except RasaUnavailable as exc:
+            state = f"down ({exc})"
+        raise RasaUnavailable(f"Rasa answered message {message_id} with nothing; the action server is {state}")
 
     async def _log_with_rasa(self, conversation_id: str, accepted: Accepted, resume: bool = False):
         """During a handoff: Rasa records the message but, paused, predicts nothing. The message is

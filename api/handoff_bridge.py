@@ -68,16 +68,10 @@ def post_queue_updates(session: Session, settings: Settings, left: list[Handoff]
         "default_wait": timedelta(minutes=settings.agent_default_wait_minutes),
         "presence_window": timedelta(minutes=settings.agent_presence_minutes),
     }
-    told: dict[str, dict[str, Any]] = {}
+    notices = []
     for handoff in left:  # several leaving at once: one notice each, with the final place
-        for conversation_id, notice in handoff_service.queue_update_notices(
-            session=session, left=handoff, **options
-        ):
-            told[conversation_id] = notice
-    told = {c: n for c, n in told.items() if session.get(Conversation, c) is not None}  # not removed meanwhile
-    for conversation_id, notice in told.items():
-        _notice(session, conversation_id, notice["text"], kind=notice["kind"], buttons=notice["buttons"])
-    return list(told)
+        notices += handoff_service.queue_update_notices(session=session, left=handoff, **options)
+    return handoff_service.post_queue_notices(session=session, notices=notices)
 
 
 class HandoffBridge:

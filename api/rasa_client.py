@@ -91,6 +91,13 @@ class RasaClient:
         response = await self._call("GET", f"/conversations/{conversation_id}/tracker", params=params)
         return response.json()
 
+    async def applied_replies(self, conversation_id: str, message_id: int) -> list[dict[str, Any]] | None:
+        """What Rasa answered to the API's message `message_id` (carried in the user event's
+        metadata), from its tracker; None when Rasa has not applied it, or applied it without
+        answering anything (the action server failed: it must be delivered again)."""
+        state = await self.tracker(conversation_id, include_events="ALL")
+        return replies_after_message(state.get("events") or [], message_id)
+
     async def resume(self, conversation_id: str) -> None:
         """Resumes a paused conversation. The messages Rasa recorded while paused were never
         answered, so the turn is closed with `action_listen`, as after any answered turn: the
@@ -129,6 +136,26 @@ class RasaClient:
         if response.status_code != 200:
             raise RasaUnavailable(f"action server /health answered HTTP {response.status_code}")
         return response.json()
+
+
+def replies_after_message(events: list[dict[str, Any]], message_id: int) -> list[dict[str, Any]] | None:
+    """The bot utterances that followed the user event carrying `message_id` (up to the next
+    user event), as REST replies; None if there is no such user event or nothing followed it."""
+    start = None
+    for index, event in enumerate(events):
+        metadata = event.get("metadata") if event.get("event") == "user" else None
+        if isinstance(metadata, dict) and metadata.get("message_id") == message_id:
+            start = index  # the last one counts: a message delivered again after lost actions
+    if start is None:
+        return None
+    replies = []
+    for event in events[start + 1:]:
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "bot":
+            data = event.get("data") or {}
+            replies.append(normalise_reply({**data, "text": event.get("text")}))
+    return replies or None
 
 
 def normalise_reply(reply: dict[str, Any]) -> dict[str, Any]:

@@ -204,7 +204,7 @@ def load_settings() -> Settings:
         database_url=_env("DATABASE_URL", f"sqlite:///{var_dir / 'app.db'}"),
         rasa_url=_env("RASA_URL", f"http://127.0.0.1:{rasa_port}").rstrip("/"),
         rasa_token=_env("RASA_TOKEN", ""),
-        rasa_timeout_seconds=float(_env("RASA_TIMEOUT_SECONDS", "30")),
+        rasa_timeout_seconds=float(_env("RASA_TIMEOUT_SECONDS", "10")),
         action_server_url=_env("ACTION_SERVER_URL", f"http://127.0.0.1:{action_port}/webhook"),
         api_host=_env("API_HOST", "127.0.0.1"),
         api_port=_env_int("API_PORT", 8000),

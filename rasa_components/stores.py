@@ -20,8 +20,16 @@ README "Performance") put half its time in the stock classes' persistence:
   nothing; a power cut or OS crash may lose the last turns — acceptable for the local, embedded
   run; production keeps its trackers in PostgreSQL.
 
-What is stored, its order and the table layouts are unchanged, so the transcript consumer
-(bot/transcripts) and Rasa's own tools read the same rows.
+What is stored, its order and the table layouts are unchanged. Both also keep every event
+encrypted at rest: Rasa's `events.data` JSON holds the customer's words and slots such as
+`complaint_draft` with the phone and name, so these classes map the same tables with `data` as
+`bot.cases.crypto.EncryptedText` (Fernet, CASE_ENCRYPTION_KEY or the local var/ key). Rasa reads
+and writes as before; rows written before encryption (plain JSON) are still read. The sender id,
+event type, intent and action names and the timestamp stay plain: Rasa queries them, and the
+retention purge (bot/archive/raw_copies.py) ages conversations by them. The transcript consumer
+decrypts broker rows (bot.transcripts.service.consume_rasa_broker). Rasa falls back to an
+in-memory tracker store with only a warning when a custom class fails to import:
+tests/e2e/test_privacy_every_copy.py checks the files hold the conversation, encrypted.
 """
 
 from __future__ import annotations
@@ -33,13 +41,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from rasa.core.brokers.sql import SQLEventBroker
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, _create_sequence
 from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import declarative_base
 from sqlalchemy.pool import QueuePool
 
+from bot.cases.crypto import EncryptedText
 from rasa_components.action_results import use_compiled_schema
 
 logger = logging.getLogger(__name__)
@@ -76,8 +86,40 @@ def tuned_sqlite_engine(engine: Engine) -> Engine:
     return tuned
 
 
+_TrackerBase = declarative_base()
+
+
+class _EncryptedTrackerEvent(_TrackerBase):
+    """Rasa's tracker `events` table (the columns of SQLTrackerStore.SQLEvent), data encrypted."""
+
+    __tablename__ = "events"
+
+    id = sa.Column(sa.Integer, _create_sequence(__tablename__), primary_key=True)
+    sender_id = sa.Column(sa.String(255), nullable=False, index=True)
+    type_name = sa.Column(sa.String(255), nullable=False)
+    timestamp = sa.Column(sa.Float)
+    intent_name = sa.Column(sa.String(255))
+    action_name = sa.Column(sa.String(255))
+    data = sa.Column(EncryptedText)
+
+
+_BrokerBase = declarative_base()
+
+
+class _EncryptedBrokerEvent(_BrokerBase):
+    """Rasa's SQL broker `events` table (the columns of SQLEventBroker.SQLBrokerEvent), data encrypted."""
+
+    __tablename__ = "events"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    sender_id = sa.Column(sa.String(255))
+    data = sa.Column(EncryptedText)
+
+
 class BatchingSQLEventBroker(SQLEventBroker):
-    """Rasa's SQL event broker (same `events` table), one transaction per turn."""
+    """Rasa's SQL event broker (same `events` table), one transaction per turn, data encrypted."""
+
+    SQLBrokerEvent = _EncryptedBrokerEvent
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -100,7 +142,10 @@ class BatchingSQLEventBroker(SQLEventBroker):
 
 
 class BankSQLTrackerStore(SQLTrackerStore):
-    """Rasa's SQL tracker store (same `events` table) whose `save` does not re-read the tracker."""
+    """Rasa's SQL tracker store (same `events` table) whose `save` does not re-read the tracker,
+    data encrypted."""
+
+    SQLEvent = _EncryptedTrackerEvent
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

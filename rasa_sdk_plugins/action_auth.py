@@ -3,12 +3,14 @@
 header); anything else gets 401 without running an action. In production the action server
 refuses to start without a token of at least 32 bytes (bot/security.py lists the same rule for
 the API and `make run`). Without a token outside production every call is refused too, so a
-forgotten setting fails loudly instead of leaving the actions open."""
+forgotten setting fails loudly instead of leaving the actions open. A failing action answers
+without echoing the conversation (rasa_sdk's own handler sends the request body back)."""
 
 from __future__ import annotations
 
 import hmac
 import logging
+import traceback
 
 import pluggy
 from sanic import Sanic, response
@@ -48,5 +50,19 @@ def attach_sanic_app_extensions(app: Sanic) -> None:
             return None
         logger.warning("refused an action call without the shared token from %s", request.ip)
         return response.json({"error": "unauthorised"}, status=401)
+
+    @app.exception(Exception)
+    async def failed_quietly(request: Request, exception: Exception):
+        """Replaces rasa_sdk's handler, which logs the request and sends the whole request body
+        (the tracker: every message of the conversation) back to Rasa, whose log then holds it."""
+        try:
+            body = request.json if request.method == "POST" else None
+        except Exception:  # an unreadable body
+            body = None
+        action = body.get("next_action") if isinstance(body, dict) else None
+        # Where it failed, not the exception's text (it may quote a slot value).
+        logger.error("action %s failed with %s at\n%s", action, type(exception).__name__,
+                     "".join(traceback.format_tb(exception.__traceback__)))  # fmt: skip
+        return response.json({"error": "the action failed", "action_name": action}, status=500)
 
     logger.info("action calls require the shared token (ACTION_SERVER_TOKEN)")

@@ -1,4 +1,5 @@
-"""`make run`: starts the action server, the Rasa server and the API; Ctrl-C stops all three."""
+"""`make run`: starts the action server, the Rasa server and the API; Ctrl-C stops all three.
+A process that dies is restarted with back-off; the other two keep running."""
 
 from __future__ import annotations
 
@@ -70,18 +71,50 @@ def main() -> int:
     print(f"  Logs:        {stack.log_dir}/{{api,rasa,actions}}.log")
     print()
     print("Press Ctrl-C to stop.", flush=True)
-    exit_code = 0
-    try:
-        while not stopping:
-            time.sleep(0.5)
-            stack.check_alive()
-    except StackError as exc:
-        print(f"\nA process stopped unexpectedly: {exc}", file=sys.stderr)
-        exit_code = 1
+    supervisor = Supervisor(stack)
+    while not stopping:
+        time.sleep(0.5)
+        supervisor.tick(time.monotonic())
     print("\nStopping all three processes...")
     stack.stop()
     print("Stopped.")
-    return exit_code
+    return 0
+
+
+class Supervisor:
+    """Restarts a process that died, with back-off (1, 2, 4 … 30 s), instead of stopping the
+    other two: the API keeps storing messages while Rasa restarts, Rasa answers (without its
+    actions) while the action server restarts. A process that then runs for STABLE_SECONDS
+    starts again from the shortest delay."""
+
+    FIRST_DELAY = 1.0
+    MAX_DELAY = 30.0
+    STABLE_SECONDS = 60.0
+
+    def __init__(self, stack: Stack):
+        self.stack = stack
+        self.delays: dict[str, float] = {}
+        self.due: dict[str, float] = {}
+        self.started: dict[str, float] = {name: time.monotonic() for name in stack.processes}
+
+    def tick(self, now: float) -> None:
+        for name, code in self.stack.exited().items():
+            if name in self.due:
+                if now >= self.due[name]:
+                    del self.due[name]
+                    print(f"Restarting the {name} process...", flush=True)
+                    self.stack.restart(name)
+                    self.started[name] = now
+                continue
+            if now - self.started.get(name, now) >= self.STABLE_SECONDS:
+                self.delays.pop(name, None)
+            delay = self.delays.get(name, self.FIRST_DELAY / 2) * 2
+            delay = min(delay, self.MAX_DELAY)
+            self.delays[name] = delay
+            self.due[name] = now + delay
+            print(f"\nThe {name} process stopped unexpectedly (exit code {code}); restarting it in "
+                  f"{delay:.0f} s. Last lines of its log:\n{self.stack.log_tail(name)}",
+                  file=sys.stderr, flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -146,23 +146,38 @@ class Stack:
                 raise StackError(f"port {port} for the {name} is already in use")
         config.var_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        env = config.environment()
-        for name, command in self._commands().items():
-            log = self.log_path(name).open("w")
-            self.processes[name] = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # own process group: Ctrl-C is handled by us
-            )
-            log.close()
+        for name in self._commands():
+            self._spawn(name, mode="w")
         try:
             self.wait_ready(timeout)
         except BaseException:
             self.stop()
             raise
+
+    def _spawn(self, name: str, mode: str = "a") -> None:
+        log = self.log_path(name).open(mode)
+        self.processes[name] = subprocess.Popen(
+            self._commands()[name],
+            cwd=ROOT,
+            env=self.config.environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own process group: Ctrl-C is handled by us
+        )
+        log.close()
+
+    def exited(self) -> dict[str, int]:
+        """The processes that have stopped, with their exit codes."""
+        return {name: p.returncode for name, p in self.processes.items() if p.poll() is not None}
+
+    def restart(self, name: str) -> None:
+        """Starts one process again (its log continues)."""
+        with self.log_path(name).open("a") as log:
+            log.write(f"\n--- restarted by the run command at {time.strftime('%H:%M:%S')} ---\n")
+        self._spawn(name)
+
+    def log_tail(self, name: str, lines: int = 20) -> str:
+        return "\n".join(self.log_path(name).read_text(errors="replace").splitlines()[-lines:])
 
     def _ready(self, client: httpx.Client) -> dict[str, bool]:
         config = self.config

@@ -155,6 +155,7 @@ def purge_summary(result: Purge | archive_service.PurgeReport, dry_run: bool) ->
     if isinstance(result, Purge):
         raw = result.raw
         lines.append(f"raw copies of {len(raw.conversations)} conversations: {raw.api_messages} API log messages, "
+                     f"{raw.handoff_records} handoffs and call-backs, "
                      f"{raw.tracker_events} tracker store events, {raw.broker_events} broker events")  # fmt: skip
     return "\n".join(lines)
 

@@ -162,6 +162,14 @@ class LiveProduct:
     def api_url(self) -> str:
         return f"http://127.0.0.1:{self.api_port}"
 
+    def decrypt(self, value: str) -> str:
+        """A value the product encrypted at rest (its generated key is in its var/)."""
+        from bot.cases.crypto import FERNET_PREFIX, CaseCipher, load_or_create_key
+
+        if not value.startswith(FERNET_PREFIX):
+            return value
+        return CaseCipher(load_or_create_key(self.var_dir)).decrypt(value)
+
     @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"

@@ -67,10 +67,18 @@ def test_no_faq_intent_outside_the_catalog():
 
 
 def test_buttons_point_at_real_topics():
+    """Payloads are written as Rasa renders them: a response's `{…}` is a slot placeholder, so
+    the JSON of `/faq_choose{…}` is written with doubled braces (a single one made Rasa log an
+    ERROR for every button it sent, issue 16)."""
+    from rasa.core.nlg.interpolator import interpolate_text
+
     for name, variants in RESPONSES.items():
         for variant in variants:
             for button in variant.get("buttons") or []:
-                match = re.fullmatch(r"/faq_choose(\{.*\})", button["payload"])
+                rendered = interpolate_text(button["payload"], {})
+                if button["payload"].startswith("/faq_choose"):
+                    assert button["payload"].startswith("/faq_choose{{"), button["payload"]
+                match = re.fullmatch(r"/faq_choose(\{.*\})", rendered)
                 if match:
                     topic = json.loads(match.group(1))["faq_topic"]
                     assert topic in CATALOG.topics, f"{name} links to unknown topic {topic}"

@@ -1,11 +1,12 @@
 """Retention of the raw copies of customer text, beside the masked transcript store.
 
-Three places hold what customers typed in clear: the API's delivery log (`conversation` and
-`conversation_message`, our database), Rasa's SQL tracker store (table `events`: every user
+Three places hold what customers typed (encrypted at rest, readable with the key): the API's
+delivery log (`conversation` and `conversation_message`, our database), Rasa's SQL tracker store (table `events`: every user
 message, and slots such as `complaint_draft` holding the phone and name) and Rasa's SQL event broker
 (table `events(id, sender_id, data)`, the transcript consumer's source). They follow the transcript
 store's rule: a conversation whose last message is older than `TRANSCRIPT_RETENTION_DAYS` goes,
-from every copy at once. Each copy judges age by its own clock (the log's message times, the
+from every copy at once, with its handoffs and call-back requests (masked context, encrypted
+phone). Each copy judges age by its own clock (the log's message times, the
 tracker's event timestamps); the broker table has no time column, so its rows go with the
 conversations any other copy found expired. In production the broker is RabbitMQ, whose queue is
 emptied as the consumer acknowledges, so only the tracker store and the log need purging.
@@ -25,6 +26,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from bot.conversations.models import Conversation, ConversationMessage
+from bot.handoff.models import CallbackRequest, Handoff, HandoffEvent
 
 RASA_EVENTS_TABLE = "events"
 BATCH = 500
@@ -36,6 +38,7 @@ class RawPurgeReport:
 
     conversations: set[str] = field(default_factory=set)
     api_messages: int = 0
+    handoff_records: int = 0
     tracker_events: int = 0
     broker_events: int = 0
 
@@ -72,6 +75,34 @@ def purge_api_log(*, session: Session, conversation_ids: Iterable[str]) -> int:
                         execution_options={"synchronize_session": False})  # fmt: skip
     session.flush()
     return removed
+
+
+def purge_handoff_records(*, session: Session, conversation_ids: Iterable[str]) -> int:
+    """Removes the conversations' handoffs and call-back requests (masked context, encrypted
+    phone) with their events; returns how many handoffs and call-backs."""
+    removed = 0
+    for batch in _batches(conversation_ids):
+        handoffs = select(Handoff.id).where(Handoff.conversation_id.in_(batch))
+        callbacks = select(CallbackRequest.id).where(CallbackRequest.conversation_id.in_(batch))
+        session.execute(delete(HandoffEvent).where(HandoffEvent.handoff_id.in_(handoffs)),
+                        execution_options={"synchronize_session": False})  # fmt: skip
+        session.execute(delete(HandoffEvent).where(HandoffEvent.callback_id.in_(callbacks)),
+                        execution_options={"synchronize_session": False})  # fmt: skip
+        for model in (Handoff, CallbackRequest):
+            removed += session.execute(delete(model).where(model.conversation_id.in_(batch)),
+                                       execution_options={"synchronize_session": False}).rowcount or 0  # fmt: skip
+    session.flush()
+    return removed
+
+
+def count_handoff_records(*, session: Session, conversation_ids: Iterable[str]) -> int:
+    total = 0
+    for batch in _batches(conversation_ids):
+        for model in (Handoff, CallbackRequest):
+            total += session.scalar(
+                select(func.count()).select_from(model).where(model.conversation_id.in_(batch))
+            ) or 0
+    return total
 
 
 def purge_rasa_events(*, connection: Connection, sender_ids: Iterable[str]) -> int:
@@ -142,10 +173,12 @@ def purge_expired_copies(
     expired = report.conversations
     if dry_run:
         report.api_messages = count_api_messages(session=session, conversation_ids=expired)
+        report.handoff_records = count_handoff_records(session=session, conversation_ids=expired)
         report.tracker_events = count_rasa_events(connection=tracker, sender_ids=expired) if tracker is not None else 0
         report.broker_events = count_rasa_events(connection=broker, sender_ids=expired) if broker is not None else 0
         return report
     report.api_messages = purge_api_log(session=session, conversation_ids=expired)
+    report.handoff_records = purge_handoff_records(session=session, conversation_ids=expired)
     if tracker is not None:
         report.tracker_events = purge_rasa_events(connection=tracker, sender_ids=expired)
     if broker is not None:

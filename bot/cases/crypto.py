@@ -1,4 +1,7 @@
-"""Encryption at rest of a complainant's contact phone and name (Fernet: AES-128-CBC + HMAC).
+"""Encryption at rest of personal data (Fernet: AES-128-CBC + HMAC): a complainant's contact phone
+and name, a call-back phone, and (`EncryptedText`) every copy of what customers typed that must be
+kept readable for a while: the API's conversation log and Rasa's tracker store and SQL broker
+(rasa_components/stores.py).
 
 The key is CASE_ENCRYPTION_KEY; when it is empty (local runs) a random key is created once in
 var/case_encryption_key. Losing the key makes stored contacts unreadable: production keeps it in
@@ -15,6 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy import Text
+from sqlalchemy.types import TypeDecorator
 
 from bot.config import load_settings
 
@@ -80,3 +85,29 @@ def default_cipher() -> CaseCipher:
 def address_key(address: str | None) -> str | None:
     """What the case lookups store about a client's address: a keyed digest, never the address."""
     return default_cipher().digest("address", address) if address else None
+
+
+# Every Fernet token starts with its version byte 0x80, "gAAAAA" in URL-safe base64.
+FERNET_PREFIX = "gAAAAA"
+
+
+def decrypt_if_encrypted(value: str | None) -> str | None:
+    """The plain text of a value written by `EncryptedText`; a value written before encryption
+    was turned on is returned as it is."""
+    if value is None or not value.startswith(FERNET_PREFIX):
+        return value
+    return default_cipher().decrypt(value)
+
+
+class EncryptedText(TypeDecorator):
+    """A text column stored Fernet-encrypted with the installation's key and read back as plain
+    text through SQLAlchemy (never searched or compared in SQL: its ciphertext changes each write)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else default_cipher().encrypt(str(value))
+
+    def process_result_value(self, value, dialect):
+        return decrypt_if_encrypted(value)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import relationship
 
+from bot.cases.crypto import EncryptedText
 from bot.db import Base, UTCDateTime, utcnow
 
 
@@ -44,7 +45,8 @@ class ConversationMessage(Base):
     )
     # "customer", "assistant" or "agent".
     sender = Column(String(16), nullable=False)
-    text = Column(Text, nullable=False, default="")
+    # Encrypted at rest (the customer's own words, kept until the retention purge).
+    text = Column(EncryptedText, nullable=False, default="")
     # Buttons and other structured content of assistant replies.
     payload = Column(JSON, nullable=True)
     client_message_id = Column(String(64), nullable=True)

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.db import utcnow
 from bot.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from bot.leases import service as lease_service
+from bot.leases.models import Lease
 from bot.text.cleaning import clean_text
 
 from .lifetime import Lifetime
@@ -37,6 +40,7 @@ MAX_CLIENT_MESSAGE_ID_CHARS = 64
 # A message's text as sent, before cleaning (whitespace and control characters removed); after
 # cleaning the configured MAX_MESSAGE_CHARS (1,000) applies.
 MAX_TEXT_CHARS_AS_SENT = 4000
+MAX_IN_PROGRESS_RETRY_SECONDS = 3
 
 
 class ConversationNotFound(NotFound):
@@ -79,6 +83,10 @@ class MessageInProgress(Conflict):
     code = "message_in_progress"
     customer_message = "您的这条消息正在处理中，请稍候。"
 
+    def __init__(self, developer_message: str, *, retry_after_seconds: int = 1) -> None:
+        super().__init__(developer_message)
+        self.retry_after_seconds = max(1, retry_after_seconds)
+
 
 class UnknownChannel(InvalidInput):
     code = "unknown_channel"
@@ -91,10 +99,41 @@ class AcceptedMessage:
 
     message: ConversationMessage
     replies: list[ConversationMessage] = field(default_factory=list)
+    # An earlier attempt may have reached the assistant (its process died, or the answer was
+    # lost): what the assistant applied must be checked before delivering it again.
+    attempted: bool = False
 
     @property
     def needs_delivery(self) -> bool:
         return self.message.status != DELIVERED
+
+
+def delivery_lease_name(message_id: int) -> str:
+    """The lease (bot.leases) held while one API process delivers this message."""
+    return f"message:{message_id}"
+
+
+def _take_delivery(
+    *, session: Session, message: ConversationMessage, holder: str, ttl: timedelta, now: datetime
+) -> None:
+    """Takes the message's delivery lease, or raises MessageInProgress (with the seconds until
+    its holder's deadline) while another request is delivering it. A holder that died loses
+    the lease at its deadline, so its message is taken over then, not after a fixed wait."""
+    name = delivery_lease_name(message.id)
+    if lease_service.acquire(session, name=name, holder=holder, ttl=ttl, now=now):
+        return
+    lease = session.get(Lease, name)
+    left = (lease.expires_at - now).total_seconds() if lease is not None else 1
+    raise MessageInProgress(
+        f"message {message.id} is being answered (lease until {lease.expires_at if lease else '?'})",
+        # Ask again when the lease ends, or sooner (the answer may come any moment); never 5 s,
+        # uvicorn's keep-alive, which a client waiting exactly that long would race.
+        retry_after_seconds=min(math.ceil(left), MAX_IN_PROGRESS_RETRY_SECONDS),
+    )
+
+
+def _end_delivery(*, session: Session, message_id: int) -> None:
+    session.execute(delete(Lease).where(Lease.name == delivery_lease_name(message_id)))
 
 
 def hash_token(token: str) -> str:
@@ -220,12 +259,18 @@ def accept_customer_message(
     text: str,
     client_message_id: str | None = None,
     in_flight_timeout: timedelta = timedelta(seconds=60),
+    holder: str | None = None,
+    now: datetime | None = None,
 ) -> AcceptedMessage:
     """Stores a customer message before delivery; a resend with the same client id is not duplicated.
 
-    A resend of a message still being answered is refused; one stuck longer than
-    `in_flight_timeout` (its process died) is delivered again.
+    The caller delivers it under a lease (`holder`, until now + `in_flight_timeout`, the
+    delivery budget). A resend while that lease holds is refused (MessageInProgress, 409 with
+    Retry-After); once it has expired (the process died) or was given up (the delivery failed)
+    the resend takes it over, marked `attempted`.
     """
+    now = now or utcnow()
+    holder = holder or uuid.uuid4().hex
     if client_message_id is not None:
         client_message_id = client_message_id.strip()
         if not client_message_id or len(client_message_id) > MAX_CLIENT_MESSAGE_ID_CHARS:
@@ -243,9 +288,10 @@ def accept_customer_message(
                 raise InvalidClientMessageId(
                     f"client_message_id {client_message_id!r} was already used for another text"
                 )
-            if existing.status == RECEIVED and utcnow() - existing.created_at < in_flight_timeout:
-                raise MessageInProgress(f"message {existing.id} is still being answered")
-            return AcceptedMessage(existing, _replies_to(session=session, message_id=existing.id))
+            if existing.status == DELIVERED:
+                return AcceptedMessage(existing, _replies_to(session=session, message_id=existing.id))
+            _take_delivery(session=session, message=existing, holder=holder, ttl=in_flight_timeout, now=now)
+            return AcceptedMessage(existing, attempted=True)
 
     message = ConversationMessage(
         conversation_id=conversation.id,
@@ -255,8 +301,9 @@ def accept_customer_message(
         status=RECEIVED,
     )
     session.add(message)
-    conversation.last_activity_at = utcnow()
+    conversation.last_activity_at = now
     session.flush()
+    _take_delivery(session=session, message=message, holder=holder, ttl=in_flight_timeout, now=now)
     return AcceptedMessage(message)
 
 
@@ -280,6 +327,7 @@ def record_replies(
         session.add(reply_message)
         stored.append(reply_message)
     message.status = DELIVERED
+    _end_delivery(session=session, message_id=message.id)
     session.flush()
     return stored
 
@@ -353,6 +401,7 @@ def record_failure(*, session: Session, message_id: int) -> None:
     message = session.get(ConversationMessage, message_id)
     if message is not None and message.status != DELIVERED:
         message.status = FAILED
+        _end_delivery(session=session, message_id=message_id)
         session.flush()
 
 

@@ -159,6 +159,14 @@ def waiting_ack_text(position: int, wait_minutes: int, *, known: bool = True) ->
     )
 
 
+def moved_back_text(position: int, wait_minutes: int, *, known: bool = True) -> str:
+    """Pushed when an urgent case (fraud, distress) is served before the customer."""
+    return (
+        f"有需要紧急处理的客户优先接入，请您谅解。您现在排在第{position}位，{_place(position)}，"
+        f"{_estimate(wait_minutes, known)}。"
+    )
+
+
 def moved_up_text(position: int, wait_minutes: int, *, known: bool = True) -> str:
     """Pushed when the queue moves (someone ahead was taken or left)."""
     return f"排队有进展：您现在排在第{position}位，{_place(position)}，{_estimate(wait_minutes, known)}。"

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.cases.crypto import CaseCipher, default_cipher
 from bot.cases.intake import parse_mobile
-from bot.conversations.models import ConversationMessage
+from bot.conversations.models import Conversation, ConversationMessage
 from bot.db import utcnow
 from bot.errors import Forbidden
 from bot.staff import roles
@@ -281,24 +281,64 @@ def queue(
     ]
 
 
-def moved_up(*, session: Session, left: Handoff, **queue_options: Any) -> list[QueueEntry]:
-    """The waiting handoffs that stood behind `left` (just claimed, cancelled or expired): each
-    has moved up one place, and its customer is told (`queue_update_notices`)."""
-    behind = set(
+def _behind(session: Session, handoff: Handoff) -> set[int]:
+    """Ids of the waiting handoffs queued after `handoff` (by priority, then time, then id)."""
+    return set(
         session.scalars(
             select(Handoff.id).where(
                 Handoff.status == lifecycle.WAITING,
-                (Handoff.priority > left.priority)
-                | ((Handoff.priority == left.priority) & (Handoff.requested_at > left.requested_at))
+                (Handoff.priority > handoff.priority)
+                | ((Handoff.priority == handoff.priority) & (Handoff.requested_at > handoff.requested_at))
                 | (
-                    (Handoff.priority == left.priority)
-                    & (Handoff.requested_at == left.requested_at)
-                    & (Handoff.id > left.id)
+                    (Handoff.priority == handoff.priority)
+                    & (Handoff.requested_at == handoff.requested_at)
+                    & (Handoff.id > handoff.id)
                 ),
             )
         )
     )
+
+
+def moved_up(*, session: Session, left: Handoff, **queue_options: Any) -> list[QueueEntry]:
+    """The waiting handoffs that stood behind `left` (just claimed, cancelled or expired): each
+    has moved up one place, and its customer is told (`queue_update_notices`)."""
+    behind = _behind(session, left)
     return [entry for entry in queue(session=session, **queue_options) if entry.handoff.id in behind]
+
+
+def pushed_back_notices(
+    *, session: Session, arrived: Handoff, **queue_options: Any
+) -> list[tuple[str, dict[str, Any]]]:
+    """(conversation id, notice) for each customer an urgent newcomer (fraud, distress) was put
+    ahead of: their place changed, so they are told at once."""
+    behind = _behind(session, arrived)
+    return [
+        (entry.handoff.conversation_id, {
+            "sender": "system", "kind": rules.KIND_WAITING,
+            "text": rules.moved_back_text(entry.position, entry.estimated_wait_minutes,
+                                          known=entry.estimate_known),
+            "buttons": rules.cancel_buttons(entry.handoff.id),
+        })
+        for entry in queue(session=session, **queue_options) if entry.handoff.id in behind
+    ]  # fmt: skip
+
+
+def post_queue_notices(*, session: Session, notices: list[tuple[str, dict[str, Any]]]) -> list[str]:
+    """Stores the notices for their conversations (one per conversation, the last wins; removed
+    conversations are skipped) and returns the conversation ids told."""
+    from bot.conversations import service as conversation_service
+
+    latest = dict(notices)
+    told = []
+    for conversation_id, notice in latest.items():
+        if session.get(Conversation, conversation_id) is None:
+            continue
+        conversation_service.post_message(
+            session=session, conversation_id=conversation_id, sender=conversation_service.SYSTEM,
+            text=notice["text"], kind=notice["kind"], buttons=notice["buttons"],
+        )  # fmt: skip
+        told.append(conversation_id)
+    return told
 
 
 def queue_update_notices(

@@ -18,6 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from bot.cases.crypto import decrypt_if_encrypted
+
 from . import service
 from .consumer import event_key
 
@@ -35,7 +37,8 @@ def tracker_rows(tracker: Engine, *, since: datetime, after_id: int = 0, limit: 
     result = []
     for row_id, sender_id, data in rows:
         try:
-            event = json.loads(data)
+            # rasa_components.stores.BankSQLTrackerStore keeps events encrypted at rest.
+            event = json.loads(decrypt_if_encrypted(data))
         except (TypeError, ValueError):
             continue
         if not isinstance(event, dict):

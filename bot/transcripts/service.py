@@ -25,6 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from bot.archive import service as archive_service
+from bot.cases.crypto import decrypt_if_encrypted
 from bot.cases.models import ComplaintCase
 from bot.entities.facts import staff_view as entities_for_staff
 from bot.conversations.models import ConversationMessage
@@ -299,6 +300,8 @@ def consume_rasa_broker(session: Session, broker: Engine, batch: int = BATCH,
             ).all()
         if not rows:
             return total
+        # Rows of rasa_components.stores.BatchingSQLEventBroker are encrypted at rest.
+        rows = [(event_id, sender_id, decrypt_if_encrypted(data)) for event_id, sender_id, data in rows]
         total += ingest_rasa_events(session, rows, retention_days=retention_days)
         cursor.position = rows[-1][0]
         session.flush()

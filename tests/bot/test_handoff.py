@@ -507,3 +507,25 @@ def test_a_year_the_calendar_does_not_know_keeps_the_fixed_date_holidays():
     assert hours.is_working_day(date(2030, 10, 1)) is False
     assert hours.holiday_name(date(2030, 10, 9)) is None
     assert hours.is_working_day(date(2030, 10, 8)) is True  # a Tuesday
+
+
+def test_customers_an_urgent_case_goes_ahead_of_are_told_their_new_place(clean):
+    from bot.conversations import service as conversation_service
+    from bot.conversations.models import ConversationMessage
+
+    session = clean
+    waiting, _ = conversation_service.open_conversation(session=session)
+    urgent, _ = conversation_service.open_conversation(session=session)
+    first = handoff_service.request_handoff(session=session, conversation_id=waiting.id, reason="request", now=NOW)
+    fraud = handoff_service.request_handoff(
+        session=session, conversation_id=urgent.id, reason="fraud", now=NOW + timedelta(minutes=1)
+    )
+    notices = handoff_service.pushed_back_notices(session=session, arrived=fraud, agents=1)
+    assert [conversation_id for conversation_id, _ in notices] == [waiting.id]
+    assert "优先接入" in notices[0][1]["text"] and "排在第2位" in notices[0][1]["text"]
+    # A request that queues at the end puts nobody back.
+    assert handoff_service.pushed_back_notices(session=session, arrived=first, agents=1) == []
+    told = handoff_service.post_queue_notices(session=session, notices=notices + [("gone", notices[0][1])])
+    assert told == [waiting.id]  # a conversation removed meanwhile is skipped
+    stored = session.scalars(select(ConversationMessage).where(ConversationMessage.conversation_id == waiting.id)).all()
+    assert [(m.sender, (m.payload or {}).get("kind")) for m in stored] == [("system", "handoff_waiting")]

@@ -1,5 +1,5 @@
 """`python -m scripts.transcripts purge` removes every raw copy of a conversation past retention,
-not only its transcript: the API's delivery log, Rasa's SQL tracker store (where the
+not only its transcript: the API's delivery log, its call-back requests and handoffs, Rasa's SQL tracker store (where the
 `complaint_draft` slot holds the phone and name in clear) and Rasa's SQL event broker table.
 The tracker and broker are written by Rasa's own SQLTrackerStore and SQLEventBroker, on files
 named by RASA_TRACKER_DB / RASA_EVENTS_DB as endpoints.yml names them."""
@@ -20,6 +20,8 @@ from sqlalchemy import func, select, text, update
 from bot.cases.intake import Draft
 from bot.conversations import service as conversations
 from bot.conversations.models import Conversation, ConversationMessage
+from bot.handoff import service as handoff_service
+from bot.handoff.models import CallbackRequest
 from bot.db import build_engine, build_session_factory, utcnow
 from bot.transcripts import service as transcripts
 from bot.transcripts.models import TranscriptMessage
@@ -58,6 +60,8 @@ def stores(tmp_path, monkeypatch):
                             .values(created_at=at, last_activity_at=at))  # fmt: skip
             session.execute(update(ConversationMessage).where(ConversationMessage.conversation_id == conversation.id)
                             .values(created_at=at))  # fmt: skip
+            handoff_service.request_callback(session=session, phone=PHONE, preferred_time="明天上午",
+                                             conversation_id=conversation.id, now=at)  # fmt: skip
             ids[label] = conversation.id
         stamp = at.timestamp()
         draft = Draft(description=("手续费扣多了",), phone=PHONE, name=NAME, stage="summary").to_slot()
@@ -85,6 +89,8 @@ def raw_rows(stores) -> dict[str, dict[str, int]]:
     with stores["factory"]() as session:
         out["api"] = dict(session.execute(select(ConversationMessage.conversation_id, func.count())
                                           .group_by(ConversationMessage.conversation_id)).all())  # fmt: skip
+        out["callbacks"] = dict(session.execute(select(CallbackRequest.conversation_id, func.count())
+                                                .group_by(CallbackRequest.conversation_id)).all())  # fmt: skip
         out["transcript"] = dict(session.execute(select(TranscriptMessage.conversation_id, func.count())
                                                  .group_by(TranscriptMessage.conversation_id)).all())  # fmt: skip
     for name in ("rasa_tracker", "rasa_events"):
@@ -101,20 +107,20 @@ def raw_rows(stores) -> dict[str, dict[str, int]]:
 def test_the_purge_removes_every_raw_copy_of_an_expired_conversation_and_nothing_else(stores, capsys):
     old, recent = stores["ids"]["old"], stores["ids"]["recent"]
     before = raw_rows(stores)
-    for copy in ("api", "transcript", "rasa_tracker", "rasa_events"):
+    for copy in ("api", "callbacks", "transcript", "rasa_tracker", "rasa_events"):
         assert before[copy].get(old) and before[copy].get(recent), (copy, before[copy])
     assert NAME in before["tracker_text"] and PHONE in before["tracker_text"]  # why this matters
 
     assert cli.main(["purge", "--dry-run"]) == 0
     printed = capsys.readouterr().out
-    assert f"raw copies of 1 conversations: 1 API log messages, {before['rasa_tracker'][old]} tracker store events, " \
-           f"{before['rasa_events'][old]} broker events" in printed  # fmt: skip
+    assert f"raw copies of 1 conversations: 1 API log messages, 1 handoffs and call-backs, " \
+           f"{before['rasa_tracker'][old]} tracker store events, {before['rasa_events'][old]} broker events" in printed  # fmt: skip
     assert raw_rows(stores) == before
 
     assert cli.main(["purge"]) == 0
     assert "raw copies of 1 conversations" in capsys.readouterr().out
     after = raw_rows(stores)
-    for copy in ("api", "transcript", "rasa_tracker", "rasa_events"):
+    for copy in ("api", "callbacks", "transcript", "rasa_tracker", "rasa_events"):
         assert old not in after[copy] and after[copy][recent] == before[copy][recent], copy
     with stores["factory"]() as session:
         assert session.get(Conversation, old) is None and session.get(Conversation, recent) is not None

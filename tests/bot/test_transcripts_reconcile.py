@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
+from bot.cases.crypto import default_cipher
 from bot.db import build_engine, utcnow
 from bot.transcripts import reconcile as reconcile_service
 from bot.transcripts import service as transcripts
@@ -94,3 +95,19 @@ def test_only_the_window_is_read(session, tracker):
     store_in_tracker(tracker, conversation_id, turn(conversation_id, old, "你好", "您好！"))
     assert reconcile_service.reconcile(session=session, tracker=tracker, since=utcnow() - timedelta(hours=2)) == 0
     assert customer_and_assistant(session, conversation_id) == []
+
+
+def test_an_encrypted_tracker_store_is_read_too(session, tracker):
+    """Our tracker store (rasa_components.stores.BankSQLTrackerStore) keeps `data` encrypted."""
+    conversation_id = "reconcile-enc-" + utcnow().strftime("%H%M%S%f")
+    events = turn(conversation_id, utcnow().timestamp() - 10, "我的电话13912345678", "好的。")
+    with tracker.begin() as connection:
+        for event in events:
+            connection.execute(
+                text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (:s, :t, :ts, :d)"),
+                {"s": conversation_id, "t": event["event"], "ts": event["timestamp"],
+                 "d": default_cipher().encrypt(json.dumps(event))},
+            )  # fmt: skip
+    assert reconcile_service.reconcile(session=session, tracker=tracker, since=utcnow() - timedelta(hours=1)) == 2
+    assert customer_and_assistant(session, conversation_id) == [("customer", "我的电话139****5678"),
+                                                                ("assistant", "好的。")]  # fmt: skip

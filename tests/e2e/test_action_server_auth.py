@@ -38,8 +38,13 @@ def test_the_action_server_refuses_callers_without_rasas_token(live_product):
     assert answered.status_code == 200
     # Even with the token, a customer id the API did not sign is not believed.
     assert answered.json()["responses"][0]["response"] == "utter_assessment_login_required"
+    # A failing action answers without echoing the conversation back to Rasa (and into its log).
+    broken = {**_action_call(sender), "tracker": {"sender_id": sender, "latest_message": "我的电话13912345678"}}
+    failed = httpx.post(f"{url}/webhook", json=broken, headers=right, timeout=60)
+    assert failed.status_code == 500 and "13912345678" not in failed.text
     log = (live_product.var_dir / "log" / "actions.log").read_text(errors="replace")
     assert "refused an action call without the shared token" in log
+    assert "action action_start_assessment failed with" in log and "13912345678" not in log
 
 
 def test_a_customer_id_sent_straight_to_rasa_is_not_believed(live_product):

@@ -145,12 +145,15 @@ def test_rasa_keeps_the_dialogue_and_the_event_broker_publishes_it(live_product,
         published = events_db.execute(
             "SELECT data FROM events WHERE sender_id = ?", (conversation_id,)
         ).fetchall()
-    assert any(json.loads(row[0]).get("text") == "你好" for row in published)
+    assert published and all(row[0].startswith("gAAAAA") for row in published)  # encrypted at rest
+    assert any(json.loads(live_product.decrypt(row[0])).get("text") == "你好" for row in published)
 
 
-def test_a_message_accepted_while_rasa_is_down_is_delivered_on_resend(live_product, api):
+def test_a_message_accepted_while_rasa_is_down_is_delivered_on_resend(live_product, api, monkeypatch):
     """An API replica that cannot reach Rasa stores the message; a resend delivers it once."""
     conversation_id, headers = open_chat(api)
+    # Replicas share the installation's keys (messages are encrypted at rest): here its var/.
+    monkeypatch.setenv("VAR_DIR", str(live_product.var_dir))
     cut_off = dataclasses.replace(
         load_settings(),
         database_url=live_product.database_url,

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from bot.cases.crypto import FERNET_PREFIX, CaseCipher, load_or_create_key
 from bot.db import build_engine
 from scripts.stack import ROOT, Stack, StackConfig, free_port
 from scripts.train import ensure_model
@@ -143,7 +144,10 @@ def test_a_conversation_is_stored_in_postgresql_and_published_to_rabbitmq(produc
         ).all()
     engine.dispose()
     assert "user" in [row.type_name for row in stored]
-    assert any(json.loads(row.data).get("text") == "你好" for row in stored)
+    # Encrypted at rest (rasa_components.stores.BankSQLTrackerStore) with the stack's key.
+    cipher = CaseCipher(load_or_create_key(stack.config.var_dir))
+    assert all(row.data.startswith(FERNET_PREFIX) for row in stored)
+    assert any(json.loads(cipher.decrypt(row.data)).get("text") == "你好" for row in stored)
 
     published = [e for e in _drain(queue) if e.get("sender_id") == session["conversation_id"]]
     assert any(e.get("event") == "user" and e.get("text") == "你好" for e in published)

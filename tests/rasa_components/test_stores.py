@@ -1,6 +1,6 @@
 """The cheaper stores of endpoints.yml (rasa_components/stores.py) write exactly what Rasa's stock
-SQL tracker store and SQL event broker write, across turns and a new conversation session, and
-read back the same tracker; the SQLite files are in WAL mode."""
+SQL tracker store and SQL event broker write (the event JSON encrypted at rest), across turns and a
+new conversation session, and read back the same tracker; the SQLite files are in WAL mode."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 
+from bot.cases.crypto import FERNET_PREFIX, decrypt_if_encrypted
 from rasa_components.stores import BankSQLTrackerStore, BatchingSQLEventBroker
 
 DOMAIN = Domain.from_yaml(
@@ -91,12 +92,16 @@ def both(tmp_path):
 def test_the_same_tracker_rows_and_broker_rows_as_rasas_stock_stores(both):
     tmp_path, _, _ = both
     tracker_query = "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id"
-    ours = _rows(tmp_path / "tracker.db", tracker_query)
+    stored = _rows(tmp_path / "tracker.db", tracker_query)
+    assert all(row[-1].startswith(FERNET_PREFIX) for row in stored)  # encrypted at rest
+    ours = [(*row[:-1], decrypt_if_encrypted(row[-1])) for row in stored]
     assert ours == _rows(tmp_path / "stock_tracker.db", tracker_query)
     assert [row[1] for row in ours].count("user") == 3
 
     broker_query = "SELECT sender_id, data FROM events ORDER BY id"
     published = _rows(tmp_path / "events.db", broker_query)
+    assert all(data.startswith(FERNET_PREFIX) for _, data in published)
+    published = [(sender, decrypt_if_encrypted(data)) for sender, data in published]
     assert published == _rows(tmp_path / "stock_events.db", broker_query)
     # every stored event was published once, in order
     assert [json.loads(data)["event"] for _, data in published] == [row[1] for row in ours]
