@@ -4,7 +4,6 @@ new conversation session, and read back the same tracker; the SQLite files are i
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 
@@ -22,6 +21,7 @@ from rasa.shared.core.events import (
 
 from bot.cases.crypto import FERNET_PREFIX, decrypt_if_encrypted
 from rasa_components.stores import BankSQLTrackerStore, BatchingSQLEventBroker
+from tests.conftest import run_async
 
 DOMAIN = Domain.from_yaml(
     """
@@ -66,7 +66,7 @@ def _converse(store) -> None:
         # a save with nothing new writes nothing
         await store.save(await store.retrieve("customer-1"))
 
-    asyncio.run(run())
+    run_async(run())
 
 
 def _rows(path, query: str) -> list[tuple]:
@@ -109,12 +109,12 @@ def test_the_same_tracker_rows_and_broker_rows_as_rasas_stock_stores(both):
 
 def test_the_tracker_reads_back_like_the_stock_one(both):
     _, stock, ours = both
-    mine = asyncio.run(ours.retrieve("customer-1"))
-    theirs = asyncio.run(stock.retrieve("customer-1"))
+    mine = run_async(ours.retrieve("customer-1"))
+    theirs = run_async(stock.retrieve("customer-1"))
     assert [e.as_dict() for e in mine.events] == [e.as_dict() for e in theirs.events]
     assert mine.latest_message.text == "谢谢"
     assert mine.get_slot("topic") == "greet"
-    full = asyncio.run(ours.retrieve_full_tracker("customer-1"))
+    full = run_async(ours.retrieve_full_tracker("customer-1"))
     assert [e.text for e in full.events if isinstance(e, UserUttered)] == ["你好", "银行卡丢了怎么办", "谢谢"]
 
 
