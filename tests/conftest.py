@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -169,6 +170,22 @@ class LiveProduct:
         if not value.startswith(FERNET_PREFIX):
             return value
         return CaseCipher(load_or_create_key(self.var_dir)).decrypt(value)
+
+    @contextmanager
+    def its_encryption_key(self):
+        """Code run inside the tests reads and writes the product's database with its key (the
+        one it generated in its var/), as the product's own processes do."""
+        from bot.cases.crypto import load_or_create_key
+
+        previous = os.environ.get("CASE_ENCRYPTION_KEY")
+        os.environ["CASE_ENCRYPTION_KEY"] = load_or_create_key(self.var_dir)
+        try:
+            yield
+        finally:
+            if previous is None:
+                os.environ.pop("CASE_ENCRYPTION_KEY", None)
+            else:
+                os.environ["CASE_ENCRYPTION_KEY"] = previous
 
     @property
     def rasa_url(self) -> str:

@@ -131,7 +131,7 @@ def seed_callback(live_product, reason: str) -> tuple[int, str]:
     engine = build_engine(live_product.database_url)
     customer = f"D-CB-{uuid.uuid4().hex[:4]}"
     try:
-        with build_session_factory(engine).begin() as session:
+        with live_product.its_encryption_key(), build_session_factory(engine).begin() as session:
             conversation, _ = conversation_service.open_conversation(session=session, customer_id=customer)
             asked = conversation_service.accept_customer_message(
                 session=session, conversation=conversation, text="我被骗了，刚把验证码告诉了13812345678那个人"

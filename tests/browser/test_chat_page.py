@@ -33,13 +33,14 @@ def test_buttons_offered_after_two_misunderstandings_can_be_clicked(new_page, li
     page = new_page(VIEWPORTS["desktop"])
     open_chat(page, f"{live_product.api_url}/chat")
     box = page.get_by_label("输入您的问题")
-    for text in ["qwzx jkvb plmn", "zzkx vvqp wrrt"]:
+    for text in ["啊吧啊吧", "咕噜咕噜嘎嘎"]:  # Chinese it cannot read
         box.fill(text)
         box.press("Enter")
         page.locator(".msg--customer", has_text=text).wait_for()
         page.locator(".msg--customer .msg__meta", has_text="已送达").last.wait_for()
 
-    offer = page.get_by_role("button", name="转人工客服")
+    # The offer's own button (the welcome's quick replies hold an older, disabled 转人工客服).
+    offer = page.locator(".msg--assistant").last.get_by_role("button", name="转人工客服")
     offer.wait_for()
     offer.click()
     page.locator(".msg--customer .msg__bubble", has_text="转人工客服").wait_for()

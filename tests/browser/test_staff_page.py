@@ -30,7 +30,7 @@ def file_case(live_product, received_ago: timedelta = timedelta(0), **fields) ->
     """Files a complaint directly in the live product's database; returns its number."""
     engine = build_engine(live_product.database_url)
     try:
-        with build_session_factory(engine).begin() as session:
+        with live_product.its_encryption_key(), build_session_factory(engine).begin() as session:
             case = case_service.open_case(
                 session=session,
                 **{
@@ -220,7 +220,7 @@ def test_too_many_wrong_passwords_lock_the_username_with_the_apis_message(new_pa
         page.evaluate("document.getElementById('login-error').textContent = ''")
     page.get_by_label("密码").fill("wrong-password")
     page.get_by_role("button", name="登录", exact=True).click()
-    page.locator("#login-error", has_text="已被暂时锁定").wait_for()
+    page.locator("#login-error", has_text="已暂时锁定").wait_for()
 
 
 @pytest.mark.parametrize("width", [1440, 1100, 390])

@@ -40,7 +40,7 @@ def _customer_chat(live_product, api) -> tuple[str, str, dict]:
 
 def _assessments(live_product, customer: str) -> list[tuple]:
     engine = build_engine(live_product.database_url)
-    with Session(engine) as session:
+    with live_product.its_encryption_key(), Session(engine) as session:
         rows = suitability_service.list_assessments(session=session, customer_id=customer)
         result = [(r.status, r.level, r.total_points, len(r.answers), r.conversation_id) for r in rows]
     engine.dispose()

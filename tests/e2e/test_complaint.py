@@ -110,7 +110,7 @@ def test_old_intake_buttons_pressed_after_filing_change_nothing(live_product, ap
     cancel = texts(say(api, conversation_id, headers, buttons["取消投诉"]))
     assert number in cancel and "撤回" not in cancel
     engine = build_engine(live_product.database_url)
-    with Session(engine) as session:
+    with live_product.its_encryption_key(), Session(engine) as session:
         cases = session.scalars(select(ComplaintCase).where(ComplaintCase.conversation_id == conversation_id))
         assert [(case.number, case.status) for case in cases] == [(number, "received")]
     engine.dispose()

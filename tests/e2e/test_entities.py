@@ -63,12 +63,13 @@ def test_the_complaint_intake_confirms_what_the_customer_already_said_and_keeps_
     assert (case["amount"], case["amount_currency"]) == (5000.0, "CNY")
     assert (case["channel"]["code"], case["business"]["code"]) == ("CH05", "BT04")
 
-    # Later, the customer names the case inside a sentence, read out digit by digit in Chinese:
-    # the assistant goes straight to the check of the phone's last four digits.
+    # Later, the customer names the case's reference (查询码) inside a sentence, typed in lower
+    # case with spaces: the assistant goes straight to the check of the phone's last four digits.
+    reference = re.search(r"查询码是 ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})", filed).group(1)
     later_id, later = _open(api)
-    spoken = "".join("零一二三四五六七八九"[int(d)] for d in number[2:])
-    asked = texts(say(api, later_id, later, f"我那个TS{spoken}的投诉呢"))
-    assert "后四位" in asked and "案件编号" not in asked
+    typed = reference.lower().replace("-", " ")
+    asked = texts(say(api, later_id, later, f"我那个投诉怎么样了，查询码是{typed}"))
+    assert "后四位" in asked and "查询码（12位" not in asked
     assert number in texts(say(api, later_id, later, "5678"))
 
 

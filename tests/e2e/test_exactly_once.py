@@ -44,7 +44,7 @@ def store_like_a_dying_api(live_product, conversation_id: str, text: str, client
     its delivery lease (until now + lease_seconds), never marked answered."""
     engine = build_engine(live_product.database_url)
     try:
-        with build_session_factory(engine).begin() as session:
+        with live_product.its_encryption_key(), build_session_factory(engine).begin() as session:
             conversation = session.get(Conversation, conversation_id)
             accepted = conversation_service.accept_customer_message(
                 session=session, conversation=conversation, text=text, client_message_id=client_message_id,

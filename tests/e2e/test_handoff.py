@@ -182,7 +182,7 @@ def _transcript(live_product, conversation_id: str, until, timeout: float = 90.0
     deadline = time.monotonic() + timeout
     try:
         while True:
-            with factory.begin() as session:
+            with live_product.its_encryption_key(), factory.begin() as session:
                 rows = transcripts.conversation_transcript(session, conversation_id)
                 session.expunge_all()
             if until(rows) or time.monotonic() > deadline:
