@@ -63,6 +63,15 @@ def test_the_complaint_intake_confirms_what_the_customer_already_said_and_keeps_
     assert (case["amount"], case["amount_currency"]) == (5000.0, "CNY")
     assert (case["channel"]["code"], case["business"]["code"]) == ("CH05", "BT04")
 
+    # In the conversation that filed it, the case number named inside a sentence, read out digit
+    # by digit in Chinese, is found: this conversation owns the case, so one tap on its number
+    # opens it, without the reference or the phone's digits.
+    spoken = "".join("零一二三四五六七八九"[int(d)] for d in number[2:])
+    asked = say(api, conversation_id, headers, f"我那个TS{spoken}的投诉呢")
+    assert [b["payload"] for b in asked["replies"][-1]["buttons"]] == [number]
+    status = texts(say(api, conversation_id, headers, number))
+    assert number in status and "后四位" not in status
+
     # Later, the customer names the case's reference (查询码) inside a sentence, typed in lower
     # case with spaces: the assistant goes straight to the check of the phone's last four digits.
     reference = re.search(r"查询码是 ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})", filed).group(1)
