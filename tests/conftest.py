@@ -28,6 +28,17 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.get_closest_marker("stops_live_product") is not None)
 
 
+# The key of the in-process API and of the served API in tests/api; tests/actions and tests/api
+# write to the shared session database, so everything they encrypt there uses this one key.
+SHARED_DATABASE_KEY = "CgE5Hwdr6lkLKvYSU8Vhx0M1QyGn7W7v3r2CxH0vJYI="
+
+
+@pytest.fixture(autouse=True)
+def _one_key_for_the_shared_database(request, monkeypatch):
+    if request.node.path.parent.name in ("api", "actions") and "CASE_ENCRYPTION_KEY" not in os.environ:
+        monkeypatch.setenv("CASE_ENCRYPTION_KEY", SHARED_DATABASE_KEY)
+
+
 def postgres_reachable() -> str | None:
     """None when the local PostgreSQL answers, otherwise why not."""
     try:

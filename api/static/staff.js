@@ -126,7 +126,12 @@
     const kinds = element("td", "cell-kinds");
     kinds.dataset.label = "分类";
     kinds.appendChild(element("div", null, labelOf(item.business)));
-    kinds.appendChild(element("div", "muted", labelOf(item.channel) + " · " + labelOf(item.reason)));
+    // Channel and reason each stay whole where they fit: the line breaks between them, never
+    // leaving one character of a label alone on a line.
+    const channelAndReason = element("div", "muted");
+    channelAndReason.appendChild(element("span", "label-part", labelOf(item.channel) + " · "));
+    channelAndReason.appendChild(element("span", "label-part", labelOf(item.reason)));
+    kinds.appendChild(channelAndReason);
 
     const status = element("td", "cell-nowrap");
     status.dataset.label = "状态";

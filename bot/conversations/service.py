@@ -356,6 +356,8 @@ def post_message(
     text = (text or "").strip()
     if not text:
         raise EmptyMessage("an empty message is not posted", customer_message="请输入要发送的内容。")
+    if session.get(Conversation, conversation_id) is None:  # purged, or never existed
+        raise ConversationNotFound(f"no conversation {conversation_id!r} to post to")
     message = ConversationMessage(
         conversation_id=conversation_id,
         sender=sender,
