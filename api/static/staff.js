@@ -129,7 +129,8 @@
     // Channel and reason each stay whole where they fit: the line breaks between them, never
     // leaving one character of a label alone on a line.
     const channelAndReason = element("div", "muted");
-    channelAndReason.appendChild(element("span", "label-part", labelOf(item.channel) + " · "));
+    channelAndReason.appendChild(element("span", "label-part", labelOf(item.channel)));
+    channelAndReason.appendChild(document.createTextNode(" · "));
     channelAndReason.appendChild(element("span", "label-part", labelOf(item.reason)));
     kinds.appendChild(channelAndReason);
 
