@@ -31,11 +31,11 @@ from bot.handoff import conversation as rules
 from bot.handoff import service as handoff_service
 from bot.handoff.models import AgentPresence, CallbackRequest, Handoff
 from bot.staff import service as staff_service
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SHARED_DATABASE_KEY
 from tests.actions.conftest import signed_metadata
 
 DOMAIN = Domain.load(str(ROOT / "domain")).as_dict()
-CASE_KEY = "CgE5Hwdr6lkLKvYSU8Vhx0M1QyGn7W7v3r2CxH0vJYI="
+CASE_KEY = SHARED_DATABASE_KEY
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from bot.config import load_settings
 from scripts.stack import api_command, free_port
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SHARED_DATABASE_KEY
 
 IDENTITY_SECRET = "identity-secret-for-api-tests-32-bytes-or-more"
-CASE_ENCRYPTION_KEY = "CgE5Hwdr6lkLKvYSU8Vhx0M1QyGn7W7v3r2CxH0vJYI="
+CASE_ENCRYPTION_KEY = SHARED_DATABASE_KEY
 
 
 @pytest.fixture
