@@ -25,7 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.db import utcnow
-from bot.ratelimit import lockout
+from bot.ratelimit import failures, lockout
 from bot.text.normalize import to_half_width
 
 from . import numbers, references
@@ -40,8 +40,6 @@ DEFAULT_ACCESS = timedelta(minutes=15)
 # An address may fail this many times more often than a conversation before it is locked:
 # a bank's customers behind one office or mobile-network address should not lock each other out.
 ADDRESS_FAILURE_FACTOR = 4
-# Enough to place any scope on the escalation ladder within a day (locks cap it far below this).
-MAX_COUNTED_FAILURES = 500
 
 
 @dataclass(frozen=True)
@@ -110,17 +108,11 @@ def find_owned_case(*, session: Session, requester: Requester, number: str) -> C
 
 
 def _failure_times(session: Session, condition, policy: lockout.Lockout, now: datetime) -> list[datetime]:
-    statement = (
-        select(ComplaintCaseCheckFailure.created_at)
-        .where(condition, ComplaintCaseCheckFailure.created_at > now - policy.window)
-        .order_by(ComplaintCaseCheckFailure.created_at.desc())
-        .limit(MAX_COUNTED_FAILURES)
-    )
-    return list(session.scalars(statement))
+    return failures.failure_times(session, ComplaintCaseCheckFailure.created_at, condition, policy, now)
 
 
 def _locked_until(session: Session, condition, policy: lockout.Lockout, now: datetime) -> datetime | None:
-    return lockout.locked_until(_failure_times(session, condition, policy, now), policy, now)
+    return failures.locked_until(session, ComplaintCaseCheckFailure.created_at, condition, policy, now)
 
 
 def _digits_match(case: ComplaintCase, last4: str) -> bool:

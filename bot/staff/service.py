@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, true
 from sqlalchemy.orm import Session
 
 from bot.errors import Conflict, InvalidInput, NotFound, TooManyAttempts, Unauthenticated
-from bot.ratelimit import lockout
+from bot.ratelimit import failures, lockout
 
 from . import passwords, roles
 from .models import StaffAccount, StaffLoginFailure, StaffSession
@@ -29,8 +29,6 @@ MAX_ADDRESS_CHARS = 64
 # One address may fail this many times as often as one username from it before it is locked:
 # an office behind one address has many agents who mistype now and then.
 ADDRESS_FAILURE_FACTOR = 4
-# Failures past this many per scope change nothing more (every lock is at its cap by then).
-MAX_COUNTED_FAILURES = 500
 
 
 class InvalidCredentials(Unauthenticated):
@@ -188,17 +186,11 @@ def login_policy(
 
 
 def _failure_times(session: Session, condition, policy: lockout.Lockout, now: datetime) -> list[datetime]:
-    statement = (
-        select(StaffLoginFailure.created_at)
-        .where(condition, StaffLoginFailure.created_at > now - policy.window)
-        .order_by(StaffLoginFailure.created_at.desc())
-        .limit(MAX_COUNTED_FAILURES)
-    )
-    return list(session.scalars(statement))
+    return failures.failure_times(session, StaffLoginFailure.created_at, condition, policy, now)
 
 
 def _locked_until(session: Session, condition, policy: lockout.Lockout, now: datetime) -> datetime | None:
-    return lockout.locked_until(_failure_times(session, condition, policy, now), policy, now)
+    return failures.locked_until(session, StaffLoginFailure.created_at, condition, policy, now)
 
 
 def _overall_until(session: Session, own_failures, policy: lockout.Lockout, now: datetime) -> datetime | None:
