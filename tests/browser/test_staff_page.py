@@ -255,7 +255,10 @@ def test_an_empty_list_says_so_calmly(new_page, live_product):
     page.get_by_label("业务类型").select_option(label="外汇")
     page.get_by_label("投诉渠道").select_option(label="第三方渠道")
     page.get_by_label("投诉原因").select_option(label="消费者信息安全")
+    from playwright.sync_api import expect
+
     empty = page.locator("#case-rows .empty-row")
     empty.get_by_text("暂无符合条件的投诉工单").wait_for()
-    colour = empty.locator(".empty").evaluate("node => getComputedStyle(node).color")
-    assert colour == "rgb(61, 72, 83)"  # the body's grey, not an error's red or a success green
+    # Each filter choice reloads the list, so the row may be replaced while it is read: the check
+    # retries on whichever row is current. The body's grey, not an error's red or a success green.
+    expect(empty.locator(".empty")).to_have_css("color", "rgb(61, 72, 83)", timeout=30_000)
