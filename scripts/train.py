@@ -25,7 +25,8 @@ MODELS_DIR = ROOT / "models"
 MODEL_PREFIX = "bankbot-"
 KEEP_MODELS = 3
 INPUTS = (
-    "config.yml", "domain", "data", "rasa_components", "bot/text", "bot/entities",
+    "config.yml", "domain", "data", "rasa_components", "bot/text", "bot/entities", "bot/scope",
+    "bot/faq",
     "bot/suitability/products.yml", "requirements/lock.txt",
 )  # fmt: skip
 CONFIG_FILE = "config.yml"

@@ -1,0 +1,90 @@
+"""What the assistant answers for and what it does not: other companies' products.
+
+A customer asking about Apple Pay's card list, a merchant's POS terminal or 花呗's credit line is
+asking about someone else's product; our FAQ answer for a neighbouring topic (binding a card,
+limits, the credit line) would mislead. `other_product(text, topic)` names the product family
+when the question is about one and our predicted topic does not serve it
+(`bot/scope/other_products.yml`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from bot.text.normalize import normalize_text
+
+CATALOG_FILE = Path(__file__).with_name("other_products.yml")
+_NOT_TEXT = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Family:
+    key: str
+    label: str
+    names: tuple[str, ...]
+    patterns: tuple[re.Pattern, ...]
+    serves: frozenset[str]
+
+    def named_in(self, text: str) -> bool:
+        return any(name in text for name in self.names) or any(p.search(text) for p in self.patterns)
+
+    def served_by(self, topic: str | None, group: str | None) -> bool:
+        return topic in self.serves or (group is not None and f"group:{group}" in self.serves)
+
+
+@dataclass(frozen=True)
+class Scope:
+    our_bank: tuple[str, ...]
+    money_signals: tuple[str, ...]
+    families: tuple[Family, ...]
+
+
+def _flatten(items) -> list[str]:
+    flat: list[str] = []
+    for item in items or []:
+        flat.extend(_flatten(item) if isinstance(item, list) else [str(item)])
+    return flat
+
+
+@lru_cache(maxsize=1)
+def load_scope(path: Path = CATALOG_FILE) -> Scope:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    families = tuple(
+        Family(
+            key=key,
+            label=entry["label"],
+            names=tuple(str(name).lower() for name in entry.get("names") or []),
+            patterns=tuple(re.compile(p) for p in entry.get("patterns") or []),
+            serves=frozenset(_flatten(entry.get("serves"))),
+        )
+        for key, entry in data["families"].items()
+    )
+    return Scope(
+        our_bank=tuple(data["our_bank"]),
+        money_signals=tuple(str(word) for word in data["money_signals"]),
+        families=families,
+    )
+
+
+def comparable(text: str) -> str:
+    """Simplified, half-width, lower case, without spaces: "Apple Pay" → "applepay"."""
+    return _NOT_TEXT.sub("", normalize_text(text or "")).lower()
+
+
+def other_product(text: str, topic: str | None = None, group: str | None = None) -> Family | None:
+    """The family of another company's product the question is about, unless it names our bank,
+    the customer's money is at stake, or the predicted topic (and its group) still serves it;
+    None when the question is ours."""
+    scope = load_scope()
+    plain = comparable(text)
+    if any(word in plain for word in scope.our_bank + scope.money_signals):
+        return None
+    for family in scope.families:
+        if family.named_in(plain):
+            return None if family.served_by(topic, group) else family
+    return None
