@@ -2,9 +2,10 @@
 
 The classifiers learn topics from words: "Apple Pay里的卡被删了" shares 卡 and 删 with our card
 topics, "花呗额度为什么降了" shares 额度 with our credit line. When the message names another
-company's product (bot/scope/other_products.yml) and does not name our bank, and the predicted
-FAQ topic (or the fallback) does not serve it, the intent becomes `out_of_scope` with full
-confidence. Intents other than faq, chitchat and the fallback (a complaint, asking for a person,
+company's product (bot/scope/other_products.yml), does not name our bank, shows no money at
+stake (a deduction, a refund not arrived, a theft), and the predicted FAQ topic (or the fallback)
+does not serve it, the intent becomes `out_of_scope` with full confidence; the rule itself is
+`bot.scope.other_product`. Intents other than faq, chitchat and the fallback (a complaint, asking for a person,
 an urgent signal applied later in the pipeline) are left alone.
 """
 
