@@ -55,7 +55,7 @@ axe:
 	scripts/ensure_axe.sh
 
 validate: setup
-	$(BIN)/rasa data validate --config config.yml --domain domain --data data
+	$(BIN)/rasa data validate --config config.yml --domain domain.yml --data data
 
 pytest: setup model
 	$(BIN)/python -m pytest

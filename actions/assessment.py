@@ -28,7 +28,7 @@ from bot.suitability.questionnaire import LETTERS, Questionnaire, load_questionn
 from bot.suitability import rules as suitability_rules
 
 from .common import channel, customer_id, in_transaction, intent_name
-from .faq import faq_choice
+from .faq import faq_choice, utter_answer
 from .handoff import escalate
 
 FORM = "risk_assessment_form"
@@ -186,7 +186,7 @@ class ValidateRiskAssessmentForm(FormValidationAction):
                 last = LETTERS[len(question.options) - 1]
                 dispatcher.utter_message(response="utter_assessment_unclear", last=last)
         elif event == Event.FAQ:
-            dispatcher.utter_message(response=f"utter_faq/{result.faq_topic}")
+            utter_answer(dispatcher, result.faq_topic)
             dispatcher.utter_message(response="utter_assessment_continue")
         elif event == Event.NO_SUCH_QUESTION:
             dispatcher.utter_message(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot import bank as bank_identity
 from bot.entities import facts as entity_facts
 from bot.faq import rules as faq_rules
+from bot.faq.answers import configured_store, topic_button
 from bot.faq.catalog import load_catalog
 
 from .handoff import escalate_if_urgent
@@ -34,11 +35,6 @@ def faq_ranking(latest_message: dict[str, Any]) -> list[tuple[str, float]]:
     return sorted(ranking, key=lambda pair: pair[1], reverse=True)
 
 
-def choose_button(topic_id: str, title: str) -> dict[str, str]:
-    payload = json.dumps({"faq_topic": topic_id}, ensure_ascii=False)
-    return {"title": title, "payload": f"/faq_choose{payload}"}
-
-
 def named_banks(tracker: Tracker) -> list[str]:
     """The other banks the latest message names (BANK entities), e.g. ["中国工商银行"]."""
     return entity_facts.values_of(entity_facts.from_parse((tracker.latest_message or {}).get("entities")), "BANK")
@@ -54,8 +50,17 @@ def answer(dispatcher: CollectingDispatcher, topic_id: str, tracker: Tracker) ->
     )  # fmt: skip
     if bank:
         dispatcher.utter_message(response="utter_faq_bank_context", bank=bank)
-    dispatcher.utter_message(response=f"utter_faq/{topic_id}")
+    utter_answer(dispatcher, topic_id)
     return [SlotSet(LAST_TOPIC_SLOT, topic_id), SlotSet(BANK_SLOT, bank)]
+
+
+def utter_answer(dispatcher: CollectingDispatcher, topic_id: str) -> None:
+    """The topic's answer from the knowledge base (bot/faq/answers), as it reads now. The reply's
+    metadata names the answer and its version, for the transcript."""
+    reply = configured_store().rendered(topic_id, bank_identity.configured())
+    dispatcher.utter_message(
+        text=reply.text, buttons=reply.buttons, utter_action=reply.name, faq_answer_version=reply.version
+    )
 
 
 def faq_choice(tracker: Tracker) -> faq_rules.Choice:
@@ -97,7 +102,7 @@ class ActionAnswerFaq(Action):
                 response="utter_faq_which",
                 topic_a=first.title,
                 topic_b=second.title,
-                buttons=[choose_button(first.id, first.title), choose_button(second.id, second.title)],
+                buttons=[topic_button(first.id, first.title), topic_button(second.id, second.title)],
             )
             banks = named_banks(tracker)  # kept for the answer the button will ask for
             return [SlotSet(BANK_SLOT, banks[0])] if banks else []

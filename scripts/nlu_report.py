@@ -73,7 +73,7 @@ def main() -> int:
     arguments = [
         "rasa", "test", "nlu", "--config", str(config), "--nlu", "data/nlu",
         "--cross-validation", "--folds", str(args.folds), "--out", str(out),
-        "--no-plot", "--domain", "domain",
+        "--no-plot", "--domain", "domain.yml",
     ]  # fmt: skip
     # `rasa test nlu` in-process after seeding numpy, so the same data gives the same folds.
     launcher = (

@@ -1,6 +1,6 @@
 """Trains the Rasa model only when its inputs changed: `python -m scripts.train`.
 
-The model file is named by a hash of config.yml, domain/, data/, the custom components and the
+The model file is named by a hash of config.yml, domain.yml, data/, the custom components and the
 dependency lock, so a second run (or a test run) with the same inputs reuses it.
 
 The entity pipeline (spaCy: bot/entities) is built first, into `models/spacy/bank_entities-<hash
@@ -25,8 +25,9 @@ MODELS_DIR = ROOT / "models"
 MODEL_PREFIX = "bankbot-"
 KEEP_MODELS = 3
 INPUTS = (
-    "config.yml", "domain", "data", "rasa_components", "bot/text", "bot/entities", "bot/scope",
-    "bot/faq",
+    "config.yml", "domain.yml", "data", "rasa_components", "bot/text", "bot/entities", "bot/scope",
+    # The FAQ catalog and its rules, not the answers (bot/faq/answers): those are read at run time.
+    "bot/faq/catalog.yml", "bot/faq/catalog.py", "bot/faq/rules.py",
     "bot/suitability/products.yml", "requirements/lock.txt",
 )  # fmt: skip
 CONFIG_FILE = "config.yml"
@@ -150,7 +151,7 @@ def ensure_model(*, quiet: bool = False) -> Path:
     rasa = Path(sys.executable).with_name("rasa")
     command = [
         str(rasa), "train",
-        "--config", str(config.relative_to(ROOT)), "--domain", "domain", "--data", "data",
+        "--config", str(config.relative_to(ROOT)), "--domain", "domain.yml", "--data", "data",
         "--out", str(MODELS_DIR), "--fixed-model-name", target.name.removesuffix(".tar.gz"),
     ]  # fmt: skip
     env = {

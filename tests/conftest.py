@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -148,6 +149,8 @@ class LiveProduct:
         self.action_server_token = uuid.uuid4().hex
         self.metadata_secret = uuid.uuid4().hex + uuid.uuid4().hex
         self.database_url = f"sqlite:///{tmp_dir / 'app.db'}"
+        self.faq_answers_dir = tmp_dir / "faq_answers"
+        shutil.copytree(ROOT / "bot" / "faq" / "answers", self.faq_answers_dir)
         self.env = {
             **os.environ,
             "PYTHONUNBUFFERED": "1",
@@ -166,6 +169,8 @@ class LiveProduct:
             "AGENT_HOURS": "00:00-24:00",
             "AGENT_HOLIDAYS_CLOSED": "false",
             "AGENT_WEEKENDS_CLOSED": "false",
+            # A copy of the knowledge base's answers, so a test may edit one in the running product.
+            "FAQ_ANSWERS_DIR": str(self.faq_answers_dir),
         }
         self.process = None
         self.output: list[str] = []

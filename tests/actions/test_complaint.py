@@ -33,7 +33,7 @@ from bot.entities.dates import CHINA
 from tests.conftest import ROOT
 from tests.actions.conftest import signed_metadata
 
-DOMAIN = Domain.load(str(ROOT / "domain")).as_dict()
+DOMAIN = Domain.load(str(ROOT / "domain.yml")).as_dict()
 
 
 @pytest.fixture

@@ -70,7 +70,7 @@ def _selector(*pairs: tuple[str, float]) -> dict:
 def test_a_fee_follow_up_naming_the_installment_after_the_annual_fee_answers_installments():
     latest = {"intent": {"name": "followup_fee"}, "response_selector": _selector(("installment", 0.8), ("annual_fee", 0.1))}
     messages, events = _run(ActionAnswerFollowup(), _tracker([], {"last_faq_topic": "annual_fee"}, latest))
-    assert messages[0]["response"] == "utter_faq/installment"
+    assert messages[0]["utter_action"] == "utter_faq/installment"
     assert events[0]["value"] == "installment"
 
 

@@ -30,7 +30,7 @@ def _run(action, tracker):
 def test_a_clear_topic_is_answered_and_remembered():
     latest = {"intent": {"name": "faq"}, "response_selector": _selector(("card_lost", 0.9))}
     messages, events = _run(ActionAnswerFaq(), _tracker(latest))
-    assert messages[0]["response"] == "utter_faq/card_lost"
+    assert messages[0]["utter_action"] == "utter_faq/card_lost"
     assert events == [{"event": "slot", "timestamp": None, "name": "last_faq_topic", "value": "card_lost"},
                       {"event": "slot", "timestamp": None, "name": "transfer_bank", "value": None}]  # fmt: skip
 
@@ -56,7 +56,7 @@ def test_a_chosen_button_answers_that_topic():
         "entities": [{"entity": "faq_topic", "value": "card_replace"}],
     }
     messages, _ = _run(ActionAnswerFaq(), _tracker(latest))
-    assert messages[0]["response"] == "utter_faq/card_replace"
+    assert messages[0]["utter_action"] == "utter_faq/card_replace"
 
 
 def test_an_unknown_chosen_topic_asks_to_rephrase():
@@ -68,7 +68,7 @@ def test_an_unknown_chosen_topic_asks_to_rephrase():
 def test_fee_follow_up_after_transfers_answers_transfer_fees():
     tracker = _tracker({"intent": {"name": "followup_fee"}}, {"last_faq_topic": "interbank_transfer"})
     messages, events = _run(ActionAnswerFollowup(), tracker)
-    assert messages[0]["response"] == "utter_faq/transfer_fee"
+    assert messages[0]["utter_action"] == "utter_faq/transfer_fee"
     assert events[0]["value"] == "transfer_fee"
 
 

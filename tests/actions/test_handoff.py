@@ -34,7 +34,7 @@ from bot.staff import service as staff_service
 from tests.conftest import ROOT, SHARED_DATABASE_KEY
 from tests.actions.conftest import signed_metadata
 
-DOMAIN = Domain.load(str(ROOT / "domain")).as_dict()
+DOMAIN = Domain.load(str(ROOT / "domain.yml")).as_dict()
 CASE_KEY = SHARED_DATABASE_KEY
 
 

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.session import ActionSessionStart
 from tests.conftest import ROOT
 
-DOMAIN = Domain.load(str(ROOT / "domain")).as_dict()
+DOMAIN = Domain.load(str(ROOT / "domain.yml")).as_dict()
 
 
 def test_a_session_starts_with_the_banks_identity_and_keeps_the_other_slots(monkeypatch):

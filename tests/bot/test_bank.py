@@ -9,6 +9,8 @@ from pathlib import Path
 import yaml
 
 from bot import bank
+from bot.faq.answers import ANSWERS_DIR, read_answers
+from bot.faq.catalog import load_catalog
 from bot.config import load_settings
 from bot.handoff import conversation as rules
 from tests.conftest import ROOT
@@ -17,9 +19,10 @@ IDENTITY = bank.BankIdentity(name="厦岭银行", hotline="400-820-1234", fraud_
 
 
 def _responses() -> dict[str, list[dict]]:
-    found = {}
-    for path in sorted(Path(ROOT / "domain").glob("*.yml")):
-        found.update(yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {})
+    """Rasa's responses and the knowledge base's FAQ answers."""
+    found = yaml.safe_load(Path(ROOT / "domain.yml").read_text(encoding="utf-8")).get("responses") or {}
+    for topic_id, answer in read_answers(ANSWERS_DIR, load_catalog()).items():
+        found[f"utter_faq/{topic_id}"] = [{"text": answer.text}]
     return found
 
 

@@ -16,10 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def domain_intents() -> set[str]:
     intents: set[str] = set()
-    for path in (ROOT / "domain").glob("*.yml"):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for entry in data.get("intents") or []:
-            intents.add(entry if isinstance(entry, str) else next(iter(entry)))
+    data = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8")) or {}
+    for entry in data.get("intents") or []:
+        intents.add(entry if isinstance(entry, str) else next(iter(entry)))
     return intents
 
 

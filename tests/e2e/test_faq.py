@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from bot import bank
+from bot.faq.answers import ANSWERS_DIR, AnswerStore
 from bot.config import load_settings
 from tests.e2e.test_conversation import open_chat, say, texts
 
@@ -20,15 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def answer_of(topic: str) -> str:
-    for path in (ROOT / "domain").glob("faq_*.yml"):
-        responses = yaml.safe_load(path.read_text(encoding="utf-8"))["responses"]
-        if f"utter_faq/{topic}" in responses:
-            # The live product runs with the demo bank's settings: "{bank_hotline}" is filled in.
-            text = responses[f"utter_faq/{topic}"][0]["text"]
-            for name, value in bank.from_settings(load_settings()).slots().items():
-                text = text.replace("{" + name + "}", value)
-            return text
-    raise KeyError(topic)
+    """The topic's answer in the knowledge base, as the live product (with the demo bank's
+    settings: "{bank_hotline}" is filled in) gives it."""
+    return AnswerStore(ANSWERS_DIR).rendered(topic, bank.from_settings(load_settings())).text
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +93,25 @@ def test_a_bare_business_word_asks_which_of_two_topics(api, word):
 def test_a_specific_word_is_answered_at_once(api):
     conversation_id, headers = open_chat(api)
     assert answer_of("card_lost") in texts(say(api, conversation_id, headers, "挂失"))
+
+
+def test_an_edited_answer_is_given_at_once_without_a_new_model(api, live_product):
+    """Operations change a fee: the next customer gets the new wording from the running
+    product, with no training and no restart (the answers are read at run time)."""
+    models_before = sorted(p.name for p in (ROOT / "models").glob("*.tar.gz"))
+    path = live_product.faq_answers_dir / "service.yml"
+    original = path.read_text(encoding="utf-8")
+    entry = yaml.safe_load(original)["branch_hours"]["text"]
+    changed = "自下月起，本行网点周六营业时间调整为9:00至15:00。" + entry
+    try:
+        path.write_text(original.replace(json.dumps(entry, ensure_ascii=False),
+                                         json.dumps(changed, ensure_ascii=False)), encoding="utf-8")
+        conversation_id, headers = open_chat(api)
+        reply = say(api, conversation_id, headers, '/faq_choose{"faq_topic": "branch_hours"}')
+        assert "周六营业时间调整为9:00至15:00" in texts(reply)
+    finally:
+        path.write_text(original, encoding="utf-8")
+    conversation_id, headers = open_chat(api)
+    reply = say(api, conversation_id, headers, '/faq_choose{"faq_topic": "branch_hours"}')
+    assert "周六营业时间调整" not in texts(reply)
+    assert sorted(p.name for p in (ROOT / "models").glob("*.tar.gz")) == models_before

@@ -44,7 +44,7 @@ def story_messages() -> list[tuple[str, str, list[tuple[str, str]]]]:
     from rasa.shared.core.events import UserUttered
     from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 
-    domain = Domain.load(str(ROOT / "domain"))
+    domain = Domain.load(str(ROOT / "domain.yml"))
     found = []
     for path in sorted((ROOT / "tests").glob("test_stories*.yml")):
         for step in YAMLStoryReader(domain).read_from_file(path):

@@ -10,14 +10,13 @@ import yaml
 from bot.faq.catalog import load_catalog
 
 LABELS = sorted((Path(__file__).parent / "real_labels").glob("*.yml"))
-DOMAIN = Path(__file__).parents[2] / "domain"
+DOMAIN = Path(__file__).parents[2] / "domain.yml"
 
 
 def domain_intents() -> set[str]:
     intents: set[str] = set()
-    for path in DOMAIN.glob("*.yml"):
-        for entry in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("intents") or []:
-            intents.add(entry if isinstance(entry, str) else next(iter(entry)))
+    for entry in (yaml.safe_load(DOMAIN.read_text(encoding="utf-8")) or {}).get("intents") or []:
+        intents.add(entry if isinstance(entry, str) else next(iter(entry)))
     return intents
 
 
