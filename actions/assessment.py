@@ -9,9 +9,7 @@ after which `action_finish_assessment` stores the result (or the abandoned attem
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
@@ -26,6 +24,7 @@ from bot.suitability import service as suitability_service
 from bot.suitability.dialogue import Attempt, Event
 from bot.suitability.questionnaire import LETTERS, Questionnaire, load_questionnaire
 from bot.suitability import rules as suitability_rules
+from bot.text.china_time import format_date
 
 from .common import channel, customer_id, in_transaction, intent_name
 from .faq import faq_choice, utter_answer
@@ -39,12 +38,6 @@ OFFERED_SLOT = "assessment_offered"
 # Button payloads that reach the form as intents rather than words.
 PAYLOAD_WORDS = {"request_human": "转人工", "affirm": "是", "deny": "不是"}
 ENDINGS = {Event.SUBMITTED: "submitted", Event.EXITED: "exited", Event.PERSON: "person"}
-DATE_FORMAT = "%Y年%m月%d日"
-
-
-def format_date(moment: datetime) -> str:
-    """A date as customers read it (Beijing time)."""
-    return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime(DATE_FORMAT)
 
 
 def question_message(questionnaire: Questionnaire, index: int) -> dict[str, Any]:

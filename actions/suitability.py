@@ -15,8 +15,9 @@ from bot.suitability.products import find_product, product_by_code
 from bot.suitability.questionnaire import load_questionnaire
 from bot.suitability import rules as suitability_rules
 from bot.suitability.rules import parse_product_level
+from bot.text.china_time import format_date
 
-from .assessment import OFFERED_SLOT, format_date
+from .assessment import OFFERED_SLOT
 from .common import customer_id, in_transaction, intent_name
 
 

@@ -36,7 +36,8 @@ from bot.transcripts import dashboard as transcript_dashboard
 from bot.transcripts import export as transcript_export
 from bot.transcripts import query as transcript_query
 from bot.transcripts.models import TranscriptConversation
-from bot.transcripts.query import CHINA, ConversationFilter
+from bot.text.china_time import CHINA, ZONE_NAME
+from bot.transcripts.query import ConversationFilter
 from scripts import generate_transcripts, migrate
 
 RUNS = 5
@@ -61,7 +62,7 @@ def timed(session_factory, action: Callable[[Session], Any], runs: int = RUNS) -
 
 def export_filter(session: Session, today: date) -> ConversationFilter:
     """The shortest recent date range holding at least EXPORT_TARGET_MESSAGES messages."""
-    day = func.date(func.timezone("Asia/Shanghai", TranscriptConversation.started_at)) \
+    day = func.date(func.timezone(ZONE_NAME, TranscriptConversation.started_at)) \
         if session.get_bind().dialect.name == "postgresql" else func.date(TranscriptConversation.started_at, "+8 hours")
     per_day = {str(d): int(n or 0) for d, n in session.execute(
         select(day, func.sum(TranscriptConversation.message_count)).group_by(day)

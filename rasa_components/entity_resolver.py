@@ -35,7 +35,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.entities.dates import CHINA
+from bot.text.china_time import CHINA
 from bot.entities.pipeline import value_table  # also registers the tokenizer with spaCy
 from bot.entities.resolve import Entity, resolve_entities
 

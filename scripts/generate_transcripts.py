@@ -27,7 +27,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Engine
@@ -37,6 +36,7 @@ from bot.archive.models import ServiceRecord
 from bot.cases.numbers import format_case_number
 from bot.db import build_engine, utcnow
 from bot.handoff import lifecycle as handoff_lifecycle
+from bot.text.china_time import CHINA
 from bot.text.masking import mask_text
 from bot.text.normalize import normalize_text
 from bot.transcripts.models import (
@@ -50,7 +50,6 @@ from bot.transcripts.models import (
 from bot.transcripts.search import index_terms
 from bot.transcripts.service import DEFAULT_RETENTION_DAYS, PREVIEW_CHARS
 
-CHINA = ZoneInfo("Asia/Shanghai")
 BATCH_ROWS = 10_000
 VARIANTS = 12  # renderings per template, each masked, normalised and cut by jieba once
 

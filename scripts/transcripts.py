@@ -119,9 +119,9 @@ def purge(dry_run: bool = False, now: datetime | None = None) -> Purge:
             tracker_connection = stack.enter_context(tracker.begin()) if tracker is not None else None
             broker_connection = stack.enter_context(broker.begin()) if broker is not None else None
             expired = archive_service.expired_conversation_ids(session=session, now=now)
-            report = archive_service.purge_expired(session=session, now=now, dry_run=dry_run)
+            report = transcripts.purge_expired(session=session, now=now, dry_run=dry_run)
             raw = raw_copies.purge_expired_copies(
-                session=session, cutoff=transcripts.retention_cutoff(now, settings.transcript_retention_days),
+                session=session, cutoff=archive_service.retention_cutoff(now, settings.transcript_retention_days),
                 tracker=tracker_connection, broker=broker_connection, also_expired=expired, dry_run=dry_run,
             )  # fmt: skip
             return Purge(transcripts=report, raw=raw)

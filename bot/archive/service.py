@@ -1,26 +1,27 @@
-"""Service records and retention.
+"""Service records and retention: this package decides how long a conversation is kept.
 
 Each conversation in the transcript store has one service record: its topics (the intents the
 customer raised), its outcome, the satisfaction score and `retain_until` = last message +
-`TRANSCRIPT_RETENTION_DAYS`. `purge_expired` removes records past that date together with the
-conversation's whole transcript (messages, search terms, events, tags, annotations).
+`TRANSCRIPT_RETENTION_DAYS`. A conversation whose record's date has passed is expired:
+`bot.transcripts.service.purge_expired` removes its whole transcript together with the record
+(`delete_records`), and `raw_copies` its raw copies. This package imports nothing of
+bot.transcripts (the transcripts feed it), so the two never import each other.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from .models import ANSWERED, ASSESSMENT_DONE, COMPLAINT_FILED, HANDED_OFF, ServiceRecord
 
-if TYPE_CHECKING:
-    from bot.transcripts.models import TranscriptConversation
-
-PURGE_BATCH = 500
+# Three years, the default of TRANSCRIPT_RETENTION_DAYS (bot/config.py).
+DEFAULT_RETENTION_DAYS = 1095
 
 
 def outcome_of(*, handed_off: bool, complaint_filed: bool, assessment_done: bool) -> str:
@@ -34,7 +35,27 @@ def outcome_of(*, handed_off: bool, complaint_filed: bool, assessment_done: bool
     return ANSWERED
 
 
-def record_conversation(*, session: Session, conversation: "TranscriptConversation", retention_days: int) -> ServiceRecord:
+class ConversationSummary(Protocol):
+    """What a service record is made of (bot.transcripts.models.TranscriptConversation)."""
+
+    conversation_id: str
+    channel: str | None
+    customer_id: str | None
+    intents: list[str] | None
+    handed_off: bool
+    complaint_filed: bool
+    assessment_done: bool
+    satisfaction: int | None
+    started_at: datetime
+    last_message_at: datetime
+
+
+def retention_cutoff(now: datetime, retention_days: int) -> datetime:
+    """Conversations whose last message is older than this are past retention."""
+    return now - timedelta(days=retention_days)
+
+
+def record_conversation(*, session: Session, conversation: ConversationSummary, retention_days: int) -> ServiceRecord:
     """Creates or updates the service record of a summarised conversation."""
     record = session.get(ServiceRecord, conversation.conversation_id)
     if record is None:
@@ -54,7 +75,7 @@ def record_conversation(*, session: Session, conversation: "TranscriptConversati
 
 def expired_conversation_ids(*, session: Session, now: datetime) -> list[str]:
     """The conversations whose service record's retention date has passed."""
-    return list(session.scalars(select(ServiceRecord.conversation_id).where(ServiceRecord.retain_until < now)))
+    return list(session.scalars(expired_ids(now=now)))
 
 
 @dataclass
@@ -66,22 +87,9 @@ class PurgeReport:
     by_outcome: dict[str, int] = field(default_factory=dict)
 
 
-def purge_expired(*, session: Session, now: datetime, dry_run: bool = False) -> PurgeReport:
-    """Removes every conversation whose service record's retention date has passed; with
-    `dry_run` only reports what would go."""
-    from bot.transcripts.models import (
-        TranscriptAnnotation,
-        TranscriptConversation,
-        TranscriptConversationEntity,
-        TranscriptConversationIntent,
-        TranscriptDialogueState,
-        TranscriptEvent,
-        TranscriptMessage,
-        TranscriptTag,
-        TranscriptTerm,
-    )
-
-    expired = select(ServiceRecord.conversation_id).where(ServiceRecord.retain_until < now)
+def expired_report(*, session: Session, now: datetime) -> PurgeReport:
+    """How many conversations are past retention, by outcome, with the span of their last
+    messages (`messages` is the transcript store's to count)."""
     report = PurgeReport()
     for outcome, count, oldest, newest in session.execute(
         select(ServiceRecord.outcome, func.count(), func.min(ServiceRecord.ended_at), func.max(ServiceRecord.ended_at))
@@ -92,19 +100,17 @@ def purge_expired(*, session: Session, now: datetime, dry_run: bool = False) -> 
         report.conversations += count
         report.oldest = oldest if report.oldest is None else min(report.oldest, oldest)
         report.newest = newest if report.newest is None else max(report.newest, newest)
-    report.messages = session.scalar(
-        select(func.count()).select_from(TranscriptMessage).where(TranscriptMessage.conversation_id.in_(expired))
-    ) or 0
-    if dry_run or not report.conversations:
-        return report
-    while True:
-        ids = list(session.scalars(expired.limit(PURGE_BATCH)))
-        if not ids:
-            break
-        for model in (TranscriptAnnotation, TranscriptTerm, TranscriptEvent, TranscriptTag,
-                      TranscriptConversationIntent, TranscriptConversationEntity, TranscriptDialogueState,
-                      TranscriptMessage,
-                      TranscriptConversation, ServiceRecord):  # fmt: skip
-            session.execute(delete(model).where(model.conversation_id.in_(ids)), execution_options={"synchronize_session": False})
-        session.flush()
     return report
+
+
+def expired_ids(*, now: datetime):
+    """A query of the conversation ids past retention (to select from, or to filter by)."""
+    return select(ServiceRecord.conversation_id).where(ServiceRecord.retain_until < now)
+
+
+def delete_records(*, session: Session, conversation_ids: Sequence[str]) -> None:
+    """Removes the service records of conversations whose transcripts are removed."""
+    session.execute(
+        delete(ServiceRecord).where(ServiceRecord.conversation_id.in_(conversation_ids)),
+        execution_options={"synchronize_session": False},
+    )

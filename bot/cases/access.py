@@ -32,7 +32,7 @@ from . import numbers, references
 from .errors import CaseAccessDenied, CaseNotFound, ContactCheckLocked, InvalidCaseNumber
 from .models import ComplaintCase, ComplaintCaseAccess, ComplaintCaseCheckFailure
 from .service import _record as record_event
-from .service import get_case_by_number, list_customer_cases, rate_case, withdraw_case
+from .service import customer_view, get_case_by_number, list_customer_cases, rate_case, withdraw_case
 
 DEFAULT_CHECK_MAX_FAILURES = 3
 DEFAULT_CHECK_LOCK = timedelta(minutes=30)
@@ -72,6 +72,14 @@ def lookup_policy(
         conversation=lockout.Lockout(step=max_failures, base=lock),
         address=lockout.Lockout(step=max_failures * ADDRESS_FAILURE_FACTOR, base=lock),
         case=lockout.Lockout(step=max_failures, base=lock),
+    )
+
+
+def policy_from_settings(settings) -> LookupPolicy:
+    """The lockouts configured by CASE_CHECK_MAX_FAILURES and CASE_CHECK_LOCK_MINUTES
+    (bot.config.Settings)."""
+    return lookup_policy(
+        max_failures=settings.case_check_max_failures, lock=timedelta(minutes=settings.case_check_lock_minutes)
     )
 
 
@@ -224,6 +232,32 @@ def open_for_customer(
     if not granted:
         raise CaseAccessDenied(f"conversation has no access to {case.number}")
     return case
+
+
+def owned_case_numbers(*, session: Session, requester: Requester) -> list[str]:
+    """The numbers of the requester's own cases, as list_owned_cases orders them."""
+    return [case.number for case in list_owned_cases(session=session, requester=requester)]
+
+
+def view_owned_case(
+    *, session: Session, requester: Requester, number: str, now: datetime | None = None
+) -> dict | None:
+    """The customer view of one of the requester's own cases, or None (someone else's, or no
+    such case)."""
+    case = find_owned_case(session=session, requester=requester, number=number)
+    return customer_view(case, now=now or utcnow()) if case is not None else None
+
+
+def view_by_reference(
+    *, session: Session, reference: str, last4: str, requester: Requester,
+    policy: LookupPolicy | None = None, now: datetime | None = None,
+) -> dict | None:  # fmt: skip
+    """verify_contact_last4, answered with the case's customer view, or None on any failure."""
+    now = now or utcnow()
+    result = verify_contact_last4(
+        session=session, reference=reference, last4=last4, requester=requester, now=now, policy=policy
+    )
+    return customer_view(result.case, now=now) if result.ok else None
 
 
 def withdraw_by_customer(

@@ -29,7 +29,7 @@ from bot.entities import facts as entity_facts
 from bot.entities.amounts import parse_amount
 from bot.entities.model import Entity
 from bot.text.masking import detect_sensitive, mask_text
-from bot.text.normalize import to_half_width
+from bot.text.phones import parse_mobile
 from bot.text.replies import CONFIRM_WORDS, clean_reply
 
 from . import classification, wording
@@ -52,7 +52,6 @@ _NO = {"不是", "不对", "否", "错了", "不", "不太对", "都不是", "�
 _NOT_THIS = {"不是", "不对", "否", "错了", "都不是", "不太对", "不"}
 _CANCEL = re.compile(r"不投诉了|取消投诉|算了不投诉|不想投诉了|撤销投诉|不用投诉了|放弃投诉")
 _PERSON = re.compile(r"转人工|人工客服|人工服务|真人|找客服")
-_MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
 _NO_AMOUNT = {"没有", "无", "不涉及", "没有金额", "不涉及金额", "没涉及", "删掉", "不用"}
 _EDIT_FIELDS = (
     ("amount", ("金额", "钱数", "多少钱")),
@@ -158,13 +157,6 @@ class Step:
 def is_substantive(text: str) -> bool:
     """Does the message that started the complaint already say what happened?"""
     return len(_TRIGGER_WORDS.sub("", clean_reply(text))) >= 4
-
-
-def parse_mobile(text: str) -> str | None:
-    """A mainland mobile number in the text ("138 1234 5678", "+86-13812345678"), or None."""
-    digits = re.sub(r"[\s\-()（）]", "", to_half_width(text))
-    match = _MOBILE.match(digits)
-    return match.group(1) if match else None
 
 
 def _with_guesses(draft: Draft, entities: Sequence[Entity] = ()) -> Draft:

@@ -40,6 +40,11 @@ def is_open(status: str) -> bool:
     return status in OPEN_STATUSES
 
 
+def can_withdraw(status: str) -> bool:
+    """True when the customer may still withdraw the case (the lifecycle allows it)."""
+    return WITHDRAWN in _ALLOWED.get(status, ())
+
+
 def next_statuses(status: str) -> tuple[str, ...]:
     """The statuses a case in `status` may move to, in lifecycle order (the review window aside)."""
     return tuple(code for code in STATUSES if code in _ALLOWED[status])

@@ -7,22 +7,16 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
+from bot.text.china_time import CHINA, china_date
 from bot.text.normalize import to_half_width
 
-CHINA = ZoneInfo("Asia/Shanghai")
 PREFIX = "TS"
 MAX_DAILY_SEQUENCE = 999_999
 
 _NUMBER = re.compile(r"TS(\d{8})(\d{6})")
 # In free text: optional TS, then 14 digits possibly split by spaces or hyphens.
 _IN_TEXT = re.compile(r"(?<![A-Za-z0-9])(?:TS)?[ -]?(\d{4}[ -]?\d{2}[ -]?\d{2}[ -]?\d{6})(?!\d)", re.I)
-
-
-def china_date(moment: datetime) -> date:
-    """The calendar date in Asia/Shanghai of an aware datetime."""
-    return moment.astimezone(CHINA).date()
 
 
 def format_case_number(received_on: date, sequence: int) -> str:

@@ -7,7 +7,6 @@ Functions take the session as a keyword argument and flush; the caller owns the 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -22,8 +21,8 @@ from bot.errors import Forbidden
 from bot.staff import roles
 from bot.staff import service as staff_service
 from bot.staff.models import StaffAccount
+from bot.text import phones
 from bot.text.masking import mask_mobile, mask_name
-from bot.text.normalize import to_half_width
 
 from . import classification, deadlines, lifecycle, numbers, references
 from .crypto import CaseCipher, default_cipher
@@ -45,7 +44,6 @@ INTAKE_CHANNELS = ("web", "app", "phone", "branch", "staff")
 MAX_DESCRIPTION_CHARS = 2000
 MAX_TEXT_CHARS = 4000
 DEFAULT_RETENTION_YEARS = 3
-_MOBILE = re.compile(r"1[3-9]\d{9}")
 
 
 # --- small helpers -------------------------------------------------------------------------------
@@ -93,10 +91,8 @@ def _required(value: str | None, *, field: str, message: str, max_chars: int = M
 
 def normalize_mobile(phone: str) -> str:
     """"+86 138-1234-5678" or full-width → "13812345678"; InvalidCaseField when not a mobile."""
-    digits = re.sub(r"\D", "", to_half_width(phone))
-    if len(digits) == 13 and digits.startswith("86"):
-        digits = digits[2:]
-    if not _MOBILE.fullmatch(digits):
+    digits = phones.mobile_digits(phone)
+    if digits is None:
         raise InvalidCaseField(
             "contact phone is not a mainland mobile number",
             customer_message="请提供有效的11位手机号码，以便我们答复您。",

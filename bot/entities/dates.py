@@ -14,11 +14,9 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
-
+from bot.text.china_time import CHINA
 from bot.text.normalize import chinese_number, to_half_width
 
-CHINA = ZoneInfo("Asia/Shanghai")
 # A month-day without a year further ahead than this is last year's (customers mostly tell
 # what happened; "12月10号还款" in early December is still this year's).
 AHEAD_DAYS = 62

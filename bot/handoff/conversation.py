@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from bot import bank
-from bot.cases.intake import parse_mobile
 from bot.conversations import buttons as step_buttons
 from bot.text.masking import mask_mobile, mask_text
-from bot.text.normalize import normalize_text, to_half_width
+from bot.text.normalize import normalize_text
+from bot.text.phones import find_mobile
+from bot.text.ratings import parse_rating
 from bot.text.replies import clean_reply
 
 from . import lifecycle
@@ -54,28 +55,6 @@ def is_cancel_request(text: str) -> bool:
 
 # After a closed service, a rating is taken for this long.
 RATING_WINDOW = timedelta(hours=2)
-
-_RATING_WORDS = {
-    "非常满意": 5, "很满意": 5, "满意": 4, "一般": 3, "还行": 3,
-    "不满意": 2, "很不满意": 1, "非常不满意": 1,
-}  # fmt: skip
-_RATING_PATTERN = re.compile(r"^([1-5一二三四五])\s*(分|星|颗星)?$")
-_CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
-
-
-def parse_rating(text: str) -> int | None:
-    """A 1–5 rating from "5", "5分", "五星", "★★★★", "非常满意"; None for anything else."""
-    reply = clean_reply(normalize_text(text or ""))
-    if not reply:
-        return None
-    if set(reply) == {"★"} and len(reply) <= 5:
-        return len(reply)
-    match = _RATING_PATTERN.match(reply)
-    if match:
-        digit = match.group(1)
-        return _CHINESE_DIGITS.get(digit) or int(digit)
-    return _RATING_WORDS.get(reply)
-
 
 def rating_for(handoff, text: str, now: datetime) -> int | None:
     """The customer's 1–5 rating when `text` is one and the conversation's latest handoff is a
@@ -364,18 +343,6 @@ class CallbackStep:
     intake: CallbackIntake
     # What to tell the customer before the next question (empty: just ask it).
     say: list[str] = field(default_factory=list)
-
-
-_MOBILE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86)?(1[3-9]\d{9})(?!\d)")
-
-
-def find_mobile(text: str) -> str | None:
-    """A mainland mobile anywhere in the message ("我的手机 138 1234 5678"), or None."""
-    whole = parse_mobile(text)
-    if whole:
-        return whole
-    match = _MOBILE_IN_TEXT.search(re.sub(r"[\s\-()（）]", "", to_half_width(text)))
-    return match.group(1) if match else None
 
 
 def callback_question(intake: CallbackIntake) -> str:

@@ -11,13 +11,13 @@ import logging
 import re
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from bot.text.china_time import CHINA
+
 logger = logging.getLogger(__name__)
 
-CHINA = ZoneInfo("Asia/Shanghai")
 _RANGE = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 # Fixed-date statutory holidays (全国年节及纪念日放假办法), used only for a year the installed
 # calendar has no schedule for yet; lunar holidays cannot be known without it.

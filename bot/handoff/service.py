@@ -21,7 +21,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.cases.crypto import CaseCipher, default_cipher
-from bot.cases.intake import parse_mobile
 from bot.conversations.models import Conversation, ConversationMessage
 from bot.db import utcnow
 from bot.errors import Forbidden
@@ -29,6 +28,7 @@ from bot.staff import roles
 from bot.staff import service as staff_service
 from bot.staff.models import StaffAccount
 from bot.text.masking import mask_mobile, mask_text
+from bot.text.phones import parse_mobile
 
 from . import conversation as rules
 from . import hours, lifecycle

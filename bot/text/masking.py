@@ -31,6 +31,7 @@ from collections.abc import Callable
 from datetime import date
 
 from .normalize import to_half_width
+from .phones import MOBILE_LEAD
 
 MOBILE = "mobile"
 ID_CARD = "id_card"
@@ -97,8 +98,8 @@ _MOBILE = re.compile(
     r"(?<![0-9A-Za-z+])"
     + rf"(?P<prefix>(?:\+|00)?86{_OPT})?"
     + r"(?P<number>"
-    + rf"1[3-9]\d{_OPT}\d{{4}}{_OPT}\d{{4}}"  # 3-4-4, 3-8, 7-4
-    + rf"|1[3-9]\d\d{_SEP}\d{{3}}{_SEP}\d{{4}}"  # 4-3-4
+    + rf"{MOBILE_LEAD}\d{_OPT}\d{{4}}{_OPT}\d{{4}}"  # 3-4-4, 3-8, 7-4
+    + rf"|{MOBILE_LEAD}\d\d{_SEP}\d{{3}}{_SEP}\d{{4}}"  # 4-3-4
     + r"|1(?P<each>[ .-])[3-9](?:(?P=each)\d){9}"  # every digit apart
     + r")"
     + _END

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot.cases import classification, deadlines, lifecycle
 from bot.cases.models import ComplaintCase
 from bot.handoff import lifecycle as handoff_lifecycle
+from bot.text.china_time import ZONE_NAME
 
 from . import labels, outcomes
 from .models import TranscriptConversation as C
@@ -30,7 +31,7 @@ DEADLINE_LABELS = {"on_time": "期限内", "due_soon": "即将到期", "overdue"
 
 def _china_day(session: Session):
     if session.get_bind().dialect.name == "postgresql":
-        return func.date(func.timezone("Asia/Shanghai", C.started_at))
+        return func.date(func.timezone(ZONE_NAME, C.started_at))
     return func.date(C.started_at, "+8 hours")  # SQLite keeps UTC text; China has no DST
 
 

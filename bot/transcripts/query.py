@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, asc, delete, desc, func, or_, select
 from sqlalchemy.sql import Select
 from sqlalchemy.orm import Session, aliased
 
 from bot.errors import InvalidInput, NotFound
+from bot.text.china_time import CHINA
 
 from . import labels, outcomes
 from .models import (
@@ -27,7 +27,6 @@ from .models import (
 )
 from .search import query_terms
 
-CHINA = ZoneInfo("Asia/Shanghai")
 C = TranscriptConversation
 SORTS = {
     "-started_at": (desc(C.started_at), desc(C.conversation_id)),

@@ -10,14 +10,14 @@ Rasa's SQL event broker (the default; `endpoints.yml`) writes one row per event 
 
 After each batch the touched conversations are summarised again (`refresh_conversations`): the
 filterable `transcript_conversation` row, its intents, and the archive's service record with its
-retention date.
+retention date. bot.archive decides retention; `purge_expired` removes what it says has expired.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
@@ -37,6 +37,7 @@ from bot.text.normalize import normalize_text
 
 from . import labels, outcomes
 from .models import (
+    TranscriptAnnotation,
     TranscriptConversation,
     TranscriptConversationEntity,
     TranscriptConversationIntent,
@@ -44,6 +45,7 @@ from .models import (
     TranscriptDialogueState,
     TranscriptEvent,
     TranscriptMessage,
+    TranscriptTag,
     TranscriptTerm,
 )
 from .search import index_terms
@@ -62,7 +64,8 @@ STAGE_KEY = "stage"
 DIALOGUE_RESETS = ("restart", "session_started")
 BATCH = 1000
 PREVIEW_CHARS = 200
-DEFAULT_RETENTION_DAYS = 1095
+PURGE_BATCH = 500
+DEFAULT_RETENTION_DAYS = archive_service.DEFAULT_RETENTION_DAYS
 
 
 def _cursor(session: Session, source: str) -> TranscriptCursor:
@@ -499,9 +502,27 @@ def conversation_transcript(session: Session, conversation_id: str) -> list[Tran
     )
 
 
-def retention_cutoff(now: datetime, retention_days: int) -> datetime:
-    """Conversations whose last message is older than this are past retention."""
-    return now - timedelta(days=retention_days)
+def purge_expired(*, session: Session, now: datetime, dry_run: bool = False) -> archive_service.PurgeReport:
+    """Removes every conversation past retention (bot.archive decides which) with its whole
+    transcript and service record; with `dry_run` only reports what would go."""
+    report = archive_service.expired_report(session=session, now=now)
+    expired = archive_service.expired_ids(now=now)
+    report.messages = session.scalar(
+        select(func.count()).select_from(TranscriptMessage).where(TranscriptMessage.conversation_id.in_(expired))
+    ) or 0
+    if dry_run or not report.conversations:
+        return report
+    while True:
+        ids = list(session.scalars(expired.limit(PURGE_BATCH)))
+        if not ids:
+            break
+        for model in (TranscriptAnnotation, TranscriptTerm, TranscriptEvent, TranscriptTag,
+                      TranscriptConversationIntent, TranscriptConversationEntity, TranscriptDialogueState,
+                      TranscriptMessage, TranscriptConversation):  # fmt: skip
+            session.execute(delete(model).where(model.conversation_id.in_(ids)), execution_options={"synchronize_session": False})
+        archive_service.delete_records(session=session, conversation_ids=ids)
+        session.flush()
+    return report
 
 
 def message_count(session: Session) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cases.intake import Draft, Event, is_substantive, parse_mobile, start, step
+from bot.cases.intake import Draft, Event, is_substantive, start, step
 
 
 def _walk(draft: Draft, *messages: str) -> Draft:
@@ -26,16 +26,6 @@ def test_the_opening_message_is_kept_only_when_it_says_what_happened(text, subst
     started = start(text)
     assert (started.event == Event.MORE) is substantive
     assert started.draft.description == ((text,) if substantive else ())
-
-
-@pytest.mark.parametrize(
-    ("text", "mobile"),
-    [("13812345678", "13812345678"), ("138 1234 5678", "13812345678"), ("+86-139-0000-1111", "13900001111"),
-     ("１３８１２３４５６７８", "13812345678"), ("12812345678", None), ("1381234567", None), ("010-12345678", None),
-     ("我的手机是13812345678", None)],
-)  # fmt: skip
-def test_only_a_mainland_mobile_number_is_accepted(text, mobile):
-    assert parse_mobile(text) == mobile
 
 
 def test_a_complaint_in_several_messages_with_guessed_axes_confirmed():
