@@ -25,7 +25,6 @@ from bot.conversations.models import Conversation, ConversationMessage
 from bot.handoff import conversation as rules
 from bot.handoff import service as handoff_service
 from bot.handoff.models import Handoff
-from bot.staff import roles
 from bot.staff.models import StaffAccount
 from bot.text.masking import mask_text
 
@@ -208,7 +207,3 @@ class HandoffBridge:
         except RasaUnavailable as exc:  # the gateway resumes it before the next answer
             logger.warning("conversation %s not resumed in Rasa yet: %s", conversation_id, exc)
 
-
-def may_follow(staff: StaffAccount, handoff: Handoff) -> bool:
-    """The agent who holds the conversation, or a supervisor, may read it live."""
-    return handoff.agent_id == staff.id or roles.has_role(staff.role, (roles.SUPERVISOR,))
