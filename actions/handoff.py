@@ -104,7 +104,7 @@ async def escalate(
         dispatcher.utter_message(text=text, buttons=rules.callback_offer_buttons())
         return [SlotSet(CALLBACK_REASON_SLOT, reason)]
     if outcome["position"] is None:
-        dispatcher.utter_message(text="人工客服正在为您服务，请直接发送您的问题。")
+        dispatcher.utter_message(text=rules.already_serving_text())
         return [ConversationPaused()]
     dispatcher.utter_message(
         json_message={

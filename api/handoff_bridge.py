@@ -131,8 +131,7 @@ class HandoffBridge:
             end = handoff_service.close if close else handoff_service.hand_back
             handoff = end(session=session, handoff_id=handoff_id, staff=staff, note=note)
             if close:  # one end notice, then the rating prompt (which does not say it again)
-                _notice(session, handoff.conversation_id, "本次人工服务已结束，接下来由智能助手继续为您服务。",
-                        kind=rules.KIND_ENDED)  # fmt: skip
+                _notice(session, handoff.conversation_id, rules.service_ended_text(), kind=rules.KIND_ENDED)
                 _notice(session, handoff.conversation_id, rules.closed_service_text(),
                         kind=rules.KIND_RATING, buttons=rules.rating_buttons())  # fmt: skip
             else:
