@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot import bank
 from bot.config import Settings
 from bot.conversations import service as conversation_service
 from bot.conversations.models import Conversation, ConversationMessage
@@ -49,6 +50,11 @@ class Outcome:
     # For an agent's reply: the stored message and who wrote it.
     message: ConversationMessage | None = None
     agent_name: str | None = None
+    # For a request from the assistant (an action): what it says now, as Rasa message arguments
+    # (`text`/`buttons` or `json_message`), whether Rasa pauses, whether a call-back was offered.
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    pause_rasa: bool = False
+    callback_offered: bool = False
 
 
 def _notice(session: Session, conversation_id: str, text: str, **extra: Any) -> None:
@@ -110,6 +116,49 @@ def rate(*, session: Session, conversation_id: str, satisfaction: int, now: date
     handoff_service.rate(
         session=session, conversation_id=conversation_id, satisfaction=satisfaction, now=now
     )
+
+
+def request(
+    *, session: Session, settings: Settings, conversation_id: str, reason: str,
+    customer_id: str | None = None, context: dict[str, Any] | None = None,
+) -> Outcome:  # fmt: skip
+    """The customer asks for a person: queued (Rasa pauses) with their place, told an agent
+    already serves them, or, with nobody to take them, offered a call-back."""
+    availability = handoff_service.can_queue(session=session, settings=settings)
+    urgent = reason in (lifecycle.FRAUD, lifecycle.DISTRESS)
+    if not availability.available:
+        identity = bank.from_settings(settings)
+        if availability.reason == "closed":
+            text = rules.closed_text(
+                availability.hours_text, availability.next_opening, identity, urgent=urgent
+            )
+        else:
+            text = rules.no_agent_text(identity, urgent=urgent)
+        return Outcome(
+            messages=[{"text": text, "buttons": rules.callback_offer_buttons()}], callback_offered=True
+        )
+    already = handoff_service.active_handoff(session=session, conversation_id=conversation_id)
+    handoff = handoff_service.request_handoff(
+        session=session, conversation_id=conversation_id, reason=reason,
+        customer_id=customer_id, context=context,
+    )  # fmt: skip
+    if already is None and handoff.status == lifecycle.WAITING:  # an urgent case goes ahead:
+        # whoever it was put before is told their new place
+        handoff_service.post_queue_notices(
+            session=session,
+            notices=handoff_service.pushed_back_notices(session=session, arrived=handoff),
+        )
+    position = handoff_service.queue_position(session=session, conversation_id=conversation_id)
+    if position is None:  # already with an agent (a second 转人工 during the service)
+        return Outcome(handoff=handoff, pause_rasa=True, messages=[{"text": rules.already_serving_text()}])
+    waiting = {
+        "kind": rules.KIND_WAITING,
+        "text": rules.waiting_text(
+            position.position, position.estimated_wait_minutes, reason, known=position.estimate_known
+        ),
+        "buttons": rules.cancel_buttons(position.handoff.id),
+    }
+    return Outcome(handoff=handoff, pause_rasa=True, messages=[{"json_message": waiting}])
 
 
 def leave(*, session: Session, settings: Settings, conversation_id: str) -> Outcome:
