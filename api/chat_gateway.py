@@ -28,7 +28,6 @@ from bot.conversations.lifetime import Lifetime
 from bot.conversations.models import ConversationMessage
 from bot.db import utcnow
 from bot.handoff import conversation as handoff_rules
-from bot.handoff import service as handoff_service
 from bot.handoff import usecases as handoff_usecases
 from bot.leases import service as lease_service
 from bot.ratelimit import service as ratelimit_service
@@ -279,21 +278,9 @@ class ChatGateway:
     def _record_handoff_message(self, conversation_id: str, message_id: int) -> list[dict]:
         """The message reached the agent's side; a waiting customer is told their place."""
         with self._session_factory.begin() as session:
-            position = handoff_service.queue_position(
-                session=session, conversation_id=conversation_id,
-                sample_size=self._settings.agent_wait_sample_size,
-                default_wait=timedelta(minutes=self._settings.agent_default_wait_minutes),
-                presence_window=timedelta(minutes=self._settings.agent_presence_minutes),
-            )  # fmt: skip
-            notices = []
-            if position is not None:
-                notices.append({
-                    "sender": "system", "kind": handoff_rules.KIND_WAITING,
-                    "text": handoff_rules.waiting_ack_text(
-                        position.position, position.estimated_wait_minutes, known=position.estimate_known
-                    ),
-                    "buttons": handoff_rules.cancel_buttons(position.handoff.id),
-                })  # fmt: skip
+            notices = handoff_usecases.waiting_notices(
+                session=session, settings=self._settings, conversation_id=conversation_id
+            )
             return self._store_replies(session, message_id, notices)
 
     def _record_replies(self, message_id: int, replies: list[dict[str, Any]]) -> list[dict]:

@@ -111,6 +111,26 @@ def read_customer_message(
                    replies=[{"sender": "system", "text": rules.rated_text(rating)}])  # fmt: skip
 
 
+def waiting_notices(*, session: Session, settings: Settings, conversation_id: str) -> list[dict[str, Any]]:
+    """The answer to a message that reached the agent's side: a waiting customer is told their
+    place (with the cancel button); a customer being served is told nothing."""
+    position = handoff_service.queue_position(
+        session=session, conversation_id=conversation_id,
+        sample_size=settings.agent_wait_sample_size,
+        default_wait=timedelta(minutes=settings.agent_default_wait_minutes),
+        presence_window=timedelta(minutes=settings.agent_presence_minutes),
+    )  # fmt: skip
+    if position is None:
+        return []
+    return [{
+        "sender": "system", "kind": rules.KIND_WAITING,
+        "text": rules.waiting_ack_text(
+            position.position, position.estimated_wait_minutes, known=position.estimate_known
+        ),
+        "buttons": rules.cancel_buttons(position.handoff.id),
+    }]  # fmt: skip
+
+
 def rate(*, session: Session, conversation_id: str, satisfaction: int, now: datetime) -> None:
     """Records the customer's 1–5 rating of the latest closed service."""
     handoff_service.rate(
