@@ -20,6 +20,7 @@ from bot.cases.intake import Draft, Event
 from bot.cases.numbers import china_date
 from bot.conversations import buttons as step_buttons
 from bot.entities import facts as entity_facts
+from bot.replies import replies
 
 from bot.handoff import lifecycle as handoff_lifecycle
 from bot.text.masking import mask_mobile, mask_name, mask_text
@@ -33,20 +34,15 @@ DRAFT_SLOT = "complaint_draft"
 # pressed afterwards is answered with what became of it.
 ENDED_SLOT = "complaint_ended"
 DATE_FORMAT = "%Y年%m月%d日"
+# Words the intake parser reads (not shown as such): the edit choice of the summary's "修改信息"
+# button, and what a "/request_human" button of another flow means to the complaint form.
+EDIT_CHOICE = "修改"
+PERSON_WORDS = "转人工"
 ENDINGS = {Event.SUBMITTED: "submitted", Event.CANCELLED: "cancelled", Event.PERSON: "person"}
-AXIS_NAMES = {"business": "业务类型", "channel": "办理渠道", "reason": "投诉原因"}
-HINTS = {
-    "description": "请简单描述一下发生了什么。",
-    "facts": "信息无误请回复“对的”；有不对的，可以直接告诉我正确的，例如“时间是上周四”或“金额是300元”。",
-    "amount": "请告诉我涉及的金额，例如“5000元”；不涉及金额请回复“没有”。",
-    "business": "请点击下方的选项，或直接回复选项名称。",
-    "channel": "请点击下方的选项，或直接回复选项名称。",
-    "reason": "请点击下方的选项，或直接回复选项名称。",
-    "request": "请用一两句话说说您希望怎么处理（300字以内）。",
-    "occurred": "请说一个大概的时间，例如“昨天下午”或“11月20日”。",
-    "name": "请告诉我您的姓名或称呼（20字以内，不含数字）。",
-    "summary": "确认无误请回复“确认提交”。",
-}
+
+
+def _say(key: str, **fields: Any) -> str:
+    return replies("complaint").text(key, **fields)
 
 
 def _draft(tracker: Tracker) -> Draft:
@@ -63,7 +59,7 @@ def occurred_text(draft: Draft) -> str | None:
     if not draft.occurred:
         return None
     day = intake.occurred_day(draft)
-    return f"{draft.occurred}（{entity_facts.format_day(day)}）" if day else draft.occurred
+    return _say("occurred", words=draft.occurred, day=entity_facts.format_day(day)) if day else draft.occurred
 
 
 def amount_text(draft: Draft) -> str | None:
@@ -76,13 +72,13 @@ def facts_message(draft: Draft) -> dict[str, Any]:
     known = intake.known_facts(draft)
     lines = []
     if "occurred" in known:
-        lines.append(f"· 发生时间：{occurred_text(draft)}")
+        lines.append(_say("fact_occurred", value=occurred_text(draft)))
     if "amount" in known:
-        lines.append(f"· 涉及金额：{amount_text(draft)}")
+        lines.append(_say("fact_amount", value=amount_text(draft)))
     if "channel" in known:
-        lines.append(f"· 办理渠道：{classification.label('channel', draft.channel)}")
+        lines.append(_say("fact_channel", value=classification.label("channel", draft.channel)))
     if "business" in known:
-        lines.append(f"· 业务类型：{classification.label('business', draft.business)}")
+        lines.append(_say("fact_business", value=classification.label("business", draft.business)))
     return {"response": "utter_complaint_confirm_facts", "facts": "\n".join(lines),
             "step": draft.step_id}  # fmt: skip
 
@@ -92,33 +88,34 @@ def choice_message(axis: str, draft: Draft) -> dict[str, Any]:
     labels = intake.CHOICE_AXES[axis]
     guess = getattr(draft, axis)
     if guess:
-        text = f"根据您的描述，这件事涉及的{AXIS_NAMES[axis]}是“{labels[guess]}”，对吗？如果不对，请选择正确的一项："
-        buttons = [step_buttons.button("是的", draft.step_id)]
+        text = _say("choice_guess", axis=_say(f"axis_{axis}"), label=labels[guess])
+        buttons = [step_buttons.button(_say("choice_yes_button"), draft.step_id)]
     else:
-        text = f"请选择这件事涉及的{AXIS_NAMES[axis]}："
+        text = _say("choice_all", axis=_say(f"axis_{axis}"))
         buttons = []
     buttons += [step_buttons.button(label, draft.step_id) for code, label in labels.items() if code != guess]
     return {"text": text, "buttons": buttons}
 
 
 def summary_message(draft: Draft) -> dict[str, Any]:
+    not_chosen = _say("summary_not_chosen")
     lines = [
-        "请核对您的投诉信息：",
-        f"· 经过：{draft.description_text}",
-        f"· 业务类型：{classification.label('business', draft.business) or '未选择'}",
-        f"· 办理渠道：{classification.label('channel', draft.channel) or '未选择'}",
-        f"· 投诉原因：{classification.customer_label('reason', draft.reason) or '未选择'}",
-        f"· 您的诉求：{draft.request}",
-        f"· 发生时间：{occurred_text(draft)}",
-        *([f"· 涉及金额：{amount_text(draft)}"] if draft.amount else []),
-        f"· 联系电话：{draft.phone[:3]}****{draft.phone[-4:]}",
-        f"· 姓名：{draft.name}",
-        "确认无误请点击“确认提交”；需要修改请告诉我哪一项，例如“修改电话”。",
+        _say("summary_title"),
+        _say("summary_description", value=draft.description_text),
+        _say("summary_business", value=classification.label("business", draft.business) or not_chosen),
+        _say("summary_channel", value=classification.label("channel", draft.channel) or not_chosen),
+        _say("summary_reason", value=classification.customer_label("reason", draft.reason) or not_chosen),
+        _say("summary_request", value=draft.request),
+        _say("summary_occurred", value=occurred_text(draft)),
+        *([_say("summary_amount", value=amount_text(draft))] if draft.amount else []),
+        _say("summary_phone", value=f"{draft.phone[:3]}****{draft.phone[-4:]}"),
+        _say("summary_name", value=draft.name),
+        _say("summary_confirm"),
     ]
     buttons = [
-        step_buttons.button("确认提交", draft.step_id),
-        step_buttons.button("修改信息", draft.step_id, "修改"),
-        step_buttons.button("取消投诉", draft.step_id),
+        step_buttons.button(_say("summary_submit_button"), draft.step_id),
+        step_buttons.button(_say("summary_edit_button"), draft.step_id, EDIT_CHOICE),
+        step_buttons.button(_say("summary_cancel_button"), draft.step_id),
     ]
     return {"text": "\n".join(lines), "buttons": buttons}
 
@@ -190,7 +187,7 @@ class ValidateComplaintForm(FormValidationAction):
         if press is not None:
             text = press.choice
         elif text.startswith("/"):  # a button of another flow, e.g. /request_human
-            text = "转人工" if "request_human" in text else ""
+            text = PERSON_WORDS if "request_human" in text else ""
         result = intake.step(
             draft, text, _entities(tracker) if value == text else (),
             pressed=press.step if press else None,
@@ -199,7 +196,7 @@ class ValidateComplaintForm(FormValidationAction):
             dispatcher.utter_message(response="utter_complaint_sensitive_warning")
         event = result.event
         if event == Event.UNCLEAR:
-            dispatcher.utter_message(response="utter_complaint_unclear", hint=HINTS[draft.stage])
+            dispatcher.utter_message(response="utter_complaint_unclear", hint=_say(f"hint_{draft.stage}"))
         elif event in {Event.INVALID_PHONE, Event.OFFER_PERSON, Event.CONFIRM_CANCEL,
                        Event.RESUMED, Event.WHICH_TO_EDIT, Event.STALE}:  # fmt: skip
             dispatcher.utter_message(

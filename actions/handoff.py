@@ -22,6 +22,7 @@ from bot.config import load_settings
 from bot.handoff import conversation as rules
 from bot.handoff import lifecycle
 from bot.handoff import service as handoff_service
+from bot.handoff import usecases
 
 from .common import customer_id, in_transaction
 
@@ -66,54 +67,21 @@ async def escalate(
     settings = load_settings()
     customer = customer_id(tracker)
 
-    def queue_or_not(session) -> dict[str, Any]:
-        availability = handoff_service.can_queue(session=session, settings=settings)
-        if not availability.available:
-            return {"queued": False, "availability": availability}
-        already = handoff_service.active_handoff(session=session, conversation_id=tracker.sender_id)
-        handoff = handoff_service.request_handoff(
-            session=session, conversation_id=tracker.sender_id, reason=reason,
+    def ask(session) -> usecases.Outcome:
+        return usecases.request(
+            session=session, settings=settings, conversation_id=tracker.sender_id, reason=reason,
             customer_id=customer, context=context,
         )  # fmt: skip
-        if already is None and handoff.status == lifecycle.WAITING:  # an urgent case goes ahead:
-            # whoever it was put before is told their new place
-            handoff_service.post_queue_notices(
-                session=session,
-                notices=handoff_service.pushed_back_notices(session=session, arrived=handoff),
-            )
-        position = handoff_service.queue_position(session=session, conversation_id=tracker.sender_id)
-        if position is None:  # already with an agent (a second 转人工 during the service)
-            return {"queued": True, "position": None}
-        return {
-            "queued": True, "position": position.position,
-            "wait": position.estimated_wait_minutes, "handoff_id": position.handoff.id,
-            "known": position.estimate_known,
-        }  # fmt: skip
 
-    outcome = await in_transaction(queue_or_not)
-    if not outcome["queued"]:
-        availability = outcome["availability"]
-        identity = bank.from_settings(settings)
-        urgent = reason in (lifecycle.FRAUD, lifecycle.DISTRESS)
-        if availability.reason == "closed":
-            text = rules.closed_text(
-                availability.hours_text, availability.next_opening, identity, urgent=urgent
-            )
-        else:
-            text = rules.no_agent_text(identity, urgent=urgent)
-        dispatcher.utter_message(text=text, buttons=rules.callback_offer_buttons())
-        return [SlotSet(CALLBACK_REASON_SLOT, reason)]
-    if outcome["position"] is None:
-        dispatcher.utter_message(text="人工客服正在为您服务，请直接发送您的问题。")
-        return [ConversationPaused()]
-    dispatcher.utter_message(
-        json_message={
-            "kind": rules.KIND_WAITING,
-            "text": rules.waiting_text(outcome["position"], outcome["wait"], reason, known=outcome["known"]),
-            "buttons": rules.cancel_buttons(outcome["handoff_id"]),
-        }
-    )
-    return [ConversationPaused()]
+    outcome = await in_transaction(ask)
+    for message in outcome.messages:
+        dispatcher.utter_message(**message)
+    events: list[dict[str, Any]] = []
+    if outcome.callback_offered:
+        events.append(SlotSet(CALLBACK_REASON_SLOT, reason))
+    if outcome.pause_rasa:
+        events.append(ConversationPaused())
+    return events
 
 
 async def escalate_if_urgent(

@@ -28,13 +28,11 @@ from bot.conversations.lifetime import Lifetime
 from bot.conversations.models import ConversationMessage
 from bot.db import utcnow
 from bot.handoff import conversation as handoff_rules
-from bot.handoff import lifecycle as handoff_lifecycle
-from bot.handoff import service as handoff_service
+from bot.handoff import usecases as handoff_usecases
 from bot.leases import service as lease_service
 from bot.ratelimit import service as ratelimit_service
 
 from .errors import AssistantUnavailable
-from .handoff_bridge import post_queue_updates
 from .rasa_client import RasaClient, RasaUnavailable
 from .realtime import QUEUE_TOPIC, Notifier, conversation_topic
 
@@ -42,13 +40,13 @@ logger = logging.getLogger(__name__)
 
 
 ASSISTANT = "assistant"  # routes of a customer message
-HANDOFF = "handoff"
-CANCELLED = "cancelled"
-RATED = "rated"
+HANDOFF = handoff_usecases.HANDOFF
+CANCELLED = handoff_usecases.CANCELLED
+RATED = handoff_usecases.RATED
 
 # Beyond Rasa's budget (RASA_TIMEOUT_SECONDS), the time a delivery may take to store the replies.
 DELIVERY_MARGIN_SECONDS = 3
-STALE = "stale"  # a button of a step that is over: answered here, nothing changes
+STALE = handoff_usecases.STALE
 
 
 def message_view(message: ConversationMessage) -> dict[str, Any]:
@@ -256,42 +254,19 @@ class ChatGateway:
 
     def _route(self, session, conversation_id: str, result: Accepted) -> None:
         """Who answers the message: the agent (or the queue), the handoff rules, or the assistant."""
-        now = utcnow()
-        active = handoff_service.active_handoff(session=session, conversation_id=conversation_id)
-        pressed = handoff_rules.pressed_cancel(result.text, active)
-        if pressed is False:  # an old "取消转人工": it cancels nothing and goes to nobody
-            result.route = STALE
-            notice = {"sender": "system", "text": handoff_rules.stale_cancel_text(active)}
-            result.replies = self._store_replies(session, result.message_id, [notice])
+        outcome = handoff_usecases.read_customer_message(
+            session=session, settings=self._settings, conversation_id=conversation_id, text=result.text
+        )
+        result.had_handoff = outcome.had_handoff
+        if outcome.route is None:
             return
-        if active is not None:
-            result.topics = [conversation_topic(conversation_id)]
-            if active.status == handoff_lifecycle.WAITING and (
-                pressed or handoff_rules.is_cancel_request(result.text)
-            ):
-                cancelled = handoff_service.cancel(session=session, conversation_id=conversation_id, now=now)
-                result.route = CANCELLED
-                result.topics.append(QUEUE_TOPIC)
-                moved = post_queue_updates(session, self._settings, [cancelled])
-                result.topics += [conversation_topic(moved_id) for moved_id in moved]
-                notice = {"sender": "system", "text": handoff_rules.cancelled_text(),
-                          "kind": handoff_rules.KIND_ENDED}  # fmt: skip
-                result.replies = self._store_replies(session, result.message_id, [notice])
-            else:
-                result.route = HANDOFF
-            return
-        latest = handoff_service.latest_handoff(session=session, conversation_id=conversation_id)
-        if latest is None:
-            return
-        result.had_handoff = True
-        rating = handoff_rules.rating_for(latest, result.text, now)
-        if rating is not None:
-            handoff_service.rate(
-                session=session, conversation_id=conversation_id, satisfaction=rating, now=now
-            )
-            result.route = RATED
-            notice = {"sender": "system", "text": handoff_rules.rated_text(rating)}
-            result.replies = self._store_replies(session, result.message_id, [notice])
+        result.route = outcome.route
+        result.topics = [
+            *map(conversation_topic, outcome.conversations),
+            *([QUEUE_TOPIC] if outcome.queue_changed else []),
+        ]
+        if outcome.replies:
+            result.replies = self._store_replies(session, result.message_id, outcome.replies)
 
     @staticmethod
     def _store_replies(session, message_id: int, replies: list[dict[str, Any]]) -> list[dict]:
@@ -303,21 +278,9 @@ class ChatGateway:
     def _record_handoff_message(self, conversation_id: str, message_id: int) -> list[dict]:
         """The message reached the agent's side; a waiting customer is told their place."""
         with self._session_factory.begin() as session:
-            position = handoff_service.queue_position(
-                session=session, conversation_id=conversation_id,
-                sample_size=self._settings.agent_wait_sample_size,
-                default_wait=timedelta(minutes=self._settings.agent_default_wait_minutes),
-                presence_window=timedelta(minutes=self._settings.agent_presence_minutes),
-            )  # fmt: skip
-            notices = []
-            if position is not None:
-                notices.append({
-                    "sender": "system", "kind": handoff_rules.KIND_WAITING,
-                    "text": handoff_rules.waiting_ack_text(
-                        position.position, position.estimated_wait_minutes, known=position.estimate_known
-                    ),
-                    "buttons": handoff_rules.cancel_buttons(position.handoff.id),
-                })  # fmt: skip
+            notices = handoff_usecases.waiting_notices(
+                session=session, settings=self._settings, conversation_id=conversation_id
+            )
             return self._store_replies(session, message_id, notices)
 
     def _record_replies(self, message_id: int, replies: list[dict[str, Any]]) -> list[dict]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,12 +21,10 @@ from starlette.concurrency import run_in_threadpool
 from bot.config import Settings
 from bot.conversations import buttons as step_buttons
 from bot.conversations import service as conversation_service
-from bot.conversations.models import Conversation, ConversationMessage
+from bot.conversations.models import ConversationMessage
 from bot.handoff import conversation as rules
-from bot.handoff import service as handoff_service
+from bot.handoff import usecases
 from bot.handoff.models import Handoff
-from bot.staff import roles
-from bot.staff.models import StaffAccount
 from bot.text.masking import mask_text
 
 from .rasa_client import RasaClient, RasaUnavailable
@@ -34,8 +32,6 @@ from .realtime import QUEUE_TOPIC, Notifier, conversation_topic
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-SYSTEM = conversation_service.SYSTEM
-AGENT = conversation_service.AGENT
 
 
 def agent_message_view(message: ConversationMessage) -> dict[str, Any]:
@@ -52,26 +48,6 @@ def agent_message_view(message: ConversationMessage) -> dict[str, Any]:
         "agent_name": payload.get("agent_name"),
         "created_at": message.created_at.isoformat(),
     }
-
-
-def _notice(session: Session, conversation_id: str, text: str, **extra: Any) -> None:
-    conversation_service.post_message(
-        session=session, conversation_id=conversation_id, sender=SYSTEM, text=text, **extra
-    )
-
-
-def post_queue_updates(session: Session, settings: Settings, left: list[Handoff]) -> list[str]:
-    """Tells each customer still waiting behind the handoffs that just `left` the queue (claimed,
-    cancelled, expired) their new place, pushed at once; returns their conversation ids."""
-    options = {
-        "sample_size": settings.agent_wait_sample_size,
-        "default_wait": timedelta(minutes=settings.agent_default_wait_minutes),
-        "presence_window": timedelta(minutes=settings.agent_presence_minutes),
-    }
-    notices = []
-    for handoff in left:  # several leaving at once: one notice each, with the final place
-        notices += handoff_service.queue_update_notices(session=session, left=handoff, **options)
-    return handoff_service.post_queue_notices(session=session, notices=notices)
 
 
 class HandoffBridge:
@@ -101,19 +77,13 @@ class HandoffBridge:
         """The agent takes the conversation; the customer sees who is answering."""
 
         def work(session: Session):
-            staff = session.get(StaffAccount, staff_id)
-            handoff = handoff_service.claim(session=session, handoff_id=handoff_id, staff=staff)
-            _notice(
-                session, handoff.conversation_id, rules.started_text(staff.display_name),
-                kind=rules.KIND_STARTED, agent_name=staff.display_name,
-            )  # fmt: skip
-            moved = post_queue_updates(session, self._settings, [handoff])
-            return handoff.conversation_id, moved, view(handoff)
+            outcome = usecases.claim(
+                session=session, settings=self._settings, handoff_id=handoff_id, staff_id=staff_id
+            )
+            return outcome, view(outcome.handoff)
 
-        conversation_id, moved, result = await self.run(work)
-        await self.notifier.publish(
-            conversation_topic(conversation_id), QUEUE_TOPIC, *map(conversation_topic, moved)
-        )
+        outcome, result = await self.run(work)
+        await self._deliver(outcome)
         return result
 
     async def end(
@@ -128,21 +98,13 @@ class HandoffBridge:
         """Hand-back (the assistant continues) or close (the customer is asked for a rating)."""
 
         def work(session: Session):
-            staff = session.get(StaffAccount, staff_id)
-            end = handoff_service.close if close else handoff_service.hand_back
-            handoff = end(session=session, handoff_id=handoff_id, staff=staff, note=note)
-            if close:  # one end notice, then the rating prompt (which does not say it again)
-                _notice(session, handoff.conversation_id, "本次人工服务已结束，接下来由智能助手继续为您服务。",
-                        kind=rules.KIND_ENDED)  # fmt: skip
-                _notice(session, handoff.conversation_id, rules.closed_service_text(),
-                        kind=rules.KIND_RATING, buttons=rules.rating_buttons())  # fmt: skip
-            else:
-                _notice(session, handoff.conversation_id, rules.handed_back_text(), kind=rules.KIND_ENDED)
-            return handoff.conversation_id, view(handoff)
+            outcome = usecases.end(
+                session=session, handoff_id=handoff_id, staff_id=staff_id, close=close, note=note
+            )
+            return outcome, view(outcome.handoff)
 
-        conversation_id, result = await self.run(work)
-        await self._resume(conversation_id)
-        await self.notifier.publish(conversation_topic(conversation_id), QUEUE_TOPIC)
+        outcome, result = await self.run(work)
+        await self._deliver(outcome)
         return result
 
     async def send(self, handoff_id: int, staff_id: int, text: str) -> dict[str, Any]:
@@ -150,18 +112,11 @@ class HandoffBridge:
         conversation as a bot event with the agent's name."""
 
         def work(session: Session):
-            staff = session.get(StaffAccount, staff_id)
-            clean = conversation_service.prepare_customer_text(
-                text, max_chars=self._settings.max_message_chars
-            )
-            handoff = handoff_service.record_agent_reply(
-                session=session, handoff_id=handoff_id, staff=staff
-            )
-            message = conversation_service.post_message(
-                session=session, conversation_id=handoff.conversation_id, sender=AGENT,
-                text=clean, agent_name=staff.display_name,
+            outcome = usecases.reply(
+                session=session, settings=self._settings, handoff_id=handoff_id, staff_id=staff_id,
+                text=text,
             )  # fmt: skip
-            return handoff.conversation_id, staff.display_name, agent_message_view(message)
+            return outcome.handoff.conversation_id, outcome.agent_name, agent_message_view(outcome.message)
 
         conversation_id, agent_name, view = await self.run(work)
         await self.notifier.publish(conversation_topic(conversation_id))
@@ -180,17 +135,9 @@ class HandoffBridge:
     async def expire_waiting(self, now: datetime | None = None) -> list[str]:
         """Customers nobody took in time are told, offered a call-back, and the assistant
         continues; returns their conversation ids."""
-        older_than = timedelta(minutes=self._settings.handoff_max_wait_minutes)
 
         def work(session: Session) -> tuple[list[str], list[str]]:
-            expired = handoff_service.expire_waiting(session=session, older_than=older_than, now=now)
-            for handoff in expired:
-                if session.get(Conversation, handoff.conversation_id) is None:
-                    continue  # the conversation was removed meanwhile: nobody to tell
-                _notice(session, handoff.conversation_id, rules.expired_text(),
-                        kind=rules.KIND_ENDED, buttons=rules.callback_offer_buttons())  # fmt: skip
-            moved = post_queue_updates(session, self._settings, expired) if expired else []
-            return [handoff.conversation_id for handoff in expired], moved
+            return usecases.expire(session=session, settings=self._settings, now=now)
 
         conversation_ids, moved = await self.run(work)
         if moved:
@@ -202,13 +149,16 @@ class HandoffBridge:
             await self.notifier.publish(QUEUE_TOPIC)
         return conversation_ids
 
+    async def _deliver(self, outcome: usecases.Outcome) -> None:
+        """After the commit: Rasa takes the conversation back if asked, then the pushers wake."""
+        if outcome.resume_rasa and outcome.handoff is not None:
+            await self._resume(outcome.handoff.conversation_id)
+        topics = [*map(conversation_topic, outcome.conversations)]
+        await self.notifier.publish(*topics, *([QUEUE_TOPIC] if outcome.queue_changed else []))
+
     async def _resume(self, conversation_id: str) -> None:
         try:
             await self._rasa.resume(conversation_id)
         except RasaUnavailable as exc:  # the gateway resumes it before the next answer
             logger.warning("conversation %s not resumed in Rasa yet: %s", conversation_id, exc)
 
-
-def may_follow(staff: StaffAccount, handoff: Handoff) -> bool:
-    """The agent who holds the conversation, or a supervisor, may read it live."""
-    return handoff.agent_id == staff.id or roles.has_role(staff.role, (roles.SUPERVISOR,))

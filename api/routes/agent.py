@@ -42,7 +42,7 @@ from ..agent_schemas import (
 )
 from ..deps import RasaDep, SessionDep, SettingsDep
 from ..params import AfterId, RowId, clamp_row_id
-from ..handoff_bridge import HandoffBridge, agent_message_view, may_follow
+from ..handoff_bridge import HandoffBridge, agent_message_view
 from ..rasa_client import RasaUnavailable
 from ..realtime import conversation_topic
 from ..staff_auth import require_role
@@ -159,7 +159,7 @@ async def close_handoff(
 
 def _followed_handoff(session, staff: StaffAccount, handoff_id: int) -> Handoff:
     handoff = handoff_service.get_handoff(session=session, handoff_id=handoff_id)
-    if handoff.status != lifecycle.WAITING and not may_follow(staff, handoff):
+    if handoff.status != lifecycle.WAITING and not handoff_service.holds_or_supervises(staff, handoff):
         raise Forbidden(
             f"staff {staff.id} does not hold handoff {handoff_id}",
             customer_message="该会话由其他坐席接待，您无法查看。",

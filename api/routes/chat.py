@@ -15,15 +15,12 @@ from bot.conversations import service as conversation_service
 from bot.conversations.service import MAX_CLIENT_MESSAGE_ID_CHARS
 from bot.conversations import welcome
 from bot.db import utcnow
-from bot.handoff import conversation as handoff_rules
-from bot.handoff import lifecycle as handoff_lifecycle
-from bot.handoff import service as handoff_service
+from bot.handoff import usecases as handoff_usecases
 from bot.ratelimit import service as ratelimit_service
 from bot.errors import DomainError
 
 from .. import ws
 from ..chat_gateway import ChatGateway, message_view
-from ..handoff_bridge import post_queue_updates
 from ..deps import SessionDep
 from ..params import AfterId, clamp_row_id
 from ..errors import AssistantUnavailable, error_body
@@ -157,18 +154,13 @@ async def end_session(conversation_id: str, token: TokenDep, request: Request) -
             session=session, conversation_id=conversation_id, token=token, lifetime=gateway.lifetime
         )
         conversation_service.end_conversation(session=session, conversation=conversation)
-        active = handoff_service.active_handoff(session=session, conversation_id=conversation_id)
-        if active is None:
-            return []
-        if active.status == handoff_lifecycle.WAITING:
-            cancelled = handoff_service.cancel(session=session, conversation_id=conversation_id)
-            moved = post_queue_updates(session, gateway.settings, [cancelled])
-            return [conversation_topic(conversation_id), QUEUE_TOPIC, *map(conversation_topic, moved)]
-        conversation_service.post_message(
-            session=session, conversation_id=conversation_id, sender=conversation_service.SYSTEM,
-            text=handoff_rules.customer_left_text(),
-        )  # fmt: skip
-        return [conversation_topic(conversation_id)]
+        outcome = handoff_usecases.leave(
+            session=session, settings=gateway.settings, conversation_id=conversation_id
+        )
+        return [
+            *map(conversation_topic, outcome.conversations),
+            *([QUEUE_TOPIC] if outcome.queue_changed else []),
+        ]
 
     topics = await run_in_threadpool(gateway.in_transaction, work)
     if topics:

@@ -15,6 +15,7 @@ from enum import Enum
 
 from bot import bank
 from bot.conversations import buttons as step_buttons
+from bot.replies import replies
 from bot.text.masking import mask_mobile, mask_text
 from bot.text.normalize import normalize_text
 from bot.text.phones import find_mobile
@@ -110,45 +111,45 @@ def urgent_reason(text: str) -> str | None:
 # --- what the customer is told -------------------------------------------------------------------
 
 
+def _say(key: str, **fields) -> str:
+    return replies("handoff").text(key, **fields)
+
+
 def _place(position: int) -> str:
-    return "您是下一位" if position <= 1 else f"您前面还有{position - 1}位客户"
+    return _say("place_next") if position <= 1 else _say("place_behind", ahead=position - 1)
 
 
 def _estimate(wait_minutes: int, known: bool) -> str:
     """An estimate only from past waits; without them, say so instead of guessing."""
     if not known:
-        return "目前还没有足够的排队记录，暂时无法估计等待时间"
-    return f"预计等待约{max(wait_minutes, 1)}分钟"
+        return _say("estimate_unknown")
+    return _say("estimate", minutes=max(wait_minutes, 1))
 
 
 def waiting_text(
     position: int, wait_minutes: int, reason: str | None = None, *, known: bool = True
 ) -> str:
-    lead = "已为您优先转接人工客服" if reason in (lifecycle.FRAUD, lifecycle.DISTRESS) else "正在为您转接人工客服"
-    return (
-        f"{lead}，{_place(position)}，{_estimate(wait_minutes, known)}。"
-        "等待期间您发送的消息，人工客服接入后都能看到；如不想等待，可以点击“取消转人工”回到智能助手。"
-    )
+    lead = _say("lead_urgent") if reason in (lifecycle.FRAUD, lifecycle.DISTRESS) else _say("lead")
+    return _say("waiting", lead=lead, place=_place(position), estimate=_estimate(wait_minutes, known))
 
 
 def waiting_ack_text(position: int, wait_minutes: int, *, known: bool = True) -> str:
-    return (
-        f"您的消息已记录，人工客服接入后会第一时间看到。您目前排在第{position}位，"
-        f"{_estimate(wait_minutes, known)}。"
-    )
+    return _say("waiting_ack", position=position, estimate=_estimate(wait_minutes, known))
 
 
 def moved_back_text(position: int, wait_minutes: int, *, known: bool = True) -> str:
     """Pushed when an urgent case (fraud, distress) is served before the customer."""
-    return (
-        f"有需要紧急处理的客户优先接入，请您谅解。您现在排在第{position}位，{_place(position)}，"
-        f"{_estimate(wait_minutes, known)}。"
-    )
+    return _say(
+        "moved_back", position=position, place=_place(position),
+        estimate=_estimate(wait_minutes, known),
+    )  # fmt: skip
 
 
 def moved_up_text(position: int, wait_minutes: int, *, known: bool = True) -> str:
     """Pushed when the queue moves (someone ahead was taken or left)."""
-    return f"排队有进展：您现在排在第{position}位，{_place(position)}，{_estimate(wait_minutes, known)}。"
+    return _say(
+        "moved_up", position=position, place=_place(position), estimate=_estimate(wait_minutes, known)
+    )
 
 
 # What to do now, as numbered steps whose numbers the chat makes tap-to-call links
@@ -156,30 +157,24 @@ def moved_up_text(position: int, wait_minutes: int, *, known: bool = True) -> st
 # online, offers a call-back (so these never promise a person). No lecture about what the
 # customer should not have done: only what helps now.
 def distress_text() -> str:
-    return (
-        "听到您这样说，我们很担心您。请先照顾好自己：\n"
-        f"1. 如果您或身边的人正处于危险中，请立即拨打{bank.POLICE}或{bank.AMBULANCE}；\n"
-        f"2. 想找人说说心里话，可以拨打心理援助热线{bank.MENTAL_HEALTH}，有专业人员倾听；\n"
-        "3. 我们也会尽快请同事来陪您。"
+    return _say(
+        "distress", police=bank.POLICE, ambulance=bank.AMBULANCE, mental_health=bank.MENTAL_HEALTH
     )
 
 
 def fraud_text(identity: bank.BankIdentity) -> str:
-    return (
-        "别着急，请马上按下面的步骤做，越快越能减少损失：\n"
-        f"1. 拨打{identity.name}24小时客服热线{identity.fraud_line}，冻结银行卡和账户"
-        "（也可以在手机银行里临时挂失）；\n"
-        f"2. 拨打{bank.POLICE}报警，或拨打国家反诈专线{bank.ANTI_FRAUD}；\n"
-        "3. 暂停和对方的一切联系和转账，保留聊天记录和转账凭证。"
-    )
-
-
-WEEKDAYS = "一二三四五六日"
+    return _say(
+        "fraud", bank=identity.name, fraud_line=identity.fraud_line, police=bank.POLICE,
+        anti_fraud=bank.ANTI_FRAUD,
+    )  # fmt: skip
 
 
 def opening_text(moment: datetime) -> str:
     """"12月6日（周六）09:00": when agents are back, with the weekday."""
-    return f"{moment.month}月{moment.day}日（周{WEEKDAYS[moment.weekday()]}）{moment:%H:%M}"
+    return _say(
+        "opening", month=moment.month, day=moment.day,
+        weekday=_say("weekdays")[moment.weekday()], time=f"{moment:%H:%M}",
+    )  # fmt: skip
 
 
 def closed_text(
@@ -187,70 +182,66 @@ def closed_text(
 ) -> str:
     """Outside agent hours. For an urgent matter the 24-hour hotline comes first, the call-back
     second (DOMAIN_RULES "Urgent help")."""
-    back = f"人工客服将于{opening_text(next_opening)}上班。" if next_opening is not None else ""
+    back = _say("back_at", opening=opening_text(next_opening)) if next_opening is not None else ""
     if urgent:
-        return (
-            f"现在是人工客服的休息时间，请先拨打24小时客服热线{identity.fraud_line}，电话全天有人接听。"
-            f"{back}您也可以预约回电，我们上班后第一时间联系您。"
-        )
-    return (
-        f"现在是人工客服的休息时间（服务时间：{hours_text}）。{back}"
-        f"您可以预约回电，我们上班后给您回电；挂失等紧急业务请拨打24小时客服热线{identity.hotline}。"
-    )
+        return _say("closed_urgent", fraud_line=identity.fraud_line, back=back)
+    return _say("closed", hours=hours_text, back=back, hotline=identity.hotline)
 
 
 def no_agent_text(identity: bank.BankIdentity, *, urgent: bool = False) -> str:
     if urgent:
-        return (
-            f"目前人工客服都不在线，请先拨打24小时客服热线{identity.fraud_line}，电话全天有人接听；"
-            "您也可以预约回电，我们会尽快联系您。"
-        )
-    return (
-        "很抱歉，目前人工客服都不在线。您可以预约回电，我们会尽快联系您；"
-        f"挂失等紧急业务请拨打24小时客服热线{identity.hotline}。"
-    )
+        return _say("no_agent_urgent", fraud_line=identity.fraud_line)
+    return _say("no_agent", hotline=identity.hotline)
 
 
 def expired_text() -> str:
-    return (
-        "很抱歉让您久等了，人工客服暂时都在忙。智能助手会继续为您服务；"
-        "您也可以留下手机号，我们尽快给您回电。"
-    )
+    return _say("expired")
 
 
 def cancelled_text() -> str:
-    return "好的，已为您取消转人工，接下来由智能助手继续为您服务。请问还有什么可以帮您？"
+    return _say("cancelled")
 
 
 def started_text(agent_name: str) -> str:
-    return f"人工客服{agent_name}已接入，正在为您服务。"
+    return _say("started", agent=agent_name)
+
+
+def already_serving_text() -> str:
+    """The answer to a request for a person while an agent already serves the conversation."""
+    return _say("already_serving")
 
 
 def customer_left_text() -> str:
-    return "客户已结束本次会话（退出登录或重新开始），之后的回复对方将无法看到。"
+    return _say("customer_left")
 
 
 def handed_back_text() -> str:
-    return "人工客服已结束服务，接下来由智能助手继续为您服务。请问还有什么可以帮您？"
+    return _say("handed_back")
+
+
+def service_ended_text() -> str:
+    """The end notice of a closed service (the rating prompt follows it)."""
+    return _say("service_ended")
 
 
 def closed_service_text() -> str:
     """The rating prompt after a closed service (the end itself has its own notice)."""
-    return "感谢您的耐心。请为刚才的人工服务打分（1–5分，5分最满意）："
+    return _say("rating_prompt")
 
 
 def rated_text(satisfaction: int) -> str:
-    return f"感谢您的评价（{satisfaction}分）！我们会继续改进服务。如还有问题，随时告诉我。"
+    return _say("rated", score=satisfaction)
 
 
 def rating_buttons() -> list[dict[str, str]]:
-    return [{"title": f"{score}分", "payload": f"{score}分"} for score in range(1, 6)]
+    titles = [_say("rating_button", score=score) for score in range(1, 6)]
+    return [{"title": title, "payload": title} for title in titles]
 
 
 def callback_offer_buttons() -> list[dict[str, str]]:
     return [
-        {"title": "预约回电", "payload": CALLBACK_PAYLOAD},
-        {"title": "不用了", "payload": DECLINE_PAYLOAD},
+        {"title": _say("callback_button"), "payload": CALLBACK_PAYLOAD},
+        {"title": _say("decline_button"), "payload": DECLINE_PAYLOAD},
     ]
 
 
@@ -282,10 +273,10 @@ def pressed_cancel(text: str, handoff) -> bool | None:
 def stale_cancel_text(handoff) -> str:
     """The answer to "取消转人工" pressed when there is no wait of that handoff to cancel."""
     if handoff is not None and handoff.status == lifecycle.CLAIMED:
-        return "人工客服已经接入，排队已经结束，无需再取消。您可以直接在这里和客服沟通。"
+        return _say("stale_cancel_claimed")
     if handoff is not None and handoff.status == lifecycle.WAITING:
-        return "这个按钮属于之前的一次排队，已经失效。您目前仍在排队；如不想等待，请点击最新消息中的“取消转人工”。"
-    return "这次转人工的排队已经结束，这个按钮不再有效。请问还有什么可以帮您？"
+        return _say("stale_cancel_waiting")
+    return _say("stale_cancel_ended")
 
 
 # --- the call-back request in conversation -------------------------------------------------------
@@ -347,15 +338,15 @@ class CallbackStep:
 
 def callback_question(intake: CallbackIntake) -> str:
     if intake.stage == CallbackStage.PHONE:
-        return "请告诉我方便接听的11位手机号码（仅用于本次回电）："
-    return "请问您方便接听电话的时间？例如“明天上午”“工作日18点后”，也可以回复“随时”。"
+        return _say("callback_ask_phone")
+    return _say("callback_ask_time")
 
 
 def read_callback_reply(intake: CallbackIntake, text: str, *, hotline: str) -> CallbackStep:
     """One customer message of the call-back request: phone, then preferred time."""
     reply = clean_reply(text)
     if reply in _STOP_WORDS:
-        return CallbackStep(replace(intake, stage=CallbackStage.CANCELLED), ["好的，已取消预约回电。"])
+        return CallbackStep(replace(intake, stage=CallbackStage.CANCELLED), [_say("callback_cancelled")])
     if intake.stage == CallbackStage.PHONE:
         mobile = find_mobile(text or "")
         if mobile is None:
@@ -363,26 +354,26 @@ def read_callback_reply(intake: CallbackIntake, text: str, *, hotline: str) -> C
             if bad >= MAX_BAD_PHONES:
                 return CallbackStep(
                     replace(intake, stage=CallbackStage.GAVE_UP, bad_phones=bad),
-                    [f"抱歉，仍没能识别手机号码。您可以稍后再试，或直接拨打24小时客服热线{hotline}。"],
+                    [_say("callback_gave_up", hotline=hotline)],
                 )
             return CallbackStep(
                 replace(intake, bad_phones=bad),
-                ["这似乎不是有效的手机号码，请输入11位中国大陆手机号，例如 138 1234 5678。"],
+                [_say("callback_bad_phone")],
             )
         return CallbackStep(replace(intake, stage=CallbackStage.TIME, phone=mobile))
-    preferred = reply if reply not in _ANY_TIME else "尽快，时间不限"
+    preferred = reply if reply not in _ANY_TIME else _say("callback_any_time")
     if not preferred:
-        return CallbackStep(intake, ["请告诉我您方便接听的时间，或回复“随时”。"])
+        return CallbackStep(intake, [_say("callback_time_missing")])
     if len(preferred) > MAX_TIME_CHARS:
-        return CallbackStep(intake, [f"时间描述请控制在{MAX_TIME_CHARS}字以内，例如“明天上午10点后”。"])
+        return CallbackStep(intake, [_say("callback_time_too_long", max_chars=MAX_TIME_CHARS)])
     return CallbackStep(replace(intake, stage=CallbackStage.DONE, preferred_time=mask_text(preferred)))
 
 
 def callback_done_text(phone: str, preferred_time: str | None) -> str:
-    return (
-        f"已为您登记回电：手机号 {mask_mobile(phone)}，方便接听时间：{preferred_time or '尽快'}。"
-        "工作人员会在服务时间内给您回电，请留意来电。"
-    )
+    return _say(
+        "callback_done", phone=mask_mobile(phone),
+        time=preferred_time or _say("callback_time_default"),
+    )  # fmt: skip
 
 
 # Ready-made replies offered in the agent console (the agent may edit them before sending).

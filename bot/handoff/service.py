@@ -105,6 +105,11 @@ def _is_supervisor(staff: StaffAccount) -> bool:
     return roles.has_role(staff.role, (roles.SUPERVISOR,))
 
 
+def holds_or_supervises(staff: StaffAccount, handoff: Handoff) -> bool:
+    """The agent who holds the conversation, or a supervisor: who may end it or read it live."""
+    return handoff.agent_id == staff.id or _is_supervisor(staff)
+
+
 def _require_agent(staff: StaffAccount) -> None:
     if not roles.has_role(staff.role, (roles.AGENT,)):
         raise Forbidden(f"role {staff.role!r} may not take conversations")
@@ -451,7 +456,7 @@ def _end(
 ) -> Handoff:
     handoff = get_handoff(session=session, handoff_id=handoff_id)
     lifecycle.check_transition(handoff.status, to_status)
-    if handoff.agent_id != staff.id and not _is_supervisor(staff):
+    if not holds_or_supervises(staff, handoff):
         raise NotHandoffAgent(f"handoff {handoff_id} belongs to staff {handoff.agent_id}")
     from_status = handoff.status
     handoff.status = to_status
