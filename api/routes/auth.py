@@ -14,7 +14,7 @@ from bot.staff.models import StaffAccount
 
 from ..deps import SessionDep, SessionFactoryDep, SettingsDep
 from ..staff_auth import CurrentLogin, StaffTokenDep
-from ..staff_schemas import LoginRead, LoginRequest, Me
+from ..schemas.auth import LoginRead, LoginRequest, Me
 
 router = APIRouter(prefix="/api/auth", tags=["staff auth"])
 

@@ -29,7 +29,7 @@ from ..deps import SessionDep
 from ..params import AfterId, clamp_row_id
 from ..errors import AssistantUnavailable, error_body
 from ..realtime import QUEUE_TOPIC, conversation_topic
-from ..schemas import (
+from ..schemas.chat import (
     History,
     MessageCreate,
     MessageExchange,

@@ -17,7 +17,7 @@ from bot.staff import service as staff_service
 from ..deps import SessionDep, SettingsDep
 from ..params import Page
 from ..staff_auth import CaseStaff
-from ..staff_schemas import (
+from ..schemas.staff_cases import (
     CaseAnswer,
     CaseAssignment,
     CaseContactRead,
