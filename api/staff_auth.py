@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Annotated, Callable, Optional
 
-from fastapi import Depends, Header
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bot.db import utcnow
 from bot.errors import Forbidden, Unauthenticated
@@ -22,12 +23,23 @@ from bot.staff.models import StaffAccount, StaffSession
 from .deps import SessionDep
 
 
-def staff_token(authorization: Annotated[Optional[str], Header()] = None) -> str:
+# Documents the staff token in OpenAPI as a bearer security scheme; auto_error=False so that a
+# missing token is our own 401 (error envelope, WWW-Authenticate: Bearer), not FastAPI's 403.
+staff_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="StaffToken",
+    description="The token of POST /api/auth/login, as `Authorization: Bearer <token>`.",
+)
+
+
+def staff_token(
+    credentials: Annotated[Optional[HTTPAuthorizationCredentials], Depends(staff_bearer)],
+) -> str:
     """The token from `Authorization: Bearer <token>`; 401 when there is none."""
-    scheme, _, value = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
+    token = credentials.credentials.strip() if credentials else ""
+    if not token:
         raise Unauthenticated("missing Authorization: Bearer <token> header")
-    return value.strip()
+    return token
 
 
 StaffTokenDep = Annotated[str, Depends(staff_token)]

@@ -1,17 +1,25 @@
 """Settings read from the environment, with embedded defaults for a local run.
 
-Every variable is listed in `.env.example` and in the README's configuration table.
+Every variable is listed in `.env.example` and in docs/configuration.md, which
+`python -m scripts.config_doc` generates from the fields below (tests/bot/test_config.py keeps
+it current).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 APP_ENVS = ("development", "production")
+
+
+class ConfigurationError(ValueError):
+    """An environment variable holds a value the product cannot use (raised at start-up)."""
 
 
 def _env(name: str, default: str) -> str:
@@ -26,141 +34,296 @@ def _env_int(name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError as exc:
-        raise ValueError(f"environment variable {name} must be an integer, got {raw!r}") from exc
+        raise ConfigurationError(f"environment variable {name} must be an integer, got {raw!r}") from exc
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name, "").strip().lower()
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
     if not raw:
         return default
-    return raw not in {"false", "0", "no", "off"}
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"environment variable {name} must be a number, got {raw!r}") from exc
+
+
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
+
+def parse_bool(name: str, raw: str) -> bool:
+    """A yes/no setting: 1/0, true/false, yes/no, on/off (any case); anything else is refused, so a
+    typo never silently turns a feature on."""
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ConfigurationError(
+        f"environment variable {name} must be one of 1/0, true/false, yes/no, on/off, got {raw!r}"
+    )
+
+
+def setting(
+    env: str,
+    meaning: str,
+    default: Any = MISSING,
+    *,
+    shown: str | None = None,
+    parse: Callable[[str], Any] | None = None,
+) -> Any:
+    """A settings field read from the environment variable `env`; `meaning` and `shown` (the
+    default as operators read it, when it is derived from other settings) make the
+    configuration table of docs/configuration.md. `parse` turns a non-empty value into the
+    setting (default: by the field's type)."""
+    return field(default=default, metadata={"env": env, "meaning": meaning, "shown": shown, "parse": parse})
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    return tuple(origin.strip() for origin in raw.split(",") if origin.strip())
 
 
 @dataclass(frozen=True)
 class Settings:
-    """All runtime settings of the bot, the API and the action server."""
+    """All runtime settings of the bot, the API and the action server.
 
-    var_dir: Path
-    database_url: str
-    rasa_url: str
-    rasa_token: str
-    rasa_timeout_seconds: float
-    action_server_url: str
-    api_host: str
-    api_port: int
-    rasa_port: int
-    action_port: int
-    log_level: str
-    max_message_chars: int
-    # Shared with the bank's web site and app to sign customer identity tokens; empty means a
-    # random per-installation secret in var/identity_secret (local runs).
-    identity_secret: str
-    # How long a risk-tolerance assessment stays valid (DOMAIN_RULES: 12 months, practice).
-    assessment_validity_months: int
-    # Local demo: seeds demo customers' assessments and lets the chat page chat as one of them.
-    # Defaults to true only when APP_ENV=development; production refuses to start with it on.
-    demo_mode: bool
-    # The bank as customers are told it (bot/bank.py): name, 24-hour hotline (also for loss
-    # reports), fraud line, web site. The embedded values are a demo bank's; production refuses
-    # to start with them (bot/security.py).
-    bank_name: str = "示例银行"
-    bank_hotline: str = "95000"
-    bank_fraud_line: str = "95000"
-    bank_website: str = "https://www.example.com"
+    Each field names its environment variable and says what it means; `python -m
+    scripts.config_doc` turns them into docs/configuration.md (a test keeps the two equal)."""
+
+    # Defaults derived from other settings (load_settings computes them).
+    var_dir: Path = setting(
+        "VAR_DIR", "Folder for the local SQLite files, generated keys and the process logs.",
+        shown="`var` in the project folder", parse=lambda raw: Path(raw).resolve(),
+    )
+    database_url: str = setting(
+        "DATABASE_URL", "Application database (SQLAlchemy URL); PostgreSQL in production, e.g. "
+        "`postgresql+psycopg2://bankbot:secret@db.internal:5432/bankbot`.",
+        shown="`sqlite:///<VAR_DIR>/app.db`",
+    )
+    rasa_url: str = setting(
+        "RASA_URL", "How the API reaches Rasa's HTTP API and REST channel.",
+        shown="`http://127.0.0.1:<RASA_PORT>`", parse=lambda raw: raw.rstrip("/"),
+    )
+    action_server_url: str = setting(
+        "ACTION_SERVER_URL", "The action server's webhook (Rasa calls it; the API checks its health).",
+        shown="`http://127.0.0.1:<ACTION_PORT>/webhook`",
+    )
+    demo_mode: bool = setting(
+        "DEMO_MODE", "Local demo: seeds demo customers' assessments and demo staff and lets the chat "
+        "page chat as a demo customer (/api/demo/*); production refuses to start with it on.",
+        shown="true when APP_ENV=development, else false",
+    )
+    rasa_token: str = setting(
+        "RASA_TOKEN", "Rasa HTTP API token; `make run` generates a random one per start when empty.", ""
+    )
+    rasa_timeout_seconds: float = setting(
+        "RASA_TIMEOUT_SECONDS", "The API's budget for one answer from Rasa (503 with Retry-After beyond "
+        "it).", 10.0,
+    )
+    api_host: str = setting("API_HOST", "Address the API listens on.", "127.0.0.1")
+    api_port: int = setting("API_PORT", "Port of the API.", 8000)
+    rasa_port: int = setting("RASA_PORT", "Port of the Rasa server (loopback).", 5005)
+    action_port: int = setting("ACTION_PORT", "Port of the action server (loopback).", 5055)
+    log_level: str = setting("LOG_LEVEL", "Log level of the three processes.", "INFO", parse=str.upper)
+    max_message_chars: int = setting(
+        "MAX_MESSAGE_CHARS", "Longest customer message, in characters, after trimming.", 1000
+    )
+    identity_secret: str = setting(
+        "CUSTOMER_IDENTITY_SECRET", "Shared with the bank's web site and app to sign customer identity "
+        "tokens (JWT HS256), at least 32 bytes. Empty: a random per-installation secret in "
+        "`var/identity_secret` (development only; production refuses to start without it).", "",
+    )
+    assessment_validity_months: int = setting(
+        "ASSESSMENT_VALIDITY_MONTHS", "How long a risk-tolerance assessment stays valid (DOMAIN_RULES: "
+        "12 months, practice).", 12,
+    )
+    # The bank as customers are told it (bot/bank.py).
+    bank_name: str = setting(
+        "BANK_NAME", "The bank's name as customers are told it (bot/bank.py); production refuses to "
+        "start with the demo bank's values.", "示例银行",
+    )
+    bank_hotline: str = setting(
+        "BANK_HOTLINE", "The bank's hotline, answered 24 hours a day (loss reports too).", "95000"
+    )
+    bank_fraud_line: str = setting(
+        "BANK_FRAUD_LINE", "The number customers call about fraud.", "95000", shown="BANK_HOTLINE"
+    )
+    bank_website: str = setting("BANK_WEBSITE", "The bank's web site.", "https://www.example.com")
     # Staff console logins (bot/staff).
-    staff_session_hours: int = 12
-    staff_login_max_failures: int = 5
-    staff_login_window_minutes: int = 15
-    # Complaint cases (bot/cases). Empty key: a random per-installation key in
-    # var/case_encryption_key (local runs); production sets CASE_ENCRYPTION_KEY (a Fernet key).
-    case_encryption_key: str = ""
-    case_due_soon_days: int = 3
-    case_retention_years: int = 3
-    case_check_max_failures: int = 3
-    case_check_lock_minutes: int = 30
-    # Human agents (bot/handoff). Opening hours in Asia/Shanghai, e.g. "09:00-21:00" or
-    # "09:00-12:00,13:00-21:00"; closed on public holidays (Chinese calendar) when
-    # agent_holidays_closed; closed on weekends except adjusted working days (调休) when
-    # agent_weekends_closed.
-    agent_hours: str = "09:00-21:00"
-    agent_holidays_closed: bool = True
-    agent_weekends_closed: bool = False
-    # An agent counts as online while their console refreshed its presence within this time.
-    agent_presence_minutes: int = 5
-    # Wait estimate: median wait of the last N claimed handoffs; the default when there are fewer
-    # than a few of them.
-    agent_wait_sample_size: int = 20
-    agent_default_wait_minutes: int = 5
-    # A waiting customer nobody claimed within this time is told and offered a call-back.
-    handoff_max_wait_minutes: int = 30
-    # Public chat API rate limits (counted in the database; 0 turns one off).
-    rate_limit_conversation_per_minute: int = 30
-    rate_limit_ip_messages_per_minute: int = 300
-    rate_limit_ip_sessions_per_hour: int = 200
-    # Web origins allowed to call the public chat API from the browser (the widget embedded on
-    # the bank's other sites): comma-separated, "*" for any (tokens, not cookies, guard the API).
-    chat_allowed_origins: tuple[str, ...] = ("*",)
-    # Real-time delivery between customers and agents: Redis pub/sub wakes WebSocket pushers on
-    # every API replica at once (empty: no Redis; replicas agree through the database within
-    # the poll interval).
-    realtime_redis_url: str = ""
-    realtime_poll_seconds: float = 1.0
-    # Rasa's SQL event broker file (endpoints.yml), which feeds the analysts' transcript store.
-    rasa_events_db: str = ""
-    # Rasa's SQL tracker store (endpoints.yml: RASA_TRACKER_DB; endpoints.production.yml:
-    # TRACKER_DB_*), whose copies of the conversations the retention purge removes too.
-    rasa_tracker_url: str = ""
-    # Transcripts and their service records are kept this long after the last message, then
-    # `python -m scripts.transcripts purge` removes them.
-    transcript_retention_days: int = 1095
-    # The API copies Rasa's SQL broker into the transcript store every 30 s (the embedded
-    # default); production, with RabbitMQ, runs `scripts.transcripts consume-rabbitmq` instead.
-    transcripts_in_api: bool = True
-    # Rasa's RabbitMQ event broker (endpoints.production.yml), read by
-    # `python -m scripts.transcripts consume-rabbitmq` in production.
-    rabbitmq_host: str = "127.0.0.1"
-    rabbitmq_port: int = 5672
-    rabbitmq_user: str = "guest"
-    rabbitmq_password: str = "guest"
-    rabbitmq_queue: str = "rasa_events"
+    staff_session_hours: int = setting("STAFF_SESSION_HOURS", "Hours a staff console login lasts.", 12)
+    staff_login_max_failures: int = setting(
+        "STAFF_LOGIN_MAX_FAILURES", "Failed logins of one username from one address before it is locked "
+        "there for STAFF_LOGIN_WINDOW_MINUTES (doubling at each further step, up to a day).", 5,
+    )
+    staff_login_window_minutes: int = setting(
+        "STAFF_LOGIN_WINDOW_MINUTES", "The staff login lockout window, in minutes.", 15
+    )
+    # Complaint cases (bot/cases).
+    case_encryption_key: str = setting(
+        "CASE_ENCRYPTION_KEY", "Fernet key (base64, 32 bytes) encrypting complaint contacts and Rasa's "
+        "stored events at rest. Empty: a random per-installation key in `var/case_encryption_key` "
+        "(local runs only).", "",
+    )
+    case_due_soon_days: int = setting(
+        "CASE_DUE_SOON_DAYS", "Open cases with at most this many days left are flagged \"due soon\".", 3
+    )
+    case_retention_years: int = setting(
+        "CASE_RETENTION_YEARS", "Closed and withdrawn cases are kept this many years after closing, then "
+        "purged by `python -m scripts.purge_cases`.", 3,
+    )
+    case_check_max_failures: int = setting(
+        "CASE_CHECK_MAX_FAILURES", "Failed case lookups (reference + last four digits of the contact "
+        "phone) before lookups are refused for CASE_CHECK_LOCK_MINUTES.", 3,
+    )
+    case_check_lock_minutes: int = setting(
+        "CASE_CHECK_LOCK_MINUTES", "Minutes case lookups stay refused after too many failures "
+        "(doubling at each further step, up to a day).", 30,
+    )
+    # Human agents (bot/handoff).
+    agent_hours: str = setting(
+        "AGENT_HOURS", "Agents' opening hours in Asia/Shanghai, e.g. `09:00-21:00` or "
+        "`09:00-12:00,13:00-21:00`; outside them the assistant offers a call-back.", "09:00-21:00",
+    )
+    agent_holidays_closed: bool = setting(
+        "AGENT_HOLIDAYS_CLOSED", "Agents are off on Chinese public holidays.", True
+    )
+    agent_weekends_closed: bool = setting(
+        "AGENT_WEEKENDS_CLOSED", "Agents are off on weekends too, except adjusted working days (调休).", False
+    )
+    agent_presence_minutes: int = setting(
+        "AGENT_PRESENCE_MINUTES", "An agent counts as online while their console refreshed its presence "
+        "within this many minutes.", 5,
+    )
+    agent_wait_sample_size: int = setting(
+        "AGENT_WAIT_SAMPLE_SIZE", "Queue wait estimate: median wait of the last N claimed handoffs.", 20
+    )
+    agent_default_wait_minutes: int = setting(
+        "AGENT_DEFAULT_WAIT_MINUTES", "The wait estimate while too few handoffs have been claimed.", 5
+    )
+    handoff_max_wait_minutes: int = setting(
+        "HANDOFF_MAX_WAIT_MINUTES", "A waiting customer nobody claimed within this many minutes is told "
+        "and offered a call-back.", 30,
+    )
+    # Public chat API rate limits, counted in the database (0 turns one off).
+    rate_limit_conversation_per_minute: int = setting(
+        "RATE_LIMIT_CONVERSATION_PER_MINUTE", "Customer messages per conversation per minute (0: no "
+        "limit); over it: 429 with Retry-After.", 30,
+    )
+    rate_limit_ip_messages_per_minute: int = setting(
+        "RATE_LIMIT_IP_MESSAGES_PER_MINUTE", "Customer messages per client address per minute (0: no "
+        "limit).", 300,
+    )
+    rate_limit_ip_sessions_per_hour: int = setting(
+        "RATE_LIMIT_IP_SESSIONS_PER_HOUR", "New conversations per client address per hour (0: no "
+        "limit).", 200,
+    )
+    chat_allowed_origins: tuple[str, ...] = setting(
+        "CHAT_ALLOWED_ORIGINS", "Web origins allowed to call the public chat API from a browser (the "
+        "widget on the bank's other sites), comma-separated; `*` for any (tokens, not cookies, guard "
+        "the API).", ("*",), parse=_origins,
+    )
+    realtime_redis_url: str = setting(
+        "REALTIME_REDIS_URL", "Redis pub/sub that wakes the WebSocket pushers of every API replica at "
+        "once, e.g. `redis://127.0.0.1:6379/0`. Empty: no Redis; replicas agree through the database "
+        "within REALTIME_POLL_SECONDS.", "",
+    )
+    realtime_poll_seconds: float = setting(
+        "REALTIME_POLL_SECONDS", "How often WebSocket pushers look at the database without a wake-up.", 1.0
+    )
+    rasa_events_db: str = setting(
+        "RASA_EVENTS_DB", "Rasa's SQL event broker file (endpoints.yml), which feeds the analysts' "
+        "transcript store.", "", shown="`<VAR_DIR>/rasa_events.db`",
+    )
+    rasa_tracker_url: str = setting(
+        "RASA_TRACKER_URL", "Rasa's SQL tracker store as a database URL, whose copies of the "
+        "conversations the retention purge removes too.", "",
+        shown="from TRACKER_DB_* when TRACKER_DB_HOST is set, else `sqlite:///<RASA_TRACKER_DB>`",
+    )
+    transcript_retention_days: int = setting(
+        "TRANSCRIPT_RETENTION_DAYS", "Transcripts and their service records are kept this many days after "
+        "the last message, then `python -m scripts.transcripts purge` removes them.", 1095,
+    )
+    transcripts_in_api: bool = setting(
+        "TRANSCRIPTS_IN_API", "The API copies Rasa's SQL event broker into the transcript store every "
+        "30 s. Production, with RabbitMQ, sets false and runs `python -m scripts.transcripts "
+        "consume-rabbitmq`.", True,
+    )
+    rabbitmq_host: str = setting(
+        "RABBITMQ_HOST", "Rasa's RabbitMQ event broker (endpoints.production.yml), read by `python -m "
+        "scripts.transcripts consume-rabbitmq`.", "127.0.0.1",
+    )
+    rabbitmq_port: int = setting("RABBITMQ_PORT", "RabbitMQ port.", 5672)
+    rabbitmq_user: str = setting("RABBITMQ_USER", "RabbitMQ user (production refuses guest/guest).", "guest")
+    rabbitmq_password: str = setting("RABBITMQ_PASSWORD", "RabbitMQ password.", "guest")
+    rabbitmq_queue: str = setting("RABBITMQ_QUEUE", "RabbitMQ queue of Rasa's events.", "rasa_events")
     # --- Security (README "Security and privacy") -------------------------------------------------
-    # "development" (the default: `make run`, demo data allowed) or "production": the API and
-    # `make run` refuse to start in production while any unsafe default is left (bot/security.py).
-    app_env: str = "development"
+    app_env: str = setting(
+        "APP_ENV", "`development` (`make run`, demo data allowed) or `production`: the API and `make "
+        "run` then refuse to start while any unsafe default is left (bot/security.py).",
+        "development", parse=str.lower,
+    )
     # True when the RabbitMQ event broker is in use (RABBITMQ_HOST set or TRANSCRIPTS_IN_API=false).
     rabbitmq_configured: bool = False
-    # Identity tokens (JWT, HS256): audience and issuer they must carry, and how far ahead their
-    # expiry may be.
-    identity_audience: str = "bankchat"
-    identity_issuer: str = "bank"
-    identity_max_lifetime_minutes: int = 60
-    # A conversation token ends after this long without a message, and this long after it was opened.
-    conversation_idle_minutes: int = 30
-    conversation_max_hours: int = 12
-    # WebSockets: the first frame {"type": "auth", "token": ...} must arrive within this time;
-    # frames larger than ws_max_bytes are refused by uvicorn (--ws-max-size); open sockets per
-    # conversation and per member of staff, per API process.
-    ws_auth_timeout_seconds: float = 10.0
-    ws_max_bytes: int = 65536
-    ws_max_per_conversation: int = 5
-    ws_max_per_staff: int = 10
-    # HSTS: "auto" (requests that arrived over https, also through a trusted proxy's
-    # X-Forwarded-Proto), "always" (TLS ends at a proxy that does not forward the scheme) or "off".
-    hsts_mode: str = "auto"
-    # Rasa ↔ action server: Rasa sends `Authorization: Bearer <action_server_token>` with every
-    # action call (endpoints.yml `headers`) and the action server refuses calls without it; the
-    # API signs the metadata of each message with rasa_metadata_secret (API and action server
-    # only), valid rasa_metadata_lifetime_seconds (bot/identity/metadata.py).
-    action_server_token: str = ""
-    rasa_metadata_secret: str = ""
-    rasa_metadata_lifetime_seconds: int = 300
+    identity_audience: str = setting(
+        "CUSTOMER_IDENTITY_AUDIENCE", "The audience (`aud`) customer identity tokens must name.", "bankchat"
+    )
+    identity_issuer: str = setting(
+        "CUSTOMER_IDENTITY_ISSUER", "The issuer (`iss`) customer identity tokens must name.", "bank"
+    )
+    identity_max_lifetime_minutes: int = setting(
+        "CUSTOMER_IDENTITY_MAX_LIFETIME_MINUTES", "How far ahead, in minutes, an identity token's expiry "
+        "may be.", 60,
+    )
+    conversation_idle_minutes: int = setting(
+        "CONVERSATION_IDLE_MINUTES", "A conversation token ends after this many minutes without a "
+        "message.", 30,
+    )
+    conversation_max_hours: int = setting(
+        "CONVERSATION_MAX_HOURS", "A conversation token ends this many hours after it was opened.", 12
+    )
+    ws_auth_timeout_seconds: float = setting(
+        "WS_AUTH_TIMEOUT_SECONDS", "Seconds a WebSocket has to send its first frame `{\"type\": "
+        "\"auth\", \"token\": ...}`.", 10.0,
+    )
+    ws_max_bytes: int = setting(
+        "WS_MAX_BYTES", "Largest WebSocket frame in bytes (uvicorn `--ws-max-size`).", 65536
+    )
+    ws_max_per_conversation: int = setting(
+        "WS_MAX_PER_CONVERSATION", "Open WebSockets per conversation, per API process.", 5
+    )
+    ws_max_per_staff: int = setting(
+        "WS_MAX_PER_STAFF", "Open WebSockets per member of staff, per API process.", 10
+    )
+    hsts_mode: str = setting(
+        "HSTS_MODE", "Strict-Transport-Security: `auto` (requests that arrived over https, also through "
+        "a trusted proxy's X-Forwarded-Proto), `always` (TLS ends at a proxy that does not forward "
+        "the scheme) or `off`.", "auto", parse=str.lower,
+    )
+    action_server_token: str = setting(
+        "ACTION_SERVER_TOKEN", "Rasa sends `Authorization: Bearer <token>` with every action call "
+        "(endpoints.yml) and the action server refuses calls without it; `make run` generates one "
+        "per start when empty, production requires one (>= 32 bytes).", "",
+    )
+    rasa_metadata_secret: str = setting(
+        "RASA_METADATA_SECRET", "The API signs each message's metadata (customer id) with it and the "
+        "actions believe only signed metadata; `make run` generates one per start when empty, "
+        "production requires one (>= 32 bytes).", "",
+    )
+    rasa_metadata_lifetime_seconds: int = setting(
+        "RASA_METADATA_LIFETIME_SECONDS", "How long signed message metadata stays valid.", 300
+    )
     # --- Operations (README "Deploying") ---
-    # Addresses/networks of the reverse proxies whose X-Forwarded-For/-Proto are believed.
-    trusted_proxies: str = ""
-    # Bearer token for GET /metrics; empty: loopback scrapers only.
-    metrics_token: str = ""
-    # "text" (default) or "json" (one JSON object a line, with request and conversation ids).
-    log_format: str = "text"
+    trusted_proxies: str = setting(
+        "TRUSTED_PROXIES", "Addresses/networks of the reverse proxies whose X-Forwarded-For/-Proto are "
+        "believed, comma-separated.", "",
+    )
+    metrics_token: str = setting(
+        "METRICS_TOKEN", "Bearer token for GET /metrics; empty: loopback scrapers only.", ""
+    )
+    log_format: str = setting(
+        "APP_LOG_FORMAT", "`text` or `json` (one JSON object a line, with request and conversation "
+        "ids).", "text", parse=str.lower,
+    )
 
     @property
     def production(self) -> bool:
@@ -173,6 +336,66 @@ class Settings:
         if base.endswith("/webhook"):
             base = base[: -len("/webhook")]
         return f"{base}/health"
+
+
+class Variable(NamedTuple):
+    """One row of the configuration table."""
+
+    name: str
+    default: str
+    meaning: str
+
+
+# Read by _tracker_url (the retention purge reaches Rasa's tracker store with them).
+TRACKER_VARIABLES = (
+    Variable("RASA_TRACKER_DB", "`<VAR_DIR>/rasa_tracker.db`",
+             "Rasa's SQLite tracker store file (endpoints.yml)."),
+    Variable("TRACKER_DB_HOST", "(empty)", "Host of Rasa's PostgreSQL tracker store "
+             "(endpoints.production.yml); set, it replaces the SQLite file."),
+    Variable("TRACKER_DB_PORT", "5432", "Port of the PostgreSQL tracker store."),
+    Variable("TRACKER_DB_USER", "postgres", "User of the PostgreSQL tracker store."),
+    Variable("TRACKER_DB_PASSWORD", "(empty)", "Password of the PostgreSQL tracker store."),
+    Variable("TRACKER_DB_NAME", "rasa", "Database of the PostgreSQL tracker store."),
+)
+
+# Read outside bot/config.py: by Rasa from the endpoint files, or by one process or script.
+OTHER_VARIABLES = (
+    Variable("TRACKER_LOGIN_DB", "none, e.g. postgres", "Database Rasa first connects to in order to "
+             "create TRACKER_DB_NAME (endpoints.production.yml)."),
+    Variable("REDIS_HOST", "none, e.g. 127.0.0.1", "Rasa's Redis lock store (endpoints.production.yml)."),
+    Variable("REDIS_PORT", "none, e.g. 6379", "Port of the Redis lock store."),
+    Variable("REDIS_DB", "none, e.g. 0", "Database number of the Redis lock store."),
+    Variable("REDIS_KEY_PREFIX", "none, e.g. bankbot", "Key prefix of the Redis lock store."),
+    Variable("ACTION_TIMEOUT_SECONDS", "6", "Rasa's budget for one action call (credentials.yml, "
+             "rasa_channels/rest.py), shorter than RASA_TIMEOUT_SECONDS."),
+    Variable("SERVICE_NAME", "rasa (Rasa), actions (action server)", "The `service` field of the JSON "
+             "log lines of Rasa and the action server."),
+    Variable("DEMO_STAFF_PASSWORD", "demo-password-2026", "Password of the demo staff accounts "
+             "(agent1, supervisor1, analyst1) that DEMO_MODE seeds (scripts/demo.py)."),
+)
+
+
+def _shown(item: Field) -> str:
+    if item.metadata["shown"]:
+        return item.metadata["shown"]
+    value = item.default
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return format(value, "g")
+    if isinstance(value, tuple):
+        value = ",".join(value)
+    return f"{value}" if value != "" else "(empty)"
+
+
+def settings_variables() -> list[Variable]:
+    """Every environment variable load_settings reads, with its default and meaning."""
+    rows = [
+        Variable(item.metadata["env"], _shown(item), item.metadata["meaning"])
+        for item in fields(Settings)
+        if "env" in item.metadata
+    ]
+    return rows + list(TRACKER_VARIABLES)
 
 
 def _tracker_url(var_dir: Path) -> str:
@@ -191,84 +414,53 @@ def _tracker_url(var_dir: Path) -> str:
     return f"sqlite:///{_env('RASA_TRACKER_DB', str(var_dir / 'rasa_tracker.db'))}"
 
 
+def _read(item: Field, default: Any) -> Any:
+    """The field's value from its environment variable; `default` when the variable is unset or
+    blank."""
+    name = item.metadata["env"]
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    if item.metadata["parse"]:
+        return item.metadata["parse"](raw)
+    if item.type == "bool":
+        return parse_bool(name, raw)
+    if item.type == "int":
+        return _env_int(name, default)
+    if item.type == "float":
+        return _env_float(name, default)
+    return raw
+
+
 def load_settings() -> Settings:
     """Reads the settings from the environment (call it again after changing os.environ)."""
-    app_env = _env("APP_ENV", "development").lower()
+    by_name = {item.name: item for item in fields(Settings)}
+    app_env = _read(by_name["app_env"], "development")
     if app_env not in APP_ENVS:
-        raise ValueError(f"APP_ENV must be one of {', '.join(APP_ENVS)}, got {app_env!r}")
-    rasa_port = _env_int("RASA_PORT", 5005)
-    action_port = _env_int("ACTION_PORT", 5055)
-    var_dir = Path(_env("VAR_DIR", str(PROJECT_ROOT / "var"))).resolve()
-    return Settings(
-        var_dir=var_dir,
-        database_url=_env("DATABASE_URL", f"sqlite:///{var_dir / 'app.db'}"),
-        rasa_url=_env("RASA_URL", f"http://127.0.0.1:{rasa_port}").rstrip("/"),
-        rasa_token=_env("RASA_TOKEN", ""),
-        rasa_timeout_seconds=float(_env("RASA_TIMEOUT_SECONDS", "10")),
-        action_server_url=_env("ACTION_SERVER_URL", f"http://127.0.0.1:{action_port}/webhook"),
-        api_host=_env("API_HOST", "127.0.0.1"),
-        api_port=_env_int("API_PORT", 8000),
-        rasa_port=rasa_port,
-        action_port=action_port,
-        log_level=_env("LOG_LEVEL", "INFO").upper(),
-        max_message_chars=_env_int("MAX_MESSAGE_CHARS", 1000),
-        identity_secret=_env("CUSTOMER_IDENTITY_SECRET", ""),
-        assessment_validity_months=_env_int("ASSESSMENT_VALIDITY_MONTHS", 12),
-        demo_mode=_env_bool("DEMO_MODE", app_env == "development"),
-        bank_name=_env("BANK_NAME", Settings.bank_name),
-        bank_hotline=_env("BANK_HOTLINE", Settings.bank_hotline),
-        bank_fraud_line=_env("BANK_FRAUD_LINE", _env("BANK_HOTLINE", Settings.bank_fraud_line)),
-        bank_website=_env("BANK_WEBSITE", Settings.bank_website),
-        staff_session_hours=_env_int("STAFF_SESSION_HOURS", 12),
-        staff_login_max_failures=_env_int("STAFF_LOGIN_MAX_FAILURES", 5),
-        staff_login_window_minutes=_env_int("STAFF_LOGIN_WINDOW_MINUTES", 15),
-        case_encryption_key=_env("CASE_ENCRYPTION_KEY", ""),
-        case_due_soon_days=_env_int("CASE_DUE_SOON_DAYS", 3),
-        case_retention_years=_env_int("CASE_RETENTION_YEARS", 3),
-        case_check_max_failures=_env_int("CASE_CHECK_MAX_FAILURES", 3),
-        case_check_lock_minutes=_env_int("CASE_CHECK_LOCK_MINUTES", 30),
-        agent_hours=_env("AGENT_HOURS", "09:00-21:00"),
-        agent_holidays_closed=_env_bool("AGENT_HOLIDAYS_CLOSED", True),
-        agent_weekends_closed=_env_bool("AGENT_WEEKENDS_CLOSED", False),
-        agent_presence_minutes=_env_int("AGENT_PRESENCE_MINUTES", 5),
-        agent_wait_sample_size=_env_int("AGENT_WAIT_SAMPLE_SIZE", 20),
-        agent_default_wait_minutes=_env_int("AGENT_DEFAULT_WAIT_MINUTES", 5),
-        handoff_max_wait_minutes=_env_int("HANDOFF_MAX_WAIT_MINUTES", 30),
-        rate_limit_conversation_per_minute=_env_int("RATE_LIMIT_CONVERSATION_PER_MINUTE", 30),
-        rate_limit_ip_messages_per_minute=_env_int("RATE_LIMIT_IP_MESSAGES_PER_MINUTE", 300),
-        rate_limit_ip_sessions_per_hour=_env_int("RATE_LIMIT_IP_SESSIONS_PER_HOUR", 200),
-        chat_allowed_origins=tuple(
-            origin.strip() for origin in _env("CHAT_ALLOWED_ORIGINS", "*").split(",") if origin.strip()
-        ),
-        realtime_redis_url=_env("REALTIME_REDIS_URL", ""),
-        rasa_events_db=_env("RASA_EVENTS_DB", str(var_dir / "rasa_events.db")),
-        rasa_tracker_url=_tracker_url(var_dir),
-        transcript_retention_days=_env_int("TRANSCRIPT_RETENTION_DAYS", 1095),
-        transcripts_in_api=_env("TRANSCRIPTS_IN_API", "true").lower() not in ("0", "false", "no"),
-        rabbitmq_host=_env("RABBITMQ_HOST", "127.0.0.1"),
-        rabbitmq_port=_env_int("RABBITMQ_PORT", 5672),
-        rabbitmq_user=_env("RABBITMQ_USER", "guest"),
-        rabbitmq_password=_env("RABBITMQ_PASSWORD", "guest"),
-        rabbitmq_queue=_env("RABBITMQ_QUEUE", "rasa_events"),
-        realtime_poll_seconds=float(_env("REALTIME_POLL_SECONDS", "1.0")),
-        # --- Security ---
-        app_env=app_env,
-        rabbitmq_configured=bool(os.environ.get("RABBITMQ_HOST", "").strip())
-        or _env("TRANSCRIPTS_IN_API", "true").lower() in ("0", "false", "no"),
-        identity_audience=_env("CUSTOMER_IDENTITY_AUDIENCE", "bankchat"),
-        identity_issuer=_env("CUSTOMER_IDENTITY_ISSUER", "bank"),
-        identity_max_lifetime_minutes=_env_int("CUSTOMER_IDENTITY_MAX_LIFETIME_MINUTES", 60),
-        conversation_idle_minutes=_env_int("CONVERSATION_IDLE_MINUTES", 30),
-        conversation_max_hours=_env_int("CONVERSATION_MAX_HOURS", 12),
-        ws_auth_timeout_seconds=float(_env("WS_AUTH_TIMEOUT_SECONDS", "10")),
-        ws_max_bytes=_env_int("WS_MAX_BYTES", 65536),
-        ws_max_per_conversation=_env_int("WS_MAX_PER_CONVERSATION", 5),
-        ws_max_per_staff=_env_int("WS_MAX_PER_STAFF", 10),
-        hsts_mode=_env("HSTS_MODE", "auto").lower(),
-        action_server_token=_env("ACTION_SERVER_TOKEN", ""),
-        rasa_metadata_secret=_env("RASA_METADATA_SECRET", ""),
-        rasa_metadata_lifetime_seconds=_env_int("RASA_METADATA_LIFETIME_SECONDS", 300),
-        trusted_proxies=_env("TRUSTED_PROXIES", ""),
-        metrics_token=_env("METRICS_TOKEN", ""),
-        log_format=_env("APP_LOG_FORMAT", "text").lower(),
-    )
+        raise ConfigurationError(f"APP_ENV must be one of {', '.join(APP_ENVS)}, got {app_env!r}")
+    var_dir = _read(by_name["var_dir"], PROJECT_ROOT / "var").resolve()
+    rasa_port = _read(by_name["rasa_port"], Settings.rasa_port)
+    action_port = _read(by_name["action_port"], Settings.action_port)
+    bank_hotline = _read(by_name["bank_hotline"], Settings.bank_hotline)
+    derived = {
+        "app_env": app_env,
+        "var_dir": var_dir,
+        "rasa_port": rasa_port,
+        "action_port": action_port,
+        "bank_hotline": bank_hotline,
+        "database_url": f"sqlite:///{var_dir / 'app.db'}",
+        "rasa_url": f"http://127.0.0.1:{rasa_port}",
+        "action_server_url": f"http://127.0.0.1:{action_port}/webhook",
+        "demo_mode": app_env == "development",
+        "bank_fraud_line": bank_hotline,
+        "rasa_events_db": str(var_dir / "rasa_events.db"),
+        "rasa_tracker_url": _tracker_url(var_dir),
+    }
+    values = {
+        item.name: _read(item, derived.get(item.name, item.default))
+        for item in fields(Settings)
+        if "env" in item.metadata
+    }
+    # RabbitMQ is in use when its host is set or the API does not copy the SQL broker.
+    values["rabbitmq_configured"] = bool(_env("RABBITMQ_HOST", "")) or not values["transcripts_in_api"]
+    return Settings(**values)

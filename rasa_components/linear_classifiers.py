@@ -282,8 +282,10 @@ class LinearIntentClassifier(_LinearComponent, IntentClassifier):
 class LinearResponseSelector(_LinearComponent):
     """Picks the response key (faq/<topic>, chitchat/<x>) of retrieval intents.
 
-    Its output has the ResponseSelector's shape under the "default" selector, so Rasa's
-    `utter_faq` retrieval action, `rasa test nlu` and our FAQ action read it unchanged."""
+    Its output has the ResponseSelector's shape under the "default" selector, so `rasa test nlu`
+    and `action_answer_faq` (actions/faq.py `faq_ranking`, which reads every selector's ranking)
+    read it unchanged. Rasa's `utter_faq` retrieval action is not used: the FAQ action picks the
+    answer, or asks which topic is meant when the ranking is close."""
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [

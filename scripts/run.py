@@ -7,7 +7,7 @@ import signal
 import sys
 import time
 
-from bot.config import load_settings
+from bot.config import ConfigurationError, load_settings
 from bot.security import UnsafeConfiguration, check_configuration
 
 from . import migrate
@@ -17,7 +17,11 @@ from .train import ensure_model
 
 
 def main() -> int:
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except ConfigurationError as exc:  # e.g. TRANSCRIPTS_IN_API=maybe
+        print(f"Not starting: {exc}", file=sys.stderr)
+        return 1
     try:
         check_configuration(settings)  # APP_ENV=production: no demo or unsafe default
     except UnsafeConfiguration as exc:

@@ -27,7 +27,7 @@ from bot.staff.models import StaffAccount
 
 from .. import ws
 from ..agent_context import customer_context, understanding_of
-from ..agent_schemas import (
+from ..schemas.agent import (
     AgentMessageCreate,
     AgentMessageRead,
     ConversationMessagesRead,

@@ -75,7 +75,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
 from sqlalchemy.orm import sessionmaker
 
 from bot.db import utcnow
@@ -87,7 +86,8 @@ from bot.transcripts import query as transcript_query
 from bot.transcripts.query import ConversationFilter
 
 from ..deps import SessionDep, SessionFactoryDep, SettingsDep
-from ..params import MAX_PAGE, MAX_ROW_ID, RowId
+from ..params import MAX_PAGE, RowId
+from ..schemas.analyst import AnnotationBody, TagBody
 from ..staff_auth import require_role
 
 router = APIRouter(prefix="/api/analyst", tags=["analyst"])
@@ -130,16 +130,6 @@ def conversation_filter(
 
 
 FilterDep = Annotated[ConversationFilter, Depends(conversation_filter)]
-
-
-class TagBody(BaseModel):
-    tag: str = Field(min_length=1, max_length=50)
-
-
-class AnnotationBody(BaseModel):
-    message_id: int = Field(..., ge=1, le=MAX_ROW_ID)
-    correct_intent: Optional[str] = Field(None, max_length=100)
-    note: Optional[str] = Field(None, max_length=1000)
 
 
 def _attachment(name: str) -> dict[str, str]:

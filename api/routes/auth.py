@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 
 from bot.db import utcnow
@@ -14,18 +12,18 @@ from bot.staff.models import StaffAccount
 
 from ..deps import SessionDep, SessionFactoryDep, SettingsDep
 from ..staff_auth import CurrentLogin, StaffTokenDep
-from ..staff_schemas import LoginRead, LoginRequest, Me
+from ..schemas.auth import LoginRead, LoginRequest, Me, StaffRead
 
 router = APIRouter(prefix="/api/auth", tags=["staff auth"])
 
 
-def staff_view(staff: StaffAccount) -> dict[str, Any]:
-    return {
-        "username": staff.username,
-        "display_name": staff.display_name,
-        "role": staff.role,
-        "role_label": roles.ROLE_LABELS[staff.role],
-    }
+def staff_view(staff: StaffAccount) -> StaffRead:
+    return StaffRead(
+        username=staff.username,
+        display_name=staff.display_name,
+        role=staff.role,
+        role_label=roles.ROLE_LABELS[staff.role],
+    )
 
 
 @router.post(
@@ -37,7 +35,7 @@ def staff_view(staff: StaffAccount) -> dict[str, Any]:
 )  # fmt: skip
 def login(
     body: LoginRequest, request: Request, factory: SessionFactoryDep, settings: SettingsDep
-) -> dict[str, Any]:
+) -> LoginRead:
     """Checks the password and returns a bearer token for the staff API."""
     now = utcnow()
     with factory() as session:
@@ -58,7 +56,7 @@ def login(
             session=session, staff=staff, now=now, hours=settings.staff_session_hours
         )
         session.commit()
-        return {"token": token, "expires_at": staff_login.expires_at, "staff": staff_view(staff)}
+        return LoginRead(token=token, expires_at=staff_login.expires_at, staff=staff_view(staff))
 
 
 @router.post("/logout", status_code=204, responses={401: {"description": "Not signed in."}})
@@ -69,6 +67,6 @@ def logout(token: StaffTokenDep, _login: CurrentLogin, session: SessionDep) -> R
 
 
 @router.get("/me", response_model=Me, responses={401: {"description": "Not signed in."}})
-def me(login: CurrentLogin) -> dict[str, Any]:
+def me(login: CurrentLogin) -> Me:
     """The signed-in member of staff and when the login ends."""
-    return {"staff": staff_view(login.staff), "expires_at": login.expires_at}
+    return Me(staff=staff_view(login.staff), expires_at=login.expires_at)

@@ -8,7 +8,8 @@ import logging
 from datetime import timedelta
 from typing import Annotated, Any, Optional
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Body, Depends, Query, Request, Response, WebSocket, WebSocketDisconnect
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from bot.conversations import service as conversation_service
@@ -25,7 +26,7 @@ from ..deps import SessionDep
 from ..params import AfterId, clamp_row_id
 from ..errors import AssistantUnavailable, error_body
 from ..realtime import QUEUE_TOPIC, conversation_topic
-from ..schemas import (
+from ..schemas.chat import (
     History,
     MessageCreate,
     MessageExchange,
@@ -58,12 +59,20 @@ def get_gateway(request: Request) -> ChatGateway:
 GatewayDep = Annotated[ChatGateway, Depends(get_gateway)]
 
 
-def bearer_token(authorization: Annotated[Optional[str], Header()] = None) -> Optional[str]:
+# The conversation token as a bearer security scheme in OpenAPI; auto_error=False because a
+# missing or wrong token is the service's own 403 (bot.conversations).
+conversation_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ConversationToken",
+    description="The token of POST /api/chat/sessions, as `Authorization: Bearer <token>`.",
+)
+
+
+def bearer_token(
+    credentials: Annotated[Optional[HTTPAuthorizationCredentials], Depends(conversation_bearer)],
+) -> Optional[str]:
     """The conversation token from `Authorization: Bearer <token>`."""
-    if not authorization:
-        return None
-    scheme, _, value = authorization.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" else None
+    return credentials.credentials.strip() if credentials else None
 
 
 TokenDep = Annotated[Optional[str], Depends(bearer_token)]

@@ -9,28 +9,14 @@ the bank's secret, and production refuses to start in demo mode.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, StrictStr
 
 from bot.db import utcnow
 from bot.errors import NotFound
 from bot.identity.demo import find_demo_customer, load_demo_customers
 
+from ..schemas.demo import DemoCustomerRead, DemoIdentity, DemoIdentityCreate
+
 router = APIRouter(prefix="/api/demo", tags=["demo"])
-
-
-class DemoCustomerRead(BaseModel):
-    id: str
-    name: str
-    note: str
-
-
-class DemoIdentityCreate(BaseModel):
-    customer_id: StrictStr
-
-
-class DemoIdentity(BaseModel):
-    identity_token: str
-    customer: DemoCustomerRead
 
 
 def _require_demo_mode(request: Request) -> None:

@@ -30,7 +30,7 @@ from bot.handoff.models import Handoff
 
 from ..operations import bearer_matches, is_loopback, monotonic
 from ..rasa_client import RasaClient, RasaUnavailable
-from ..schemas import Health
+from ..schemas.health import Health
 
 router = APIRouter(tags=["health"])
 logger = logging.getLogger(__name__)

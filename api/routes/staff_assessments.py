@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Optional
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel
 
 from bot.db import utcnow
 from bot.staff.models import StaffAccount
@@ -15,35 +14,12 @@ from bot.suitability import service as suitability_service
 from bot.suitability.questionnaire import load_questionnaire
 
 from ..deps import SessionDep
+from ..schemas.staff_assessments import AssessmentAnswerRead, AssessmentRead
 from ..staff_auth import require_role
 
 router = APIRouter(prefix="/api/staff/customers", tags=["staff: assessments"])
 AssessmentStaff = Annotated[StaffAccount, Depends(require_role("agent"))]
 CustomerId = Annotated[str, Path(min_length=1, max_length=64)]
-
-
-class AssessmentAnswerRead(BaseModel):
-    position: int
-    question_id: str
-    question_text: str
-    option_label: str
-    points: int
-
-
-class AssessmentRead(BaseModel):
-    id: int
-    customer_id: str
-    questionnaire_version: int
-    status: str
-    total_points: Optional[int]
-    level: Optional[str]
-    level_name: Optional[str]
-    valid: bool
-    channel: str
-    conversation_id: Optional[str]
-    created_at: datetime
-    expires_at: Optional[datetime]
-    answers: list[AssessmentAnswerRead]
 
 
 def _read(assessment, now: datetime) -> AssessmentRead:

@@ -17,14 +17,17 @@ from bot.staff import service as staff_service
 from ..deps import SessionDep, SettingsDep
 from ..params import Page
 from ..staff_auth import CaseStaff
-from ..staff_schemas import (
+from ..schemas.staff_cases import (
     CaseAnswer,
     CaseAssignment,
     CaseContactRead,
+    CaseEventRead,
     CaseExtension,
+    CaseListItem,
     CasePageRead,
     CaseRead,
     CaseStatusChange,
+    CodeLabel,
 )
 
 router = APIRouter(prefix="/api/staff/cases", tags=["staff cases"])
@@ -45,14 +48,15 @@ def get_case_cipher(request: Request) -> CaseCipher:
 CipherDep = Annotated[CaseCipher, Depends(get_case_cipher)]
 
 
-def _code(axis: str, code: str | None) -> dict[str, str] | None:
-    return {"code": code, "label": classification.label(axis, code)} if code else None
+def _code(axis: str, code: str | None) -> CodeLabel | None:
+    return CodeLabel(code=code, label=classification.label(axis, code)) if code else None
 
 
 STAFF_ACTOR = "staff:"
 
 
-def case_item(case: ComplaintCase, *, now: datetime, due_soon_days: int) -> dict[str, Any]:
+def _item_fields(case: ComplaintCase, *, now: datetime, due_soon_days: int) -> dict[str, Any]:
+    """The fields a case shows in the list (and first in its detail)."""
     is_open = lifecycle.is_open(case.status)
     return {
         "number": case.number,
@@ -74,6 +78,10 @@ def case_item(case: ComplaintCase, *, now: datetime, due_soon_days: int) -> dict
     }
 
 
+def case_item(case: ComplaintCase, *, now: datetime, due_soon_days: int) -> CaseListItem:
+    return CaseListItem(**_item_fields(case, now=now, due_soon_days=due_soon_days))
+
+
 def _mentioned_usernames(events) -> set[str]:
     """Staff named by the audit trail: its actors and both sides of each assignment note."""
     names = set()
@@ -85,35 +93,45 @@ def _mentioned_usernames(events) -> set[str]:
     return names
 
 
-def _detail(session, case: ComplaintCase, settings) -> dict[str, Any]:
+def _actor_name(actor: str, names: dict[str, str]) -> str | None:
+    return names.get(actor.removeprefix(STAFF_ACTOR)) if actor.startswith(STAFF_ACTOR) else None
+
+
+def _detail(session, case: ComplaintCase, settings) -> CaseRead:
     events = case_service.list_events(session=session, case=case)
     names = staff_service.display_names(session=session, usernames=_mentioned_usernames(events))
-    return {
-        **case_item(case, now=utcnow(), due_soon_days=settings.case_due_soon_days),
-        "customer_id": case.customer_id,
-        "description": case.description,
-        "request": case.request,
-        "occurred_when": case.occurred_when,
-        "occurred_on": case.occurred_on,
-        "amount": case_service.case_amount(case),
-        "amount_currency": case.amount_currency,
-        "intake_channel": case.intake_channel,
-        "conversation_id": case.conversation_id,
-        "extension_reason": case.extension_reason,
-        "extension_approval_note": case.extension_approval_note,
-        "answer_text": case.answer_text,
-        "answered_at": case.answered_at,
-        "closed_at": case.closed_at,
-        "withdrawn_at": case.withdrawn_at,
-        "satisfaction": case.satisfaction,
-        "events": [
-            {"actor": e.actor, "actor_name": names.get(e.actor.removeprefix(STAFF_ACTOR)) if e.actor.startswith(STAFF_ACTOR) else None,
-             "action": e.action, "from_status": e.from_status,
-             "to_status": e.to_status, "note": e.note, "created_at": e.created_at}
+    return CaseRead(
+        **_item_fields(case, now=utcnow(), due_soon_days=settings.case_due_soon_days),
+        customer_id=case.customer_id,
+        description=case.description,
+        request=case.request,
+        occurred_when=case.occurred_when,
+        occurred_on=case.occurred_on,
+        amount=case_service.case_amount(case),
+        amount_currency=case.amount_currency,
+        intake_channel=case.intake_channel,
+        conversation_id=case.conversation_id,
+        extension_reason=case.extension_reason,
+        extension_approval_note=case.extension_approval_note,
+        answer_text=case.answer_text,
+        answered_at=case.answered_at,
+        closed_at=case.closed_at,
+        withdrawn_at=case.withdrawn_at,
+        satisfaction=case.satisfaction,
+        events=[
+            CaseEventRead(
+                actor=e.actor,
+                actor_name=_actor_name(e.actor, names),
+                action=e.action,
+                from_status=e.from_status,
+                to_status=e.to_status,
+                note=e.note,
+                created_at=e.created_at,
+            )
             for e in events
-        ],  # fmt: skip
-        "staff_names": names,
-    }
+        ],
+        staff_names=names,
+    )
 
 
 @router.get("", response_model=CasePageRead, responses=ERRORS)
@@ -130,7 +148,7 @@ def list_cases(
     customer: Annotated[Optional[str], Query(max_length=64, description="Customer id.")] = None,
     page: Page = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, Any]:
+) -> CasePageRead:
     """Cases matching the filters, most urgent deadline first."""
     now = utcnow()
     result = case_service.list_cases(
@@ -139,11 +157,11 @@ def list_cases(
         offset=(page - 1) * page_size, limit=page_size,
     )  # fmt: skip
     items = [case_item(c, now=now, due_soon_days=settings.case_due_soon_days) for c in result.items]
-    return {"items": items, "total": result.total, "page": page, "page_size": page_size}
+    return CasePageRead(items=items, total=result.total, page=page, page_size=page_size)
 
 
 @router.get("/{number}", response_model=CaseRead, responses=ERRORS)
-def get_case(number: str, staff: CaseStaff, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+def get_case(number: str, staff: CaseStaff, session: SessionDep, settings: SettingsDep) -> CaseRead:
     """One case with masked contact and its whole audit trail."""
     case = case_service.get_case_by_number(session=session, number=number)
     return _detail(session, case, settings)
@@ -152,7 +170,7 @@ def get_case(number: str, staff: CaseStaff, session: SessionDep, settings: Setti
 @router.post("/{number}/status", response_model=CaseRead, responses=ERRORS)
 def change_status(
     number: str, body: CaseStatusChange, staff: CaseStaff, session: SessionDep, settings: SettingsDep
-) -> dict[str, Any]:
+) -> CaseRead:
     """Moves the case to another status with a note (e.g. 处理中, 已办结, or back for 核查)."""
     case = case_service.change_status(
         session=session, number=number, to_status=body.status, note=body.note,
@@ -164,7 +182,7 @@ def change_status(
 @router.post("/{number}/answer", response_model=CaseRead, responses=ERRORS)
 def answer_case(
     number: str, body: CaseAnswer, staff: CaseStaff, session: SessionDep, settings: SettingsDep
-) -> dict[str, Any]:
+) -> CaseRead:
     """Writes the answer the customer sees next time they ask; the case becomes 已答复."""
     case = case_service.answer_case(
         session=session, number=number, text=body.text, actor=staff_service.actor_name(staff)
@@ -175,7 +193,7 @@ def answer_case(
 @router.post("/{number}/extend", response_model=CaseRead, responses=ERRORS)
 def extend_case(
     number: str, body: CaseExtension, staff: CaseStaff, session: SessionDep, settings: SettingsDep
-) -> dict[str, Any]:
+) -> CaseRead:
     """Extends the deadline to 30 days (reason), or to 60 (supervisor with an approval note)."""
     case = case_service.extend_case(
         session=session, number=number, reason=body.reason, approval_note=body.approval_note,
@@ -187,7 +205,7 @@ def extend_case(
 @router.post("/{number}/assign", response_model=CaseRead, responses=ERRORS)
 def assign_case(
     number: str, body: CaseAssignment, staff: CaseStaff, session: SessionDep, settings: SettingsDep
-) -> dict[str, Any]:
+) -> CaseRead:
     """Hands the case to an agent or supervisor."""
     case = case_service.assign(
         session=session, number=number, username=body.username, actor=staff_service.actor_name(staff)
@@ -198,8 +216,8 @@ def assign_case(
 @router.get("/{number}/contact", response_model=CaseContactRead, responses=ERRORS)
 def reveal_contact(
     number: str, staff: CaseStaff, session: SessionDep, cipher: CipherDep
-) -> dict[str, Any]:
+) -> CaseContactRead:
     """The unmasked phone and name, for calling the customer back; every access is audited."""
     case = case_service.get_case_by_number(session=session, number=number)
     contact = case_service.reveal_contact(session=session, number=case.number, staff=staff, cipher=cipher)
-    return {"number": case.number, "contact_phone": contact.phone, "customer_name": contact.name}
+    return CaseContactRead(number=case.number, contact_phone=contact.phone, customer_name=contact.name)

@@ -1,4 +1,4 @@
-"""Request and response bodies of the staff API (login, complaint cases)."""
+"""Bodies of the staff API for complaint cases (api/routes/staff_cases.py)."""
 
 from __future__ import annotations
 
@@ -8,31 +8,6 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, Field, StrictStr
 
-
-class LoginRequest(BaseModel):
-    username: StrictStr = Field(..., max_length=64)
-    password: StrictStr = Field(..., max_length=256)
-
-
-class StaffRead(BaseModel):
-    username: str
-    display_name: str
-    role: Literal["agent", "supervisor", "analyst", "admin"]
-    role_label: str
-
-
-class LoginRead(BaseModel):
-    token: str = Field(..., description="Send as `Authorization: Bearer <token>`.")
-    expires_at: datetime
-    staff: StaffRead
-
-
-class Me(BaseModel):
-    staff: StaffRead
-    expires_at: datetime
-
-
-# --- complaint cases -----------------------------------------------------------------------------
 
 CaseStatus = Literal["received", "in_progress", "answered", "closed", "withdrawn"]
 

@@ -118,12 +118,3 @@ class HistoryMessage(BaseModel):
 class History(BaseModel):
     conversation_id: str
     messages: list[HistoryMessage]
-
-
-class ComponentHealth(BaseModel):
-    status: Literal["ok", "down"]
-
-
-class Health(BaseModel):
-    status: Literal["ok", "degraded"]
-    components: dict[str, ComponentHealth]

@@ -1,0 +1,19 @@
+"""Bodies of the analyst API (api/routes/analyst.py)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import BaseModel, Field
+
+from ..params import MAX_ROW_ID
+
+
+class TagBody(BaseModel):
+    tag: str = Field(min_length=1, max_length=50)
+
+
+class AnnotationBody(BaseModel):
+    message_id: int = Field(..., ge=1, le=MAX_ROW_ID)
+    correct_intent: Optional[str] = Field(None, max_length=100)
+    note: Optional[str] = Field(None, max_length=1000)

@@ -1,0 +1,32 @@
+"""Bodies of the staff API for customers' risk-tolerance assessments (api/routes/staff_assessments.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from pydantic import BaseModel
+
+
+class AssessmentAnswerRead(BaseModel):
+    position: int
+    question_id: str
+    question_text: str
+    option_label: str
+    points: int
+
+
+class AssessmentRead(BaseModel):
+    id: int
+    customer_id: str
+    questionnaire_version: int
+    status: str
+    total_points: Optional[int]
+    level: Optional[str]
+    level_name: Optional[str]
+    valid: bool
+    channel: str
+    conversation_id: Optional[str]
+    created_at: datetime
+    expires_at: Optional[datetime]
+    answers: list[AssessmentAnswerRead]
