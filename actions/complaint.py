@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.cases import classification, intake, references
 from bot.cases import service as case_service
 from bot.cases.intake import Draft, Event
-from bot.cases.numbers import china_date
+from bot.text.china_time import format_date
 from bot.conversations import buttons as step_buttons
 from bot.entities import facts as entity_facts
 from bot.replies import replies
@@ -33,7 +33,6 @@ DRAFT_SLOT = "complaint_draft"
 # The draft that ended last and its case number (None when cancelled), so a button of that draft
 # pressed afterwards is answered with what became of it.
 ENDED_SLOT = "complaint_ended"
-DATE_FORMAT = "%Y年%m月%d日"
 # Words the intake parser reads (not shown as such): the edit choice of the summary's "修改信息"
 # button, and what a "/request_human" button of another flow means to the complaint form.
 EDIT_CHOICE = "修改"
@@ -255,7 +254,7 @@ class ActionFinishComplaint(Action):
                 amount=intake.amount_value(draft), amount_currency=draft.currency,
                 contact_phone=draft.phone, customer_name=draft.name,
             )  # fmt: skip
-            filed = {"number": case.number, "due_on": china_date(case.due_at).strftime(DATE_FORMAT)}
+            filed = {"number": case.number, "due_on": format_date(case.due_at)}
             if case.customer_id:  # bound to the verified customer: they see it when logged in
                 return {"response": "utter_complaint_filed_next", **filed}
             reference = references.format_reference(case.reference)

@@ -149,6 +149,12 @@ class Settings:
         "BANK_FRAUD_LINE", "The number customers call about fraud.", "95000", shown="BANK_HOTLINE"
     )
     bank_website: str = setting("BANK_WEBSITE", "The bank's web site.", "https://www.example.com")
+    faq_answers_dir: Path = setting(
+        "FAQ_ANSWERS_DIR", "Folder of the knowledge base's FAQ answers (one YAML file per group), read "
+        "by the action server at run time: an edited answer is served at once, without a new model.",
+        PROJECT_ROOT / "bot" / "faq" / "answers", shown="`bot/faq/answers` in the project folder",
+        parse=lambda raw: Path(raw).resolve(),
+    )
     # Staff console logins (bot/staff).
     staff_session_hours: int = setting("STAFF_SESSION_HOURS", "Hours a staff console login lasts.", 12)
     staff_login_max_failures: int = setting(

@@ -28,21 +28,19 @@ DOC_KEYWORDS = {"title", "description", "summary"}
 # Literals that are not customer sentences: file → {literal prefix: why}.
 ALLOWED_LITERALS: dict[str, dict[str, str]] = {
     "actions/complaint.py": {
-        "%Y年%m月%d日": "a strftime pattern (the shared date format belongs to bot/text, issue 18 item 4)",
         "修改": "the choice the complaint intake parser reads from the summary's edit button",
         "转人工": "what a /request_human button means to the complaint intake parser",
     },
     "actions/handoff.py": {
         "取消": "what a decline button means to the call-back parser (bot.handoff.conversation)",
     },
-    "api/schemas.py": {
+    "api/schemas/chat.py": {
         "text: an ordinary message": "the OpenAPI description of message kinds",
     },
 }
 
 # Whole files not checked yet, each with why; remove an entry when its file is clean.
 ALLOWED_FILES: dict[str, str] = {
-    "actions/case_lookup.py": "moved by the case-lookup state machine",
     # Not yet moved (issue 18 item 2, outside the handoff/complaint step): customer sentences.
     "actions/assessment.py": "not yet moved: questionnaire review text (being reworked in parallel)",
     "actions/suitability.py": "not yet moved: product-match sentence fragments",

@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import string
 import threading
 from dataclasses import dataclass
@@ -198,8 +197,10 @@ _stores_lock = threading.Lock()
 
 
 def configured_store() -> AnswerStore:
-    """This process's answers: FAQ_ANSWERS_DIR, or the ones shipped in the repository."""
-    directory = Path(os.environ.get("FAQ_ANSWERS_DIR") or ANSWERS_DIR).resolve()
+    """This process's answers: FAQ_ANSWERS_DIR, by default the ones shipped in the repository."""
+    from bot.config import load_settings
+
+    directory = load_settings().faq_answers_dir
     with _stores_lock:
         if directory not in _stores:
             _stores[directory] = AnswerStore(directory)
