@@ -11,18 +11,18 @@ export PYTHONPATH := $(CURDIR)
 # TensorFlow and Rasa 3.6 print pages of deprecation warnings that say nothing about this project.
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: run test setup tools migrate model validate pytest stories chromium axe benchmark benchmark-faults benchmark-profile benchmark-transcripts benchmark-parse nlu-report nlu-holdout nlu-real entities-report clean nginx cluster-test
+.PHONY: run test lint setup tools migrate model validate pytest stories chromium axe benchmark benchmark-faults benchmark-profile benchmark-transcripts benchmark-parse nlu-report nlu-holdout nlu-real entities-report clean nginx cluster-test
 
 ## run: set up what is missing, migrate, train if needed, start all three processes
 run: setup
 	$(BIN)/python -m scripts.run
 
-## test: set up what is missing, then data validation, pytest (unit, e2e, browser), story tests
-test: setup tools model chromium axe nginx validate pytest stories
+## test: set up what is missing, then lint, data validation, pytest (unit, e2e, browser), story tests
+test: setup tools lint model chromium axe nginx validate pytest stories
 
 setup: $(LOCK_STAMP)
 
-## tools: schemathesis, kubernetes-validate and hadolint in .venv-tools (apart from rasa's pins)
+## tools: schemathesis, kubernetes-validate, hadolint and ruff in .venv-tools (apart from rasa's pins)
 tools: $(TOOLS_STAMP)
 
 $(TOOLS_STAMP): requirements/tools-lock.txt
@@ -30,6 +30,12 @@ $(TOOLS_STAMP): requirements/tools-lock.txt
 
 $(LOCK_STAMP): requirements/lock.txt
 	scripts/setup_venv.sh
+
+## lint: ruff (lint and format check) over the repository, mypy over bot/ and api/ (pyproject.toml)
+lint: setup tools
+	.venv-tools/bin/ruff check .
+	.venv-tools/bin/ruff format --check .
+	$(BIN)/mypy
 
 migrate: setup
 	$(BIN)/python -m scripts.migrate

@@ -46,9 +46,17 @@ from scripts.train import ensure_model
 
 # Customer turns, cycled: greetings, FAQs, a follow-up, out of scope, a misunderstanding.
 TURNS = [
-    "你好", "银行卡丢了怎么办", "跨行转账多久到账", "那手续费呢", "信用卡怎么提额",
-    "理财产品的风险等级是什么意思", "今天天气怎么样", "qwzx jkvb", "谢谢", "再见",
-]  # fmt: skip
+    "你好",
+    "银行卡丢了怎么办",
+    "跨行转账多久到账",
+    "那手续费呢",
+    "信用卡怎么提额",
+    "理财产品的风险等级是什么意思",
+    "今天天气怎么样",
+    "qwzx jkvb",
+    "谢谢",
+    "再见",
+]
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
 REDIS = ("127.0.0.1", 6379)
@@ -194,7 +202,9 @@ def _reachable(address: tuple[str, int]) -> bool:
 
 
 def production_unreachable() -> str | None:
-    missing = [name for name, address in (("Redis", REDIS), ("RabbitMQ", RABBITMQ)) if not _reachable(address)]
+    missing = [
+        name for name, address in (("Redis", REDIS), ("RabbitMQ", RABBITMQ)) if not _reachable(address)
+    ]
     try:
         engine = create_engine(POSTGRES_ADMIN_URL)
         with engine.connect() as connection:
@@ -248,10 +258,14 @@ def _delete_queue(queue: str) -> None:
 def embedded_config(model: Path, var_dir: Path, endpoints: Path) -> StackConfig:
     migrate.upgrade(f"sqlite:///{var_dir / 'app.db'}")
     return StackConfig(
-        model=model, api_port=free_port(), rasa_port=free_port(), action_port=free_port(),
-        var_dir=var_dir, endpoints=endpoints,
+        model=model,
+        api_port=free_port(),
+        rasa_port=free_port(),
+        action_port=free_port(),
+        var_dir=var_dir,
+        endpoints=endpoints,
         extra_env={**NO_RATE_LIMITS, "TRANSCRIPTS_IN_API": "true"},
-    )  # fmt: skip
+    )
 
 
 def production_config(
@@ -350,7 +364,9 @@ def report(
             detail = ", ".join(f"{kind} x{count}" for kind, count in figures.problems.most_common(5))
             print(f"errors of {label}: {detail}")
     print()
-    print("start-up until ready: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in startup.items()))
+    print(
+        "start-up until ready: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in startup.items())
+    )
     for name, processes in memory.items():
         detail = ", ".join(f"{process} {mib:.0f}" for process, mib in processes.items())
         print(f"RSS {name}: {sum(processes.values()):.0f} MiB ({detail})")
@@ -363,18 +379,26 @@ def report(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=1000, help="messages per target and round (default 1000)")
+    parser.add_argument(
+        "--messages", type=int, default=1000, help="messages per target and round (default 1000)"
+    )
     parser.add_argument("--concurrency", type=int, default=20, help="simultaneous conversations (default 20)")
-    parser.add_argument("--sequential", type=int, default=100, help="sequential messages per target and round")
+    parser.add_argument(
+        "--sequential", type=int, default=100, help="sequential messages per target and round"
+    )
     parser.add_argument("--rounds", type=int, default=1, help="times every target takes its turn (default 1)")
     parser.add_argument("--rasa-workers", type=int, default=2, help="Sanic workers of Rasa in production")
     parser.add_argument("--api-workers", type=int, default=1, help="uvicorn workers of the API in production")
     parser.add_argument("--no-starter", action="store_true", help="skip Rasa's starter bot")
     parser.add_argument("--no-production", action="store_true", help="skip the production topology")
     parser.add_argument(
-        "--compare-endpoints", type=Path, action="append", default=[], metavar="FILE",
+        "--compare-endpoints",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="FILE",
         help="also run the embedded stack with this endpoints file (before/after in one run)",
-    )  # fmt: skip
+    )
     parser.add_argument("--model", type=Path, help="our Rasa model (default: the current one)")
     args = parser.parse_args()
     turns = max(1, args.messages // args.concurrency)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import signal
 import tempfile
@@ -76,44 +77,58 @@ class Product:
         from bot.identity.tokens import sign_identity
 
         secret = (self.stack.config.var_dir / "identity_secret").read_text().strip()
-        token = sign_identity(customer_id=f"F{uuid.uuid4().hex[:8]}", expires_at=utcnow() + timedelta(minutes=30),
-                              secret=secret)  # fmt: skip
+        token = sign_identity(
+            customer_id=f"F{uuid.uuid4().hex[:8]}", expires_at=utcnow() + timedelta(minutes=30), secret=secret
+        )
         body = self.api.post("/api/chat/sessions", json={"channel": "web", "identity_token": token}).json()
         return body["conversation_id"], {"Authorization": f"Bearer {body['token']}"}
 
     def user_events(self, conversation_id: str, message_id: int) -> list[dict]:
-        response = httpx.get(f"{self.rasa_url}/conversations/{conversation_id}/tracker", timeout=60,
-                             params={"token": self.rasa_token, "include_events": "ALL"})  # fmt: skip
-        return [e for e in response.json()["events"]
-                if e["event"] == "user" and (e.get("metadata") or {}).get("message_id") == message_id]  # fmt: skip
+        response = httpx.get(
+            f"{self.rasa_url}/conversations/{conversation_id}/tracker",
+            timeout=60,
+            params={"token": self.rasa_token, "include_events": "ALL"},
+        )
+        return [
+            e
+            for e in response.json()["events"]
+            if e["event"] == "user" and (e.get("metadata") or {}).get("message_id") == message_id
+        ]
 
     def applied(self, conversation_id: str, message_id: int) -> int:
         """How many times Rasa applied the message with an answer (a copy whose actions were
         lost and that was delivered again does not count twice)."""
-        response = httpx.get(f"{self.rasa_url}/conversations/{conversation_id}/tracker", timeout=60,
-                             params={"token": self.rasa_token, "include_events": "ALL"})  # fmt: skip
+        response = httpx.get(
+            f"{self.rasa_url}/conversations/{conversation_id}/tracker",
+            timeout=60,
+            params={"token": self.rasa_token, "include_events": "ALL"},
+        )
         events = response.json()["events"]
         count = 0
         for index, event in enumerate(events):
             if event["event"] == "user" and (event.get("metadata") or {}).get("message_id") == message_id:
                 following = []
-                for later in events[index + 1:]:
+                for later in events[index + 1 :]:
                     if later["event"] == "user":
                         break
                     following.append(later)
                 count += any(e["event"] == "bot" for e in following)
         return count
 
-    def send_until_answered(self, conversation_id: str, headers: dict, text: str, figures: Figures,
-                            deadline_seconds: float = 420) -> dict:  # fmt: skip
+    def send_until_answered(
+        self, conversation_id: str, headers: dict, text: str, figures: Figures, deadline_seconds: float = 420
+    ) -> dict:
         """Sends with one client_message_id, resending as told (Retry-After) until answered."""
         client_id = uuid.uuid4().hex
         started = time.monotonic()
         first_failure = None
         while True:
             try:
-                response = self.api.post(f"/api/chat/{conversation_id}/messages", headers=headers,
-                                         json={"text": text, "client_message_id": client_id})  # fmt: skip
+                response = self.api.post(
+                    f"/api/chat/{conversation_id}/messages",
+                    headers=headers,
+                    json={"text": text, "client_message_id": client_id},
+                )
             except httpx.HTTPError:
                 figures.statuses["connection error"] += 1
                 time.sleep(1)
@@ -132,13 +147,17 @@ class Product:
             if response.status_code in (409, 429, 503) and "retry-after" not in response.headers:
                 figures.retry_after_missing += 1
             if time.monotonic() - started > deadline_seconds:
-                raise RuntimeError(f"not answered in {deadline_seconds} s: {response.status_code} {response.text}")
+                raise RuntimeError(
+                    f"not answered in {deadline_seconds} s: {response.status_code} {response.text}"
+                )
             time.sleep(float(response.headers.get("retry-after", "1")))
 
     def wait_up(self, name: str, timeout: float = 240) -> None:
-        checks = {"api": f"{self.stack.api_url}/livez",
-                  "rasa": f"{self.rasa_url}/status?token={self.rasa_token}",
-                  "actions": f"http://127.0.0.1:{self.stack.config.action_port}/health"}  # fmt: skip
+        checks = {
+            "api": f"{self.stack.api_url}/livez",
+            "rasa": f"{self.rasa_url}/status?token={self.rasa_token}",
+            "actions": f"http://127.0.0.1:{self.stack.config.action_port}/health",
+        }
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -165,7 +184,9 @@ def _message_row(database: Path, conversation_id: str) -> int | None:
     with sqlite3.connect(database) as connection:
         row = connection.execute(
             "SELECT id FROM conversation_message WHERE conversation_id = ? AND sender = 'customer' "
-            "ORDER BY id DESC LIMIT 1", (conversation_id,)).fetchone()  # fmt: skip
+            "ORDER BY id DESC LIMIT 1",
+            (conversation_id,),
+        ).fetchone()
     return row[0] if row else None
 
 
@@ -181,8 +202,14 @@ def scenario_api_killed(product: Product, database: Path, dialogue, rounds: int)
         before = _message_row(database, conversation_id)
         client_id = uuid.uuid4().hex
         body = {"text": turns[-1], "client_message_id": client_id}
-        in_flight = threading.Thread(target=lambda: _swallow(lambda: httpx.post(
-            f"{product.stack.api_url}/api/chat/{conversation_id}/messages", json=body, headers=headers, timeout=120)))  # fmt: skip
+        post = functools.partial(  # the values of this turn, bound before the thread starts
+            httpx.post,
+            f"{product.stack.api_url}/api/chat/{conversation_id}/messages",
+            json=body,
+            headers=headers,
+            timeout=120,
+        )
+        in_flight = threading.Thread(target=_swallow, args=(post,))
         in_flight.start()
         while _message_row(database, conversation_id) == before:  # stored: now kill the API
             time.sleep(0.01)
@@ -218,7 +245,7 @@ def scenario_process_fault(product: Product, name: str, fault: str, dialogue, ro
         if fault == "kill":
             product.signal(name, signal.SIGKILL)
             product.stack.processes[name].wait()
-            threading.Timer(2.0, lambda: (product.stack.restart(name))).start()
+            threading.Timer(2.0, lambda: product.stack.restart(name)).start()
         else:
             # Frozen past its caller's budget: the API's 10 s for Rasa, Rasa's 6 s for an action.
             product.signal(name, signal.SIGSTOP)
@@ -237,7 +264,9 @@ def scenario_burst(product: Product, size: int) -> dict:
         limits = httpx.Limits(max_connections=size + 5, max_keepalive_connections=0)
         async with httpx.AsyncClient(base_url=product.stack.api_url, timeout=120, limits=limits) as client:
             started = time.monotonic()
-            responses = await asyncio.gather(*[client.post("/api/chat/sessions", json={}) for _ in range(size)])
+            responses = await asyncio.gather(
+                *[client.post("/api/chat/sessions", json={}) for _ in range(size)]
+            )
             return time.monotonic() - started, Counter(r.status_code for r in responses)
 
     seconds, statuses = asyncio.run(burst())
@@ -250,8 +279,12 @@ def scenario_same_id(product: Product, copies: int = 5) -> Counter:
     async def same():
         async with httpx.AsyncClient(base_url=product.stack.api_url, timeout=120) as client:
             body = {"text": "信用卡年费怎么收", "client_message_id": "same-id"}
-            return await asyncio.gather(*[client.post(f"/api/chat/{conversation_id}/messages", json=body,
-                                                      headers=headers) for _ in range(copies)])  # fmt: skip
+            return await asyncio.gather(
+                *[
+                    client.post(f"/api/chat/{conversation_id}/messages", json=body, headers=headers)
+                    for _ in range(copies)
+                ]
+            )
 
     return Counter(r.status_code for r in asyncio.run(same()))
 
@@ -267,20 +300,32 @@ def run_faults(product: Product, database: Path, rounds: int = 3) -> dict:
     results = {}
     for label, dialogue in (("questionnaire", QUESTIONNAIRE), ("complaint", COMPLAINT)):
         results[f"api_killed/{label}"] = scenario_api_killed(product, database, dialogue, rounds)
-        results[f"actions_killed/{label}"] = scenario_process_fault(product, "actions", "kill", dialogue, rounds)
+        results[f"actions_killed/{label}"] = scenario_process_fault(
+            product, "actions", "kill", dialogue, rounds
+        )
         results[f"rasa_killed/{label}"] = scenario_process_fault(product, "rasa", "kill", dialogue, 1)
         results[f"rasa_frozen/{label}"] = scenario_process_fault(product, "rasa", "freeze", dialogue, 1)
         results[f"actions_frozen/{label}"] = scenario_process_fault(product, "actions", "freeze", dialogue, 1)
     return results
 
 
-def start_product(tmp: Path, extra_env: dict | None = None, model: Path | None = None) -> tuple[Stack, Product]:
+def start_product(
+    tmp: Path, extra_env: dict | None = None, model: Path | None = None
+) -> tuple[Stack, Product]:
     config = StackConfig(
-        model=model or ensure_model(quiet=True), api_port=free_port(), rasa_port=free_port(), action_port=free_port(),
-        var_dir=tmp, extra_env={"RATE_LIMIT_CONVERSATION_PER_MINUTE": "0", "RATE_LIMIT_IP_MESSAGES_PER_MINUTE": "0",
-                                "RATE_LIMIT_IP_SESSIONS_PER_HOUR": "0", "AGENT_HOURS": "00:00-24:00",
-                                **(extra_env or {})},
-    )  # fmt: skip
+        model=model or ensure_model(quiet=True),
+        api_port=free_port(),
+        rasa_port=free_port(),
+        action_port=free_port(),
+        var_dir=tmp,
+        extra_env={
+            "RATE_LIMIT_CONVERSATION_PER_MINUTE": "0",
+            "RATE_LIMIT_IP_MESSAGES_PER_MINUTE": "0",
+            "RATE_LIMIT_IP_SESSIONS_PER_HOUR": "0",
+            "AGENT_HOURS": "00:00-24:00",
+            **(extra_env or {}),
+        },
+    )
     migrate.upgrade(f"sqlite:///{tmp / 'app.db'}")
     stack = Stack(config)
     stack.start()
@@ -291,13 +336,17 @@ def _line(name: str, figures: Figures) -> str:
     applied = ", ".join(f"{times}× applied: {count}" for times, count in sorted(figures.applied.items()))
     slowest = max(figures.seconds_to_answer, default=0)
     first = max(figures.first_failure_seconds, default=0)
-    return (f"| {name} | {figures.sent} | {applied} | {dict(figures.statuses)} | {figures.empty_200} | "
-            f"{figures.retry_after_missing} | {first:.1f} s | {slowest:.1f} s | {figures.wrong_next_step} |")  # fmt: skip
+    return (
+        f"| {name} | {figures.sent} | {applied} | {dict(figures.statuses)} | {figures.empty_200} | "
+        f"{figures.retry_after_missing} | {first:.1f} s | {slowest:.1f} s | {figures.wrong_next_step} |"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3, help="messages per API-kill and action-kill scenario")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="messages per API-kill and action-kill scenario"
+    )
     parser.add_argument("--burst", type=int, default=200, help="simultaneous session creations")
     parser.add_argument("--model", type=Path, help="a trained model (default: train if needed)")
     args = parser.parse_args()
@@ -313,10 +362,14 @@ def main() -> None:
     for key, text in BEFORE.items():
         print(f"  {key}: {text}")
     print("\nAfter:")
-    print(f"  {args.burst} simultaneous session creations: {dict(burst['statuses'])} in {burst['seconds']:.1f} s")
+    print(
+        f"  {args.burst} simultaneous session creations: {dict(burst['statuses'])} in {burst['seconds']:.1f} s"
+    )
     print(f"  same client_message_id ×5 at once: {dict(same)}")
-    print("\n| fault | messages | applied | answers seen (status: count) | empty 200 | 409/503 without "
-          "Retry-After | first refusal after | answered after | wrong next step |")
+    print(
+        "\n| fault | messages | applied | answers seen (status: count) | empty 200 | 409/503 without "
+        "Retry-After | first refusal after | answered after | wrong next step |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for name, figures in results.items():
         print(_line(name, figures))

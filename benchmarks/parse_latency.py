@@ -53,13 +53,29 @@ class RasaServer:
         # Parsing needs no tracker store, event broker or action server: in-memory defaults only.
         endpoints = self.log.with_suffix(".endpoints.yml")
         endpoints.write_text("action_endpoint:\n  url: http://127.0.0.1:9/webhook\n", encoding="utf-8")
-        command = [str(Path(sys.executable).with_name("rasa")), "run", "--enable-api", "--model", str(model),
-                   "--port", str(self.port), "--interface", "127.0.0.1", "--auth-token", self.token,
-                   "--endpoints", str(endpoints)]  # fmt: skip
+        command = [
+            str(Path(sys.executable).with_name("rasa")),
+            "run",
+            "--enable-api",
+            "--model",
+            str(model),
+            "--port",
+            str(self.port),
+            "--interface",
+            "127.0.0.1",
+            "--auth-token",
+            self.token,
+            "--endpoints",
+            str(endpoints),
+        ]
         env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
         with self.log.open("w") as output:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-        self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=60, params={"token": self.token})
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+            )
+        self.client = httpx.Client(
+            base_url=f"http://127.0.0.1:{self.port}", timeout=60, params={"token": self.token}
+        )
 
     def wait_ready(self, deadline: float) -> None:
         while True:
@@ -89,11 +105,18 @@ class RasaServer:
 
 
 def _figures(timings: list[float], rss_mib: float) -> dict[str, float]:
-    return {"p50": _percentile(timings, 0.5), "p95": _percentile(timings, 0.95), "mean": statistics.fmean(timings),
-            "per_second": 1000 / statistics.fmean(timings), "rss_mib": rss_mib}  # fmt: skip
+    return {
+        "p50": _percentile(timings, 0.5),
+        "p95": _percentile(timings, 0.95),
+        "mean": statistics.fmean(timings),
+        "per_second": 1000 / statistics.fmean(timings),
+        "rss_mib": rss_mib,
+    }
 
 
-def measure(models: dict[str, Path], texts: list[str], count: int) -> tuple[dict[str, dict[str, float]], list[float]]:
+def measure(
+    models: dict[str, Path], texts: list[str], count: int
+) -> tuple[dict[str, dict[str, float]], list[float]]:
     """Times `count` parses on each model, alternating; returns figures per model and the
     per-message differences (last model minus first)."""
     servers = {name: RasaServer(model) for name, model in models.items()}
@@ -127,16 +150,23 @@ def main(argv: list[str] | None = None) -> int:
     texts = [example.text for example in load_examples(EVAL_FILE)[1]]
     models = {"baseline": args.baseline} if args.baseline else {}
     models["current"] = args.model or ensure_model(quiet=True)
-    print(", ".join(f"{name}: {model.name}" for name, model in models.items())
-          + f"; {args.messages} parses each, one at a time, alternating ...", flush=True)  # fmt: skip
+    print(
+        ", ".join(f"{name}: {model.name}" for name, model in models.items())
+        + f"; {args.messages} parses each, one at a time, alternating ...",
+        flush=True,
+    )
     results, differences = measure(models, texts, args.messages)
     for name, figures in results.items():
-        print(f"{name:>8}: p50 {figures['p50']:.1f} ms  p95 {figures['p95']:.1f} ms  mean {figures['mean']:.1f} ms  "
-              f"{figures['per_second']:.1f} parses/s  memory {figures['rss_mib']:.0f} MiB")  # fmt: skip
+        print(
+            f"{name:>8}: p50 {figures['p50']:.1f} ms  p95 {figures['p95']:.1f} ms  mean {figures['mean']:.1f} ms  "
+            f"{figures['per_second']:.1f} parses/s  memory {figures['rss_mib']:.0f} MiB"
+        )
     if "baseline" in results:
         memory = results["current"]["rss_mib"] - results["baseline"]["rss_mib"]
-        print(f"added per message: median {statistics.median(differences):+.1f} ms, "
-              f"mean {statistics.fmean(differences):+.1f} ms (paired); memory {memory:+.0f} MiB")  # fmt: skip
+        print(
+            f"added per message: median {statistics.median(differences):+.1f} ms, "
+            f"mean {statistics.fmean(differences):+.1f} ms (paired); memory {memory:+.0f} MiB"
+        )
     return 0
 
 

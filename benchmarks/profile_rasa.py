@@ -58,7 +58,9 @@ def summarise(raw: Path, top: int = 15) -> str:
     total = sum(count for _, count in stacks) or 1
     lines = [f"{total} busy samples of the Rasa process (idle waiting excluded)"]
     for label, (suffix, function) in WATCHED.items():
-        hits = sum(count for frames, count in stacks if any(_frame_matches(f, suffix, function) for f in frames))
+        hits = sum(
+            count for frames, count in stacks if any(_frame_matches(f, suffix, function) for f in frames)
+        )
         lines.append(f"  {hits / total:6.1%}  {label}")
     own: Counter[str] = Counter()
     for frames, count in stacks:
@@ -88,10 +90,22 @@ def main() -> None:
             target = Target("Rasa", f"http://127.0.0.1:{stack.config.rasa_port}", "rasa", TURNS)
             asyncio.run(_load(target, 2, len(TURNS)))  # warm-up
             spy = subprocess.Popen(
-                [str(args.py_spy), "record", "--pid", str(stack.processes["rasa"].pid), "--format", "raw",
-                 "--output", str(out), "--rate", "200", "--nonblocking"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )  # fmt: skip
+                [
+                    str(args.py_spy),
+                    "record",
+                    "--pid",
+                    str(stack.processes["rasa"].pid),
+                    "--format",
+                    "raw",
+                    "--output",
+                    str(out),
+                    "--rate",
+                    "200",
+                    "--nonblocking",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             time.sleep(2)  # py-spy attaches
             latencies, problems, elapsed = asyncio.run(
                 _load(target, args.concurrency, max(1, args.messages // args.concurrency))
@@ -100,7 +114,9 @@ def main() -> None:
             spy.wait(timeout=60)
         finally:
             stack.stop()
-    print(f"{len(latencies)} messages, {sum(problems.values())} errors, {len(latencies) / elapsed:.1f} turns/s while sampled")
+    print(
+        f"{len(latencies)} messages, {sum(problems.values())} errors, {len(latencies) / elapsed:.1f} turns/s while sampled"
+    )
     print(summarise(out))
     print(f"collapsed stacks: {out}")
 

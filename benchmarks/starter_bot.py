@@ -27,9 +27,17 @@ RASA = Path(sys.executable).with_name("rasa")
 # What the starter bot understands (its greet / mood / bot-challenge / goodbye stories), cycled
 # like our customer turns.
 TURNS = [
-    "hello", "I am sad", "yes", "great, thanks", "are you a bot?",
-    "good morning", "I am feeling very unhappy", "no", "perfect", "bye",
-]  # fmt: skip
+    "hello",
+    "I am sad",
+    "yes",
+    "great, thanks",
+    "are you a bot?",
+    "good morning",
+    "I am feeling very unhappy",
+    "no",
+    "perfect",
+    "bye",
+]
 
 
 def _env() -> dict[str, str]:
@@ -88,11 +96,22 @@ class StarterServer:
     def start(self, timeout: float = 300.0) -> None:
         project = self.model.parent.parent
         command = [
-            str(RASA), "run", "--enable-api", "--model", str(self.model),
-            "--interface", "127.0.0.1", "--port", str(self.port), "--auth-token", self.token,
-            "--endpoints", str(project / "endpoints.yml"),
-            "--credentials", str(project / "credentials.yml"),
-        ]  # fmt: skip
+            str(RASA),
+            "run",
+            "--enable-api",
+            "--model",
+            str(self.model),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--auth-token",
+            self.token,
+            "--endpoints",
+            str(project / "endpoints.yml"),
+            "--credentials",
+            str(project / "credentials.yml"),
+        ]
         with self.log.open("w") as output:
             self.process = subprocess.Popen(
                 command,

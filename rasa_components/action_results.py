@@ -17,8 +17,8 @@ from functools import lru_cache
 from typing import Any
 
 from jsonschema import exceptions, validators
-from rasa.shared.constants import DOCS_BASE_URL
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.constants import DOCS_BASE_URL
 from rasa.version import __version__ as rasa_version
 
 logger = logging.getLogger(__name__)
@@ -59,4 +59,3 @@ def use_compiled_schema() -> bool:
         return False
     RemoteAction._validate_action_result = _validate_action_result
     return True
-

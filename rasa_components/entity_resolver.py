@@ -15,7 +15,7 @@ tokenizer with spaCy before SpacyNLP loads it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Dict, List, Text, Type
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -42,7 +42,7 @@ from bot.entities.resolve import Entity, resolve_entities
 SPACY_EXTRACTOR = SpacyEntityExtractor.__name__
 
 
-def rasa_entity(entity: Entity, extractor: str) -> Dict[Text, Any]:
+def rasa_entity(entity: Entity, extractor: str) -> dict[str, Any]:
     """An entity in Rasa's shape, with the words and details in `additional_info`."""
     return {
         ENTITY_ATTRIBUTE_TYPE: entity.type,
@@ -61,24 +61,24 @@ class EntityResolver(GraphComponent, EntityExtractorMixin):
     """Turns SpacyEntityExtractor's matches into entities with values."""
 
     @classmethod
-    def required_components(cls) -> List[Type]:
+    def required_components(cls) -> list[type]:
         return [SpacyNLP, SpacyEntityExtractor]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {}
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "EntityResolver":
+    ) -> EntityResolver:
         return cls()
 
-    def process(self, messages: List[Message], model: SpacyModel) -> List[Message]:
+    def process(self, messages: list[Message], model: SpacyModel) -> list[Message]:
         values = value_table(model.model)
         now = datetime.now(CHINA)
         for message in messages:

@@ -17,8 +17,6 @@ def put_intent_first(message: Message, intent: str) -> None:
     chosen = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
     message.data[INTENT] = chosen
     ranking = [
-        entry
-        for entry in message.data.get(INTENT_RANKING_KEY, [])
-        if entry.get(INTENT_NAME_KEY) != intent
+        entry for entry in message.data.get(INTENT_RANKING_KEY, []) if entry.get(INTENT_NAME_KEY) != intent
     ]
     message.data[INTENT_RANKING_KEY] = [chosen, *ranking]

@@ -10,7 +10,7 @@ or more letters, that are not terms Chinese customers type ("ATM", "POS", "app",
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -32,14 +32,40 @@ OTHER_SCRIPTS = re.compile(
 LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
 # Latin words Chinese customers type on their own: they do not make a message foreign.
 CHINESE_USAGE = {
-    "ok", "okay", "yes", "no", "atm", "pos", "app", "vip", "ukey", "wifi", "etc", "pin", "id",
-    "nfc", "qq", "cvv", "usb", "lpr", "sim", "apple", "pay", "iphone", "huawei", "steam",
-    "paypal", "mcc", "visa", "master", "mastercard",
-}  # fmt: skip
+    "ok",
+    "okay",
+    "yes",
+    "no",
+    "atm",
+    "pos",
+    "app",
+    "vip",
+    "ukey",
+    "wifi",
+    "etc",
+    "pin",
+    "id",
+    "nfc",
+    "qq",
+    "cvv",
+    "usb",
+    "lpr",
+    "sim",
+    "apple",
+    "pay",
+    "iphone",
+    "huawei",
+    "steam",
+    "paypal",
+    "mcc",
+    "visa",
+    "master",
+    "mastercard",
+}
 
 
 def is_other_language(text: str) -> bool:
-    """"Can I open an account?", "口座を開きたい" → True; "ATM取不了钱", "ok", "/greet" → False."""
+    """ "Can I open an account?", "口座を開きたい" → True; "ATM取不了钱", "ok", "/greet" → False."""
     text = (text or "").strip()
     if not text or text.startswith("/"):
         return False
@@ -58,23 +84,23 @@ class OtherLanguage(GraphComponent, IntentClassifier):
     """Overrides the intent with `other_language_intent` for messages not written in Chinese."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"other_language_intent": "other_language"}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self._intent = config["other_language_intent"]
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "OtherLanguage":
+    ) -> OtherLanguage:
         return cls({**cls.get_default_config(), **config})
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             if is_other_language(message.get(TEXT) or ""):
                 put_intent_first(message, self._intent)

@@ -11,7 +11,7 @@ an urgent signal applied later in the pipeline) are left alone.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -30,7 +30,7 @@ from rasa_components.intent_override import put_intent_first
 OVERRIDABLE = {"faq", "chitchat", DEFAULT_NLU_FALLBACK_INTENT_NAME}
 
 
-def predicted_topic(message: Message) -> Optional[str]:
+def predicted_topic(message: Message) -> str | None:
     """The FAQ topic the response selector put first ("card_lost"), if any."""
     selector = (message.get("response_selector") or {}).get("faq") or {}
     key = ((selector.get("response") or {}).get("intent_response_key")) or ""
@@ -45,24 +45,24 @@ class OtherCompanyProducts(GraphComponent, IntentClassifier):
     """Overrides faq/chitchat/fallback with `out_of_scope_intent` for other companies' products."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"out_of_scope_intent": "out_of_scope"}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self._intent = config["out_of_scope_intent"]
         self._catalog = load_catalog()
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "OtherCompanyProducts":
+    ) -> OtherCompanyProducts:
         return cls({**cls.get_default_config(), **config})
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import unicodedata
-from typing import Any, Dict, List, Optional, Set, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -36,22 +36,20 @@ def is_word(token: str) -> bool:
     return any(unicodedata.category(char)[0] in {"L", "N"} for char in token)
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class UnknownWordsFallback(GraphComponent, IntentClassifier):
     """Overrides the intent with `nlu_fallback` when no token of the message is known."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {}
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        vocabulary: Optional[Set[str]] = None,
+        vocabulary: set[str] | None = None,
     ) -> None:
         self._config = config
         self._model_storage = model_storage
@@ -61,19 +59,19 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "UnknownWordsFallback":
+    ) -> UnknownWordsFallback:
         return cls(config, model_storage, resource)
 
     @staticmethod
-    def _words(message: Message) -> List[str]:
+    def _words(message: Message) -> list[str]:
         return [t.text.lower() for t in message.get(TOKENS_KEY, []) if is_word(t.text)]
 
     def train(self, training_data: TrainingData) -> Resource:
-        vocabulary: Set[str] = set()
+        vocabulary: set[str] = set()
         for example in training_data.intent_examples:
             vocabulary.update(self._words(example))
         self._vocabulary = vocabulary
@@ -87,12 +85,12 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "UnknownWordsFallback":
+    ) -> UnknownWordsFallback:
         try:
             with model_storage.read_from(resource) as directory:
                 words = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
@@ -101,7 +99,7 @@ class UnknownWordsFallback(GraphComponent, IntentClassifier):
             words = []
         return cls(config, model_storage, resource, set(words))
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         if not self._vocabulary:
             return messages
         for message in messages:

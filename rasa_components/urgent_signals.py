@@ -11,7 +11,7 @@ becomes `urgent_intent` with full confidence. Button payloads ("/…") are left 
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -26,35 +26,33 @@ from bot.handoff.conversation import urgent_reason
 from rasa_components.intent_override import put_intent_first
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class UrgentSignals(GraphComponent, IntentClassifier):
     """Overrides the intent with `urgent_intent` for urgent messages the predicted intent's
     action would not escalate."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {
             "urgent_intent": "request_human",
             "aware_intents": ["request_human", "faq", "out_of_scope", "nlu_fallback"],
         }
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self._urgent_intent = config["urgent_intent"]
         self._aware_intents = set(config["aware_intents"])
 
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "UrgentSignals":
+    ) -> UrgentSignals:
         return cls({**cls.get_default_config(), **config})
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
             if text.startswith("/") or urgent_reason(text) is None:

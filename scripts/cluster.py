@@ -59,9 +59,13 @@ class Process:
     def start(self) -> None:
         with self.log.open("ab") as log:
             self.popen = subprocess.Popen(
-                self.command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                self.command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
-            )  # fmt: skip
+            )
 
     @property
     def running(self) -> bool:
@@ -150,7 +154,9 @@ class Cluster:
 
     @property
     def tracker_database_url(self) -> str:
-        return make_url(POSTGRES_ADMIN_URL).set(database=self.tracker_db).render_as_string(hide_password=False)
+        return (
+            make_url(POSTGRES_ADMIN_URL).set(database=self.tracker_db).render_as_string(hide_password=False)
+        )
 
     def names(self, kind: str) -> list[str]:
         return [name for name in self.processes if name.startswith(f"{kind}-")]
@@ -159,48 +165,67 @@ class Cluster:
     def environment(self) -> dict[str, str]:
         admin = make_url(POSTGRES_ADMIN_URL)
         env = dict(os.environ)
-        env.update({
-            "RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-            "PYTHONUNBUFFERED": "1", "PYTHONWARNINGS": "ignore::DeprecationWarning",
-            "PYTHONPATH": str(ROOT), "SANIC_HOST": "127.0.0.1",
-            "APP_ENV": "production", "DEMO_MODE": "false", "APP_LOG_FORMAT": "json", "LOG_LEVEL": "INFO",
-            "VAR_DIR": str(self.work / "var"),
-            "DATABASE_URL": self.app_database_url,
-            "RASA_URL": f"http://127.0.0.1:{self.rasa_proxy_port}",
-            "RASA_TOKEN": self.rasa_token,
-            "ACTION_SERVER_URL": f"http://127.0.0.1:{self.actions_proxy_port}/webhook",
-            "TRACKER_DB_HOST": admin.host or "127.0.0.1", "TRACKER_DB_PORT": str(admin.port or 5432),
-            "TRACKER_DB_USER": admin.username or "postgres", "TRACKER_DB_PASSWORD": admin.password or "",
-            "TRACKER_DB_NAME": self.tracker_db, "TRACKER_LOGIN_DB": admin.database or "postgres",
-            "REDIS_HOST": REDIS[0], "REDIS_PORT": str(REDIS[1]), "REDIS_DB": "0",
-            # Alphanumeric: Rasa ignores any other prefix (and uses "lock:").
-            "REDIS_KEY_PREFIX": f"bankbotcluster{self.run_id}",
-            "REALTIME_REDIS_URL": f"redis://{REDIS[0]}:{REDIS[1]}/0",
-            "RABBITMQ_HOST": RABBITMQ[0], "RABBITMQ_PORT": str(RABBITMQ[1]),
-            "RABBITMQ_USER": self.rabbitmq_user, "RABBITMQ_PASSWORD": self.rabbitmq_password,
-            "RABBITMQ_QUEUE": self.queue,
-            "TRANSCRIPTS_IN_API": "false",
-            # Only nginx (on loopback) may set X-Forwarded-For.
-            "TRUSTED_PROXIES": "127.0.0.1",
-            "CUSTOMER_IDENTITY_SECRET": secrets.token_hex(32),
-            "CASE_ENCRYPTION_KEY": _fernet_key(),
-            "METRICS_TOKEN": secrets.token_hex(32),
-            "ACTION_SERVER_TOKEN": secrets.token_hex(32),
-            "RASA_METADATA_SECRET": secrets.token_hex(32),
-            "CHAT_ALLOWED_ORIGINS": "https://www.example-bank.cn",
-            # Production refuses the demo bank's values; these are a test bank's (not a real line).
-            "BANK_NAME": "集群测试银行", "BANK_HOTLINE": "+86-000-0000", "BANK_FRAUD_LINE": "+86-000-0001",
-            "BANK_WEBSITE": "https://bank.test",
-            # Rasa's conversation lock outlives a crashed holder by this much (README "Deploying").
-            "TICKET_LOCK_LIFETIME": "20",
-        })  # fmt: skip
+        env.update(
+            {
+                "RASA_TELEMETRY_ENABLED": "false",
+                "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+                "PYTHONUNBUFFERED": "1",
+                "PYTHONWARNINGS": "ignore::DeprecationWarning",
+                "PYTHONPATH": str(ROOT),
+                "SANIC_HOST": "127.0.0.1",
+                "APP_ENV": "production",
+                "DEMO_MODE": "false",
+                "APP_LOG_FORMAT": "json",
+                "LOG_LEVEL": "INFO",
+                "VAR_DIR": str(self.work / "var"),
+                "DATABASE_URL": self.app_database_url,
+                "RASA_URL": f"http://127.0.0.1:{self.rasa_proxy_port}",
+                "RASA_TOKEN": self.rasa_token,
+                "ACTION_SERVER_URL": f"http://127.0.0.1:{self.actions_proxy_port}/webhook",
+                "TRACKER_DB_HOST": admin.host or "127.0.0.1",
+                "TRACKER_DB_PORT": str(admin.port or 5432),
+                "TRACKER_DB_USER": admin.username or "postgres",
+                "TRACKER_DB_PASSWORD": admin.password or "",
+                "TRACKER_DB_NAME": self.tracker_db,
+                "TRACKER_LOGIN_DB": admin.database or "postgres",
+                "REDIS_HOST": REDIS[0],
+                "REDIS_PORT": str(REDIS[1]),
+                "REDIS_DB": "0",
+                # Alphanumeric: Rasa ignores any other prefix (and uses "lock:").
+                "REDIS_KEY_PREFIX": f"bankbotcluster{self.run_id}",
+                "REALTIME_REDIS_URL": f"redis://{REDIS[0]}:{REDIS[1]}/0",
+                "RABBITMQ_HOST": RABBITMQ[0],
+                "RABBITMQ_PORT": str(RABBITMQ[1]),
+                "RABBITMQ_USER": self.rabbitmq_user,
+                "RABBITMQ_PASSWORD": self.rabbitmq_password,
+                "RABBITMQ_QUEUE": self.queue,
+                "TRANSCRIPTS_IN_API": "false",
+                # Only nginx (on loopback) may set X-Forwarded-For.
+                "TRUSTED_PROXIES": "127.0.0.1",
+                "CUSTOMER_IDENTITY_SECRET": secrets.token_hex(32),
+                "CASE_ENCRYPTION_KEY": _fernet_key(),
+                "METRICS_TOKEN": secrets.token_hex(32),
+                "ACTION_SERVER_TOKEN": secrets.token_hex(32),
+                "RASA_METADATA_SECRET": secrets.token_hex(32),
+                "CHAT_ALLOWED_ORIGINS": "https://www.example-bank.cn",
+                # Production refuses the demo bank's values; these are a test bank's (not a real line).
+                "BANK_NAME": "集群测试银行",
+                "BANK_HOTLINE": "+86-000-0000",
+                "BANK_FRAUD_LINE": "+86-000-0001",
+                "BANK_WEBSITE": "https://bank.test",
+                # Rasa's conversation lock outlives a crashed holder by this much (README "Deploying").
+                "TICKET_LOCK_LIFETIME": "20",
+            }
+        )
         env.update(self.config.extra_env)
         return env
 
     # --- set-up and tear-down --------------------------------------------------------------------
     def _prepare_services(self) -> None:
         if not NGINX.exists():
-            raise ClusterError(f"{NGINX} is missing: run scripts/ensure_nginx.sh (apt-get install nginx-light)")
+            raise ClusterError(
+                f"{NGINX} is missing: run scripts/ensure_nginx.sh (apt-get install nginx-light)"
+            )
         _admin_execute(f'CREATE DATABASE "{self.app_db}"')
         self.created.append("app_db")
         _admin_execute(f'CREATE DATABASE "{self.tracker_db}"')
@@ -213,9 +238,13 @@ class Cluster:
 
     def _nginx_conf(self) -> Path:
         def upstream(name: str, kind: str, extra: str = "") -> str:
-            servers = "".join(
-                f"        server 127.0.0.1:{self.ports[n]} max_fails=1 fail_timeout=5s;\n" for n in self.names(kind)
-            ) or "        server 127.0.0.1:9 down;\n"
+            servers = (
+                "".join(
+                    f"        server 127.0.0.1:{self.ports[n]} max_fails=1 fail_timeout=5s;\n"
+                    for n in self.names(kind)
+                )
+                or "        server 127.0.0.1:9 down;\n"
+            )
             return f"    upstream {name} {{\n{servers}{extra}    }}\n"
 
         temp = self.work / "nginx"
@@ -233,7 +262,11 @@ class Cluster:
         keepalive = "        keepalive 16;\n"
         upstreams = "".join(
             upstream(name, kind, keepalive)
-            for name, kind in (("bankbot_api", "api"), ("bankbot_rasa", "rasa"), ("bankbot_actions", "actions"))
+            for name, kind in (
+                ("bankbot_api", "api"),
+                ("bankbot_rasa", "rasa"),
+                ("bankbot_actions", "actions"),
+            )
         )
         conf = f"""worker_processes 1;
 pid {temp}/nginx.pid;
@@ -279,26 +312,62 @@ http {{
             for i in range(1, config.actions + 1):
                 name, port = f"actions-{i}", free_port()
                 self.ports[name] = port
-                self._add(name, [str(BIN / "rasa"), "run", "actions", "--port", str(port), "--actions", "actions"],
-                          env, f"http://127.0.0.1:{port}/health")  # fmt: skip
+                self._add(
+                    name,
+                    [str(BIN / "rasa"), "run", "actions", "--port", str(port), "--actions", "actions"],
+                    env,
+                    f"http://127.0.0.1:{port}/health",
+                )
             for i in range(1, config.rasa + 1):
                 name, port = f"rasa-{i}", free_port()
                 self.ports[name] = port
                 # APP_LOG_FORMAT=json, as the Rasa image's entrypoint runs it.
-                self._add(name, [
-                    str(BIN / "python"), "-m", "rasa_components.json_logging", "run", "--enable-api", "--interface", "127.0.0.1", "--port", str(port),
-                    "--auth-token", self.rasa_token, "--model", str(config.model),
-                    "--endpoints", str(ROOT / "endpoints.production.yml"),
-                    "--credentials", str(ROOT / "credentials.yml"),
-                ], env, f"http://127.0.0.1:{port}/status?token={self.rasa_token}")  # fmt: skip
+                self._add(
+                    name,
+                    [
+                        str(BIN / "python"),
+                        "-m",
+                        "rasa_components.json_logging",
+                        "run",
+                        "--enable-api",
+                        "--interface",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--auth-token",
+                        self.rasa_token,
+                        "--model",
+                        str(config.model),
+                        "--endpoints",
+                        str(ROOT / "endpoints.production.yml"),
+                        "--credentials",
+                        str(ROOT / "credentials.yml"),
+                    ],
+                    env,
+                    f"http://127.0.0.1:{port}/status?token={self.rasa_token}",
+                )
         for i in range(1, config.api + 1):
             name, port = f"api-{i}", free_port()
             self.ports[name] = port
             self._add(name, api_command(port), env, f"http://127.0.0.1:{port}/livez")
         self._add("consumer", [str(BIN / "python"), "-m", "scripts.transcripts", "consume-rabbitmq"], env)
         conf = self._nginx_conf()
-        self._add("nginx", [str(NGINX), "-e", str(self.logs / "nginx-error.log"), "-p", str(conf.parent),
-                            "-c", str(conf), "-g", "daemon off;"], env, f"{self.url}/livez")  # fmt: skip
+        self._add(
+            "nginx",
+            [
+                str(NGINX),
+                "-e",
+                str(self.logs / "nginx-error.log"),
+                "-p",
+                str(conf.parent),
+                "-c",
+                str(conf),
+                "-g",
+                "daemon off;",
+            ],
+            env,
+            f"{self.url}/livez",
+        )
 
     def _add(self, name: str, command: list[str], env: dict[str, str], health: str | None = None) -> None:
         # SERVICE_NAME names the process in its JSON log lines (bot/logs.py).
@@ -335,7 +404,9 @@ http {{
                     except httpx.HTTPError:
                         pass
                 if pending and time.monotonic() > deadline:
-                    raise ClusterError(f"not up after {timeout:.0f} s: {', '.join(pending)}; logs in {self.logs}")
+                    raise ClusterError(
+                        f"not up after {timeout:.0f} s: {', '.join(pending)}; logs in {self.logs}"
+                    )
                 if pending:
                     time.sleep(0.5)
         for name in ("consumer",):
@@ -391,6 +462,8 @@ def _fernet_key() -> str:
 
 
 def _delete_queue(queue: str) -> None:
-    result = subprocess.run(["rabbitmqctl", "delete_queue", queue], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        ["rabbitmqctl", "delete_queue", queue], capture_output=True, text=True, timeout=60
+    )
     if result.returncode != 0 and "not_found" not in (result.stdout + result.stderr):
         print(f"warning: could not delete the queue {queue}: {result.stderr.strip()}", file=sys.stderr)

@@ -86,11 +86,18 @@ class Conversation:
 
 
 class Run:
-    def __init__(self, cluster: Cluster, conversations: int, concurrency: int, kills: bool,
-                 api_signal: signal.Signals = signal.SIGKILL):
+    def __init__(
+        self,
+        cluster: Cluster,
+        conversations: int,
+        concurrency: int,
+        kills: bool,
+        api_signal: signal.Signals = signal.SIGKILL,
+    ):
         self.cluster = cluster
         self.conversations = [
-            Conversation(number=i, channel="rest" if i % 2 == 0 else "websocket") for i in range(conversations)
+            Conversation(number=i, channel="rest" if i % 2 == 0 else "websocket")
+            for i in range(conversations)
         ]
         self.total = conversations * len(TURNS)
         self.answered = 0
@@ -129,8 +136,9 @@ class Run:
             await asyncio.sleep(RETRY_PAUSE)
 
     def new_message(self, conversation: Conversation, turn: int) -> Message:
-        message = Message(conversation.number, turn, conversation.channel, TURNS[turn],
-                          f"c{conversation.number}-t{turn}")  # fmt: skip
+        message = Message(
+            conversation.number, turn, conversation.channel, TURNS[turn], f"c{conversation.number}-t{turn}"
+        )
         conversation.messages.append(message)
         message.sent_at = time.monotonic()
         return message
@@ -144,9 +152,10 @@ class Run:
                 message.attempts += 1
                 try:
                     response = await client.post(
-                        f"/api/chat/{conversation.conversation_id}/messages", headers=headers,
+                        f"/api/chat/{conversation.conversation_id}/messages",
+                        headers=headers,
                         json={"text": message.text, "client_message_id": message.client_message_id},
-                    )  # fmt: skip
+                    )
                 except httpx.TransportError as exc:
                     message.retries[type(exc).__name__] += 1
                 else:
@@ -156,10 +165,14 @@ class Run:
                         self.on_answered()
                         break
                     if response.status_code not in RETRYABLE_STATUS:
-                        raise ClusterError(f"{message.client_message_id}: HTTP {response.status_code} {response.text[:300]}")
+                        raise ClusterError(
+                            f"{message.client_message_id}: HTTP {response.status_code} {response.text[:300]}"
+                        )
                     message.retries[f"HTTP {response.status_code}"] += 1
                 if message.seconds > MESSAGE_DEADLINE:
-                    raise ClusterError(f"{message.client_message_id}: no answer within {MESSAGE_DEADLINE:.0f} s")
+                    raise ClusterError(
+                        f"{message.client_message_id}: no answer within {MESSAGE_DEADLINE:.0f} s"
+                    )
                 await asyncio.sleep(RETRY_PAUSE)
 
     async def websocket_conversation(self, client: httpx.AsyncClient, conversation: Conversation) -> None:
@@ -171,20 +184,32 @@ class Run:
                 message = self.new_message(conversation, turn)
                 while message.answered_at is None:
                     if message.seconds > MESSAGE_DEADLINE:
-                        raise ClusterError(f"{message.client_message_id}: no answer within {MESSAGE_DEADLINE:.0f} s")
+                        raise ClusterError(
+                            f"{message.client_message_id}: no answer within {MESSAGE_DEADLINE:.0f} s"
+                        )
                     try:
                         if socket is None:
                             socket = await websockets.connect(url, open_timeout=30, max_size=2**20)
                             await socket.send(json.dumps({"type": "auth", "token": conversation.token}))
                             await self._frame(socket, lambda f: f.get("type") == "ready")
                         message.attempts += 1
-                        await socket.send(json.dumps({"type": "message", "text": message.text,
-                                                      "client_message_id": message.client_message_id}))  # fmt: skip
+                        await socket.send(
+                            json.dumps(
+                                {
+                                    "type": "message",
+                                    "text": message.text,
+                                    "client_message_id": message.client_message_id,
+                                }
+                            )
+                        )
                         frame = await self._frame(
-                            socket, lambda f: f.get("type") in ("replies", "error")
-                            and f.get("client_message_id") == message.client_message_id,
-                        )  # fmt: skip
-                    except (OSError, asyncio.TimeoutError, websockets.exceptions.WebSocketException) as exc:
+                            socket,
+                            lambda f: (
+                                f.get("type") in ("replies", "error")
+                                and f.get("client_message_id") == message.client_message_id  # noqa: B023 (awaited here)
+                            ),
+                        )
+                    except (TimeoutError, OSError, websockets.exceptions.WebSocketException) as exc:
                         message.retries[type(exc).__name__] += 1
                         conversation.reconnects += 1
                         if socket is not None:
@@ -232,8 +257,11 @@ def check_histories(run: Run) -> list[str]:
     problems = []
     with httpx.Client(base_url=run.cluster.url, timeout=60) as client:
         for conversation in run.conversations:
-            response = client.get(f"/api/chat/{conversation.conversation_id}/messages",
-                                  headers={"Authorization": f"Bearer {conversation.token}"}, params={"limit": 200})  # fmt: skip
+            response = client.get(
+                f"/api/chat/{conversation.conversation_id}/messages",
+                headers={"Authorization": f"Bearer {conversation.token}"},
+                params={"limit": 200},
+            )
             history = response.json()["messages"]
             turns: list[tuple[str, list[str]]] = []
             for item in history:
@@ -243,7 +271,9 @@ def check_histories(run: Run) -> list[str]:
                     turns[-1][1].append(item["text"])
             expected = [(m.client_message_id, m.replies) for m in conversation.messages]
             if turns != expected:
-                problems.append(f"conversation {conversation.number}: history {turns!r} != sent/received {expected!r}")
+                problems.append(
+                    f"conversation {conversation.number}: history {turns!r} != sent/received {expected!r}"
+                )
             for message in conversation.messages:
                 if not message.replies:
                     problems.append(f"{message.client_message_id}: answered with no reply")
@@ -276,7 +306,9 @@ def check_tracker(run: Run) -> list[str]:
         texts = [json.loads(data).get("text") for data in rows[conversation.conversation_id]]
         expected = [m.text for m in conversation.messages]
         if texts != expected:
-            problems.append(f"conversation {conversation.number}: Rasa's tracker has {texts!r}, sent {expected!r}")
+            problems.append(
+                f"conversation {conversation.number}: Rasa's tracker has {texts!r}, sent {expected!r}"
+            )
     return problems
 
 
@@ -294,8 +326,10 @@ def transcript_problems(run: Run) -> tuple[list[str], int]:
     for conversation in run.conversations:
         expected = [m.text for m in conversation.messages]
         if rows[conversation.conversation_id] != expected:
-            problems.append(f"conversation {conversation.number}: transcripts have "
-                            f"{rows[conversation.conversation_id]!r}, sent {expected!r}")  # fmt: skip
+            problems.append(
+                f"conversation {conversation.number}: transcripts have "
+                f"{rows[conversation.conversation_id]!r}, sent {expected!r}"
+            )
     return problems, sum(len(texts) for texts in rows.values())
 
 
@@ -318,8 +352,14 @@ def wait_for_consumer(run: Run, timeout: float = 180.0, quiet: float = 15.0) -> 
 def run_reconcile(run: Run) -> str:
     """What the reconcile CronJob does (python -m scripts.transcripts reconcile), once."""
     env = run.cluster.environment()
-    result = subprocess.run([sys.executable, "-m", "scripts.transcripts", "reconcile", "--hours", "1"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.transcripts", "reconcile", "--hours", "1"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if result.returncode != 0:
         raise ClusterError(f"reconcile failed: {result.stderr[-2000:]}")
     return result.stdout.strip()
@@ -331,7 +371,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))] if ordered else 0.0
 
 
-def figures(run: Run, start_seconds: float, transcript_wait: float, from_rabbitmq: int, reconciled: str) -> list[str]:
+def figures(
+    run: Run, start_seconds: float, transcript_wait: float, from_rabbitmq: int, reconciled: str
+) -> list[str]:
     messages = [m for c in run.conversations for m in c.messages]
     lines = [
         f"cluster: {len(run.cluster.names('rasa'))} Rasa, {len(run.cluster.names('actions'))} action servers, "
@@ -344,20 +386,30 @@ def figures(run: Run, start_seconds: float, transcript_wait: float, from_rabbitm
     for channel in ("rest", "websocket"):
         seconds = [m.seconds for m in messages if m.channel == channel]
         if seconds:
-            lines.append(f"  {channel}: median {statistics.median(seconds) * 1000:.0f} ms, "
-                         f"p95 {percentile(seconds, 0.95) * 1000:.0f} ms, max {max(seconds) * 1000:.0f} ms")  # fmt: skip
+            lines.append(
+                f"  {channel}: median {statistics.median(seconds) * 1000:.0f} ms, "
+                f"p95 {percentile(seconds, 0.95) * 1000:.0f} ms, max {max(seconds) * 1000:.0f} ms"
+            )
     retried = [m for m in messages if m.attempts > 1 or m.retries]
     reasons = Counter()
     for m in messages:
         reasons.update(m.retries)
-    lines.append(f"resent by clients: {len(retried)} messages; reasons: "
-                 + (", ".join(f"{reason} ×{count}" for reason, count in reasons.most_common()) or "none"))  # fmt: skip
+    lines.append(
+        f"resent by clients: {len(retried)} messages; reasons: "
+        + (", ".join(f"{reason} ×{count}" for reason, count in reasons.most_common()) or "none")
+    )
     lines.append(f"WebSocket reconnects: {sum(c.reconnects for c in run.conversations)}")
     for name, answered, at in run.kill_log:
-        after = [m for m in messages if m.answered_at and m.sent_at - run.started <= at <= m.answered_at - run.started]
+        after = [
+            m
+            for m in messages
+            if m.answered_at and m.sent_at - run.started <= at <= m.answered_at - run.started
+        ]
         slowest = max((m.seconds for m in after), default=0.0)
-        lines.append(f"killed {name} at {at:.0f} s (after {answered} answers): {len(after)} messages in flight, "
-                     f"slowest answered after {slowest:.1f} s")  # fmt: skip
+        lines.append(
+            f"killed {name} at {at:.0f} s (after {answered} answers): {len(after)} messages in flight, "
+            f"slowest answered after {slowest:.1f} s"
+        )
     shares = []
     for name, process in run.cluster.processes.items():
         if name == "nginx":
@@ -366,8 +418,10 @@ def figures(run: Run, start_seconds: float, transcript_wait: float, from_rabbitm
         json_lines = sum(1 for line in text_lines if line.startswith("{") and _is_json(line))
         shares.append(f"{name} {json_lines}/{len(text_lines)}")
     lines.append("JSON log lines (APP_LOG_FORMAT=json): " + ", ".join(shares))
-    lines.append(f"transcript store: {from_rabbitmq} of {len(messages)} customer messages through RabbitMQ "
-                 f"(settled {transcript_wait:.1f} s after the last answer); reconcile job: {reconciled}")
+    lines.append(
+        f"transcript store: {from_rabbitmq} of {len(messages)} customer messages through RabbitMQ "
+        f"(settled {transcript_wait:.1f} s after the last answer); reconcile job: {reconciled}"
+    )
     return lines
 
 
@@ -383,8 +437,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--conversations", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--no-kills", action="store_true", help="no process is killed")
-    parser.add_argument("--api-signal", choices=["KILL", "TERM"], default="KILL",
-                        help="how the API replica is stopped: KILL (a crash, default) or TERM (a rolling update)")
+    parser.add_argument(
+        "--api-signal",
+        choices=["KILL", "TERM"],
+        default="KILL",
+        help="how the API replica is stopped: KILL (a crash, default) or TERM (a rolling update)",
+    )
     parser.add_argument("--keep-logs", action="store_true", help="keep the work directory with the logs")
     args = parser.parse_args(argv)
 
@@ -396,10 +454,18 @@ def main(argv: list[str] | None = None) -> int:
     failed = True
     try:
         start_seconds = cluster.start()
-        print(f"  up in {start_seconds:.0f} s; driving {args.conversations} conversations through nginx "
-              f"at {cluster.url}", flush=True)  # fmt: skip
-        run = Run(cluster, args.conversations, args.concurrency, kills=not args.no_kills,
-                  api_signal=signal.Signals[f"SIG{args.api_signal}"])
+        print(
+            f"  up in {start_seconds:.0f} s; driving {args.conversations} conversations through nginx "
+            f"at {cluster.url}",
+            flush=True,
+        )
+        run = Run(
+            cluster,
+            args.conversations,
+            args.concurrency,
+            kills=not args.no_kills,
+            api_signal=signal.Signals[f"SIG{args.api_signal}"],
+        )
         asyncio.run(asyncio.wait_for(run.drive(), timeout=1200))
         problems = check_histories(run) + check_tracker(run)
         _missing, from_rabbitmq, transcript_wait = wait_for_consumer(run)
@@ -414,10 +480,12 @@ def main(argv: list[str] | None = None) -> int:
             for problem in problems[:30]:
                 print("  " + problem)
         else:
-            print("OK: every answered message appears once, in order, with its replies, in the customer's "
-                  "history, Rasa's tracker store and the transcript store")  # fmt: skip
+            print(
+                "OK: every answered message appears once, in order, with its replies, in the customer's "
+                "history, Rasa's tracker store and the transcript store"
+            )
         failed = bool(problems)
-    except (ClusterError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, ClusterError) as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
     finally:
         cluster.stop()

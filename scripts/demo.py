@@ -40,9 +40,13 @@ def seed_demo(database_url: str) -> dict[str, object]:
                         created.append(username)
                     continue
                 staff_service.create_staff(
-                    session=session, username=username, display_name=display_name,
-                    role=role, password=demo_staff_password(), now=utcnow(),
-                )  # fmt: skip
+                    session=session,
+                    username=username,
+                    display_name=display_name,
+                    role=role,
+                    password=demo_staff_password(),
+                    now=utcnow(),
+                )
                 created.append(username)
     finally:
         engine.dispose()

@@ -51,7 +51,7 @@ class Example:
 
 
 def parse_markup(line: str) -> tuple[str, list[Expected]]:
-    """"[上周五](DATE=2026-11-27)转了…" → the plain text and its annotated spans."""
+    """ "[上周五](DATE=2026-11-27)转了…" → the plain text and its annotated spans."""
     plain, entities, position = [], [], 0
     for match in _MARKUP.finditer(line):
         plain.append(line[position : match.start()])
@@ -124,13 +124,17 @@ def report(results, *, quiet: bool = False) -> bool:
                     if got == entity.value:
                         counts[entity.type]["value_ok"] += 1
                     else:
-                        misses.append(f"  value {entity.type} {normalized[entity.start:entity.end]!r}: "
-                                      f"expected {entity.value}, got {got}   | {example.text}")  # fmt: skip
+                        misses.append(
+                            f"  value {entity.type} {normalized[entity.start : entity.end]!r}: "
+                            f"expected {entity.value}, got {got}   | {example.text}"
+                        )
             else:
                 counts[entity.type]["fn"] += 1
                 near = [f"{e.type}:{e.text}" for e in found if e.start < entity.end and e.end > entity.start]
-                misses.append(f"  missed {entity.type} {normalized[entity.start:entity.end]!r}"
-                              f"{' (found ' + ', '.join(near) + ')' if near else ''}   | {example.text}")  # fmt: skip
+                misses.append(
+                    f"  missed {entity.type} {normalized[entity.start : entity.end]!r}"
+                    f"{' (found ' + ', '.join(near) + ')' if near else ''}   | {example.text}"
+                )
         for key, entity in predicted.items():
             if key not in gold:
                 counts[entity.type]["fp"] += 1
@@ -150,11 +154,15 @@ def report(results, *, quiet: bool = False) -> bool:
         values = f"{c['value_ok']}/{c['valued']}" if c["valued"] else "-"
         flag = "" if f1 >= TARGET_F1 else "  < target"
         all_ok &= f1 >= TARGET_F1
-        print(f"{label:<12} {gold_n:>5} {found_n:>6} {precision:>6.3f} {recall:>7.3f} {f1:>6.3f} {values:>8}{flag}")
+        print(
+            f"{label:<12} {gold_n:>5} {found_n:>6} {precision:>6.3f} {recall:>7.3f} {f1:>6.3f} {values:>8}{flag}"
+        )
     tp, fp, fn = totals["tp"], totals["fp"], totals["fn"]
     micro = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
-    print(f"{'all (micro)':<12} {tp + fn:>5} {tp + fp:>6} {tp / (tp + fp):>6.3f} {tp / (tp + fn):>7.3f} "
-          f"{micro:>6.3f} {totals['value_ok']}/{totals['valued']}")  # fmt: skip
+    print(
+        f"{'all (micro)':<12} {tp + fn:>5} {tp + fp:>6} {tp / (tp + fp):>6.3f} {tp / (tp + fn):>7.3f} "
+        f"{micro:>6.3f} {totals['value_ok']}/{totals['valued']}"
+    )
     if misses and not quiet:
         print(f"\nMisses ({len(misses)}):")
         print("\n".join(misses))

@@ -17,11 +17,11 @@ from pathlib import Path
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import yaml  # noqa: E402
+import yaml
 
-from bot.faq.catalog import load_catalog  # noqa: E402
+from bot.faq.catalog import load_catalog
 
-from .train import ROOT, ensure_model  # noqa: E402
+from .train import ROOT, ensure_model
 
 HOLDOUT = ROOT / "tests" / "nlu" / "holdout.yml"
 BAR = 0.90
@@ -100,7 +100,9 @@ def main() -> int:
     for group in sorted(by_group):
         counts = by_group[group]
         name = catalog.groups.get(group, group)
-        print(f"{group:<16}{counts['right']:>7}{counts['total']:>7}{counts['right'] / counts['total']:>10.1%}  {name}")
+        print(
+            f"{group:<16}{counts['right']:>7}{counts['total']:>7}{counts['right'] / counts['total']:>10.1%}  {name}"
+        )
     accuracy = right / total
     print(f"{'overall':<16}{right:>7}{total:>7}{accuracy:>10.1%}  (bar {BAR:.0%})")
     if misses:

@@ -33,12 +33,12 @@ from pathlib import Path
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import yaml  # noqa: E402
+import yaml
 
-from bot.faq.catalog import load_catalog  # noqa: E402
+from bot.faq.catalog import load_catalog
 
-from .nlu_holdout import predicted_label  # noqa: E402
-from .train import ROOT, ensure_model  # noqa: E402
+from .nlu_holdout import predicted_label
+from .train import ROOT, ensure_model
 
 DEFAULT_LABELS = ROOT / "tests" / "nlu" / "real_labels" / "unionpay_qa.yml"
 BAR = 0.90
@@ -69,7 +69,7 @@ def normalised(text: str) -> str:
 
 
 def bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)} or {text}
+    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
 
 
 def training_wordings() -> list[tuple[str, str]]:
@@ -86,7 +86,9 @@ def training_wordings() -> list[tuple[str, str]]:
     return wordings
 
 
-def near_copies(corpus_questions: list[str], wordings: list[tuple[str, str]]) -> list[tuple[float, str, str, str]]:
+def near_copies(
+    corpus_questions: list[str], wordings: list[tuple[str, str]]
+) -> list[tuple[float, str, str, str]]:
     """Training wordings too close to a corpus question: (similarity, file, wording, question)."""
     questions = [normalised(q) for q in corpus_questions]
     index: dict[str, set[int]] = defaultdict(set)
@@ -191,7 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     for group in sorted(by_group):
         counts = by_group[group]
         name = (labels.get("groups") or {}).get(group, "")
-        print(f"{group:<22}{counts['right']:>7}{counts['total']:>7}{counts['right'] / counts['total']:>10.1%}  {name}")
+        print(
+            f"{group:<22}{counts['right']:>7}{counts['total']:>7}{counts['right'] / counts['total']:>10.1%}  {name}"
+        )
     accuracy = right / total
     print(f"{'overall':<22}{right:>7}{total:>7}{accuracy:>10.1%}  (bar {BAR:.0%})")
     if misses:
@@ -204,13 +208,17 @@ def main(argv: list[str] | None = None) -> int:
     blocking = bool(copies) and labels.get("copy_guard", "fail") == "fail"
     if copies:
         wordings = {(file, wording) for _, file, wording, _ in copies}
-        print(f"\nTraining wordings too close to a corpus question ({len(wordings)} wordings, "
-              f"{len(copies)} pairs; rewrite them in your own words{'' if blocking else '; reported only'}):")
+        print(
+            f"\nTraining wordings too close to a corpus question ({len(wordings)} wordings, "
+            f"{len(copies)} pairs; rewrite them in your own words{'' if blocking else '; reported only'}):"
+        )
         for ratio, file, wording, question in copies:
             print(f"  {ratio:.2f} | {file} | {wording} | {question}")
     else:
-        print("\nNo training wording is a near copy of a corpus question "
-              f"(similarity < {TOO_CLOSE} against all {len(all_questions)} questions).")
+        print(
+            "\nNo training wording is a near copy of a corpus question "
+            f"(similarity < {TOO_CLOSE} against all {len(all_questions)} questions)."
+        )
     return 0 if accuracy >= BAR and not blocking else 1
 
 

@@ -21,8 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings()
     parser = argparse.ArgumentParser(prog="python -m scripts.purge_cases", description=__doc__.split("\n")[0])
     parser.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
-    parser.add_argument("--years", type=int, default=settings.case_retention_years,
-                        help=f"retention in years after closing (default {settings.case_retention_years})")
+    parser.add_argument(
+        "--years",
+        type=int,
+        default=settings.case_retention_years,
+        help=f"retention in years after closing (default {settings.case_retention_years})",
+    )
     args = parser.parse_args(argv)
     engine = build_engine(settings.database_url)
     try:

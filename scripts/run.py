@@ -116,9 +116,12 @@ class Supervisor:
             delay = min(delay, self.MAX_DELAY)
             self.delays[name] = delay
             self.due[name] = now + delay
-            print(f"\nThe {name} process stopped unexpectedly (exit code {code}); restarting it in "
-                  f"{delay:.0f} s. Last lines of its log:\n{self.stack.log_tail(name)}",
-                  file=sys.stderr, flush=True)  # fmt: skip
+            print(
+                f"\nThe {name} process stopped unexpectedly (exit code {code}); restarting it in "
+                f"{delay:.0f} s. Last lines of its log:\n{self.stack.log_tail(name)}",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -37,12 +37,21 @@ def api_command(port: int, ws_max_bytes: int = 65536) -> list[str]:
     """How the API is served: uvicorn on loopback, WebSocket frames limited to `ws_max_bytes`
     (WS_MAX_BYTES; uvicorn's own default is 16 MiB), no Server header."""
     return [
-        str(BIN / "python"), "-m", "uvicorn", "api.main:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port),
-        "--ws-max-size", str(ws_max_bytes), "--no-server-header",
+        str(BIN / "python"),
+        "-m",
+        "uvicorn",
+        "api.main:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ws-max-size",
+        str(ws_max_bytes),
+        "--no-server-header",
         # Forwarded headers are read by the app from TRUSTED_PROXIES only (api/operations.py).
         "--no-proxy-headers",
-    ]  # fmt: skip
+    ]
 
 
 @dataclass
@@ -72,9 +81,7 @@ class StackConfig:
                 "RASA_TELEMETRY_ENABLED": "false",
                 "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
                 "PYTHONUNBUFFERED": "1",
-                "PYTHONPATH": os.pathsep.join(
-                    p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
-                ),
+                "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
                 "SANIC_HOST": "127.0.0.1",
                 "API_PORT": str(self.api_port),
                 "RASA_PORT": str(self.rasa_port),
@@ -88,8 +95,10 @@ class StackConfig:
         )
         # Rasa ↔ action server token and the API ↔ actions metadata secret: the operator's when
         # set (production requires them), else fresh ones for this run (nothing to keep).
-        for name, generated in (("ACTION_SERVER_TOKEN", self.action_server_token),
-                                ("RASA_METADATA_SECRET", self.metadata_secret)):  # fmt: skip
+        for name, generated in (
+            ("ACTION_SERVER_TOKEN", self.action_server_token),
+            ("RASA_METADATA_SECRET", self.metadata_secret),
+        ):
             if not env.get(name):
                 env[name] = generated
         env.setdefault("RASA_TRACKER_DB", str(self.var_dir / "rasa_tracker.db"))
@@ -118,19 +127,33 @@ class Stack:
         config = self.config
         return {
             "actions": [
-                str(BIN / "rasa"), "run", "actions",
-                "--port", str(config.action_port), "--actions", "actions",
+                str(BIN / "rasa"),
+                "run",
+                "actions",
+                "--port",
+                str(config.action_port),
+                "--actions",
+                "actions",
             ],
             "rasa": [
-                str(BIN / "rasa"), "run", "--enable-api",
-                "--interface", "127.0.0.1", "--port", str(config.rasa_port),
-                "--auth-token", config.rasa_token,
-                "--model", str(config.model),
-                "--endpoints", str(config.endpoints),
-                "--credentials", str(ROOT / "credentials.yml"),
+                str(BIN / "rasa"),
+                "run",
+                "--enable-api",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(config.rasa_port),
+                "--auth-token",
+                config.rasa_token,
+                "--model",
+                str(config.model),
+                "--endpoints",
+                str(config.endpoints),
+                "--credentials",
+                str(ROOT / "credentials.yml"),
             ],
             "api": api_command(config.api_port, config.ws_max_bytes),
-        }  # fmt: skip
+        }
 
     def log_path(self, name: str) -> Path:
         return self.log_dir / f"{name}.log"
@@ -211,9 +234,7 @@ class Stack:
         for name, process in self.processes.items():
             if process.poll() is not None:
                 tail = self.log_path(name).read_text(errors="replace").splitlines()[-20:]
-                raise StackError(
-                    f"{name} exited with code {process.returncode}:\n" + "\n".join(tail)
-                )
+                raise StackError(f"{name} exited with code {process.returncode}:\n" + "\n".join(tail))
 
     def stop(self, grace: float = 15.0) -> None:
         """Asks every process to stop, then kills whatever is still running after `grace` seconds."""

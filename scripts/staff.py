@@ -18,8 +18,8 @@ import sys
 from bot.config import load_settings
 from bot.db import build_engine, build_session_factory, utcnow
 from bot.errors import DomainError
-from bot.staff import roles
 from bot.staff import demo as staff_demo
+from bot.staff import roles
 from bot.staff import service as staff_service
 
 
@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--display-name", required=True)
     for name in ("disable", "enable"):
         commands.add_parser(name, help=f"{name} an account").add_argument("--username", required=True)
-    commands.add_parser("disable-demo", help="disable the demo staff accounts (production refuses to start with them)")
+    commands.add_parser(
+        "disable-demo", help="disable the demo staff accounts (production refuses to start with them)"
+    )
     args = parser.parse_args(argv)
 
     engine = build_engine(load_settings().database_url)
@@ -49,9 +51,13 @@ def main(argv: list[str] | None = None) -> int:
         with build_session_factory(engine).begin() as session:
             if args.command == "create":
                 staff = staff_service.create_staff(
-                    session=session, username=args.username, display_name=args.display_name,
-                    role=args.role, password=_read_password(), now=utcnow(),
-                )  # fmt: skip
+                    session=session,
+                    username=args.username,
+                    display_name=args.display_name,
+                    role=args.role,
+                    password=_read_password(),
+                    now=utcnow(),
+                )
                 print(f"Created {staff.role} {staff.username} ({staff.display_name}).")
             elif args.command == "disable-demo":
                 disabled = staff_demo.disable_demo_accounts(session=session)

@@ -24,10 +24,18 @@ def main() -> int:
         print(f"rasa test core --stories {stories} --fail-on-prediction-errors")
         result = subprocess.run(
             [
-                str(rasa), "test", "core",
-                "--model", str(model), "--stories", stories,
-                "--out", str(out), "--fail-on-prediction-errors", "--no-plot",
-            ],  # fmt: skip
+                str(rasa),
+                "test",
+                "core",
+                "--model",
+                str(model),
+                "--stories",
+                stories,
+                "--out",
+                str(out),
+                "--fail-on-prediction-errors",
+                "--no-plot",
+            ],
             cwd=ROOT,
             env={**os.environ, "RASA_TELEMETRY_ENABLED": "false"},
             capture_output=True,

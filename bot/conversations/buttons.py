@@ -31,7 +31,7 @@ class Press:
 
     @property
     def flow(self) -> str:
-        """"assessment", "complaint" or "handoff": the part of the step before the first colon."""
+        """ "assessment", "complaint" or "handoff": the part of the step before the first colon."""
         return self.step.partition(":")[0]
 
 
@@ -51,7 +51,7 @@ def read(text: str | None) -> Press | None:
     if not text or not text.startswith(_PREFIX + "{") or len(text) > _MAX_PAYLOAD_CHARS:
         return None
     try:
-        body = json.loads(text[len(_PREFIX):])
+        body = json.loads(text[len(_PREFIX) :])
     except ValueError:
         return None
     if not isinstance(body, dict):

@@ -21,7 +21,7 @@ class Lifetime:
     maximum: timedelta = timedelta(hours=12)
 
     @classmethod
-    def from_settings(cls, settings) -> "Lifetime":
+    def from_settings(cls, settings) -> Lifetime:
         return cls(
             idle=timedelta(minutes=settings.conversation_idle_minutes),
             maximum=timedelta(hours=settings.conversation_max_hours),

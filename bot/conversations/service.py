@@ -307,9 +307,7 @@ def accept_customer_message(
     return AcceptedMessage(message)
 
 
-def record_replies(
-    *, session: Session, message_id: int, replies: list[dict]
-) -> list[ConversationMessage]:
+def record_replies(*, session: Session, message_id: int, replies: list[dict]) -> list[ConversationMessage]:
     """Marks a customer message delivered and stores the assistant's replies to it."""
     message = session.get(ConversationMessage, message_id)
     if message is None:
@@ -391,11 +389,14 @@ def pushed_messages(
 
 
 def last_message_id(*, session: Session, conversation_id: str) -> int:
-    return session.scalar(
-        select(func.max(ConversationMessage.id)).where(
-            ConversationMessage.conversation_id == conversation_id
+    return (
+        session.scalar(
+            select(func.max(ConversationMessage.id)).where(
+                ConversationMessage.conversation_id == conversation_id
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def record_failure(*, session: Session, message_id: int) -> None:

@@ -50,9 +50,13 @@ def seed_demo_assessments(*, session: Session, now: datetime) -> int:
             for question, letter in zip(questionnaire.questions, customer.answers)
         }
         suitability_service.record_assessment(
-            session=session, customer_id=customer.id, questionnaire=questionnaire, answers=answers,
-            channel="web", conversation_id=None,
+            session=session,
+            customer_id=customer.id,
+            questionnaire=questionnaire,
+            answers=answers,
+            channel="web",
+            conversation_id=None,
             now=now - timedelta(days=customer.taken_days_ago or 0),
-        )  # fmt: skip
+        )
         added += 1
     return added

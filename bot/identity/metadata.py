@@ -41,22 +41,41 @@ class VerifiedMetadata:
 
 
 def sign_metadata(
-    *, secret: str, conversation_id: str, customer_id: str | None, channel: str | None, now: datetime,
-    lifetime: timedelta = DEFAULT_LIFETIME, address_key: str | None = None,
-) -> dict[str, Any]:  # fmt: skip
+    *,
+    secret: str,
+    conversation_id: str,
+    customer_id: str | None,
+    channel: str | None,
+    now: datetime,
+    lifetime: timedelta = DEFAULT_LIFETIME,
+    address_key: str | None = None,
+) -> dict[str, Any]:
     """The metadata the API sends to Rasa with one customer message."""
-    claims = {"sub": conversation_id, "cid": customer_id, "chn": channel, "aud": AUDIENCE,
-              "iat": int(now.timestamp()), "exp": int((now + lifetime).timestamp())}  # fmt: skip
+    claims = {
+        "sub": conversation_id,
+        "cid": customer_id,
+        "chn": channel,
+        "aud": AUDIENCE,
+        "iat": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
+    }
     if address_key:
         claims["adr"] = address_key
-    return {"customer_id": customer_id, "channel": channel,
-            SIGNED_KEY: jwt.encode(claims, secret, algorithm=ALGORITHM)}  # fmt: skip
+    return {
+        "customer_id": customer_id,
+        "channel": channel,
+        SIGNED_KEY: jwt.encode(claims, secret, algorithm=ALGORITHM),
+    }
 
 
 def verify_metadata(
-    metadata: Any, *, secret: str, conversation_id: str, now: datetime,
+    metadata: Any,
+    *,
+    secret: str,
+    conversation_id: str,
+    now: datetime,
     max_lifetime: timedelta = DEFAULT_LIFETIME,
-) -> VerifiedMetadata | None:  # fmt: skip
+) -> VerifiedMetadata | None:
     """The signed customer id and channel of a message's metadata, or None when the signature is
     missing, wrong, expired, for another conversation, or the secret is unset or too short."""
     if not secret or len(secret.encode("utf-8")) < MIN_SECRET_BYTES or not isinstance(metadata, dict):
@@ -66,9 +85,13 @@ def verify_metadata(
         return None
     try:
         claims = jwt.decode(
-            token, secret, algorithms=[ALGORITHM], audience=AUDIENCE, leeway=LEEWAY,
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            leeway=LEEWAY,
             options={"require": ["exp", "iat", "sub", "aud"], "verify_iat": False, "verify_exp": False},
-        )  # fmt: skip
+        )
     except (jwt.InvalidTokenError, ValueError, TypeError):
         return None
     if claims.get("sub") != conversation_id:

@@ -51,27 +51,34 @@ class IdentityVerifier:
     def verify(self, token: str, *, now: datetime) -> str:
         keys = (tokens.IdentityKey(self.demo_secret, tokens.DEMO_ISSUER),) if self.demo_secret else ()
         return tokens.verify_identity(
-            token, secret=self.secret, issuer=self.issuer, keys=keys, now=now,
-            audience=self.audience, max_lifetime=self.max_lifetime,
-        )  # fmt: skip
+            token,
+            secret=self.secret,
+            issuer=self.issuer,
+            keys=keys,
+            now=now,
+            audience=self.audience,
+            max_lifetime=self.max_lifetime,
+        )
 
     def sign_demo(self, customer_id: str, *, now: datetime) -> str:
         """A demo customer's token (demo mode only), valid for the maximum lifetime."""
         if not self.demo_secret:
             raise RuntimeError("demo identities are signed only in demo mode")
         return tokens.sign_identity(
-            customer_id=customer_id, expires_at=now + self.max_lifetime, secret=self.demo_secret,
-            audience=self.audience, issuer=tokens.DEMO_ISSUER, issued_at=now,
-        )  # fmt: skip
+            customer_id=customer_id,
+            expires_at=now + self.max_lifetime,
+            secret=self.demo_secret,
+            audience=self.audience,
+            issuer=tokens.DEMO_ISSUER,
+            issued_at=now,
+        )
 
 
 def identity_verifier(settings: Settings) -> IdentityVerifier:
     """The verifier for these settings; WeakSecret when the configured secret is too short."""
     secret = settings.identity_secret or load_or_create_secret(settings.var_dir)
     tokens.check_secret(secret)
-    demo_secret = (
-        load_or_create_secret(settings.var_dir, DEMO_SECRET_FILE) if settings.demo_mode else None
-    )
+    demo_secret = load_or_create_secret(settings.var_dir, DEMO_SECRET_FILE) if settings.demo_mode else None
     return IdentityVerifier(
         secret=secret,
         audience=settings.identity_audience,

@@ -104,9 +104,13 @@ def _decode(token: str, key: IdentityKey, audience: str) -> dict:
             audience=audience,
             issuer=key.issuer,
             # Times are checked below against the caller's clock (and NaN refused there).
-            options={"require": ["sub", "aud", "iss", "exp"], "verify_exp": False,
-                     "verify_iat": False, "verify_nbf": False},
-        )  # fmt: skip
+            options={
+                "require": ["sub", "aud", "iss", "exp"],
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
+        )
     except jwt.InvalidSignatureError as exc:
         raise InvalidIdentity("identity token signature does not match (tampered or wrong secret)") from exc
     except jwt.PyJWTError as exc:
@@ -157,6 +161,7 @@ def verify_identity(
     moment = now.timestamp()
     leeway = LEEWAY.total_seconds()
     expires = _number(claims, "exp", required=True)
+    assert expires is not None  # required=True raises rather than return None
     if moment >= expires:
         raise ExpiredIdentity("identity token has expired")
     if expires - moment > max_lifetime.total_seconds() + leeway:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from .models import Lease
 
-RELEASED = datetime(2000, 1, 1, tzinfo=timezone.utc)
+RELEASED = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def new_holder_id() -> str:

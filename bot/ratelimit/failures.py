@@ -13,7 +13,9 @@ from . import lockout
 MAX_COUNTED_FAILURES = 500
 
 
-def failure_times(session: Session, created_at, condition, policy: lockout.Lockout, now: datetime) -> list[datetime]:
+def failure_times(
+    session: Session, created_at, condition, policy: lockout.Lockout, now: datetime
+) -> list[datetime]:
     """When the failures matching `condition` happened within the policy's window, newest first."""
     statement = (
         select(created_at)
@@ -24,5 +26,7 @@ def failure_times(session: Session, created_at, condition, policy: lockout.Locko
     return list(session.scalars(statement))
 
 
-def locked_until(session: Session, created_at, condition, policy: lockout.Lockout, now: datetime) -> datetime | None:
+def locked_until(
+    session: Session, created_at, condition, policy: lockout.Lockout, now: datetime
+) -> datetime | None:
     return lockout.locked_until(failure_times(session, created_at, condition, policy, now), policy, now)

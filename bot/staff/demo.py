@@ -27,9 +27,7 @@ def demo_accounts(*, session: Session) -> list[StaffAccount]:
     statement = select(StaffAccount).where(
         StaffAccount.username.in_([username for username, _display in wanted])
     )
-    return [
-        staff for staff in session.scalars(statement) if (staff.username, staff.display_name) in wanted
-    ]
+    return [staff for staff in session.scalars(statement) if (staff.username, staff.display_name) in wanted]
 
 
 def active_demo_usernames(*, session: Session) -> list[str]:

@@ -30,9 +30,7 @@ class StaffSession(Base):
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     token_hash = Column(String(64), nullable=False, unique=True)
-    staff_id = Column(
-        Integer, ForeignKey("staff_account.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    staff_id = Column(Integer, ForeignKey("staff_account.id", ondelete="CASCADE"), nullable=False, index=True)
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     expires_at = Column(UTCDateTime(), nullable=False)
     revoked_at = Column(UTCDateTime(), nullable=True)

@@ -45,9 +45,14 @@ def hash_password(password: str) -> str:
 def _verify_scrypt(password: str, stored: str) -> bool:
     scheme, n, r, p, salt_hex, digest_hex = stored.split("$")
     digest = hashlib.scrypt(
-        password.encode("utf-8"), salt=bytes.fromhex(salt_hex), n=int(n), r=int(r), p=int(p),
-        maxmem=64 * 1024 * 1024, dklen=len(digest_hex) // 2,
-    )  # fmt: skip
+        password.encode("utf-8"),
+        salt=bytes.fromhex(salt_hex),
+        n=int(n),
+        r=int(r),
+        p=int(p),
+        maxmem=64 * 1024 * 1024,
+        dklen=len(digest_hex) // 2,
+    )
     return hmac.compare_digest(digest, bytes.fromhex(digest_hex))
 
 

@@ -96,9 +96,7 @@ def create_staff(
             customer_message="用户名只能包含字母、数字、点、下划线或连字符。",
         )
     if role not in roles.ROLES:
-        raise InvalidInput(
-            f"role {role!r} is not one of {roles.ROLES}", customer_message="员工角色不正确。"
-        )
+        raise InvalidInput(f"role {role!r} is not one of {roles.ROLES}", customer_message="员工角色不正确。")
     if not display_name.strip():
         raise InvalidInput("display_name is empty", customer_message="请填写员工姓名。")
     if len(password) < passwords.MIN_PASSWORD_CHARS:
@@ -123,9 +121,7 @@ def create_staff(
 
 def get_staff_by_username(*, session: Session, username: str) -> StaffAccount | None:
     """The account with this username (any case), or None."""
-    statement = select(StaffAccount).where(
-        StaffAccount.username == normalize_username(username)
-    )
+    statement = select(StaffAccount).where(StaffAccount.username == normalize_username(username))
     return session.scalars(statement).first()
 
 
@@ -214,8 +210,9 @@ def _same_address(address: str | None):
     return column.is_(None) if address is None else column == address
 
 
-def _check_not_held_back(*, session: Session, username: str, address: str | None, now: datetime,
-                         policy: LoginPolicy) -> None:  # fmt: skip
+def _check_not_held_back(
+    *, session: Session, username: str, address: str | None, now: datetime, policy: LoginPolicy
+) -> None:
     """Raises LoginLocked or LoginThrottled (with retry_after_seconds) before any password is
     checked; says nothing about whether the username exists."""
     same_user = StaffLoginFailure.username == username
@@ -308,9 +305,7 @@ def open_session(
 
 def resolve_session(*, session: Session, token: str, now: datetime) -> StaffSession:
     """The live login behind a bearer token; SessionInvalid or SessionExpired otherwise."""
-    login = session.scalars(
-        select(StaffSession).where(StaffSession.token_hash == hash_token(token))
-    ).first()
+    login = session.scalars(select(StaffSession).where(StaffSession.token_hash == hash_token(token))).first()
     if login is None or login.revoked_at is not None:
         raise SessionInvalid("unknown or revoked staff token")
     if not login.staff.active:
@@ -322,9 +317,7 @@ def resolve_session(*, session: Session, token: str, now: datetime) -> StaffSess
 
 def revoke_session(*, session: Session, token: str, now: datetime) -> None:
     """Ends a login (logout); later use of its token is refused."""
-    login = session.scalars(
-        select(StaffSession).where(StaffSession.token_hash == hash_token(token))
-    ).first()
+    login = session.scalars(select(StaffSession).where(StaffSession.token_hash == hash_token(token))).first()
     if login is None:
         raise SessionInvalid("unknown staff token")
     if login.revoked_at is None:
@@ -338,6 +331,8 @@ def display_names(*, session: Session, usernames: Iterable[str]) -> dict[str, st
     wanted = {name for name in usernames if name}
     if not wanted:
         return {}
-    return dict(session.execute(
-        select(StaffAccount.username, StaffAccount.display_name).where(StaffAccount.username.in_(wanted))
-    ).all())  # fmt: skip
+    return dict(
+        session.execute(
+            select(StaffAccount.username, StaffAccount.display_name).where(StaffAccount.username.in_(wanted))
+        ).all()
+    )

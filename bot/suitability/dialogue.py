@@ -26,14 +26,32 @@ _TRAILING_PARTICLES = re.compile(r"(吧|啊|呀|呢|哦|嘛|了吧)$")
 
 _RESTART = re.compile(r"重新开始|从头开始|从头来|重新来|重新做|重做|从第1题开始|重新答|重来")
 _PREVIOUS = re.compile(r"上一题|上一道|上一个问题|上个问题|前一题|返回上一|回到上一|退回上一|改上一")
-_EXIT = re.compile(r"不做了|不想做了|不测了|不评估了|不答了|退出|结束评估|先不做|停止|放弃|下次再做|取消评估|不弄了")
+_EXIT = re.compile(
+    r"不做了|不想做了|不测了|不评估了|不答了|退出|结束评估|先不做|停止|放弃|下次再做|取消评估|不弄了"
+)
 _PERSON = re.compile(r"转人工|人工客服|人工服务|真人|找客服|人工")
 _EDIT = re.compile(r"(?:修改|改|重选|更改)第?(\d{1,2})题|第(\d{1,2})题(?:选错了|要改|改一下|重选|修改)")
 _YES = CONFIRM_WORDS | {"行", "嗯嗯", "确认无误", "无误", "确定退出", "确定重新开始", "yes", "ok"}
 _NO = {
-    "不", "不是", "否", "不对", "不用", "不要", "不用了", "继续", "继续答题", "继续评估", "接着做",
-    "接着答", "不退出", "no", "修改答案", "我要修改", "要修改", "有错",
-}  # fmt: skip
+    "不",
+    "不是",
+    "否",
+    "不对",
+    "不用",
+    "不要",
+    "不用了",
+    "继续",
+    "继续答题",
+    "继续评估",
+    "接着做",
+    "接着答",
+    "不退出",
+    "no",
+    "修改答案",
+    "我要修改",
+    "要修改",
+    "有错",
+}
 
 
 class Command(str, Enum):
@@ -166,6 +184,8 @@ def start(questionnaire: Questionnaire) -> Attempt:
 
 def _resolve_pending(attempt: Attempt, command: Command | None) -> Step | None:
     """Yes/no to "确定要退出吗？" and the like; anything else drops the question."""
+    if attempt.pending is None:
+        return None
     if command == Command.YES:
         done = {"exit": Event.EXITED, "restart": Event.RESTARTED, "person": Event.PERSON}
         event = done[attempt.pending]
@@ -220,7 +240,7 @@ def step(
             return Step(replace(attempt, answers=attempt.answers[:-1], failures=0), Event.PREVIOUS)
         return Step(replace(attempt, editing=position - 1, failures=0), Event.PREVIOUS)
     if command == Command.EDIT:
-        if not 1 <= number <= len(attempt.answers):
+        if number is None or not 1 <= number <= len(attempt.answers):
             return Step(attempt, Event.NO_SUCH_QUESTION)
         return Step(replace(attempt, editing=number - 1, failures=0), Event.EDITING)
 
@@ -237,9 +257,7 @@ def step(
             answers = list(attempt.answers)
             answers[current] = index
             return Step(Attempt(version=attempt.version, answers=tuple(answers)), Event.RECORDED)
-        return Step(
-            Attempt(version=attempt.version, answers=attempt.answers + (index,)), Event.RECORDED
-        )
+        return Step(Attempt(version=attempt.version, answers=attempt.answers + (index,)), Event.RECORDED)
     if faq_topic and command is None:
         return Step(attempt, Event.FAQ, faq_topic)
     failures = attempt.failures + 1

@@ -15,11 +15,15 @@ from bot.text.normalize import all_numerals_to_digits, normalize_text
 from .questionnaire import LETTERS, Question
 
 _SINGLE_NUMERALS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8}
-_FILLERS = re.compile(r"[\s,.!?;:，。！？；：、~～…]+|^(我选|选择|选|我的答案是|答案是|应该是|是)|(吧|啊|呀|呢|哦|嗯)$")
+_FILLERS = re.compile(
+    r"[\s,.!?;:，。！？；：、~～…]+|^(我选|选择|选|我的答案是|答案是|应该是|是)|(吧|啊|呀|呢|哦|嗯)$"
+)
 _LETTER = re.compile(rf"^(?:选项)?([{LETTERS}{LETTERS.lower()}])(?:项|选项)?$")
 _ORDINAL = re.compile(r"^(?:第)?(\d|[一二两三四五六七八])(?:个|项|条|种)?(?:选项)?$")
 _QUANTITY = re.compile(r"(\d+(?:\.\d+)?)(多)?(万|千)?")
 _NOT_AMOUNT_UNITS = set("年月天次个号日口家")
+
+
 def _core(text: str) -> str:
     previous = None
     while previous != text:
@@ -91,12 +95,12 @@ def match_option(question: Question, answer: str) -> int | None:
             if len(hits) == 1:
                 return hits[0]
 
-    hits = {
+    keyword_hits = {
         index
         for index, option in enumerate(question.options)
         for keyword in option.keywords
         if keyword and keyword in text
     }
-    if len(hits) == 1:
-        return hits.pop()
+    if len(keyword_hits) == 1:
+        return keyword_hits.pop()
     return None

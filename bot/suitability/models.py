@@ -27,9 +27,7 @@ class Assessment(Base):
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     expires_at = Column(UTCDateTime(), nullable=True)
 
-    answers = relationship(
-        "AssessmentAnswer", order_by="AssessmentAnswer.position", lazy="selectin"
-    )
+    answers = relationship("AssessmentAnswer", order_by="AssessmentAnswer.position", lazy="selectin")
 
 
 class AssessmentAnswer(Base):

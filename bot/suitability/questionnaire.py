@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -27,7 +27,7 @@ class Option:
     high: float | None = None
 
     def covers(self, value: float) -> bool:
-        return self.low is not None and self.low <= value <= self.high
+        return self.low is not None and self.high is not None and self.low <= value <= self.high
 
 
 @dataclass(frozen=True)
@@ -105,8 +105,7 @@ def parse_questionnaire(data: Mapping) -> Questionnaire:
     if len({q.id for q in questions}) != len(questions):
         raise QuestionnaireError("question ids must be unique")
     bands = tuple(
-        Band(b["level"], b["name"], int(b["min"]), int(b["max"]), b.get("meaning", ""))
-        for b in data["bands"]
+        Band(b["level"], b["name"], int(b["min"]), int(b["max"]), b.get("meaning", "")) for b in data["bands"]
     )
     lowest = sum(min(o.points for o in q.options) for q in questions)
     highest = sum(max(o.points for o in q.options) for q in questions)
@@ -116,7 +115,7 @@ def parse_questionnaire(data: Mapping) -> Questionnaire:
     return Questionnaire(int(data["version"]), data["title"], tuple(questions), bands)
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_questionnaire(version: int | None = None) -> Questionnaire:
     """The questionnaire of a version, or the newest one."""
     files = {int(p.stem.lstrip("v")): p for p in QUESTIONNAIRE_DIR.glob("v*.yml")}

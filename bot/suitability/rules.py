@@ -61,13 +61,18 @@ def is_valid(*, expires: datetime, now: datetime) -> bool:
 
 
 def parse_product_level(text: str) -> str | None:
-    """"R4", "ｒ４", "风险等级3级", "五级风险" → "R4"/"R3"/"R5"; None when no level is named."""
+    """ "R4", "ｒ４", "风险等级3级", "五级风险" → "R4"/"R3"/"R5"; None when no level is named."""
     normalized = normalize_text(text)
     match = _PRODUCT_LEVEL.search(normalized)
     if match:
         return f"R{match.group(1)}"
-    match = _PRODUCT_LEVEL_WORDS.search(normalized.replace("五", "5").replace("四", "4")
-                                        .replace("三", "3").replace("二", "2").replace("一", "1"))
+    match = _PRODUCT_LEVEL_WORDS.search(
+        normalized.replace("五", "5")
+        .replace("四", "4")
+        .replace("三", "3")
+        .replace("二", "2")
+        .replace("一", "1")
+    )
     if match:
         return f"R{match.group(1) or match.group(2)}"
     return None

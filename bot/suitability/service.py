@@ -77,11 +77,18 @@ def record_assessment(
     """Scores a completed questionnaire and stores it as a new, immutable assessment."""
     result = score_answers(questionnaire, answers)
     return _store(
-        session=session, customer_id=customer_id, questionnaire=questionnaire, answers=answers,
-        channel=channel, conversation_id=conversation_id, now=now,
-        status=COMPLETED, total_points=result.total, level=result.level,
+        session=session,
+        customer_id=customer_id,
+        questionnaire=questionnaire,
+        answers=answers,
+        channel=channel,
+        conversation_id=conversation_id,
+        now=now,
+        status=COMPLETED,
+        total_points=result.total,
+        level=result.level,
         expires_at=rules.expires_at(now, months=validity_months),
-    )  # fmt: skip
+    )
 
 
 def record_abandoned(
@@ -96,9 +103,15 @@ def record_abandoned(
 ) -> Assessment:
     """Keeps an attempt the customer left, with the answers given so far and no level."""
     return _store(
-        session=session, customer_id=customer_id, questionnaire=questionnaire, answers=answers,
-        channel=channel, conversation_id=conversation_id, now=now, status=ABANDONED,
-    )  # fmt: skip
+        session=session,
+        customer_id=customer_id,
+        questionnaire=questionnaire,
+        answers=answers,
+        channel=channel,
+        conversation_id=conversation_id,
+        now=now,
+        status=ABANDONED,
+    )
 
 
 def list_assessments(*, session: Session, customer_id: str) -> list[Assessment]:
@@ -174,7 +187,7 @@ def check_product_level(
     """
     assessment = latest_completed(session=session, customer_id=customer_id)
     standing = _standing_of(assessment, now)
-    if standing.status != "valid":
+    if assessment is None or standing.status != "valid":
         return standing
     questionnaire = questionnaire_for_version(assessment.questionnaire_version)
     senior = _is_senior(assessment, questionnaire) and product_level in rules.HIGH_RISK_LEVELS

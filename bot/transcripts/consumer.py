@@ -60,10 +60,14 @@ def event_key(event: dict[str, Any]) -> str:
     its text (or action name). 40 hex characters, so the stored key stays within 64."""
     text = event.get("text") or event.get("name") or ""
     identity = json.dumps(
-        [event.get("sender_id"), event.get("timestamp"), event.get("event"),
-         hashlib.sha256(str(text).encode("utf-8")).hexdigest()],
+        [
+            event.get("sender_id"),
+            event.get("timestamp"),
+            event.get("event"),
+            hashlib.sha256(str(text).encode("utf-8")).hexdigest(),
+        ],
         ensure_ascii=False,
-    )  # fmt: skip
+    )
     return "mq" + hashlib.sha256(identity.encode("utf-8")).hexdigest()[:38]
 
 
@@ -86,9 +90,15 @@ def broker_rows(bodies: list[bytes]) -> list[tuple[str, str, dict[str, Any]]]:
 class RabbitMQConsumer:
     """Reads Rasa's events from one RabbitMQ queue into the transcript store."""
 
-    def __init__(self, *, session_factory: sessionmaker, settings: RabbitMQSettings,
-                 retention_days: int = service.DEFAULT_RETENTION_DAYS, batch: int = BATCH,
-                 flush_seconds: float = FLUSH_SECONDS) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        session_factory: sessionmaker,
+        settings: RabbitMQSettings,
+        retention_days: int = service.DEFAULT_RETENTION_DAYS,
+        batch: int = BATCH,
+        flush_seconds: float = FLUSH_SECONDS,
+    ) -> None:
         self.session_factory = session_factory
         self.settings = settings
         self.retention_days = retention_days
@@ -127,7 +137,7 @@ class RabbitMQConsumer:
         total = 0
         try:
             while True:
-                messages = []
+                messages: list[AbstractIncomingMessage] = []
                 while len(messages) < self.batch:
                     message = await queue.get(no_ack=False, fail=False)
                     if message is None:
@@ -166,7 +176,7 @@ class RabbitMQConsumer:
         messages: list[AbstractIncomingMessage] = []
         try:
             messages.append(await asyncio.wait_for(inbox.get(), timeout=self.flush_seconds))
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return messages
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.flush_seconds
@@ -176,7 +186,7 @@ class RabbitMQConsumer:
                 break
             try:
                 messages.append(await asyncio.wait_for(inbox.get(), timeout=remaining))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
         return messages
 
@@ -184,5 +194,5 @@ class RabbitMQConsumer:
 async def _wait(stop: asyncio.Event, seconds: float) -> None:
     try:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass

@@ -35,7 +35,9 @@ def _china_day(session: Session):
     return func.date(C.started_at, "+8 hours")  # SQLite keeps UTC text; China has no DST
 
 
-def dashboard(*, session: Session, filters: ConversationFilter, now: datetime, due_soon_days: int = 3) -> dict[str, Any]:
+def dashboard(
+    *, session: Session, filters: ConversationFilter, now: datetime, due_soon_days: int = 3
+) -> dict[str, Any]:
     """Daily conversations; the self-service, handoff, unresolved and fallback rates over the
     conversations in which the customer wrote (definitions in bot.transcripts.outcomes); top
     intents with FAQ topics apart, by their Chinese names; handoff reasons; unrecognised phrases
@@ -44,16 +46,21 @@ def dashboard(*, session: Session, filters: ConversationFilter, now: datetime, d
     scope = apply(select(C.conversation_id), filters).scalar_subquery()
     base = filters.params()
     spoke = C.customer_message_count > 0
-    totals = session.execute(apply(select(
-        func.count(),
-        func.sum(case((spoke, 1), else_=0)),
-        func.sum(case((C.outcome == outcomes.SELF_SERVICE, 1), else_=0)),
-        func.sum(case((C.outcome == outcomes.HANDED_OFF, 1), else_=0)),
-        func.sum(case((C.outcome == outcomes.UNRESOLVED, 1), else_=0)),
-        func.sum(case((and_(spoke, C.fallback_count > 0), 1), else_=0)),
-        func.sum(case((C.complaint_filed.is_(True), 1), else_=0)),
-        func.sum(case((C.assessment_done.is_(True), 1), else_=0)),
-    ).select_from(C), filters)).one()  # fmt: skip
+    totals = session.execute(
+        apply(
+            select(
+                func.count(),
+                func.sum(case((spoke, 1), else_=0)),
+                func.sum(case((C.outcome == outcomes.SELF_SERVICE, 1), else_=0)),
+                func.sum(case((C.outcome == outcomes.HANDED_OFF, 1), else_=0)),
+                func.sum(case((C.outcome == outcomes.UNRESOLVED, 1), else_=0)),
+                func.sum(case((and_(spoke, C.fallback_count > 0), 1), else_=0)),
+                func.sum(case((C.complaint_filed.is_(True), 1), else_=0)),
+                func.sum(case((C.assessment_done.is_(True), 1), else_=0)),
+            ).select_from(C),
+            filters,
+        )
+    ).one()
     total, spoken, self_service, handed_off, unresolved, fallback, complaints, assessments = (
         int(v or 0) for v in totals
     )
@@ -64,10 +71,17 @@ def dashboard(*, session: Session, filters: ConversationFilter, now: datetime, d
     day = _china_day(session)
     daily = [
         {"date": str(d), "count": n, "filter": filters.params(date_from=str(d), date_to=str(d))}
-        for d, n in session.execute(apply(select(day, func.count()).select_from(C), filters).group_by(day).order_by(day))
+        for d, n in session.execute(
+            apply(select(day, func.count()).select_from(C), filters).group_by(day).order_by(day)
+        )
     ]
     intents = [
-        {"intent": intent, "label": labels.intent_label(intent), "count": n, "filter": filters.params(intent=intent)}
+        {
+            "intent": intent,
+            "label": labels.intent_label(intent),
+            "count": n,
+            "filter": filters.params(intent=intent),
+        }
         for intent, n in session.execute(
             select(TranscriptConversationIntent.intent, func.count())
             .where(TranscriptConversationIntent.conversation_id.in_(scope))
@@ -77,17 +91,28 @@ def dashboard(*, session: Session, filters: ConversationFilter, now: datetime, d
         )
     ]
     reasons = [
-        {"reason": reason, "label": handoff_lifecycle.REASON_LABELS.get(reason or "", "未记录原因"), "count": n,
-         "filter": filters.params(handed_off=True, handoff_reason=reason) if reason else filters.params(handed_off=True)}
+        {
+            "reason": reason,
+            "label": handoff_lifecycle.REASON_LABELS.get(reason or "", "未记录原因"),
+            "count": n,
+            "filter": filters.params(handed_off=True, handoff_reason=reason)
+            if reason
+            else filters.params(handed_off=True),
+        }
         for reason, n in session.execute(
             apply(select(C.handoff_reason, func.count()).select_from(C), filters)
-            .where(C.handed_off.is_(True)).group_by(C.handoff_reason).order_by(func.count().desc())
+            .where(C.handed_off.is_(True))
+            .group_by(C.handoff_reason)
+            .order_by(func.count().desc())
         )
-    ]  # fmt: skip
-    ratings = dict(session.execute(
-        apply(select(C.satisfaction, func.count()).select_from(C), filters)
-        .where(C.satisfaction.is_not(None)).group_by(C.satisfaction)
-    ).all())  # fmt: skip
+    ]
+    ratings = dict(
+        session.execute(
+            apply(select(C.satisfaction, func.count()).select_from(C), filters)
+            .where(C.satisfaction.is_not(None))
+            .group_by(C.satisfaction)
+        ).all()
+    )
     rated = sum(ratings.values())
     average = round(sum(score * n for score, n in ratings.items()) / rated, 2) if rated else None
     return {
@@ -121,25 +146,34 @@ def dashboard(*, session: Session, filters: ConversationFilter, now: datetime, d
         "top_intents": intents,
         "handoff_reasons": reasons,
         "unrecognised": unrecognised_groups(session=session, filters=filters),
-        "complaints": complaint_figures(session=session, filters=filters, now=now, due_soon_days=due_soon_days),
+        "complaints": complaint_figures(
+            session=session, filters=filters, now=now, due_soon_days=due_soon_days
+        ),
         "satisfaction": {
             "average": average,
             "count": rated,
             "filter": filters.params(satisfaction="rated"),
             "distribution": [
-                {"score": score, "count": ratings.get(score, 0), "filter": filters.params(satisfaction=str(score))}
+                {
+                    "score": score,
+                    "count": ratings.get(score, 0),
+                    "filter": filters.params(satisfaction=str(score)),
+                }
                 for score in range(1, 6)
             ],
         },
     }
 
 
-def complaint_figures(*, session: Session, filters: ConversationFilter, now: datetime, due_soon_days: int) -> dict[str, Any]:
+def complaint_figures(
+    *, session: Session, filters: ConversationFilter, now: datetime, due_soon_days: int
+) -> dict[str, Any]:
     """Complaint cases filed in the matching conversations, by business type and deadline."""
     scope = apply(select(C.conversation_id), filters).scalar_subquery()
     cases = session.execute(
-        select(ComplaintCase.business_code, ComplaintCase.status, ComplaintCase.due_at)
-        .where(ComplaintCase.conversation_id.in_(scope))
+        select(ComplaintCase.business_code, ComplaintCase.status, ComplaintCase.due_at).where(
+            ComplaintCase.conversation_id.in_(scope)
+        )
     ).all()
     drill = filters.params(complaint_filed=True)
     by_business: Counter[str | None] = Counter()
@@ -153,11 +187,21 @@ def complaint_figures(*, session: Session, filters: ConversationFilter, now: dat
         "total": len(cases),
         "filter": drill,
         "by_classification": [
-            {"code": code, "label": classification.label("business", code) if code else "未分类", "count": n, "filter": drill}
+            {
+                "code": code,
+                "label": classification.label("business", code) if code else "未分类",
+                "count": n,
+                "filter": drill,
+            }
             for code, n in by_business.most_common()
         ],
         "by_deadline": [
-            {"status": status, "label": DEADLINE_LABELS[status], "count": by_deadline[status], "filter": drill}
+            {
+                "status": status,
+                "label": DEADLINE_LABELS[status],
+                "count": by_deadline[status],
+                "filter": drill,
+            }
             for status in DEADLINE_LABELS
             if by_deadline[status]
         ],
@@ -171,9 +215,12 @@ def unrecognised_groups(*, session: Session, filters: ConversationFilter) -> lis
     scope = apply(select(C.conversation_id), filters).scalar_subquery()
     texts = session.scalars(
         select(TranscriptMessage.normalized_text)
-        .where(TranscriptMessage.fallback.is_(True), TranscriptMessage.sender == "customer",
-               TranscriptMessage.form.is_(None),
-               TranscriptMessage.conversation_id.in_(scope))  # fmt: skip
+        .where(
+            TranscriptMessage.fallback.is_(True),
+            TranscriptMessage.sender == "customer",
+            TranscriptMessage.form.is_(None),
+            TranscriptMessage.conversation_id.in_(scope),
+        )
         .order_by(TranscriptMessage.id.desc())
         .limit(UNRECOGNISED_SAMPLE)
     ).all()
@@ -193,12 +240,14 @@ def unrecognised_groups(*, session: Session, filters: ConversationFilter) -> lis
     out = []
     for group in groups[:TOP_GROUPS]:
         phrase = group["texts"].most_common(1)[0][0]
-        out.append({
-            "phrase": phrase,
-            "count": sum(group["texts"].values()),
-            "examples": [t for t, _ in group["texts"].most_common(5)],
-            "filter": filters.params(fallback=True, q=phrase),
-        })  # fmt: skip
+        out.append(
+            {
+                "phrase": phrase,
+                "count": sum(group["texts"].values()),
+                "examples": [t for t, _ in group["texts"].most_common(5)],
+                "filter": filters.params(fallback=True, q=phrase),
+            }
+        )
     return out
 
 

@@ -26,8 +26,21 @@ from . import labels
 from .models import TranscriptAnnotation, TranscriptConversation, TranscriptMessage
 from .query import ConversationFilter, apply, conversation_item, get_conversation
 
-CSV_COLUMNS = ["conversation_id", "channel", "customer_id", "seq", "created_at", "sender", "agent_name", "text",
-               "normalized_text", "intent", "confidence", "fallback", "entities"]  # fmt: skip
+CSV_COLUMNS = [
+    "conversation_id",
+    "channel",
+    "customer_id",
+    "seq",
+    "created_at",
+    "sender",
+    "agent_name",
+    "text",
+    "normalized_text",
+    "intent",
+    "confidence",
+    "fallback",
+    "entities",
+]
 STREAM_ROWS = 2000
 # What makes Excel, WPS or LibreOffice read a cell as a formula (OWASP "CSV injection"): = + - @,
 # a tab or carriage return, and their full-width forms, which Chinese input methods produce.
@@ -42,11 +55,14 @@ def spreadsheet_cell(value: Any) -> Any:
     return value
 
 
-def _messages(session: Session, filters: ConversationFilter) -> Iterator[tuple[TranscriptMessage, TranscriptConversation]]:
+def _messages(
+    session: Session, filters: ConversationFilter
+) -> Iterator[tuple[TranscriptMessage, TranscriptConversation]]:
     """Messages of matching conversations, grouped by conversation, in time order."""
     statement = apply(
         select(TranscriptMessage, TranscriptConversation).join(
-            TranscriptConversation, TranscriptConversation.conversation_id == TranscriptMessage.conversation_id
+            TranscriptConversation,
+            TranscriptConversation.conversation_id == TranscriptMessage.conversation_id,
         ),
         filters,
     ).order_by(TranscriptMessage.conversation_id, TranscriptMessage.created_at, TranscriptMessage.id)
@@ -65,18 +81,30 @@ def csv_lines(session: Session, filters: ConversationFilter) -> Iterator[str]:
     writer = csv.writer(buffer)
     buffer.write("\ufeff")  # Excel reads UTF-8 Chinese only with a byte-order mark
     writer.writerow(CSV_COLUMNS)
-    current, seq, rows = None, 0, 0
-    for message, conversation in _messages(session, filters):
+    current, seq = None, 0
+    for rows, (message, conversation) in enumerate(_messages(session, filters), start=1):
         seq = seq + 1 if message.conversation_id == current else 1
         current = message.conversation_id
-        writer.writerow([spreadsheet_cell(cell) for cell in (
-            message.conversation_id, conversation.channel, conversation.customer_id, seq, _iso(message.created_at),
-            message.sender, message.agent_name or "", message.text, message.normalized_text or "",
-            message.intent or "", "" if message.confidence is None else f"{message.confidence:.4f}",
-            "true" if message.fallback else "false",
-            json.dumps(message.entities, ensure_ascii=False) if message.entities else "",
-        )])  # fmt: skip
-        rows += 1
+        writer.writerow(
+            [
+                spreadsheet_cell(cell)
+                for cell in (
+                    message.conversation_id,
+                    conversation.channel,
+                    conversation.customer_id,
+                    seq,
+                    _iso(message.created_at),
+                    message.sender,
+                    message.agent_name or "",
+                    message.text,
+                    message.normalized_text or "",
+                    message.intent or "",
+                    "" if message.confidence is None else f"{message.confidence:.4f}",
+                    "true" if message.fallback else "false",
+                    json.dumps(message.entities, ensure_ascii=False) if message.entities else "",
+                )
+            ]
+        )
         if rows % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
@@ -97,12 +125,20 @@ def jsonl_lines(session: Session, filters: ConversationFilter) -> Iterator[str]:
             item = conversation_item(conversation, [])
             item.pop("tags")
             current = {"conversation": item, "messages": []}
-        current["messages"].append({
-            "seq": len(current["messages"]) + 1, "sender": message.sender, "text": message.text,
-            "normalized_text": message.normalized_text, "intent": message.intent, "confidence": message.confidence,
-            "entities": message.entities or [], "fallback": message.fallback, "agent_name": message.agent_name,
-            "created_at": message.created_at,
-        })  # fmt: skip
+        current["messages"].append(
+            {
+                "seq": len(current["messages"]) + 1,
+                "sender": message.sender,
+                "text": message.text,
+                "normalized_text": message.normalized_text,
+                "intent": message.intent,
+                "confidence": message.confidence,
+                "entities": message.entities or [],
+                "fallback": message.fallback,
+                "agent_name": message.agent_name,
+                "created_at": message.created_at,
+            }
+        )
     if current is not None:
         yield json.dumps(current, ensure_ascii=False, default=_json) + "\n"
 
@@ -126,7 +162,9 @@ def nlu_corrections_yaml(session: Session, filters: ConversationFilter | None = 
     )
     if filters is not None:
         statement = statement.where(
-            TranscriptAnnotation.conversation_id.in_(apply(select(TranscriptConversation.conversation_id), filters))
+            TranscriptAnnotation.conversation_id.in_(
+                apply(select(TranscriptConversation.conversation_id), filters)
+            )
         )
     by_intent: dict[str, list[str]] = {}
     for stored, text in session.execute(statement):
@@ -151,25 +189,33 @@ def test_story_yaml(session: Session, conversation_id: str) -> str:
     """One conversation as a Rasa test story: each customer turn with its intent (the analyst's
     correction when there is one) followed by the assistant's actions."""
     get_conversation(session=session, conversation_id=conversation_id)
-    stored = dict(session.execute(
-        select(TranscriptAnnotation.message_id, TranscriptAnnotation.correct_intent)
-        .where(TranscriptAnnotation.conversation_id == conversation_id, TranscriptAnnotation.correct_intent.is_not(None))
-        .order_by(TranscriptAnnotation.id)
-    ).all())  # fmt: skip
+    stored = dict(
+        session.execute(
+            select(TranscriptAnnotation.message_id, TranscriptAnnotation.correct_intent)
+            .where(
+                TranscriptAnnotation.conversation_id == conversation_id,
+                TranscriptAnnotation.correct_intent.is_not(None),
+            )
+            .order_by(TranscriptAnnotation.id)
+        ).all()
+    )
     # Only corrections that name a known intent (older rows were not checked when stored).
     corrections = {message_id: labels.correction_intent(intent) for message_id, intent in stored.items()}
     steps: list[str] = []
     last_action = None
     for message in session.scalars(
-        select(TranscriptMessage).where(TranscriptMessage.conversation_id == conversation_id)
+        select(TranscriptMessage)
+        .where(TranscriptMessage.conversation_id == conversation_id)
         .order_by(TranscriptMessage.created_at, TranscriptMessage.id)
-    ):  # fmt: skip
+    ):
         if message.sender == "customer":
             intent = corrections.get(message.id) or message.intent
             if not intent or not message.text.strip():
                 continue
             # A button press is replayed as what it sent (its payload), not the title shown.
-            steps.append("  - user: " + _block(message.payload or message.text, "      ") + f"    intent: {intent}\n")
+            steps.append(
+                "  - user: " + _block(message.payload or message.text, "      ") + f"    intent: {intent}\n"
+            )
             last_action = None
         elif message.sender == "assistant" and message.action_name and message.action_name != last_action:
             steps.append(f"  - action: {message.action_name}\n")

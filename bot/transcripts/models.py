@@ -13,9 +13,7 @@ class TranscriptMessage(Base):
     customer messages carry what the assistant understood."""
 
     __tablename__ = "transcript_message"
-    __table_args__ = (
-        Index("ix_transcript_message_conversation_time", "conversation_id", "created_at"),
-    )
+    __table_args__ = (Index("ix_transcript_message_conversation_time", "conversation_id", "created_at"),)
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     # Where it came from, unique so a replay stores nothing twice: "rasa:<SQL broker event id>",
@@ -62,9 +60,7 @@ class TranscriptConversation(Base):
     handoff table whenever one of them changes (`service.refresh_conversations`)."""
 
     __tablename__ = "transcript_conversation"
-    __table_args__ = (
-        Index("ix_transcript_conversation_channel_started", "channel", "started_at"),
-    )
+    __table_args__ = (Index("ix_transcript_conversation_channel_started", "channel", "started_at"),)
 
     conversation_id = Column(String(255), primary_key=True)
     channel = Column(String(16), nullable=True)

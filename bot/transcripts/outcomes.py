@@ -41,9 +41,13 @@ DEFINITIONS = {
 
 
 def outcome_of(
-    *, customer_messages: int, handed_off: bool, callback_requested: bool,
-    last_customer_fallback: bool, unfinished_form: bool,
-) -> str | None:  # fmt: skip
+    *,
+    customer_messages: int,
+    handed_off: bool,
+    callback_requested: bool,
+    last_customer_fallback: bool,
+    unfinished_form: bool,
+) -> str | None:
     """The conversation's outcome by the rules above; None without a customer message."""
     if customer_messages <= 0:
         return None

@@ -8,8 +8,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, asc, delete, desc, func, or_, select
-from sqlalchemy.sql import Select
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import Select
 
 from bot.errors import InvalidInput, NotFound
 from bot.text.china_time import CHINA
@@ -94,9 +94,9 @@ def apply(statement: Select, filters: ConversationFilter) -> Select:
         # "faq" also finds every FAQ topic ("faq/card_lost"): the retrieval intent and its parts.
         intent = TranscriptConversationIntent.intent
         matches = or_(intent == f.intent, intent.startswith(f.intent + "/", autoescape=True))
-        conditions.append(C.conversation_id.in_(
-            select(TranscriptConversationIntent.conversation_id).where(matches)
-        ))  # fmt: skip
+        conditions.append(
+            C.conversation_id.in_(select(TranscriptConversationIntent.conversation_id).where(matches))
+        )
     if f.outcome:
         if f.outcome not in outcomes.OUTCOMES:
             raise InvalidInput(f"outcome must be one of {', '.join(outcomes.OUTCOMES)}, not {f.outcome!r}")
@@ -123,7 +123,9 @@ def apply(statement: Select, filters: ConversationFilter) -> Select:
         else:
             raise InvalidInput(f"satisfaction must be 1-5, rated or unrated, not {f.satisfaction!r}")
     if f.tag:
-        conditions.append(C.conversation_id.in_(select(TranscriptTag.conversation_id).where(TranscriptTag.tag == f.tag)))
+        conditions.append(
+            C.conversation_id.in_(select(TranscriptTag.conversation_id).where(TranscriptTag.tag == f.tag))
+        )
     if f.entity or f.entity_value:
         named = select(TranscriptConversationEntity.conversation_id)
         if f.entity:
@@ -148,22 +150,34 @@ def search_conversations(query: str) -> Select:
     statement = select(first.conversation_id).where(first.term == terms[0])
     for term in terms[1:]:
         other = aliased(TranscriptTerm)
-        statement = statement.join(other, and_(
-            other.term == term, other.conversation_id == first.conversation_id,
-            other.message_id == first.message_id,
-        ))  # fmt: skip
+        statement = statement.join(
+            other,
+            and_(
+                other.term == term,
+                other.conversation_id == first.conversation_id,
+                other.message_id == first.message_id,
+            ),
+        )
     return statement
 
 
-def list_conversations(*, session: Session, filters: ConversationFilter, sort: str = "-started_at",
-                       page: int = 1, page_size: int = 20) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
+def list_conversations(
+    *,
+    session: Session,
+    filters: ConversationFilter,
+    sort: str = "-started_at",
+    page: int = 1,
+    page_size: int = 20,
+) -> tuple[list[dict[str, Any]], int]:
     """One page of matching conversations (with their tags) and how many match in all."""
     if sort not in SORTS:
         raise InvalidInput(f"sort must be one of {sorted(SORTS)}")
     total = session.scalar(apply(select(func.count()).select_from(C), filters)) or 0
-    rows = list(session.scalars(
-        apply(select(C), filters).order_by(*SORTS[sort]).offset((page - 1) * page_size).limit(page_size)
-    ))  # fmt: skip
+    rows = list(
+        session.scalars(
+            apply(select(C), filters).order_by(*SORTS[sort]).offset((page - 1) * page_size).limit(page_size)
+        )
+    )
     tags = tags_of(session, [row.conversation_id for row in rows])
     return [conversation_item(row, tags.get(row.conversation_id, [])) for row in rows], total
 
@@ -238,17 +252,26 @@ def message_item(message: TranscriptMessage, annotations: list[dict[str, Any]]) 
 
 
 def annotation_item(note: TranscriptAnnotation) -> dict[str, Any]:
-    return {"id": note.id, "message_id": note.message_id, "correct_intent": note.correct_intent,
-            "note": note.note, "author": note.author, "created_at": note.created_at}  # fmt: skip
+    return {
+        "id": note.id,
+        "message_id": note.message_id,
+        "correct_intent": note.correct_intent,
+        "note": note.note,
+        "author": note.author,
+        "created_at": note.created_at,
+    }
 
 
 def events_of(session: Session, conversation_id: str) -> list[dict[str, Any]]:
     """Inline events; one seen both in Rasa's stream and in a domain table is shown once (the
     domain one, which carries the case number or reason)."""
-    events = list(session.scalars(
-        select(TranscriptEvent).where(TranscriptEvent.conversation_id == conversation_id)
-        .order_by(TranscriptEvent.created_at, TranscriptEvent.id)
-    ))  # fmt: skip
+    events = list(
+        session.scalars(
+            select(TranscriptEvent)
+            .where(TranscriptEvent.conversation_id == conversation_id)
+            .order_by(TranscriptEvent.created_at, TranscriptEvent.id)
+        )
+    )
     from_domain = {e.kind for e in events if not e.source_key.startswith("rasa:")}
     return [
         {"kind": e.kind, "detail": e.detail, "created_at": e.created_at}
@@ -263,18 +286,20 @@ def conversation_detail(*, session: Session, conversation_id: str) -> dict[str, 
     conversation = get_conversation(session=session, conversation_id=conversation_id)
     notes: dict[int, list[dict[str, Any]]] = {}
     for note in session.scalars(
-        select(TranscriptAnnotation).where(TranscriptAnnotation.conversation_id == conversation_id)
+        select(TranscriptAnnotation)
+        .where(TranscriptAnnotation.conversation_id == conversation_id)
         .order_by(TranscriptAnnotation.id)
-    ):  # fmt: skip
+    ):
         notes.setdefault(note.message_id, []).append(annotation_item(note))
     tags = tags_of(session, [conversation_id]).get(conversation_id, [])
     messages = [
         message_item(m, notes.get(m.id, []))
         for m in session.scalars(
-            select(TranscriptMessage).where(TranscriptMessage.conversation_id == conversation_id)
+            select(TranscriptMessage)
+            .where(TranscriptMessage.conversation_id == conversation_id)
             .order_by(TranscriptMessage.created_at, TranscriptMessage.id)
         )
-    ]  # fmt: skip
+    ]
     return {
         "conversation": conversation_item(conversation, tags),
         "messages": messages,
@@ -296,7 +321,9 @@ def add_tag(*, session: Session, conversation_id: str, tag: str, author: str, no
     get_conversation(session=session, conversation_id=conversation_id)
     tag = _clean_tag(tag)
     if session.get(TranscriptTag, (conversation_id, tag)) is None:
-        session.add(TranscriptTag(conversation_id=conversation_id, tag=tag, created_by=author, created_at=now))
+        session.add(
+            TranscriptTag(conversation_id=conversation_id, tag=tag, created_by=author, created_at=now)
+        )
         session.flush()
     return tags_of(session, [conversation_id]).get(conversation_id, [])
 
@@ -304,8 +331,11 @@ def add_tag(*, session: Session, conversation_id: str, tag: str, author: str, no
 def remove_tag(*, session: Session, conversation_id: str, tag: str) -> list[str]:
     """Removes a tag (absent: nothing happens); returns the remaining tags."""
     get_conversation(session=session, conversation_id=conversation_id)
-    session.execute(delete(TranscriptTag).where(TranscriptTag.conversation_id == conversation_id,
-                                                TranscriptTag.tag == " ".join(tag.split())))  # fmt: skip
+    session.execute(
+        delete(TranscriptTag).where(
+            TranscriptTag.conversation_id == conversation_id, TranscriptTag.tag == " ".join(tag.split())
+        )
+    )
     session.flush()
     return tags_of(session, [conversation_id]).get(conversation_id, [])
 
@@ -321,8 +351,10 @@ def entity_values(*, session: Session, limit: int = 300) -> list[dict[str, Any]]
         .order_by(desc(func.count()), TranscriptConversationEntity.entity, TranscriptConversationEntity.value)
         .limit(limit)
     )
-    return [{"entity": entity, "label": TYPE_LABELS.get(entity, entity), "value": value, "count": count}
-            for entity, value, count in rows]  # fmt: skip
+    return [
+        {"entity": entity, "label": TYPE_LABELS.get(entity, entity), "value": value, "count": count}
+        for entity, value, count in rows
+    ]
 
 
 def all_tags(*, session: Session) -> list[dict[str, Any]]:
@@ -330,13 +362,23 @@ def all_tags(*, session: Session) -> list[dict[str, Any]]:
     return [
         {"tag": tag, "count": count}
         for tag, count in session.execute(
-            select(TranscriptTag.tag, func.count()).group_by(TranscriptTag.tag).order_by(desc(func.count()), TranscriptTag.tag)
+            select(TranscriptTag.tag, func.count())
+            .group_by(TranscriptTag.tag)
+            .order_by(desc(func.count()), TranscriptTag.tag)
         )
     ]
 
 
-def annotate_message(*, session: Session, conversation_id: str, message_id: int, correct_intent: str | None,
-                     note: str | None, author: str, now: datetime) -> TranscriptAnnotation:  # fmt: skip
+def annotate_message(
+    *,
+    session: Session,
+    conversation_id: str,
+    message_id: int,
+    correct_intent: str | None,
+    note: str | None,
+    author: str,
+    now: datetime,
+) -> TranscriptAnnotation:
     """Records an analyst's correction or remark on one message of the conversation."""
     correct_intent = (correct_intent or "").strip() or None
     note = (note or "").strip() or None
@@ -355,8 +397,14 @@ def annotate_message(*, session: Session, conversation_id: str, message_id: int,
                 customer_message="正确意图须为已知意图或常见问题主题，例如 request_human、faq/card_lost；请从下拉列表中选择。",
             )
         correct_intent = named
-    annotation = TranscriptAnnotation(message_id=message_id, conversation_id=conversation_id,
-                                      correct_intent=correct_intent, note=note, author=author, created_at=now)  # fmt: skip
+    annotation = TranscriptAnnotation(
+        message_id=message_id,
+        conversation_id=conversation_id,
+        correct_intent=correct_intent,
+        note=note,
+        author=author,
+        created_at=now,
+    )
     session.add(annotation)
     session.flush()
     return annotation

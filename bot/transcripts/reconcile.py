@@ -26,19 +26,23 @@ from .consumer import event_key
 BATCH = 500
 
 
-def tracker_rows(tracker: Engine, *, since: datetime, after_id: int = 0, limit: int = BATCH) -> list[tuple[int, str, str, dict[str, Any]]]:
+def tracker_rows(
+    tracker: Engine, *, since: datetime, after_id: int = 0, limit: int = BATCH
+) -> list[tuple[int, str, str, dict[str, Any]]]:
     """(tracker row id, consumer key, sender_id, event) of tracker events stamped at or after `since`."""
     with tracker.connect() as connection:
         rows = connection.execute(
-            text("SELECT id, sender_id, data FROM events WHERE timestamp >= :since AND id > :after "
-                 "ORDER BY id LIMIT :limit"),
+            text(
+                "SELECT id, sender_id, data FROM events WHERE timestamp >= :since AND id > :after "
+                "ORDER BY id LIMIT :limit"
+            ),
             {"since": since.timestamp(), "after": after_id, "limit": limit},
-        ).all()  # fmt: skip
+        ).all()
     result = []
     for row_id, sender_id, data in rows:
         try:
             # rasa_components.stores.BankSQLTrackerStore keeps events encrypted at rest.
-            event = json.loads(decrypt_if_encrypted(data))
+            event = json.loads(decrypt_if_encrypted(data) or "")  # None (no data) is skipped like bad JSON
         except (TypeError, ValueError):
             continue
         if not isinstance(event, dict):
@@ -49,8 +53,13 @@ def tracker_rows(tracker: Engine, *, since: datetime, after_id: int = 0, limit: 
     return result
 
 
-def reconcile(*, session: Session, tracker: Engine, since: datetime,
-              retention_days: int = service.DEFAULT_RETENTION_DAYS) -> int:  # fmt: skip
+def reconcile(
+    *,
+    session: Session,
+    tracker: Engine,
+    since: datetime,
+    retention_days: int = service.DEFAULT_RETENTION_DAYS,
+) -> int:
     """Stores the tracker events since `since` that the transcript store lacks; returns how many
     new messages."""
     stored = 0

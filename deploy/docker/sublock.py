@@ -43,7 +43,7 @@ ROOTS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 # The Rasa image: the whole lock but the test runners (rasa's own pins stop at Python 3.10, so its
 # requirements cannot be followed; the lock is what the model is trained and tested with).
-TEST_ONLY = ("pytest", "pytest-timeout", "playwright")
+TEST_ONLY = ("pytest", "pytest-timeout", "playwright", "mypy", "mypy-extensions", "types-pyyaml")
 
 
 def normalise(name: str) -> str:
