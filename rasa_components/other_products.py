@@ -32,12 +32,18 @@ OVERRIDABLE = {"faq", "chitchat", DEFAULT_NLU_FALLBACK_INTENT_NAME}
 
 def predicted_topic(message: Message) -> str | None:
     """The FAQ topic the response selector put first ("card_lost"), if any."""
-    selector = (message.get("response_selector") or {}).get("faq") or {}
-    key = ((selector.get("response") or {}).get("intent_response_key")) or ""
-    if not key:
-        ranking = selector.get("ranking") or []
-        key = ranking[0].get("intent_response_key", "") if ranking else ""
-    return key.split("/", 1)[1] if key.startswith("faq/") else None
+    # The linear response selector answers under Rasa's "default" selector name (one selector for
+    # faq/* and chitchat/*), so look at every selector rather than one by name.
+    for selector in (message.get("response_selector") or {}).values():
+        if not isinstance(selector, dict):
+            continue
+        key = ((selector.get("response") or {}).get("intent_response_key")) or ""
+        if not key:
+            ranking = selector.get("ranking") or []
+            key = ranking[0].get("intent_response_key", "") if ranking else ""
+        if key.startswith("faq/"):
+            return key.split("/", 1)[1]
+    return None
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
