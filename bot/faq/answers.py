@@ -27,6 +27,7 @@ import logging
 import string
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -168,9 +169,8 @@ class AnswerStore:
         self._answers = read_answers(directory, self._catalog)  # a broken first load fails loudly
 
     def _current_signature(self) -> tuple[tuple[str, int, int], ...]:
-        return tuple(
-            (p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in sorted(self.directory.glob("*.yml"))
-        )
+        stats = [(p.name, p.stat()) for p in sorted(self.directory.glob("*.yml"))]
+        return tuple((name, stat.st_mtime_ns, stat.st_size) for name, stat in stats)
 
     def answers(self) -> dict[str, Answer]:
         signature = self._current_signature()
@@ -192,16 +192,13 @@ class AnswerStore:
         return render(self.answer(topic_id), catalog=self._catalog, bank=bank)
 
 
-_stores: dict[Path, AnswerStore] = {}
-_stores_lock = threading.Lock()
+@lru_cache(maxsize=4)
+def _store(directory: Path) -> AnswerStore:
+    return AnswerStore(directory)
 
 
 def configured_store() -> AnswerStore:
     """This process's answers: FAQ_ANSWERS_DIR, by default the ones shipped in the repository."""
     from bot.config import load_settings
 
-    directory = load_settings().faq_answers_dir
-    with _stores_lock:
-        if directory not in _stores:
-            _stores[directory] = AnswerStore(directory)
-        return _stores[directory]
+    return _store(load_settings().faq_answers_dir)
