@@ -20,10 +20,10 @@ from bot.conversations import buttons as step_buttons
 from bot.db import utcnow
 from bot.handoff import lifecycle as handoff_lifecycle
 from bot.suitability import dialogue
+from bot.suitability import rules as suitability_rules
 from bot.suitability import service as suitability_service
 from bot.suitability.dialogue import Attempt, Event
 from bot.suitability.questionnaire import LETTERS, Questionnaire, load_questionnaire
-from bot.suitability import rules as suitability_rules
 from bot.text.china_time import format_date
 
 from .common import channel, customer_id, in_transaction, intent_name
@@ -155,9 +155,12 @@ class ValidateRiskAssessmentForm(FormValidationAction):
         elif text.startswith("/"):
             text = PAYLOAD_WORDS.get(intent_name(tracker), text)
         result = dialogue.step(
-            questionnaire, attempt, text, faq_topic=None if press else faq_choice(tracker).answer,
+            questionnaire,
+            attempt,
+            text,
+            faq_topic=None if press else faq_choice(tracker).answer,
             pressed=press.step if press else None,
-        )  # fmt: skip
+        )
         if result.event == Event.RESTARTED and attempt.answers:
             await _store_abandoned(tracker, questionnaire, attempt)
         self._say(dispatcher, tracker, questionnaire, result)
@@ -196,9 +199,14 @@ async def _store_abandoned(tracker: Tracker, questionnaire: Questionnaire, attem
     answers = dialogue.answered_options(questionnaire, attempt)
     await in_transaction(
         lambda session: suitability_service.record_abandoned(
-            session=session, customer_id=customer, questionnaire=questionnaire, answers=answers,
-            channel=channel(tracker), conversation_id=tracker.sender_id, now=utcnow(),
-        )  # fmt: skip
+            session=session,
+            customer_id=customer,
+            questionnaire=questionnaire,
+            answers=answers,
+            channel=channel(tracker),
+            conversation_id=tracker.sender_id,
+            now=utcnow(),
+        )
     )
 
 
@@ -232,10 +240,15 @@ class ActionFinishAssessment(Action):
         stored = await in_transaction(
             lambda session: _summary_of(
                 suitability_service.record_assessment(
-                    session=session, customer_id=customer, questionnaire=questionnaire,
-                    answers=answers, channel=channel(tracker), conversation_id=tracker.sender_id,
-                    now=utcnow(), validity_months=load_settings().assessment_validity_months,
-                )  # fmt: skip
+                    session=session,
+                    customer_id=customer,
+                    questionnaire=questionnaire,
+                    answers=answers,
+                    channel=channel(tracker),
+                    conversation_id=tracker.sender_id,
+                    now=utcnow(),
+                    validity_months=load_settings().assessment_validity_months,
+                )
             )
         )
         band = questionnaire.band(stored["level"])

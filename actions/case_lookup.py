@@ -48,7 +48,7 @@ def send(dispatcher: CollectingDispatcher, replies) -> None:
 
 
 class ActionStartCaseLookup(Action):
-    """"我的投诉怎么样了" / "撤回投诉": lists the customer's own cases, or takes a reference from
+    """ "我的投诉怎么样了" / "撤回投诉": lists the customer's own cases, or takes a reference from
     the message."""
 
     def name(self) -> str:
@@ -58,11 +58,15 @@ class ActionStartCaseLookup(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         who = requester(tracker)
-        owned = await in_transaction(lambda session: case_access.owned_case_numbers(session=session, requester=who))
+        owned = await in_transaction(
+            lambda session: case_access.owned_case_numbers(session=session, requester=who)
+        )
         state = lookup.start(
-            intent=intent_name(tracker), text=(tracker.latest_message or {}).get("text") or "",
-            entities=entities_of(tracker), owned=owned,
-        )  # fmt: skip
+            intent=intent_name(tracker),
+            text=(tracker.latest_message or {}).get("text") or "",
+            entities=entities_of(tracker),
+            owned=owned,
+        )
         return [SlotSet(LOOKUP_SLOT, state.to_slot()), SlotSet(REPLY_SLOT, None)]
 
 
@@ -106,7 +110,9 @@ class ValidateCaseForm(FormValidationAction):
         state = result.lookup
         if result.need == lookup.NEED_OWNED_CASE:
             view = await in_transaction(
-                lambda session: case_access.view_owned_case(session=session, requester=who, number=state.number)
+                lambda session: case_access.view_owned_case(
+                    session=session, requester=who, number=state.number
+                )
             )
             return lookup.owned_case(state, view)
         if result.need == lookup.NEED_CONTACT_CHECK:
@@ -114,9 +120,12 @@ class ValidateCaseForm(FormValidationAction):
             try:
                 view = await in_transaction(
                     lambda session: case_access.view_by_reference(
-                        session=session, reference=state.reference, last4=result.last4, requester=who,
+                        session=session,
+                        reference=state.reference,
+                        last4=result.last4,
+                        requester=who,
                         policy=case_access.policy_from_settings(settings),
-                    )  # fmt: skip
+                    )
                 )
             except ContactCheckLocked as lock:
                 return lookup.locked(lock.retry_after_seconds, lock_minutes=settings.case_check_lock_minutes)

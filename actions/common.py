@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from rasa_sdk import Tracker
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,12 +46,17 @@ def _verified(tracker: Tracker) -> VerifiedMetadata | None:
         return None
     settings = load_settings()
     verified = verify_metadata(
-        metadata, secret=settings.rasa_metadata_secret, conversation_id=tracker.sender_id,
-        now=utcnow(), max_lifetime=timedelta(seconds=settings.rasa_metadata_lifetime_seconds),
-    )  # fmt: skip
+        metadata,
+        secret=settings.rasa_metadata_secret,
+        conversation_id=tracker.sender_id,
+        now=utcnow(),
+        max_lifetime=timedelta(seconds=settings.rasa_metadata_lifetime_seconds),
+    )
     if verified is None:
-        logger.warning("message metadata of conversation %s is not signed by the API: treated as anonymous",
-                       tracker.sender_id)  # fmt: skip
+        logger.warning(
+            "message metadata of conversation %s is not signed by the API: treated as anonymous",
+            tracker.sender_id,
+        )
     return verified
 
 

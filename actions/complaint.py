@@ -17,12 +17,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.cases import classification, intake, references
 from bot.cases import service as case_service
 from bot.cases.intake import Draft, Event
-from bot.text.china_time import format_date
 from bot.conversations import buttons as step_buttons
 from bot.entities import facts as entity_facts
-from bot.replies import replies
-
 from bot.handoff import lifecycle as handoff_lifecycle
+from bot.replies import replies
+from bot.text.china_time import format_date
 from bot.text.masking import mask_mobile, mask_name, mask_text
 
 from .common import channel, customer_id, in_transaction
@@ -54,7 +53,7 @@ def _entities(tracker: Tracker) -> list:
 
 
 def occurred_text(draft: Draft) -> str | None:
-    """"上周五下午（2026年11月27日）": the customer's words and the day they name."""
+    """ "上周五下午（2026年11月27日）": the customer's words and the day they name."""
     if not draft.occurred:
         return None
     day = intake.occurred_day(draft)
@@ -78,8 +77,7 @@ def facts_message(draft: Draft) -> dict[str, Any]:
         lines.append(_say("fact_channel", value=classification.label("channel", draft.channel)))
     if "business" in known:
         lines.append(_say("fact_business", value=classification.label("business", draft.business)))
-    return {"response": "utter_complaint_confirm_facts", "facts": "\n".join(lines),
-            "step": draft.step_id}  # fmt: skip
+    return {"response": "utter_complaint_confirm_facts", "facts": "\n".join(lines), "step": draft.step_id}
 
 
 def choice_message(axis: str, draft: Draft) -> dict[str, Any]:
@@ -188,24 +186,31 @@ class ValidateComplaintForm(FormValidationAction):
         elif text.startswith("/"):  # a button of another flow, e.g. /request_human
             text = PERSON_WORDS if "request_human" in text else ""
         result = intake.step(
-            draft, text, _entities(tracker) if value == text else (),
+            draft,
+            text,
+            _entities(tracker) if value == text else (),
             pressed=press.step if press else None,
-        )  # fmt: skip
+        )
         if result.sensitive:
             dispatcher.utter_message(response="utter_complaint_sensitive_warning")
         event = result.event
         if event == Event.UNCLEAR:
             dispatcher.utter_message(response="utter_complaint_unclear", hint=_say(f"hint_{draft.stage}"))
-        elif event in {Event.INVALID_PHONE, Event.OFFER_PERSON, Event.CONFIRM_CANCEL,
-                       Event.RESUMED, Event.WHICH_TO_EDIT, Event.STALE}:  # fmt: skip
-            dispatcher.utter_message(
-                response=f"utter_complaint_{event.value}", step=result.draft.step_id
-            )
+        elif event in {
+            Event.INVALID_PHONE,
+            Event.OFFER_PERSON,
+            Event.CONFIRM_CANCEL,
+            Event.RESUMED,
+            Event.WHICH_TO_EDIT,
+            Event.STALE,
+        }:
+            dispatcher.utter_message(response=f"utter_complaint_{event.value}", step=result.draft.step_id)
         return {DRAFT_SLOT: result.draft.to_slot(), REPLY_SLOT: ENDINGS.get(event)}
 
 
 def agent_context(draft: Draft) -> dict[str, Any]:
     """What the agent who takes over sees of the unfinished complaint, masked."""
+
     def label(axis: str) -> str | None:
         code = getattr(draft, axis)
         return classification.label(axis, code)  # staff read the standard's labels
@@ -213,13 +218,16 @@ def agent_context(draft: Draft) -> dict[str, Any]:
     return {
         "complaint_draft": {
             "description": mask_text(draft.description_text),
-            "business": label("business"), "channel": label("channel"),
-            "reason": label("reason"), "request": mask_text(draft.request or "") or None,
-            "occurred": occurred_text(draft), "amount": amount_text(draft),
+            "business": label("business"),
+            "channel": label("channel"),
+            "reason": label("reason"),
+            "request": mask_text(draft.request or "") or None,
+            "occurred": occurred_text(draft),
+            "amount": amount_text(draft),
             "phone": mask_mobile(draft.phone) if draft.phone else None,
             "name": mask_name(draft.name) if draft.name else None,
         }
-    }  # fmt: skip
+    }
 
 
 class ActionFinishComplaint(Action):
@@ -241,19 +249,30 @@ class ActionFinishComplaint(Action):
             return [SlotSet(REPLY_SLOT, None), *events]  # the draft stays for the agent
         if ending != "submitted":
             dispatcher.utter_message(response="utter_complaint_cancelled")
-            return [SlotSet(REPLY_SLOT, None), SlotSet(DRAFT_SLOT, None),
-                    SlotSet(ENDED_SLOT, {"draft": draft.id, "number": None})]  # fmt: skip
+            return [
+                SlotSet(REPLY_SLOT, None),
+                SlotSet(DRAFT_SLOT, None),
+                SlotSet(ENDED_SLOT, {"draft": draft.id, "number": None}),
+            ]
 
         def file(session) -> dict[str, str]:
             case = case_service.open_case(
-                session=session, description=draft.description_text,
-                intake_channel=channel(tracker), customer_id=customer_id(tracker),
-                conversation_id=tracker.sender_id, business_code=draft.business,
-                channel_code=draft.channel, reason_code=draft.reason, request=draft.request,
-                occurred_at=draft.occurred, occurred_on=intake.occurred_day(draft),
-                amount=intake.amount_value(draft), amount_currency=draft.currency,
-                contact_phone=draft.phone, customer_name=draft.name,
-            )  # fmt: skip
+                session=session,
+                description=draft.description_text,
+                intake_channel=channel(tracker),
+                customer_id=customer_id(tracker),
+                conversation_id=tracker.sender_id,
+                business_code=draft.business,
+                channel_code=draft.channel,
+                reason_code=draft.reason,
+                request=draft.request,
+                occurred_at=draft.occurred,
+                occurred_on=intake.occurred_day(draft),
+                amount=intake.amount_value(draft),
+                amount_currency=draft.currency,
+                contact_phone=draft.phone,
+                customer_name=draft.name,
+            )
             filed = {"number": case.number, "due_on": format_date(case.due_at)}
             if case.customer_id:  # bound to the verified customer: they see it when logged in
                 return {"response": "utter_complaint_filed_next", **filed}
@@ -264,5 +283,8 @@ class ActionFinishComplaint(Action):
         # The number on its own card first (copied with one tap), then what happens next.
         dispatcher.utter_message(response="utter_complaint_filed", number=filed["number"])
         dispatcher.utter_message(**filed)
-        return [SlotSet(REPLY_SLOT, None), SlotSet(DRAFT_SLOT, None),
-                SlotSet(ENDED_SLOT, {"draft": draft.id, "number": filed["number"]})]  # fmt: skip
+        return [
+            SlotSet(REPLY_SLOT, None),
+            SlotSet(DRAFT_SLOT, None),
+            SlotSet(ENDED_SLOT, {"draft": draft.id, "number": filed["number"]}),
+        ]

@@ -37,7 +37,9 @@ def faq_ranking(latest_message: dict[str, Any]) -> list[tuple[str, float]]:
 
 def named_banks(tracker: Tracker) -> list[str]:
     """The other banks the latest message names (BANK entities), e.g. ["中国工商银行"]."""
-    return entity_facts.values_of(entity_facts.from_parse((tracker.latest_message or {}).get("entities")), "BANK")
+    return entity_facts.values_of(
+        entity_facts.from_parse((tracker.latest_message or {}).get("entities")), "BANK"
+    )
 
 
 def answer(dispatcher: CollectingDispatcher, topic_id: str, tracker: Tracker) -> list[dict[str, Any]]:
@@ -45,9 +47,10 @@ def answer(dispatcher: CollectingDispatcher, topic_id: str, tracker: Tracker) ->
     named one (now or earlier in the transfer questions), and remembers it for follow-ups."""
     topic = load_catalog().topic(topic_id)
     bank = faq_rules.bank_for_answer(
-        topic_group=topic.group if topic else None, named_banks=named_banks(tracker),
+        topic_group=topic.group if topic else None,
+        named_banks=named_banks(tracker),
         remembered=tracker.get_slot(BANK_SLOT),
-    )  # fmt: skip
+    )
     if bank:
         dispatcher.utter_message(response="utter_faq_bank_context", bank=bank)
     utter_answer(dispatcher, topic_id)
@@ -132,7 +135,7 @@ def named_sibling_topic(tracker: Tracker, *, last_topic_id: str) -> str | None:
 
 
 class ActionAnswerFollowup(Action):
-    """"那手续费呢？" after a transfer answer → the transfer-fee answer."""
+    """ "那手续费呢？" after a transfer answer → the transfer-fee answer."""
 
     def name(self) -> str:
         return "action_answer_followup"

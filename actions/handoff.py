@@ -20,9 +20,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot import bank
 from bot.config import load_settings
 from bot.handoff import conversation as rules
-from bot.handoff import lifecycle
+from bot.handoff import lifecycle, usecases
 from bot.handoff import service as handoff_service
-from bot.handoff import usecases
 
 from .common import customer_id, in_transaction
 
@@ -49,7 +48,8 @@ def detect_reason(tracker: Tracker) -> str:
         (
             e.get("name")
             for e in reversed(tracker.events)
-            if e.get("event") == "action" and e.get("name") not in (None, "action_listen")
+            if e.get("event") == "action"
+            and e.get("name") not in (None, "action_listen")
             and not str(e.get("name")).startswith("action_request_human")
         ),
         None,
@@ -69,9 +69,13 @@ async def escalate(
 
     def ask(session) -> usecases.Outcome:
         return usecases.request(
-            session=session, settings=settings, conversation_id=tracker.sender_id, reason=reason,
-            customer_id=customer, context=context,
-        )  # fmt: skip
+            session=session,
+            settings=settings,
+            conversation_id=tracker.sender_id,
+            reason=reason,
+            customer_id=customer,
+            context=context,
+        )
 
     outcome = await in_transaction(ask)
     for message in outcome.messages:
@@ -116,7 +120,7 @@ class ActionAnswerOutOfScope(Action):
 
 
 class ActionRequestHuman(Action):
-    """"转人工", the person button, or an urgent message: queue for an agent or offer a call-back."""
+    """ "转人工", the person button, or an urgent message: queue for an agent or offer a call-back."""
 
     def name(self) -> str:
         return "action_request_human"
@@ -175,9 +179,7 @@ class ValidateCallbackForm(FormValidationAction):
         text = value if isinstance(value, str) else ""
         if text.startswith("/"):  # a button of another flow
             text = "取消" if "decline" in text else ""
-        step = rules.read_callback_reply(
-            _intake(tracker), text, hotline=load_settings().bank_hotline
-        )
+        step = rules.read_callback_reply(_intake(tracker), text, hotline=load_settings().bank_hotline)
         for line in step.say:
             dispatcher.utter_message(text=line)
         return {
@@ -196,8 +198,11 @@ class ActionFinishCallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intake = _intake(tracker)
-        reset = [SlotSet(CALLBACK_STATE_SLOT, None), SlotSet(CALLBACK_REPLY_SLOT, None),
-                 SlotSet(CALLBACK_REASON_SLOT, None)]  # fmt: skip
+        reset = [
+            SlotSet(CALLBACK_STATE_SLOT, None),
+            SlotSet(CALLBACK_REPLY_SLOT, None),
+            SlotSet(CALLBACK_REASON_SLOT, None),
+        ]
         if intake.stage != rules.CallbackStage.DONE or not intake.phone:
             return reset
         reason = tracker.get_slot(CALLBACK_REASON_SLOT)
@@ -205,9 +210,13 @@ class ActionFinishCallback(Action):
             reason = handoff_service.CALLBACK_REASON  # asked for a call-back straight away
         await in_transaction(
             lambda session: handoff_service.request_callback(
-                session=session, phone=intake.phone, preferred_time=intake.preferred_time,
-                conversation_id=tracker.sender_id, customer_id=customer_id(tracker), reason=reason,
-            )  # fmt: skip
+                session=session,
+                phone=intake.phone,
+                preferred_time=intake.preferred_time,
+                conversation_id=tracker.sender_id,
+                customer_id=customer_id(tracker),
+                reason=reason,
+            )
         )
         dispatcher.utter_message(text=rules.callback_done_text(intake.phone, intake.preferred_time))
         return reset

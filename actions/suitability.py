@@ -10,16 +10,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.db import utcnow
 from bot.entities import facts as entity_facts
+from bot.suitability import rules as suitability_rules
 from bot.suitability import service as suitability_service
 from bot.suitability.products import find_product, product_by_code
 from bot.suitability.questionnaire import load_questionnaire
-from bot.suitability import rules as suitability_rules
 from bot.suitability.rules import parse_product_level
 from bot.text.china_time import format_date
 
 from .assessment import OFFERED_SLOT
 from .common import customer_id, in_transaction, intent_name
-
 
 
 def _level_name(answer: suitability_service.SuitabilityAnswer) -> str:
@@ -64,9 +63,10 @@ class ActionAnswerSuitability(Action):
         code = entity_facts.product_code_of(entities)
         product = (product_by_code(code) if code else None) or find_product(text)
         product_level = (
-            product.risk_level if product
+            product.risk_level
+            if product
             else entity_facts.product_level_of(entities) or parse_product_level(text)
-        )  # fmt: skip
+        )
         if product_level is None:
             dispatcher.utter_message(response="utter_suitability_which")
             return [SlotSet(OFFERED_SLOT, False)]
@@ -77,9 +77,12 @@ class ActionAnswerSuitability(Action):
         )
         answer = await in_transaction(
             lambda session: suitability_service.check_product_level(
-                session=session, customer_id=customer, product_level=product_level, now=utcnow(),
+                session=session,
+                customer_id=customer,
+                product_level=product_level,
+                now=utcnow(),
                 questionnaire_for_version=load_questionnaire,
-            )  # fmt: skip
+            )
         )
         if answer.status in {"no_assessment", "expired"}:
             return _offer_assessment(dispatcher, answer)
@@ -91,9 +94,7 @@ class ActionAnswerSuitability(Action):
             allowed=suitability_rules.suitable_product_levels(answer.customer_level),
         )
         if answer.senior_care:
-            dispatcher.utter_message(
-                response="utter_suitability_senior_care", product_level=product_level
-            )
+            dispatcher.utter_message(response="utter_suitability_senior_care", product_level=product_level)
         return [SlotSet(OFFERED_SLOT, False)]
 
     @staticmethod

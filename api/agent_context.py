@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.cases import classification, lifecycle as case_lifecycle
+from bot.cases import classification
+from bot.cases import lifecycle as case_lifecycle
 from bot.cases import service as case_service
 from bot.db import utcnow
 from bot.entities import facts as entity_facts
@@ -26,9 +27,7 @@ def customer_context(session: Session, customer_id: str | None) -> dict[str, Any
     """The identified customer's latest risk assessment and complaint cases."""
     if not customer_id:
         return {"customer_id": None, "assessment": None, "cases": []}
-    standing = suitability_service.customer_standing(
-        session=session, customer_id=customer_id, now=utcnow()
-    )
+    standing = suitability_service.customer_standing(session=session, customer_id=customer_id, now=utcnow())
     assessment = None
     if standing.status != "no_assessment":
         assessment = {
@@ -71,22 +70,31 @@ def understanding_of(tracker: dict[str, Any]) -> dict[str, Any]:
         parse = event.get("parse_data") or {}
         intent = parse.get("intent") or {}
         # One selector serves faq and chitchat (key "default"): keep its answer if it is a topic.
-        selector = next((
-            answer for answer in (
-                (value or {}).get("response") or {} for value in (parse.get("response_selector") or {}).values()
-                if isinstance(value, dict)
-            ) if str(answer.get("intent_response_key") or "").startswith("faq/")
-        ), {})  # fmt: skip
-        turns.append({
-            "text": mask_text(event.get("text") or ""),
-            "intent": intent.get("name"),
-            "intent_label": labels.intent_label(labels.retrieval_intent(intent.get("name"), parse)),
-            "confidence": round(float(intent.get("confidence") or 0.0), 3),
-            # The selector always answers something; it names a topic only for an FAQ turn.
-            "faq_topic": (selector.get("intent_response_key") or "").removeprefix("faq/") or None
-            if intent.get("name") == "faq" else None,
-            "entities": entity_facts.staff_view(parse.get("entities")),
-        })  # fmt: skip
+        selector = next(
+            (
+                answer
+                for answer in (
+                    (value or {}).get("response") or {}
+                    for value in (parse.get("response_selector") or {}).values()
+                    if isinstance(value, dict)
+                )
+                if str(answer.get("intent_response_key") or "").startswith("faq/")
+            ),
+            {},
+        )
+        turns.append(
+            {
+                "text": mask_text(event.get("text") or ""),
+                "intent": intent.get("name"),
+                "intent_label": labels.intent_label(labels.retrieval_intent(intent.get("name"), parse)),
+                "confidence": round(float(intent.get("confidence") or 0.0), 3),
+                # The selector always answers something; it names a topic only for an FAQ turn.
+                "faq_topic": (selector.get("intent_response_key") or "").removeprefix("faq/") or None
+                if intent.get("name") == "faq"
+                else None,
+                "entities": entity_facts.staff_view(parse.get("entities")),
+            }
+        )
     slots = {
         name: _slot_text(value)
         for name, value in (tracker.get("slots") or {}).items()

@@ -131,9 +131,7 @@ class ChatGateway:
 
     def last_message_id(self, conversation_id: str) -> int:
         with self._session_factory.begin() as session:
-            return conversation_service.last_message_id(
-                session=session, conversation_id=conversation_id
-            )
+            return conversation_service.last_message_id(session=session, conversation_id=conversation_id)
 
     def in_transaction(self, work: Callable[[Any], Any]) -> Any:
         """Runs `work(session)` in one transaction (sync; call from the threadpool)."""
@@ -172,9 +170,7 @@ class ChatGateway:
 
     @property
     def ip_message_limit(self) -> ratelimit_service.Limit:
-        return ratelimit_service.Limit(
-            self._settings.rate_limit_ip_messages_per_minute, timedelta(minutes=1)
-        )
+        return ratelimit_service.Limit(self._settings.rate_limit_ip_messages_per_minute, timedelta(minutes=1))
 
     @staticmethod
     def check_rate(session, key: str, limit: ratelimit_service.Limit) -> None:
@@ -230,14 +226,19 @@ class ChatGateway:
                 client_message_id=client_message_id,
                 # The delivery lease: Rasa's budget and a margin to store the replies. A process
                 # that dies while delivering loses it then, and a resend takes the message over.
-                in_flight_timeout=timedelta(seconds=self._settings.rasa_timeout_seconds + DELIVERY_MARGIN_SECONDS),
+                in_flight_timeout=timedelta(
+                    seconds=self._settings.rasa_timeout_seconds + DELIVERY_MARGIN_SECONDS
+                ),
                 holder=f"{self._holder}:{uuid.uuid4().hex[:8]}",
             )
             # What Rasa and the actions may rely on: verified server-side, never sent by the client.
             # `message_id` travels into Rasa's tracker with the message: before delivering it
             # again, the tracker tells whether Rasa already applied it.
-            metadata = {"customer_id": conversation.customer_id, "channel": conversation.channel,
-                        "message_id": accepted.message.id}  # fmt: skip
+            metadata = {
+                "customer_id": conversation.customer_id,
+                "channel": conversation.channel,
+                "message_id": accepted.message.id,
+            }
             if client_ip:  # for the case lookups' lockouts per address; a keyed digest only
                 metadata["address_key"] = case_crypto.address_key(client_ip)
             result = Accepted(
@@ -270,9 +271,7 @@ class ChatGateway:
 
     @staticmethod
     def _store_replies(session, message_id: int, replies: list[dict[str, Any]]) -> list[dict]:
-        stored = conversation_service.record_replies(
-            session=session, message_id=message_id, replies=replies
-        )
+        stored = conversation_service.record_replies(session=session, message_id=message_id, replies=replies)
         return [reply_view(reply) for reply in stored]
 
     def _record_handoff_message(self, conversation_id: str, message_id: int) -> list[dict]:
@@ -320,17 +319,13 @@ class ChatGateway:
                 replies = await self._ask_assistant(conversation_id, accepted)
             elif accepted.route == HANDOFF:
                 await self._log_with_rasa(conversation_id, accepted)
-                replies = await run_in_threadpool(
-                    self._record_handoff_message, conversation_id, message_id
-                )
+                replies = await run_in_threadpool(self._record_handoff_message, conversation_id, message_id)
             elif accepted.route == CANCELLED:
                 await self._log_with_rasa(conversation_id, accepted, resume=True)
             if accepted.topics:
                 await self._notifier.publish(*accepted.topics)
         if self.metrics is not None:
-            self.metrics.messages.labels(
-                accepted.route if accepted.needs_delivery else "duplicate"
-            ).inc()
+            self.metrics.messages.labels(accepted.route if accepted.needs_delivery else "duplicate").inc()
             self.metrics.latency.observe(time.monotonic() - started)
         return {
             "message_id": message_id,
@@ -348,8 +343,10 @@ class ChatGateway:
             if accepted.attempted:
                 raw_replies = await self._rasa.applied_replies(conversation_id, accepted.message_id)
                 if raw_replies is not None:
-                    logger.info("message %s was already applied by Rasa; answering from its tracker",
-                                accepted.message_id)  # fmt: skip
+                    logger.info(
+                        "message %s was already applied by Rasa; answering from its tracker",
+                        accepted.message_id,
+                    )
             if raw_replies is None:
                 if accepted.had_handoff:  # a hand-back whose resume did not reach Rasa
                     if await self._rasa.ensure_resumed(conversation_id):
@@ -377,7 +374,9 @@ class ChatGateway:
             state = "up"
         except RasaUnavailable as exc:
             state = f"down ({exc})"
-        raise RasaUnavailable(f"Rasa answered message {message_id} with nothing; the action server is {state}")
+        raise RasaUnavailable(
+            f"Rasa answered message {message_id} with nothing; the action server is {state}"
+        )
 
     async def _log_with_rasa(self, conversation_id: str, accepted: Accepted, resume: bool = False):
         """During a handoff: Rasa records the message but, paused, predicts nothing. The message is
@@ -395,6 +394,4 @@ class ChatGateway:
         except RasaUnavailable as exc:
             if self.metrics is not None:
                 self.metrics.rasa_errors.inc()
-            logger.warning(
-                "message %s of a handoff not logged in Rasa: %s", accepted.message_id, exc
-            )
+            logger.warning("message %s of a handoff not logged in Rasa: %s", accepted.message_id, exc)

@@ -13,10 +13,14 @@ class ChatCors:
     def __init__(self, app: ASGIApp, origins: tuple[str, ...]):
         self._app = app
         self._cors = CORSMiddleware(
-            app, allow_origins=list(origins), allow_methods=["GET", "POST"],
-            allow_headers=["Authorization", "Content-Type"], expose_headers=["Retry-After"],
-            allow_credentials=False, max_age=600,
-        )  # fmt: skip
+            app,
+            allow_origins=list(origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Retry-After"],
+            allow_credentials=False,
+            max_age=600,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(PUBLIC_PREFIXES):

@@ -73,7 +73,9 @@ def commit_in_route_thread(app: FastAPI) -> None:
     for route in app.routes:
         if not isinstance(route, APIRoute) or route.dependant.call is None:
             continue
-        if route.dependant.is_coroutine_callable or getattr(route.dependant.call, "commits_in_route_thread", False):
+        if route.dependant.is_coroutine_callable or getattr(
+            route.dependant.call, "commits_in_route_thread", False
+        ):
             continue
         if any(dependency.call is get_db for dependency in route.dependant.dependencies):
             route.dependant.call = _committing(route.dependant.call)

@@ -1,6 +1,6 @@
 """One JSON error shape for every failure:
 
-    {"error": {"code": "...", "message": "<Chinese, for the customer>", "detail": "<English>"}}
+{"error": {"code": "...", "message": "<Chinese, for the customer>", "detail": "<English>"}}
 """
 
 from __future__ import annotations
@@ -110,9 +110,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AssistantUnavailable)
     async def _assistant_unavailable(_request: Request, exc: AssistantUnavailable) -> JSONResponse:
         return JSONResponse(
-            error_body(
-                exc.code, exc.customer_message, exc.developer_message, message_id=exc.message_id
-            ),
+            error_body(exc.code, exc.customer_message, exc.developer_message, message_id=exc.message_id),
             status_code=503,
             headers={"Retry-After": str(exc.retry_after_seconds)},
         )

@@ -42,7 +42,8 @@ def agent_message_view(message: ConversationMessage) -> dict[str, Any]:
         "sender": message.sender,
         # A button press reads as its choice ("取消转人工"), not as its payload.
         "text": mask_text(step_buttons.shown_text(message.text))
-        if message.sender == conversation_service.CUSTOMER else message.text,
+        if message.sender == conversation_service.CUSTOMER
+        else message.text,
         "buttons": payload.get("buttons", []),
         "kind": payload.get("kind", rules.KIND_TEXT),
         "agent_name": payload.get("agent_name"),
@@ -113,17 +114,21 @@ class HandoffBridge:
 
         def work(session: Session):
             outcome = usecases.reply(
-                session=session, settings=self._settings, handoff_id=handoff_id, staff_id=staff_id,
+                session=session,
+                settings=self._settings,
+                handoff_id=handoff_id,
+                staff_id=staff_id,
                 text=text,
-            )  # fmt: skip
+            )
             return outcome.handoff.conversation_id, outcome.agent_name, agent_message_view(outcome.message)
 
         conversation_id, agent_name, view = await self.run(work)
         await self.notifier.publish(conversation_topic(conversation_id))
         event = {
-            "event": "bot", "text": view["text"],
+            "event": "bot",
+            "text": view["text"],
             "metadata": {"agent": agent_name, "message_id": view["id"]},
-        }  # fmt: skip
+        }
         try:
             await self._rasa.append_events(conversation_id, [event])
         except RasaUnavailable as exc:  # stored and delivered; only Rasa's copy is missing
@@ -161,4 +166,3 @@ class HandoffBridge:
             await self._rasa.resume(conversation_id)
         except RasaUnavailable as exc:  # the gateway resumes it before the next answer
             logger.warning("conversation %s not resumed in Rasa yet: %s", conversation_id, exc)
-

@@ -76,15 +76,23 @@ class RejectLoneSurrogates:
                 break
         if body_has_lone_surrogate(b"".join(chunks)):
             body = json.dumps(
-                error_body(INVALID_CHARACTERS, INVALID_CHARACTERS_MESSAGE,
-                           "the JSON body holds a lone UTF-16 surrogate (\\ud800-\\udfff)"),
+                error_body(
+                    INVALID_CHARACTERS,
+                    INVALID_CHARACTERS_MESSAGE,
+                    "the JSON body holds a lone UTF-16 surrogate (\\ud800-\\udfff)",
+                ),
                 ensure_ascii=False,
-            ).encode("utf-8")  # fmt: skip
-            await send({
-                "type": "http.response.start", "status": 422,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())],
-            })  # fmt: skip
+            ).encode("utf-8")
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 422,
+                    "headers": [
+                        (b"content-type", b"application/json"),
+                        (b"content-length", str(len(body)).encode()),
+                    ],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
 

@@ -22,18 +22,32 @@ from .deps import commit_in_route_thread
 from .errors import install_error_handlers
 from .handoff_bridge import HandoffBridge
 from .input_guard import RejectLoneSurrogates
-from .rasa_client import RasaClient
-from .realtime import Notifier
 from .operations import (
-    Metrics, RequestContext, StatusCounter, TrustedProxies, configure_logging, monotonic,
+    Metrics,
+    RequestContext,
+    StatusCounter,
+    TrustedProxies,
+    configure_logging,
+    monotonic,
     parse_networks,
 )
-from .security import BodyLimit, SecurityHeaders, SocketLimiter, install_log_redaction
+from .rasa_client import RasaClient
+from .realtime import Notifier
 from .routes import agent as agent_routes
-from .routes import agent_pages, analyst, analyst_pages
+from .routes import (
+    agent_pages,
+    analyst,
+    analyst_pages,
+    chat,
+    demo,
+    health,
+    pages,
+    staff_assessments,
+    staff_cases,
+    staff_pages,
+)
 from .routes import auth as auth_routes
-from .routes import staff_cases
-from .routes import chat, demo, health, pages, staff_assessments, staff_pages
+from .security import BodyLimit, SecurityHeaders, SocketLimiter, install_log_redaction
 
 # A 1,000-character message is at most ~4 KB of JSON; anything far larger is not a chat message.
 MAX_BODY_BYTES = 64 * 1024
@@ -55,7 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         heartbeat = asyncio.create_task(_heartbeat(app))
         housekeeping = asyncio.create_task(
             maintenance.run_forever(
-                app.state.session_factory, app.state.handoff_bridge, settings.rasa_events_db,
+                app.state.session_factory,
+                app.state.handoff_bridge,
+                settings.rasa_events_db,
                 consume=settings.transcripts_in_api,
             )
         )
@@ -92,12 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rasa = rasa
     app.state.identity = identity_verifier(settings)
     app.state.sockets = SocketLimiter()
-    app.state.case_cipher = CaseCipher(
-        settings.case_encryption_key or load_or_create_key(settings.var_dir)
-    )
-    notifier = Notifier(
-        redis_url=settings.realtime_redis_url, poll_seconds=settings.realtime_poll_seconds
-    )
+    app.state.case_cipher = CaseCipher(settings.case_encryption_key or load_or_create_key(settings.var_dir))
+    notifier = Notifier(redis_url=settings.realtime_redis_url, poll_seconds=settings.realtime_poll_seconds)
     app.state.notifier = notifier
     app.state.gateway = ChatGateway(
         settings=settings, session_factory=session_factory, rasa=rasa, notifier=notifier

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import sessionmaker
 from starlette.concurrency import run_in_threadpool
-
-from datetime import timedelta
 
 from bot.cases import access as case_access
 from bot.db import utcnow
@@ -41,9 +40,12 @@ def hold_lease(
     """Takes or renews the housekeeping lease for `ttl_seconds`; False while another holds it."""
     with session_factory.begin() as session:
         return leases.acquire(
-            session, name=name, holder=holder, ttl=timedelta(seconds=ttl_seconds),
+            session,
+            name=name,
+            holder=holder,
+            ttl=timedelta(seconds=ttl_seconds),
             now=utcnow(),
-        )  # fmt: skip
+        )
 
 
 def release_lease(session_factory: sessionmaker, holder: str, name: str = LEASE_NAME) -> None:
@@ -80,7 +82,7 @@ def consume_transcripts(session_factory: sessionmaker, events_db: str) -> int:
 
 async def run_forever(
     session_factory: sessionmaker,
-    bridge: "HandoffBridge | None" = None,
+    bridge: HandoffBridge | None = None,
     events_db: str = "",
     interval: float = INTERVAL_SECONDS,
     handoff_interval: float = HANDOFF_INTERVAL_SECONDS,

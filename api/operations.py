@@ -29,8 +29,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # The ids and the JSON format are shared with the action server and Rasa (bot/logs.py).
-from bot.logs import SERVICE_NAME, ContextFilter, JsonFormatter, conversation_id_var, request_id_var  # noqa: F401
-
+from bot.logs import SERVICE_NAME, ContextFilter, JsonFormatter, conversation_id_var, request_id_var
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _CONVERSATION_PATH = re.compile(r"^/api/chat/(?!sessions/)([A-Za-z0-9_-]{8,64})/")

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
-
 from datetime import timedelta
+from typing import Any
 
 import httpx
 
@@ -25,9 +24,7 @@ class RasaClient:
 
     def __init__(self, settings: Settings):
         self._settings = settings
-        self._http = httpx.AsyncClient(
-            timeout=httpx.Timeout(settings.rasa_timeout_seconds, connect=3.0)
-        )
+        self._http = httpx.AsyncClient(timeout=httpx.Timeout(settings.rasa_timeout_seconds, connect=3.0))
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -56,12 +53,18 @@ class RasaClient:
         secret = self._settings.rasa_metadata_secret
         if not secret:
             return metadata
-        return {**metadata, **sign_metadata(
-            secret=secret, conversation_id=sender, customer_id=metadata.get("customer_id"),
-            channel=metadata.get("channel"), now=utcnow(),
-            lifetime=timedelta(seconds=self._settings.rasa_metadata_lifetime_seconds),
-            address_key=metadata.get("address_key"),
-        )}  # fmt: skip
+        return {
+            **metadata,
+            **sign_metadata(
+                secret=secret,
+                conversation_id=sender,
+                customer_id=metadata.get("customer_id"),
+                channel=metadata.get("channel"),
+                now=utcnow(),
+                lifetime=timedelta(seconds=self._settings.rasa_metadata_lifetime_seconds),
+                address_key=metadata.get("address_key"),
+            ),
+        }
 
     def _token_params(self) -> dict[str, str] | None:
         return {"token": self._settings.rasa_token} if self._settings.rasa_token else None
@@ -118,9 +121,7 @@ class RasaClient:
         """Rasa's /status (model file and fingerprint); raises RasaUnavailable when it is down."""
         params = self._token_params()
         try:
-            response = await self._http.get(
-                f"{self._settings.rasa_url}/status", params=params, timeout=3.0
-            )
+            response = await self._http.get(f"{self._settings.rasa_url}/status", params=params, timeout=3.0)
         except httpx.HTTPError as exc:
             raise RasaUnavailable(f"Rasa is unreachable: {exc!r}") from exc
         if response.status_code != 200:
@@ -149,7 +150,7 @@ def replies_after_message(events: list[dict[str, Any]], message_id: int) -> list
     if start is None:
         return None
     replies = []
-    for event in events[start + 1:]:
+    for event in events[start + 1 :]:
         if event.get("event") == "user":
             break
         if event.get("event") == "bot":
@@ -165,8 +166,10 @@ def normalise_reply(reply: dict[str, Any]) -> dict[str, Any]:
     {"kind": ..., "text": ..., "buttons": [...]}; it becomes an ordinary reply with that kind."""
     custom = reply.get("custom")
     if isinstance(custom, dict) and custom.get("kind") and "text" in custom:
-        return {**normalise_reply({"text": custom["text"], "buttons": custom.get("buttons")}),
-                "kind": str(custom["kind"])}  # fmt: skip
+        return {
+            **normalise_reply({"text": custom["text"], "buttons": custom.get("buttons")}),
+            "kind": str(custom["kind"]),
+        }
     buttons = [
         {"title": str(button.get("title", "")), "payload": str(button.get("payload", ""))}
         for button in reply.get("buttons") or []

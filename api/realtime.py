@@ -31,7 +31,7 @@ class Subscription:
     """Topics one pusher follows. Clear it, read the database, then wait: a notification that
     arrives while reading is not missed."""
 
-    def __init__(self, notifier: "Notifier", topics: Iterable[str]):
+    def __init__(self, notifier: Notifier, topics: Iterable[str]):
         self._notifier = notifier
         self.topics = tuple(topics)
         self._event = asyncio.Event()
@@ -47,13 +47,13 @@ class Subscription:
         try:
             await asyncio.wait_for(self._event.wait(), timeout)
             return True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
 
     def close(self) -> None:
         self._notifier._unsubscribe(self)
 
-    def __enter__(self) -> "Subscription":
+    def __enter__(self) -> Subscription:
         return self
 
     def __exit__(self, *exc) -> None:

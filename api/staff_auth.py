@@ -9,7 +9,8 @@ is a 403 (a supervisor may use every route an agent may).
 
 from __future__ import annotations
 
-from typing import Annotated, Callable, Optional
+from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -22,7 +23,6 @@ from bot.staff.models import StaffAccount, StaffSession
 
 from .deps import SessionDep
 
-
 # Documents the staff token in OpenAPI as a bearer security scheme; auto_error=False so that a
 # missing token is our own 401 (error envelope, WWW-Authenticate: Bearer), not FastAPI's 403.
 staff_bearer = HTTPBearer(
@@ -33,7 +33,7 @@ staff_bearer = HTTPBearer(
 
 
 def staff_token(
-    credentials: Annotated[Optional[HTTPAuthorizationCredentials], Depends(staff_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(staff_bearer)],
 ) -> str:
     """The token from `Authorization: Bearer <token>`; 401 when there is none."""
     token = credentials.credentials.strip() if credentials else ""

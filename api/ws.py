@@ -126,7 +126,7 @@ async def receive_auth(websocket: WebSocket, timeout: float) -> dict[str, Any] |
     (4408 after `timeout` seconds of silence, 4401 for anything else) and None returned."""
     try:
         raw = await asyncio.wait_for(receive_text(websocket), timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         await refuse(
             websocket,
             AuthFrameMissing(f"no auth frame within {timeout:g} s"),

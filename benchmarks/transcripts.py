@@ -32,11 +32,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bot.db import build_engine, build_session_factory, utcnow
+from bot.text.china_time import CHINA, ZONE_NAME
 from bot.transcripts import dashboard as transcript_dashboard
 from bot.transcripts import export as transcript_export
 from bot.transcripts import query as transcript_query
 from bot.transcripts.models import TranscriptConversation
-from bot.text.china_time import CHINA, ZONE_NAME
 from bot.transcripts.query import ConversationFilter
 from scripts import generate_transcripts, migrate
 
@@ -62,11 +62,15 @@ def timed(session_factory, action: Callable[[Session], Any], runs: int = RUNS) -
 
 def export_filter(session: Session, today: date) -> ConversationFilter:
     """The shortest recent date range holding at least EXPORT_TARGET_MESSAGES messages."""
-    day = func.date(func.timezone(ZONE_NAME, TranscriptConversation.started_at)) \
-        if session.get_bind().dialect.name == "postgresql" else func.date(TranscriptConversation.started_at, "+8 hours")
-    per_day = {str(d): int(n or 0) for d, n in session.execute(
-        select(day, func.sum(TranscriptConversation.message_count)).group_by(day)
-    )}  # fmt: skip
+    day = (
+        func.date(func.timezone(ZONE_NAME, TranscriptConversation.started_at))
+        if session.get_bind().dialect.name == "postgresql"
+        else func.date(TranscriptConversation.started_at, "+8 hours")
+    )
+    per_day = {
+        str(d): int(n or 0)
+        for d, n in session.execute(select(day, func.sum(TranscriptConversation.message_count)).group_by(day))
+    }
     total, since = 0, today
     for back in range(0, 3660):
         since = today - timedelta(days=back)
@@ -77,9 +81,13 @@ def export_filter(session: Session, today: date) -> ConversationFilter:
 
 
 def explain(session: Session, statement, label: str) -> None:
-    compiled = statement.compile(dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+    compiled = statement.compile(
+        dialect=session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
     print(f"\n--- EXPLAIN ANALYZE {label}")
-    for (line,) in session.connection().exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}", compiled.params):
+    for (line,) in session.connection().exec_driver_sql(
+        f"EXPLAIN (ANALYZE, BUFFERS) {compiled}", compiled.params
+    ):
         print("   ", line)
 
 
@@ -90,7 +98,9 @@ def create_database_if_missing(url: str) -> None:
         return
     admin = build_engine(target.set(database="postgres").render_as_string(hide_password=False))
     with admin.execution_options(isolation_level="AUTOCOMMIT").connect() as connection:
-        exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database})
+        exists = connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+        )
         if not exists:
             connection.execute(text(f'CREATE DATABASE "{target.database}"'))
     admin.dispose()
@@ -107,8 +117,13 @@ def stored_messages(url: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--generate", nargs=2, type=int, metavar=("MESSAGES", "CONVERSATIONS"),
-                        help="migrate, then fill an empty store with this many messages over this many conversations")
+    parser.add_argument(
+        "--generate",
+        nargs=2,
+        type=int,
+        metavar=("MESSAGES", "CONVERSATIONS"),
+        help="migrate, then fill an empty store with this many messages over this many conversations",
+    )
     parser.add_argument("--runs", type=int, default=RUNS)
     parser.add_argument("--explain", action="store_true", help="print PostgreSQL's query plans")
     args = parser.parse_args(argv)
@@ -121,8 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         print("the store already holds generated data: not generating again", flush=True)
     elif args.generate:
         print(f"generating {messages} messages over {conversations} conversations …", flush=True)
-        report = generate_transcripts.generate(database_url=args.database_url, messages=messages,
-                                               conversations=conversations)  # fmt: skip
+        report = generate_transcripts.generate(
+            database_url=args.database_url, messages=messages, conversations=conversations
+        )
         print(f"generated in {report.seconds:.0f} s ({report.terms} search terms)", flush=True)
 
     engine = build_engine(args.database_url)
@@ -137,11 +153,15 @@ def main(argv: list[str] | None = None) -> int:
         messages = session.scalar(text("SELECT COUNT(*) FROM transcript_message"))
         terms = session.scalar(text("SELECT COUNT(*) FROM transcript_term"))
         exported = export_filter(session, today)
-    print(f"\n{engine.dialect.name}: {conversations} conversations, {messages} messages, {terms} search terms; "
-          f"median of {args.runs} runs; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n")  # fmt: skip
+    print(
+        f"\n{engine.dialect.name}: {conversations} conversations, {messages} messages, {terms} search terms; "
+        f"median of {args.runs} runs; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs\n"
+    )
 
     def list_page(filters: ConversationFilter, sort: str = "-started_at"):
-        return lambda session: transcript_query.list_conversations(session=session, filters=filters, sort=sort)
+        return lambda session: transcript_query.list_conversations(
+            session=session, filters=filters, sort=sort
+        )
 
     cases: list[tuple[str, Callable[[Session], Any], float | None]] = [
         (f"list: last 30 days + intent {LIST_INTENT}", list_page(listed), 0.3),
@@ -150,12 +170,21 @@ def main(argv: list[str] | None = None) -> int:
     ]
     cases += [(f"search {q!r}", list_page(ConversationFilter(q=q)), 0.3) for q in SEARCHES]
     cases += [
-        (f"search '信用卡 年费' + last 30 days", list_page(ConversationFilter(q="信用卡 年费", date_from=month.date_from,
-                                                                        date_to=today)), 0.3),  # fmt: skip
-        ("dashboard: last 30 days",
-         lambda s: transcript_dashboard.dashboard(session=s, filters=month, now=now), 1.0),
-        ("dashboard: everything",
-         lambda s: transcript_dashboard.dashboard(session=s, filters=ConversationFilter(), now=now), 1.0),
+        (
+            "search '信用卡 年费' + last 30 days",
+            list_page(ConversationFilter(q="信用卡 年费", date_from=month.date_from, date_to=today)),
+            0.3,
+        ),
+        (
+            "dashboard: last 30 days",
+            lambda s: transcript_dashboard.dashboard(session=s, filters=month, now=now),
+            1.0,
+        ),
+        (
+            "dashboard: everything",
+            lambda s: transcript_dashboard.dashboard(session=s, filters=ConversationFilter(), now=now),
+            1.0,
+        ),
     ]
     print(f"{'query':<44} {'median':>9} {'min':>9} {'max':>9} {'target':>8}  matches")
     missed = []
@@ -166,34 +195,59 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "" if target is None else ("ok" if median < target else "MISSED")
         if verdict == "MISSED":
             missed.append(label)
-        print(f"{label:<44} {median * 1000:>7.0f}ms {min(times) * 1000:>7.0f}ms {max(times) * 1000:>7.0f}ms "
-              f"{(target or 0) * 1000:>6.0f}ms  {matches} {verdict}", flush=True)  # fmt: skip
+        print(
+            f"{label:<44} {median * 1000:>7.0f}ms {min(times) * 1000:>7.0f}ms {max(times) * 1000:>7.0f}ms "
+            f"{(target or 0) * 1000:>6.0f}ms  {matches} {verdict}",
+            flush=True,
+        )
 
     def export(session: Session) -> int:
         return sum(len(chunk) for chunk in transcript_export.jsonl_lines(session, exported))
 
     rows_per_run = None
     with factory() as session:
-        rows_per_run = session.scalar(
-            transcript_query.apply(select(func.sum(TranscriptConversation.message_count)), exported)
-        ) or 0
+        rows_per_run = (
+            session.scalar(
+                transcript_query.apply(select(func.sum(TranscriptConversation.message_count)), exported)
+            )
+            or 0
+        )
     times, size = timed(factory, export, args.runs)
     median = statistics.median(times)
-    print(f"\nexport jsonl {exported.date_from}..{exported.date_to}: {rows_per_run} messages "
-          f"({size / 1e6:.1f} M characters) "
-          f"in {median:.2f} s median = {rows_per_run / median:,.0f} rows/s "
-          f"(min {min(times):.2f} s, max {max(times):.2f} s)")  # fmt: skip
+    print(
+        f"\nexport jsonl {exported.date_from}..{exported.date_to}: {rows_per_run} messages "
+        f"({size / 1e6:.1f} M characters) "
+        f"in {median:.2f} s median = {rows_per_run / median:,.0f} rows/s "
+        f"(min {min(times):.2f} s, max {max(times):.2f} s)"
+    )
 
     if args.explain and engine.dialect.name == "postgresql":
         with factory() as session:
             C = TranscriptConversation
-            explain(session, transcript_query.apply(select(func.count()).select_from(C), listed), "list count")
-            explain(session, transcript_query.apply(select(C), listed)
-                    .order_by(*transcript_query.SORTS["-started_at"]).limit(20), "list page")  # fmt: skip
-            explain(session, transcript_query.apply(select(C), low)
-                    .order_by(*transcript_query.SORTS["min_confidence"]).limit(20), "low confidence page")  # fmt: skip
-            explain(session, transcript_query.apply(select(func.count()).select_from(C),
-                                                    ConversationFilter(q="信用卡 年费")), "search count")  # fmt: skip
+            explain(
+                session, transcript_query.apply(select(func.count()).select_from(C), listed), "list count"
+            )
+            explain(
+                session,
+                transcript_query.apply(select(C), listed)
+                .order_by(*transcript_query.SORTS["-started_at"])
+                .limit(20),
+                "list page",
+            )
+            explain(
+                session,
+                transcript_query.apply(select(C), low)
+                .order_by(*transcript_query.SORTS["min_confidence"])
+                .limit(20),
+                "low confidence page",
+            )
+            explain(
+                session,
+                transcript_query.apply(
+                    select(func.count()).select_from(C), ConversationFilter(q="信用卡 年费")
+                ),
+                "search count",
+            )
     print(f"\nload average at the end {os.getloadavg()[0]:.1f}")
     if missed:
         print("missed their target: " + ", ".join(missed))

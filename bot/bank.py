@@ -33,16 +33,20 @@ class BankIdentity:
         """The values response templates use: {bank_name}, {bank_hotline}, {bank_fraud_line},
         {bank_website}."""
         return {
-            "bank_name": self.name, "bank_hotline": self.hotline,
-            "bank_fraud_line": self.fraud_line, "bank_website": self.website,
-        }  # fmt: skip
+            "bank_name": self.name,
+            "bank_hotline": self.hotline,
+            "bank_fraud_line": self.fraud_line,
+            "bank_website": self.website,
+        }
 
 
 def from_settings(settings) -> BankIdentity:
     return BankIdentity(
-        name=settings.bank_name, hotline=settings.bank_hotline,
-        fraud_line=settings.bank_fraud_line, website=settings.bank_website,
-    )  # fmt: skip
+        name=settings.bank_name,
+        hotline=settings.bank_hotline,
+        fraud_line=settings.bank_fraud_line,
+        website=settings.bank_website,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -58,10 +62,15 @@ def demo_values(settings) -> list[str]:
     from bot.config import Settings  # the embedded defaults
 
     return [
-        name for name, field in (("BANK_NAME", "bank_name"), ("BANK_HOTLINE", "bank_hotline"),
-                                 ("BANK_FRAUD_LINE", "bank_fraud_line"), ("BANK_WEBSITE", "bank_website"))
+        name
+        for name, field in (
+            ("BANK_NAME", "bank_name"),
+            ("BANK_HOTLINE", "bank_hotline"),
+            ("BANK_FRAUD_LINE", "bank_fraud_line"),
+            ("BANK_WEBSITE", "bank_website"),
+        )
         if getattr(settings, field) == getattr(Settings, field)
-    ]  # fmt: skip
+    ]
 
 
 def dial_digits(number: str) -> str:

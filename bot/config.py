@@ -92,24 +92,31 @@ class Settings:
 
     # Defaults derived from other settings (load_settings computes them).
     var_dir: Path = setting(
-        "VAR_DIR", "Folder for the local SQLite files, generated keys and the process logs.",
-        shown="`var` in the project folder", parse=lambda raw: Path(raw).resolve(),
+        "VAR_DIR",
+        "Folder for the local SQLite files, generated keys and the process logs.",
+        shown="`var` in the project folder",
+        parse=lambda raw: Path(raw).resolve(),
     )
     database_url: str = setting(
-        "DATABASE_URL", "Application database (SQLAlchemy URL); PostgreSQL in production, e.g. "
+        "DATABASE_URL",
+        "Application database (SQLAlchemy URL); PostgreSQL in production, e.g. "
         "`postgresql+psycopg2://bankbot:secret@db.internal:5432/bankbot`.",
         shown="`sqlite:///<VAR_DIR>/app.db`",
     )
     rasa_url: str = setting(
-        "RASA_URL", "How the API reaches Rasa's HTTP API and REST channel.",
-        shown="`http://127.0.0.1:<RASA_PORT>`", parse=lambda raw: raw.rstrip("/"),
+        "RASA_URL",
+        "How the API reaches Rasa's HTTP API and REST channel.",
+        shown="`http://127.0.0.1:<RASA_PORT>`",
+        parse=lambda raw: raw.rstrip("/"),
     )
     action_server_url: str = setting(
-        "ACTION_SERVER_URL", "The action server's webhook (Rasa calls it; the API checks its health).",
+        "ACTION_SERVER_URL",
+        "The action server's webhook (Rasa calls it; the API checks its health).",
         shown="`http://127.0.0.1:<ACTION_PORT>/webhook`",
     )
     demo_mode: bool = setting(
-        "DEMO_MODE", "Local demo: seeds demo customers' assessments and demo staff and lets the chat "
+        "DEMO_MODE",
+        "Local demo: seeds demo customers' assessments and demo staff and lets the chat "
         "page chat as a demo customer (/api/demo/*); production refuses to start with it on.",
         shown="true when APP_ENV=development, else false",
     )
@@ -117,8 +124,9 @@ class Settings:
         "RASA_TOKEN", "Rasa HTTP API token; `make run` generates a random one per start when empty.", ""
     )
     rasa_timeout_seconds: float = setting(
-        "RASA_TIMEOUT_SECONDS", "The API's budget for one answer from Rasa (503 with Retry-After beyond "
-        "it).", 10.0,
+        "RASA_TIMEOUT_SECONDS",
+        "The API's budget for one answer from Rasa (503 with Retry-After beyond it).",
+        10.0,
     )
     api_host: str = setting("API_HOST", "Address the API listens on.", "127.0.0.1")
     api_port: int = setting("API_PORT", "Port of the API.", 8000)
@@ -129,18 +137,23 @@ class Settings:
         "MAX_MESSAGE_CHARS", "Longest customer message, in characters, after trimming.", 1000
     )
     identity_secret: str = setting(
-        "CUSTOMER_IDENTITY_SECRET", "Shared with the bank's web site and app to sign customer identity "
+        "CUSTOMER_IDENTITY_SECRET",
+        "Shared with the bank's web site and app to sign customer identity "
         "tokens (JWT HS256), at least 32 bytes. Empty: a random per-installation secret in "
-        "`var/identity_secret` (development only; production refuses to start without it).", "",
+        "`var/identity_secret` (development only; production refuses to start without it).",
+        "",
     )
     assessment_validity_months: int = setting(
-        "ASSESSMENT_VALIDITY_MONTHS", "How long a risk-tolerance assessment stays valid (DOMAIN_RULES: "
-        "12 months, practice).", 12,
+        "ASSESSMENT_VALIDITY_MONTHS",
+        "How long a risk-tolerance assessment stays valid (DOMAIN_RULES: 12 months, practice).",
+        12,
     )
     # The bank as customers are told it (bot/bank.py).
     bank_name: str = setting(
-        "BANK_NAME", "The bank's name as customers are told it (bot/bank.py); production refuses to "
-        "start with the demo bank's values.", "示例银行",
+        "BANK_NAME",
+        "The bank's name as customers are told it (bot/bank.py); production refuses to "
+        "start with the demo bank's values.",
+        "示例银行",
     )
     bank_hotline: str = setting(
         "BANK_HOTLINE", "The bank's hotline, answered 24 hours a day (loss reports too).", "95000"
@@ -150,45 +163,59 @@ class Settings:
     )
     bank_website: str = setting("BANK_WEBSITE", "The bank's web site.", "https://www.example.com")
     faq_answers_dir: Path = setting(
-        "FAQ_ANSWERS_DIR", "Folder of the knowledge base's FAQ answers (one YAML file per group), read "
+        "FAQ_ANSWERS_DIR",
+        "Folder of the knowledge base's FAQ answers (one YAML file per group), read "
         "by the action server at run time: an edited answer is served at once, without a new model.",
-        PROJECT_ROOT / "bot" / "faq" / "answers", shown="`bot/faq/answers` in the project folder",
+        PROJECT_ROOT / "bot" / "faq" / "answers",
+        shown="`bot/faq/answers` in the project folder",
         parse=lambda raw: Path(raw).resolve(),
     )
     # Staff console logins (bot/staff).
     staff_session_hours: int = setting("STAFF_SESSION_HOURS", "Hours a staff console login lasts.", 12)
     staff_login_max_failures: int = setting(
-        "STAFF_LOGIN_MAX_FAILURES", "Failed logins of one username from one address before it is locked "
-        "there for STAFF_LOGIN_WINDOW_MINUTES (doubling at each further step, up to a day).", 5,
+        "STAFF_LOGIN_MAX_FAILURES",
+        "Failed logins of one username from one address before it is locked "
+        "there for STAFF_LOGIN_WINDOW_MINUTES (doubling at each further step, up to a day).",
+        5,
     )
     staff_login_window_minutes: int = setting(
         "STAFF_LOGIN_WINDOW_MINUTES", "The staff login lockout window, in minutes.", 15
     )
     # Complaint cases (bot/cases).
     case_encryption_key: str = setting(
-        "CASE_ENCRYPTION_KEY", "Fernet key (base64, 32 bytes) encrypting complaint contacts and Rasa's "
+        "CASE_ENCRYPTION_KEY",
+        "Fernet key (base64, 32 bytes) encrypting complaint contacts and Rasa's "
         "stored events at rest. Empty: a random per-installation key in `var/case_encryption_key` "
-        "(local runs only).", "",
+        "(local runs only).",
+        "",
     )
     case_due_soon_days: int = setting(
-        "CASE_DUE_SOON_DAYS", "Open cases with at most this many days left are flagged \"due soon\".", 3
+        "CASE_DUE_SOON_DAYS", 'Open cases with at most this many days left are flagged "due soon".', 3
     )
     case_retention_years: int = setting(
-        "CASE_RETENTION_YEARS", "Closed and withdrawn cases are kept this many years after closing, then "
-        "purged by `python -m scripts.purge_cases`.", 3,
+        "CASE_RETENTION_YEARS",
+        "Closed and withdrawn cases are kept this many years after closing, then "
+        "purged by `python -m scripts.purge_cases`.",
+        3,
     )
     case_check_max_failures: int = setting(
-        "CASE_CHECK_MAX_FAILURES", "Failed case lookups (reference + last four digits of the contact "
-        "phone) before lookups are refused for CASE_CHECK_LOCK_MINUTES.", 3,
+        "CASE_CHECK_MAX_FAILURES",
+        "Failed case lookups (reference + last four digits of the contact "
+        "phone) before lookups are refused for CASE_CHECK_LOCK_MINUTES.",
+        3,
     )
     case_check_lock_minutes: int = setting(
-        "CASE_CHECK_LOCK_MINUTES", "Minutes case lookups stay refused after too many failures "
-        "(doubling at each further step, up to a day).", 30,
+        "CASE_CHECK_LOCK_MINUTES",
+        "Minutes case lookups stay refused after too many failures "
+        "(doubling at each further step, up to a day).",
+        30,
     )
     # Human agents (bot/handoff).
     agent_hours: str = setting(
-        "AGENT_HOURS", "Agents' opening hours in Asia/Shanghai, e.g. `09:00-21:00` or "
-        "`09:00-12:00,13:00-21:00`; outside them the assistant offers a call-back.", "09:00-21:00",
+        "AGENT_HOURS",
+        "Agents' opening hours in Asia/Shanghai, e.g. `09:00-21:00` or "
+        "`09:00-12:00,13:00-21:00`; outside them the assistant offers a call-back.",
+        "09:00-21:00",
     )
     agent_holidays_closed: bool = setting(
         "AGENT_HOLIDAYS_CLOSED", "Agents are off on Chinese public holidays.", True
@@ -197,8 +224,9 @@ class Settings:
         "AGENT_WEEKENDS_CLOSED", "Agents are off on weekends too, except adjusted working days (调休).", False
     )
     agent_presence_minutes: int = setting(
-        "AGENT_PRESENCE_MINUTES", "An agent counts as online while their console refreshed its presence "
-        "within this many minutes.", 5,
+        "AGENT_PRESENCE_MINUTES",
+        "An agent counts as online while their console refreshed its presence within this many minutes.",
+        5,
     )
     agent_wait_sample_size: int = setting(
         "AGENT_WAIT_SAMPLE_SIZE", "Queue wait estimate: median wait of the last N claimed handoffs.", 20
@@ -207,56 +235,75 @@ class Settings:
         "AGENT_DEFAULT_WAIT_MINUTES", "The wait estimate while too few handoffs have been claimed.", 5
     )
     handoff_max_wait_minutes: int = setting(
-        "HANDOFF_MAX_WAIT_MINUTES", "A waiting customer nobody claimed within this many minutes is told "
-        "and offered a call-back.", 30,
+        "HANDOFF_MAX_WAIT_MINUTES",
+        "A waiting customer nobody claimed within this many minutes is told and offered a call-back.",
+        30,
     )
     # Public chat API rate limits, counted in the database (0 turns one off).
     rate_limit_conversation_per_minute: int = setting(
-        "RATE_LIMIT_CONVERSATION_PER_MINUTE", "Customer messages per conversation per minute (0: no "
-        "limit); over it: 429 with Retry-After.", 30,
+        "RATE_LIMIT_CONVERSATION_PER_MINUTE",
+        "Customer messages per conversation per minute (0: no limit); over it: 429 with Retry-After.",
+        30,
     )
     rate_limit_ip_messages_per_minute: int = setting(
-        "RATE_LIMIT_IP_MESSAGES_PER_MINUTE", "Customer messages per client address per minute (0: no "
-        "limit).", 300,
+        "RATE_LIMIT_IP_MESSAGES_PER_MINUTE",
+        "Customer messages per client address per minute (0: no limit).",
+        300,
     )
     rate_limit_ip_sessions_per_hour: int = setting(
-        "RATE_LIMIT_IP_SESSIONS_PER_HOUR", "New conversations per client address per hour (0: no "
-        "limit).", 200,
+        "RATE_LIMIT_IP_SESSIONS_PER_HOUR",
+        "New conversations per client address per hour (0: no limit).",
+        200,
     )
     chat_allowed_origins: tuple[str, ...] = setting(
-        "CHAT_ALLOWED_ORIGINS", "Web origins allowed to call the public chat API from a browser (the "
+        "CHAT_ALLOWED_ORIGINS",
+        "Web origins allowed to call the public chat API from a browser (the "
         "widget on the bank's other sites), comma-separated; `*` for any (tokens, not cookies, guard "
-        "the API).", ("*",), parse=_origins,
+        "the API).",
+        ("*",),
+        parse=_origins,
     )
     realtime_redis_url: str = setting(
-        "REALTIME_REDIS_URL", "Redis pub/sub that wakes the WebSocket pushers of every API replica at "
+        "REALTIME_REDIS_URL",
+        "Redis pub/sub that wakes the WebSocket pushers of every API replica at "
         "once, e.g. `redis://127.0.0.1:6379/0`. Empty: no Redis; replicas agree through the database "
-        "within REALTIME_POLL_SECONDS.", "",
+        "within REALTIME_POLL_SECONDS.",
+        "",
     )
     realtime_poll_seconds: float = setting(
         "REALTIME_POLL_SECONDS", "How often WebSocket pushers look at the database without a wake-up.", 1.0
     )
     rasa_events_db: str = setting(
-        "RASA_EVENTS_DB", "Rasa's SQL event broker file (endpoints.yml), which feeds the analysts' "
-        "transcript store.", "", shown="`<VAR_DIR>/rasa_events.db`",
+        "RASA_EVENTS_DB",
+        "Rasa's SQL event broker file (endpoints.yml), which feeds the analysts' transcript store.",
+        "",
+        shown="`<VAR_DIR>/rasa_events.db`",
     )
     rasa_tracker_url: str = setting(
-        "RASA_TRACKER_URL", "Rasa's SQL tracker store as a database URL, whose copies of the "
-        "conversations the retention purge removes too.", "",
+        "RASA_TRACKER_URL",
+        "Rasa's SQL tracker store as a database URL, whose copies of the "
+        "conversations the retention purge removes too.",
+        "",
         shown="from TRACKER_DB_* when TRACKER_DB_HOST is set, else `sqlite:///<RASA_TRACKER_DB>`",
     )
     transcript_retention_days: int = setting(
-        "TRANSCRIPT_RETENTION_DAYS", "Transcripts and their service records are kept this many days after "
-        "the last message, then `python -m scripts.transcripts purge` removes them.", 1095,
+        "TRANSCRIPT_RETENTION_DAYS",
+        "Transcripts and their service records are kept this many days after "
+        "the last message, then `python -m scripts.transcripts purge` removes them.",
+        1095,
     )
     transcripts_in_api: bool = setting(
-        "TRANSCRIPTS_IN_API", "The API copies Rasa's SQL event broker into the transcript store every "
+        "TRANSCRIPTS_IN_API",
+        "The API copies Rasa's SQL event broker into the transcript store every "
         "30 s. Production, with RabbitMQ, sets false and runs `python -m scripts.transcripts "
-        "consume-rabbitmq`.", True,
+        "consume-rabbitmq`.",
+        True,
     )
     rabbitmq_host: str = setting(
-        "RABBITMQ_HOST", "Rasa's RabbitMQ event broker (endpoints.production.yml), read by `python -m "
-        "scripts.transcripts consume-rabbitmq`.", "127.0.0.1",
+        "RABBITMQ_HOST",
+        "Rasa's RabbitMQ event broker (endpoints.production.yml), read by `python -m "
+        "scripts.transcripts consume-rabbitmq`.",
+        "127.0.0.1",
     )
     rabbitmq_port: int = setting("RABBITMQ_PORT", "RabbitMQ port.", 5672)
     rabbitmq_user: str = setting("RABBITMQ_USER", "RabbitMQ user (production refuses guest/guest).", "guest")
@@ -264,9 +311,11 @@ class Settings:
     rabbitmq_queue: str = setting("RABBITMQ_QUEUE", "RabbitMQ queue of Rasa's events.", "rasa_events")
     # --- Security (README "Security and privacy") -------------------------------------------------
     app_env: str = setting(
-        "APP_ENV", "`development` (`make run`, demo data allowed) or `production`: the API and `make "
+        "APP_ENV",
+        "`development` (`make run`, demo data allowed) or `production`: the API and `make "
         "run` then refuse to start while any unsafe default is left (bot/security.py).",
-        "development", parse=str.lower,
+        "development",
+        parse=str.lower,
     )
     # True when the RabbitMQ event broker is in use (RABBITMQ_HOST set or TRANSCRIPTS_IN_API=false).
     rabbitmq_configured: bool = False
@@ -277,19 +326,22 @@ class Settings:
         "CUSTOMER_IDENTITY_ISSUER", "The issuer (`iss`) customer identity tokens must name.", "bank"
     )
     identity_max_lifetime_minutes: int = setting(
-        "CUSTOMER_IDENTITY_MAX_LIFETIME_MINUTES", "How far ahead, in minutes, an identity token's expiry "
-        "may be.", 60,
+        "CUSTOMER_IDENTITY_MAX_LIFETIME_MINUTES",
+        "How far ahead, in minutes, an identity token's expiry may be.",
+        60,
     )
     conversation_idle_minutes: int = setting(
-        "CONVERSATION_IDLE_MINUTES", "A conversation token ends after this many minutes without a "
-        "message.", 30,
+        "CONVERSATION_IDLE_MINUTES",
+        "A conversation token ends after this many minutes without a message.",
+        30,
     )
     conversation_max_hours: int = setting(
         "CONVERSATION_MAX_HOURS", "A conversation token ends this many hours after it was opened.", 12
     )
     ws_auth_timeout_seconds: float = setting(
-        "WS_AUTH_TIMEOUT_SECONDS", "Seconds a WebSocket has to send its first frame `{\"type\": "
-        "\"auth\", \"token\": ...}`.", 10.0,
+        "WS_AUTH_TIMEOUT_SECONDS",
+        'Seconds a WebSocket has to send its first frame `{"type": "auth", "token": ...}`.',
+        10.0,
     )
     ws_max_bytes: int = setting(
         "WS_MAX_BYTES", "Largest WebSocket frame in bytes (uvicorn `--ws-max-size`).", 65536
@@ -301,34 +353,45 @@ class Settings:
         "WS_MAX_PER_STAFF", "Open WebSockets per member of staff, per API process.", 10
     )
     hsts_mode: str = setting(
-        "HSTS_MODE", "Strict-Transport-Security: `auto` (requests that arrived over https, also through "
+        "HSTS_MODE",
+        "Strict-Transport-Security: `auto` (requests that arrived over https, also through "
         "a trusted proxy's X-Forwarded-Proto), `always` (TLS ends at a proxy that does not forward "
-        "the scheme) or `off`.", "auto", parse=str.lower,
+        "the scheme) or `off`.",
+        "auto",
+        parse=str.lower,
     )
     action_server_token: str = setting(
-        "ACTION_SERVER_TOKEN", "Rasa sends `Authorization: Bearer <token>` with every action call "
+        "ACTION_SERVER_TOKEN",
+        "Rasa sends `Authorization: Bearer <token>` with every action call "
         "(endpoints.yml) and the action server refuses calls without it; `make run` generates one "
-        "per start when empty, production requires one (>= 32 bytes).", "",
+        "per start when empty, production requires one (>= 32 bytes).",
+        "",
     )
     rasa_metadata_secret: str = setting(
-        "RASA_METADATA_SECRET", "The API signs each message's metadata (customer id) with it and the "
+        "RASA_METADATA_SECRET",
+        "The API signs each message's metadata (customer id) with it and the "
         "actions believe only signed metadata; `make run` generates one per start when empty, "
-        "production requires one (>= 32 bytes).", "",
+        "production requires one (>= 32 bytes).",
+        "",
     )
     rasa_metadata_lifetime_seconds: int = setting(
         "RASA_METADATA_LIFETIME_SECONDS", "How long signed message metadata stays valid.", 300
     )
     # --- Operations (README "Deploying") ---
     trusted_proxies: str = setting(
-        "TRUSTED_PROXIES", "Addresses/networks of the reverse proxies whose X-Forwarded-For/-Proto are "
-        "believed, comma-separated.", "",
+        "TRUSTED_PROXIES",
+        "Addresses/networks of the reverse proxies whose X-Forwarded-For/-Proto are "
+        "believed, comma-separated.",
+        "",
     )
     metrics_token: str = setting(
         "METRICS_TOKEN", "Bearer token for GET /metrics; empty: loopback scrapers only.", ""
     )
     log_format: str = setting(
-        "APP_LOG_FORMAT", "`text` or `json` (one JSON object a line, with request and conversation "
-        "ids).", "text", parse=str.lower,
+        "APP_LOG_FORMAT",
+        "`text` or `json` (one JSON object a line, with request and conversation ids).",
+        "text",
+        parse=str.lower,
     )
 
     @property
@@ -354,10 +417,15 @@ class Variable(NamedTuple):
 
 # Read by _tracker_url (the retention purge reaches Rasa's tracker store with them).
 TRACKER_VARIABLES = (
-    Variable("RASA_TRACKER_DB", "`<VAR_DIR>/rasa_tracker.db`",
-             "Rasa's SQLite tracker store file (endpoints.yml)."),
-    Variable("TRACKER_DB_HOST", "(empty)", "Host of Rasa's PostgreSQL tracker store "
-             "(endpoints.production.yml); set, it replaces the SQLite file."),
+    Variable(
+        "RASA_TRACKER_DB", "`<VAR_DIR>/rasa_tracker.db`", "Rasa's SQLite tracker store file (endpoints.yml)."
+    ),
+    Variable(
+        "TRACKER_DB_HOST",
+        "(empty)",
+        "Host of Rasa's PostgreSQL tracker store "
+        "(endpoints.production.yml); set, it replaces the SQLite file.",
+    ),
     Variable("TRACKER_DB_PORT", "5432", "Port of the PostgreSQL tracker store."),
     Variable("TRACKER_DB_USER", "postgres", "User of the PostgreSQL tracker store."),
     Variable("TRACKER_DB_PASSWORD", "(empty)", "Password of the PostgreSQL tracker store."),
@@ -366,18 +434,32 @@ TRACKER_VARIABLES = (
 
 # Read outside bot/config.py: by Rasa from the endpoint files, or by one process or script.
 OTHER_VARIABLES = (
-    Variable("TRACKER_LOGIN_DB", "none, e.g. postgres", "Database Rasa first connects to in order to "
-             "create TRACKER_DB_NAME (endpoints.production.yml)."),
+    Variable(
+        "TRACKER_LOGIN_DB",
+        "none, e.g. postgres",
+        "Database Rasa first connects to in order to create TRACKER_DB_NAME (endpoints.production.yml).",
+    ),
     Variable("REDIS_HOST", "none, e.g. 127.0.0.1", "Rasa's Redis lock store (endpoints.production.yml)."),
     Variable("REDIS_PORT", "none, e.g. 6379", "Port of the Redis lock store."),
     Variable("REDIS_DB", "none, e.g. 0", "Database number of the Redis lock store."),
     Variable("REDIS_KEY_PREFIX", "none, e.g. bankbot", "Key prefix of the Redis lock store."),
-    Variable("ACTION_TIMEOUT_SECONDS", "6", "Rasa's budget for one action call (credentials.yml, "
-             "rasa_channels/rest.py), shorter than RASA_TIMEOUT_SECONDS."),
-    Variable("SERVICE_NAME", "rasa (Rasa), actions (action server)", "The `service` field of the JSON "
-             "log lines of Rasa and the action server."),
-    Variable("DEMO_STAFF_PASSWORD", "demo-password-2026", "Password of the demo staff accounts "
-             "(agent1, supervisor1, analyst1) that DEMO_MODE seeds (scripts/demo.py)."),
+    Variable(
+        "ACTION_TIMEOUT_SECONDS",
+        "6",
+        "Rasa's budget for one action call (credentials.yml, "
+        "rasa_channels/rest.py), shorter than RASA_TIMEOUT_SECONDS.",
+    ),
+    Variable(
+        "SERVICE_NAME",
+        "rasa (Rasa), actions (action server)",
+        "The `service` field of the JSON log lines of Rasa and the action server.",
+    ),
+    Variable(
+        "DEMO_STAFF_PASSWORD",
+        "demo-password-2026",
+        "Password of the demo staff accounts "
+        "(agent1, supervisor1, analyst1) that DEMO_MODE seeds (scripts/demo.py).",
+    ),
 )
 
 

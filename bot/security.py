@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy.orm import Session
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from bot import bank
 from bot.config import Settings
@@ -68,8 +68,16 @@ def configuration_problems(settings: Settings) -> list[str]:
     elif _short(settings.rasa_token):
         problems.append(f"RASA_TOKEN is shorter than {MIN_SECRET_BYTES} bytes")
     for name, value, purpose in (
-        ("ACTION_SERVER_TOKEN", settings.action_server_token, "the action server would run any caller's actions"),
-        ("RASA_METADATA_SECRET", settings.rasa_metadata_secret, "no customer identity would reach the actions"),
+        (
+            "ACTION_SERVER_TOKEN",
+            settings.action_server_token,
+            "the action server would run any caller's actions",
+        ),
+        (
+            "RASA_METADATA_SECRET",
+            settings.rasa_metadata_secret,
+            "no customer identity would reach the actions",
+        ),
     ):
         if not value:
             problems.append(f"{name} is empty: {purpose}; set it (>= {MIN_SECRET_BYTES} random bytes)")

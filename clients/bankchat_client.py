@@ -24,8 +24,9 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
@@ -76,8 +77,12 @@ class ChatClient:
         opened for. ChatError otherwise: 401 `conversation_expired` (idle or too old) or 403
         `identity_mismatch` / invalid token — then call `open()` and show nothing of the old one."""
         body: dict[str, Any] = {"identity_token": self.identity_token} if self.identity_token else {}
-        self._call("POST", f"/api/chat/{conversation_id}/resume", json=body,
-                   headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        self._call(
+            "POST",
+            f"/api/chat/{conversation_id}/resume",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+        )
         self.conversation_id, self.token = conversation_id, token
 
     def end(self) -> None:
@@ -121,9 +126,7 @@ class ChatClient:
                 return messages
             after_id = page[-1]["id"]
 
-    async def send_over_websocket(
-        self, texts: list[str], ws_url: str | None = None
-    ) -> list[dict[str, Any]]:
+    async def send_over_websocket(self, texts: list[str], ws_url: str | None = None) -> list[dict[str, Any]]:
         """Sends messages over the WebSocket, waiting for each "ack" then its "replies" frame.
 
         Heartbeats: send {"type": "ping"} every ~30 s on an idle socket; the server answers
@@ -155,7 +158,9 @@ class ChatClient:
 
     # --- transport -----------------------------------------------------------------------------
 
-    def _call(self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any) -> dict[str, Any]:
+    def _call(
+        self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         if headers is None:
             headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         for attempt in range(1, self.max_attempts + 1):
@@ -171,8 +176,12 @@ class ChatClient:
                 continue
             if response.is_error:
                 error = _error_of(response)
-                raise ChatError(response.status_code, error.get("code", ""), error.get("message", ""),
-                                error.get("detail", ""))  # fmt: skip
+                raise ChatError(
+                    response.status_code,
+                    error.get("code", ""),
+                    error.get("message", ""),
+                    error.get("detail", ""),
+                )
             return response.json() if response.content else {}
         raise AssertionError("unreachable")
 

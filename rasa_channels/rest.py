@@ -20,7 +20,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Any, Awaitable, Callable, Optional
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -49,7 +50,7 @@ class IdempotentRestInput(RestInput):
         return "rest"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> "IdempotentRestInput":
+    def from_credentials(cls, credentials: dict[str, Any] | None) -> IdempotentRestInput:
         credentials = credentials or {}
         seconds = float(
             os.environ.get("ACTION_TIMEOUT_SECONDS")
@@ -66,8 +67,14 @@ class IdempotentRestInput(RestInput):
     async def _process(self, on_new_message, text, sender_id, input_channel, metadata, message_id):
         collector = CollectingOutputChannel()
         await on_new_message(
-            UserMessage(text, collector, sender_id, input_channel=input_channel,
-                        metadata=metadata, message_id=message_id)  # fmt: skip
+            UserMessage(
+                text,
+                collector,
+                sender_id,
+                input_channel=input_channel,
+                metadata=metadata,
+                message_id=message_id,
+            )
         )
         return collector.messages
 
@@ -88,7 +95,9 @@ class IdempotentRestInput(RestInput):
             message_id = f"api-{api_id}" if api_id is not None else None
             key = (str(sender_id), message_id) if message_id else None
             if key is not None and key in self._in_flight:
-                logger.info("message %s of %s is already being processed; waiting for it", message_id, sender_id)
+                logger.info(
+                    "message %s of %s is already being processed; waiting for it", message_id, sender_id
+                )
                 return response.json(await asyncio.shield(self._in_flight[key]))
             task = asyncio.ensure_future(
                 self._process(on_new_message, text, sender_id, input_channel, metadata, message_id)

@@ -35,9 +35,9 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.text.china_time import CHINA
 from bot.entities.pipeline import value_table  # also registers the tokenizer with spaCy
 from bot.entities.resolve import Entity, resolve_entities
+from bot.text.china_time import CHINA
 
 SPACY_EXTRACTOR = SpacyEntityExtractor.__name__
 

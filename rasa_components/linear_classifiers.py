@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Text, Type
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -60,7 +61,7 @@ TEMPERATURES = np.array([1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40], dtype
 class LinearModel:
     """A fitted one-vs-rest linear SVM with its feature weights and softmax temperature."""
 
-    labels: List[str]
+    labels: list[str]
     idf: np.ndarray
     coef: np.ndarray
     intercept: np.ndarray
@@ -94,7 +95,7 @@ class LinearModel:
         )
 
     @classmethod
-    def load(cls, directory, name: str) -> "LinearModel":
+    def load(cls, directory, name: str) -> LinearModel:
         arrays = np.load(directory / f"{name}.npz")
         labels = json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))["labels"]
         return cls(
@@ -122,17 +123,14 @@ def _softmax(scores: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=1, keepdims=True)
 
 
-def sentence_counts(messages: Sequence[Message], width: Optional[int] = None) -> sp.csr_matrix:
+def sentence_counts(messages: Sequence[Message], width: int | None = None) -> sp.csr_matrix:
     """One row per message: the sentence-level sparse features of its text (zeros if none)."""
     rows = []
     for message in messages:
         sentence = message.get_sparse_features(TEXT)[1]
         rows.append(sp.csr_matrix(sentence.features) if sentence is not None else None)
     width = width or max((row.shape[1] for row in rows if row is not None), default=0)
-    rows = [
-        row if row is not None and row.shape[1] == width else sp.csr_matrix((1, width))
-        for row in rows
-    ]
+    rows = [row if row is not None and row.shape[1] == width else sp.csr_matrix((1, width)) for row in rows]
     return sp.vstack(rows).tocsr() if rows else sp.csr_matrix((0, width))
 
 
@@ -182,24 +180,24 @@ class _LinearComponent(GraphComponent):
     """Shared training, persistence and loading."""
 
     @classmethod
-    def required_components(cls) -> List[Type]:
+    def required_components(cls) -> list[type]:
         return [Featurizer]
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         return ["sklearn"]
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"C": 2.0, "ranking_length": 10, "random_seed": 42}
 
     def __init__(
         self,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: Optional[LinearModel] = None,
-        extra: Optional[Dict[Text, Any]] = None,
+        model: LinearModel | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
@@ -210,22 +208,22 @@ class _LinearComponent(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "_LinearComponent":
+    ) -> _LinearComponent:
         return cls(config, model_storage, resource)
 
     @classmethod
     def load(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "_LinearComponent":
+    ) -> _LinearComponent:
         try:
             with model_storage.read_from(resource) as directory:
                 model = LinearModel.load(directory, "model")
@@ -236,7 +234,7 @@ class _LinearComponent(GraphComponent):
             return cls(config, model_storage, resource)
         return cls(config, model_storage, resource, model, extra)
 
-    def _fit(self, examples: List[Message], labels: List[str]) -> None:
+    def _fit(self, examples: list[Message], labels: list[str]) -> None:
         if len(set(labels)) < 2:
             logger.debug(f"{type(self).__name__}: fewer than two labels, nothing to train.")
             return
@@ -248,7 +246,7 @@ class _LinearComponent(GraphComponent):
                 json.dumps(self._extra, ensure_ascii=False), encoding="utf-8"
             )
 
-    def _ranking(self, messages: List[Message]) -> List[List[tuple[str, float]]]:
+    def _ranking(self, messages: list[Message]) -> list[list[tuple[str, float]]]:
         counts = sentence_counts(messages, width=len(self._model.idf))
         probabilities = self._model.probabilities(counts)
         limit = self._config["ranking_length"] or len(self._model.labels)
@@ -268,7 +266,7 @@ class LinearIntentClassifier(_LinearComponent, IntentClassifier):
         self._fit(examples, [e.get(INTENT) for e in examples])
         return self._resource
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         if self._model is None or not messages:
             return messages
         for message, ranking in zip(messages, self._ranking(messages)):
@@ -288,9 +286,7 @@ class LinearResponseSelector(_LinearComponent):
     answer, or asks which topic is meant when the ranking is close."""
 
     def train(self, training_data: TrainingData) -> Resource:
-        examples = [
-            e for e in training_data.intent_examples if e.get(INTENT_RESPONSE_KEY) and e.get(TEXT)
-        ]
+        examples = [e for e in training_data.intent_examples if e.get(INTENT_RESPONSE_KEY) and e.get(TEXT)]
         self._extra = {
             "responses": training_data.responses,
             "retrieval_intents": sorted(training_data.retrieval_intents),
@@ -298,7 +294,7 @@ class LinearResponseSelector(_LinearComponent):
         self._fit(examples, [e.get(INTENT_RESPONSE_KEY) for e in examples])
         return self._resource
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         if self._model is None or not messages:
             return messages
         responses = self._extra.get("responses") or {}

@@ -166,8 +166,7 @@ class BankSQLTrackerStore(SQLTrackerStore):
             serialised = [event.as_dict() for event in new_events]
             self._publish(tracker.sender_id, serialised)
             session.add_all(
-                self._row(tracker.sender_id, event, data)
-                for event, data in zip(new_events, serialised)
+                self._row(tracker.sender_id, event, data) for event, data in zip(new_events, serialised)
             )
             session.commit()
         logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")

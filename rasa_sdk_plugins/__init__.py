@@ -11,7 +11,7 @@ import pluggy
 
 def init_hooks(manager: pluggy.PluginManager) -> None:
     """Registers the modules that implement rasa_sdk's hooks."""
-    import rasa_sdk_plugins.action_auth  # noqa: F401
+    import rasa_sdk_plugins.action_auth
     import rasa_sdk_plugins.json_logs  # noqa: F401
 
     manager.register(sys.modules["rasa_sdk_plugins.action_auth"])

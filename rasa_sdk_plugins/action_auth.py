@@ -61,8 +61,12 @@ def attach_sanic_app_extensions(app: Sanic) -> None:
             body = None
         action = body.get("next_action") if isinstance(body, dict) else None
         # Where it failed, not the exception's text (it may quote a slot value).
-        logger.error("action %s failed with %s at\n%s", action, type(exception).__name__,
-                     "".join(traceback.format_tb(exception.__traceback__)))  # fmt: skip
+        logger.error(
+            "action %s failed with %s at\n%s",
+            action,
+            type(exception).__name__,
+            "".join(traceback.format_tb(exception.__traceback__)),
+        )
         return response.json({"error": "the action failed", "action_name": action}, status=500)
 
     logger.info("action calls require the shared token (ACTION_SERVER_TOKEN)")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from bot.config import OTHER_VARIABLES, PROJECT_ROOT, Variable, settings_variables
 

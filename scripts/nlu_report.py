@@ -42,8 +42,10 @@ def summarise(name: str, path: Path) -> float | None:
         for label, figures in report.items()
         if isinstance(figures, dict) and "support" in figures and "avg" not in label
     }
-    print(f"{name}: {len(labels)} labels, macro-F1 {macro.get('f1-score', 0):.3f}, "
-          f"weighted-F1 {weighted.get('f1-score', 0):.3f}, accuracy {report.get('accuracy', 0):.3f}")
+    print(
+        f"{name}: {len(labels)} labels, macro-F1 {macro.get('f1-score', 0):.3f}, "
+        f"weighted-F1 {weighted.get('f1-score', 0):.3f}, accuracy {report.get('accuracy', 0):.3f}"
+    )
     worst = sorted((figures["f1-score"], label) for label, figures in labels.items())[:10]
     print("  lowest F1: " + ", ".join(f"{label} {f1:.2f}" for f1, label in worst))
     print("  most confused pairs (count: true -> predicted):")
@@ -55,26 +57,48 @@ def summarise(name: str, path: Path) -> float | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--config", default="config.yml", help="pipeline to evaluate (experiments); the "
-                        "entity pipeline's placeholder is replaced as scripts/train.py does")
+    parser.add_argument(
+        "--config",
+        default="config.yml",
+        help="pipeline to evaluate (experiments); the "
+        "entity pipeline's placeholder is replaced as scripts/train.py does",
+    )
     parser.add_argument("--out", default=str(ROOT / "var" / "nlu-report"))
     parser.add_argument(
-        "--seed", type=int, default=0,
+        "--seed",
+        type=int,
+        default=0,
         help="seeds the fold split (Rasa shuffles folds with numpy's global generator)",
-    )  # fmt: skip
+    )
     args = parser.parse_args()
     config = Path(args.config)
-    if "models/spacy/bank_entities" in (config if config.is_absolute() else ROOT / config).read_text(encoding="utf-8"):
+    if "models/spacy/bank_entities" in (config if config.is_absolute() else ROOT / config).read_text(
+        encoding="utf-8"
+    ):
         config = training_config(source=config)
     out = Path(args.out)
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONPATH": str(ROOT)}
-    print(f"rasa test nlu --cross-validation --folds {args.folds}, fold seed {args.seed} "
-          "(a few minutes)...", flush=True)  # fmt: skip
+    print(
+        f"rasa test nlu --cross-validation --folds {args.folds}, fold seed {args.seed} (a few minutes)...",
+        flush=True,
+    )
     arguments = [
-        "rasa", "test", "nlu", "--config", str(config), "--nlu", "data/nlu",
-        "--cross-validation", "--folds", str(args.folds), "--out", str(out),
-        "--no-plot", "--domain", "domain.yml",
-    ]  # fmt: skip
+        "rasa",
+        "test",
+        "nlu",
+        "--config",
+        str(config),
+        "--nlu",
+        "data/nlu",
+        "--cross-validation",
+        "--folds",
+        str(args.folds),
+        "--out",
+        str(out),
+        "--no-plot",
+        "--domain",
+        "domain.yml",
+    ]
     # `rasa test nlu` in-process after seeding numpy, so the same data gives the same folds.
     launcher = (
         "import sys, numpy; numpy.random.seed(int(sys.argv[1])); "

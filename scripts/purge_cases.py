@@ -12,9 +12,9 @@ import argparse
 import sys
 
 from bot.cases import service as case_service
-from bot.cases.numbers import china_date
 from bot.config import load_settings
 from bot.db import build_engine, build_session_factory
+from bot.text.china_time import china_date
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -25,18 +25,31 @@ MODELS_DIR = ROOT / "models"
 MODEL_PREFIX = "bankbot-"
 KEEP_MODELS = 3
 INPUTS = (
-    "config.yml", "domain.yml", "data", "rasa_components", "bot/text", "bot/entities", "bot/scope",
+    "config.yml",
+    "domain.yml",
+    "data",
+    "rasa_components",
+    "bot/text",
+    "bot/entities",
+    "bot/scope",
     # The FAQ catalog and its rules, not the answers (bot/faq/answers): those are read at run time.
-    "bot/faq/catalog.yml", "bot/faq/catalog.py", "bot/faq/rules.py",
-    "bot/suitability/products.yml", "requirements/lock.txt",
-)  # fmt: skip
+    "bot/faq/catalog.yml",
+    "bot/faq/catalog.py",
+    "bot/faq/rules.py",
+    "bot/suitability/products.yml",
+    "requirements/lock.txt",
+)
 CONFIG_FILE = "config.yml"
 ENTITY_PIPELINE_DIR = MODELS_DIR / "spacy"
 ENTITY_PIPELINE_PLACEHOLDER = "models/spacy/bank_entities"
 ENTITY_PIPELINE_INPUTS = (
-    "data/entities", "data/dictionary", "bot/entities", "bot/suitability/products.yml",
-    "bot/text/normalize.py", "requirements/lock.txt",
-)  # fmt: skip
+    "data/entities",
+    "data/dictionary",
+    "bot/entities",
+    "bot/suitability/products.yml",
+    "bot/text/normalize.py",
+    "requirements/lock.txt",
+)
 
 
 def _input_files(inputs: tuple[str, ...] = INPUTS) -> list[Path]:
@@ -59,9 +72,7 @@ def inputs_hash(inputs: tuple[str, ...] = INPUTS) -> str:
         content = path.read_bytes()
         if path.suffix == ".txt" and path.parent.name == "requirements":
             # Only the pins matter, not the comments.
-            content = b"\n".join(
-                line for line in content.splitlines() if not line.startswith(b"#")
-            )
+            content = b"\n".join(line for line in content.splitlines() if not line.startswith(b"#"))
         digest.update(content)
         digest.update(b"\0")
     return digest.hexdigest()[:16]
@@ -95,7 +106,9 @@ def ensure_entity_pipeline(*, quiet: bool = False) -> Path:
         except OSError:  # built at the same time by another process
             shutil.rmtree(partial, ignore_errors=True)
         if not quiet:
-            print(f"Built the entity pipeline {target.relative_to(ROOT)} in {time.monotonic() - started:.0f} s")
+            print(
+                f"Built the entity pipeline {target.relative_to(ROOT)} in {time.monotonic() - started:.0f} s"
+            )
     os.utime(target)  # the pipelines used most recently are the ones kept
     return target
 
@@ -150,10 +163,19 @@ def ensure_model(*, quiet: bool = False) -> Path:
     log_file = log_dir / "train.log"
     rasa = Path(sys.executable).with_name("rasa")
     command = [
-        str(rasa), "train",
-        "--config", str(config.relative_to(ROOT)), "--domain", "domain.yml", "--data", "data",
-        "--out", str(MODELS_DIR), "--fixed-model-name", target.name.removesuffix(".tar.gz"),
-    ]  # fmt: skip
+        str(rasa),
+        "train",
+        "--config",
+        str(config.relative_to(ROOT)),
+        "--domain",
+        "domain.yml",
+        "--data",
+        "data",
+        "--out",
+        str(MODELS_DIR),
+        "--fixed-model-name",
+        target.name.removesuffix(".tar.gz"),
+    ]
     env = {
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",

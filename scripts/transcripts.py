@@ -28,8 +28,8 @@ from bot.archive import service as archive_service
 from bot.archive.models import OUTCOME_LABELS
 from bot.config import load_settings
 from bot.db import build_engine, build_session_factory, utcnow
-from bot.transcripts import service as transcripts
 from bot.transcripts import reconcile as reconcile_service
+from bot.transcripts import service as transcripts
 from bot.transcripts.consumer import RabbitMQConsumer, RabbitMQSettings
 
 
@@ -52,9 +52,12 @@ def rabbitmq_settings() -> RabbitMQSettings:
     """The RABBITMQ_* variables Rasa's endpoints.production.yml reads."""
     settings = load_settings()
     return RabbitMQSettings(
-        host=settings.rabbitmq_host, port=settings.rabbitmq_port, username=settings.rabbitmq_user,
-        password=settings.rabbitmq_password, queue=settings.rabbitmq_queue,
-    )  # fmt: skip
+        host=settings.rabbitmq_host,
+        port=settings.rabbitmq_port,
+        username=settings.rabbitmq_user,
+        password=settings.rabbitmq_password,
+        queue=settings.rabbitmq_queue,
+    )
 
 
 def consume_rabbitmq(once: bool = False, rabbitmq: RabbitMQSettings | None = None) -> int:
@@ -62,8 +65,11 @@ def consume_rabbitmq(once: bool = False, rabbitmq: RabbitMQSettings | None = Non
     and returns how many new messages, otherwise runs until SIGINT/SIGTERM."""
     settings = load_settings()
     engine = build_engine(settings.database_url)
-    consumer = RabbitMQConsumer(session_factory=build_session_factory(engine), settings=rabbitmq or rabbitmq_settings(),
-                                retention_days=settings.transcript_retention_days)  # fmt: skip
+    consumer = RabbitMQConsumer(
+        session_factory=build_session_factory(engine),
+        settings=rabbitmq or rabbitmq_settings(),
+        retention_days=settings.transcript_retention_days,
+    )
 
     async def run() -> int:
         if once:
@@ -90,9 +96,11 @@ def reconcile(hours: float) -> int:
     try:
         with build_session_factory(engine).begin() as session:
             return reconcile_service.reconcile(
-                session=session, tracker=tracker, since=utcnow() - timedelta(hours=hours),
+                session=session,
+                tracker=tracker,
+                since=utcnow() - timedelta(hours=hours),
                 retention_days=settings.transcript_retention_days,
-            )  # fmt: skip
+            )
     finally:
         engine.dispose()
         tracker.dispose()
@@ -121,9 +129,13 @@ def purge(dry_run: bool = False, now: datetime | None = None) -> Purge:
             expired = archive_service.expired_conversation_ids(session=session, now=now)
             report = transcripts.purge_expired(session=session, now=now, dry_run=dry_run)
             raw = raw_copies.purge_expired_copies(
-                session=session, cutoff=archive_service.retention_cutoff(now, settings.transcript_retention_days),
-                tracker=tracker_connection, broker=broker_connection, also_expired=expired, dry_run=dry_run,
-            )  # fmt: skip
+                session=session,
+                cutoff=archive_service.retention_cutoff(now, settings.transcript_retention_days),
+                tracker=tracker_connection,
+                broker=broker_connection,
+                also_expired=expired,
+                dry_run=dry_run,
+            )
             return Purge(transcripts=report, raw=raw)
     finally:
         for each in (engine, tracker, broker):
@@ -148,15 +160,19 @@ def purge_summary(result: Purge | archive_service.PurgeReport, dry_run: bool) ->
     if not report.conversations:
         lines = [f"nothing past retention in the transcript store; {verb} 0 conversations"]
     else:
-        lines = [f"{verb} {report.conversations} conversations ({report.messages} messages) past retention",
-                 f"  last messages from {report.oldest.isoformat()} to {report.newest.isoformat()}"]  # fmt: skip
+        lines = [
+            f"{verb} {report.conversations} conversations ({report.messages} messages) past retention",
+            f"  last messages from {report.oldest.isoformat()} to {report.newest.isoformat()}",
+        ]
         for outcome, count in sorted(report.by_outcome.items(), key=lambda item: (-item[1], item[0])):
             lines.append(f"  {outcome} ({OUTCOME_LABELS.get(outcome, outcome)}): {count}")
     if isinstance(result, Purge):
         raw = result.raw
-        lines.append(f"raw copies of {len(raw.conversations)} conversations: {raw.api_messages} API log messages, "
-                     f"{raw.handoff_records} handoffs and call-backs, "
-                     f"{raw.tracker_events} tracker store events, {raw.broker_events} broker events")  # fmt: skip
+        lines.append(
+            f"raw copies of {len(raw.conversations)} conversations: {raw.api_messages} API log messages, "
+            f"{raw.handoff_records} handoffs and call-backs, "
+            f"{raw.tracker_events} tracker store events, {raw.broker_events} broker events"
+        )
     return "\n".join(lines)
 
 

@@ -257,9 +257,8 @@ def live_product(tmp_path_factory):
 def run_async(coroutine):
     """Runs a coroutine to completion in its own thread (Playwright's sync API may hold the
     main thread's event loop during the browser tests)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()

@@ -22,8 +22,6 @@ def test_demo_data_is_added_once_and_the_demo_staff_can_sign_in(tmp_path, monkey
             session=session, username="supervisor1", password="local-demo-secret", now=utcnow()
         )
         assert staff.role == "supervisor"
-        standing = suitability_service.customer_standing(
-            session=session, customer_id="D1004", now=utcnow()
-        )
+        standing = suitability_service.customer_standing(session=session, customer_id="D1004", now=utcnow())
         assert (standing.status, standing.customer_level) == ("valid", "C4")
     engine.dispose()

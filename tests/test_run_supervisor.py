@@ -25,10 +25,13 @@ class TinyStack(Stack):
 
 
 def test_a_process_that_dies_is_restarted_with_back_off_and_the_others_keep_running(tmp_path, capsys):
-    stack = TinyStack(tmp_path, {
-        "rasa": [sys.executable, "-c", "print('dying'); raise SystemExit(3)"],
-        "api": [sys.executable, "-c", "import time; time.sleep(120)"],
-    })  # fmt: skip
+    stack = TinyStack(
+        tmp_path,
+        {
+            "rasa": [sys.executable, "-c", "print('dying'); raise SystemExit(3)"],
+            "api": [sys.executable, "-c", "import time; time.sleep(120)"],
+        },
+    )
     api_pid = stack.processes["api"].pid
     supervisor = Supervisor(stack)
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.encoders import jsonable_encoder
@@ -27,24 +27,24 @@ from bot.staff.models import StaffAccount
 
 from .. import ws
 from ..agent_context import customer_context, understanding_of
+from ..deps import RasaDep, SessionDep, SettingsDep
+from ..handoff_bridge import HandoffBridge, agent_message_view
+from ..params import AfterId, RowId, clamp_row_id
+from ..rasa_client import RasaUnavailable
+from ..realtime import conversation_topic
 from ..schemas.agent import (
     AgentMessageCreate,
     AgentMessageRead,
-    ConversationMessagesRead,
     CallbackMessagesRead,
     CallbackPhoneRead,
     CallbackRead,
+    ConversationMessagesRead,
     HandoffNote,
     HandoffRead,
     PresenceRead,
     PresenceUpdate,
     QueueRead,
 )
-from ..deps import RasaDep, SessionDep, SettingsDep
-from ..params import AfterId, RowId, clamp_row_id
-from ..handoff_bridge import HandoffBridge, agent_message_view
-from ..rasa_client import RasaUnavailable
-from ..realtime import conversation_topic
 from ..staff_auth import require_role
 from .staff_cases import CipherDep
 
@@ -105,16 +105,24 @@ def get_queue(staff: AgentStaff, session: SessionDep, settings: SettingsDep) -> 
         session=session, now=now, within=timedelta(minutes=settings.agent_presence_minutes)
     )
     estimate = handoff_service.estimate_wait(
-        session=session, sample_size=settings.agent_wait_sample_size,
+        session=session,
+        sample_size=settings.agent_wait_sample_size,
         default=timedelta(minutes=settings.agent_default_wait_minutes),
-    )  # fmt: skip
+    )
     entries = handoff_service.queue(
-        session=session, now=now, agents=len(online), sample_size=settings.agent_wait_sample_size,
+        session=session,
+        now=now,
+        agents=len(online),
+        sample_size=settings.agent_wait_sample_size,
         default_wait=timedelta(minutes=settings.agent_default_wait_minutes),
-    )  # fmt: skip
+    )
     return {
         "items": [
-            {**handoff_item(e.handoff), "position": e.position, "estimated_wait_minutes": e.estimated_wait_minutes}
+            {
+                **handoff_item(e.handoff),
+                "position": e.position,
+                "estimated_wait_minutes": e.estimated_wait_minutes,
+            }
             for e in entries
         ],
         "agents_online": len(online),
@@ -139,7 +147,7 @@ async def claim_handoff(handoff_id: RowId, staff: AgentStaff, bridge: BridgeDep)
 
 @router.post("/handoffs/{handoff_id}/hand-back", response_model=HandoffRead, responses=ERRORS)
 async def hand_back(
-    handoff_id: RowId, staff: AgentStaff, bridge: BridgeDep, body: Optional[HandoffNote] = None
+    handoff_id: RowId, staff: AgentStaff, bridge: BridgeDep, body: HandoffNote | None = None
 ) -> dict[str, Any]:
     """Returns the conversation to the assistant, which tells the customer and continues."""
     return await bridge.end(
@@ -149,7 +157,7 @@ async def hand_back(
 
 @router.post("/handoffs/{handoff_id}/close", response_model=HandoffRead, responses=ERRORS)
 async def close_handoff(
-    handoff_id: RowId, staff: AgentStaff, bridge: BridgeDep, body: Optional[HandoffNote] = None
+    handoff_id: RowId, staff: AgentStaff, bridge: BridgeDep, body: HandoffNote | None = None
 ) -> dict[str, Any]:
     """Ends the human conversation; the customer is then asked for a 1–5 rating."""
     return await bridge.end(
@@ -167,9 +175,7 @@ def _followed_handoff(session, staff: StaffAccount, handoff_id: int) -> Handoff:
     return handoff
 
 
-@router.get(
-    "/handoffs/{handoff_id}/messages", response_model=ConversationMessagesRead, responses=ERRORS
-)
+@router.get("/handoffs/{handoff_id}/messages", response_model=ConversationMessagesRead, responses=ERRORS)
 def handoff_messages(
     handoff_id: RowId,
     staff: AgentStaff,
@@ -261,9 +267,11 @@ def list_callbacks(
 
 @router.get("/callbacks/{callback_id}/messages", response_model=CallbackMessagesRead, responses=ERRORS)
 def callback_conversation(
-    callback_id: RowId, staff: AgentStaff, session: SessionDep,
+    callback_id: RowId,
+    staff: AgentStaff,
+    session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 100,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """What the customer said before asking to be called back (the conversation up to the
     request, customer text masked), so the agent knows why they call."""
     callback = handoff_service.get_callback(session=session, callback_id=callback_id)
@@ -273,7 +281,7 @@ def callback_conversation(
 
 @router.post("/callbacks/{callback_id}/done", response_model=CallbackRead, responses=ERRORS)
 def callback_done(
-    callback_id: RowId, staff: AgentStaff, session: SessionDep, body: Optional[HandoffNote] = None
+    callback_id: RowId, staff: AgentStaff, session: SessionDep, body: HandoffNote | None = None
 ) -> dict[str, Any]:
     """Marks the call-back as made."""
     callback = handoff_service.mark_callback_done(
@@ -334,9 +342,10 @@ async def handoff_socket(websocket: WebSocket, handoff_id: RowId, after_id: int 
         return
     slot = f"staff:{staff_id}"
     if not sockets.acquire(slot, settings.ws_max_per_staff):
-        await ws.refuse(websocket, ws.TooManySockets(
-            f"{settings.ws_max_per_staff} sockets already open for this member of staff"
-        ))  # fmt: skip
+        await ws.refuse(
+            websocket,
+            ws.TooManySockets(f"{settings.ws_max_per_staff} sockets already open for this member of staff"),
+        )
         return
     lock = asyncio.Lock()
 
@@ -351,6 +360,7 @@ async def handoff_socket(websocket: WebSocket, handoff_id: RowId, after_id: int 
             while True:
                 subscription.clear()
                 try:
+
                     def read(session):
                         _staff_id, handoff = authorize(session)  # the login and the right, again
                         messages = handoff_service.handoff_messages(

@@ -70,7 +70,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -100,33 +100,44 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def conversation_filter(
-    date_from: Optional[date] = None,
-    date_to: Optional[date] = None,
-    channel: Optional[str] = Query(None, max_length=16),
-    intent: Optional[str] = Query(None, max_length=100),
-    max_confidence: Optional[float] = Query(None, ge=0, le=1),
-    fallback: Optional[bool] = None,
-    handed_off: Optional[bool] = None,
-    handoff_reason: Optional[str] = Query(None, max_length=16),
-    complaint_filed: Optional[bool] = None,
-    assessment_done: Optional[bool] = None,
-    satisfaction: Optional[str] = Query(None, pattern="^([1-5]|rated|unrated)$"),
-    tag: Optional[str] = Query(None, max_length=50),
-    q: Optional[str] = Query(None, max_length=100),
-    outcome: Optional[Literal["self_service", "handed_off", "unresolved"]] = None,
-    customer_spoke: Optional[bool] = None,
-    entity: Optional[str] = Query(None, max_length=32, pattern="^[A-Z_]+$"),
-    entity_value: Optional[str] = Query(None, max_length=64),
+    date_from: date | None = None,
+    date_to: date | None = None,
+    channel: str | None = Query(None, max_length=16),
+    intent: str | None = Query(None, max_length=100),
+    max_confidence: float | None = Query(None, ge=0, le=1),
+    fallback: bool | None = None,
+    handed_off: bool | None = None,
+    handoff_reason: str | None = Query(None, max_length=16),
+    complaint_filed: bool | None = None,
+    assessment_done: bool | None = None,
+    satisfaction: str | None = Query(None, pattern="^([1-5]|rated|unrated)$"),
+    tag: str | None = Query(None, max_length=50),
+    q: str | None = Query(None, max_length=100),
+    outcome: Literal["self_service", "handed_off", "unresolved"] | None = None,
+    customer_spoke: bool | None = None,
+    entity: str | None = Query(None, max_length=32, pattern="^[A-Z_]+$"),
+    entity_value: str | None = Query(None, max_length=64),
 ) -> ConversationFilter:
     """The shared filters of the list, the exports and the dashboard."""
     return ConversationFilter(
-        date_from=date_from, date_to=date_to, channel=channel or None, intent=intent or None,
-        max_confidence=max_confidence, fallback=fallback, handed_off=handed_off,
-        handoff_reason=handoff_reason or None, complaint_filed=complaint_filed,
-        assessment_done=assessment_done, satisfaction=satisfaction or None, tag=tag or None,
-        q=(q or "").strip() or None, outcome=outcome, customer_spoke=customer_spoke, entity=entity or None,
+        date_from=date_from,
+        date_to=date_to,
+        channel=channel or None,
+        intent=intent or None,
+        max_confidence=max_confidence,
+        fallback=fallback,
+        handed_off=handed_off,
+        handoff_reason=handoff_reason or None,
+        complaint_filed=complaint_filed,
+        assessment_done=assessment_done,
+        satisfaction=satisfaction or None,
+        tag=tag or None,
+        q=(q or "").strip() or None,
+        outcome=outcome,
+        customer_spoke=customer_spoke,
+        entity=entity or None,
         entity_value=(entity_value or "").strip() or None,
-    )  # fmt: skip
+    )
 
 
 FilterDep = Annotated[ConversationFilter, Depends(conversation_filter)]
@@ -141,7 +152,9 @@ def list_conversations(
     session: SessionDep,
     _: Analyst,
     filters: FilterDep,
-    sort: Literal["-started_at", "started_at", "min_confidence", "-message_count", "-last_message_at"] = "-started_at",
+    sort: Literal[
+        "-started_at", "started_at", "min_confidence", "-message_count", "-last_message_at"
+    ] = "-started_at",
     page: int = Query(1, ge=1, le=MAX_PAGE),
     page_size: int = Query(20, ge=1, le=100),
 ) -> dict[str, Any]:
@@ -152,7 +165,9 @@ def list_conversations(
     return {"items": items, "total": total, "page": page, "page_size": page_size, "filter": filters.params()}
 
 
-@router.get("/conversations/{conversation_id}", responses={**ERRORS, 404: {"description": "Unknown conversation."}})
+@router.get(
+    "/conversations/{conversation_id}", responses={**ERRORS, 404: {"description": "Unknown conversation."}}
+)
 def get_conversation(conversation_id: str, session: SessionDep, _: Analyst) -> dict[str, Any]:
     """One transcript with intents, confidences, annotations, events and tags."""
     return transcript_query.conversation_detail(session=session, conversation_id=conversation_id)
@@ -160,15 +175,17 @@ def get_conversation(conversation_id: str, session: SessionDep, _: Analyst) -> d
 
 @router.post("/conversations/{conversation_id}/tags", responses=ERRORS)
 def add_tag(conversation_id: str, body: TagBody, session: SessionDep, analyst: Analyst) -> dict[str, Any]:
-    tags = transcript_query.add_tag(session=session, conversation_id=conversation_id, tag=body.tag,
-                                    author=analyst.username, now=utcnow())  # fmt: skip
+    tags = transcript_query.add_tag(
+        session=session, conversation_id=conversation_id, tag=body.tag, author=analyst.username, now=utcnow()
+    )
     return {"tags": tags}
 
 
 @router.put("/conversations/{conversation_id}/tags/{tag}", responses=ERRORS)
 def put_tag(conversation_id: str, tag: str, session: SessionDep, analyst: Analyst) -> dict[str, Any]:
-    tags = transcript_query.add_tag(session=session, conversation_id=conversation_id, tag=tag,
-                                    author=analyst.username, now=utcnow())  # fmt: skip
+    tags = transcript_query.add_tag(
+        session=session, conversation_id=conversation_id, tag=tag, author=analyst.username, now=utcnow()
+    )
     return {"tags": tags}
 
 
@@ -189,17 +206,30 @@ def list_entity_values(session: SessionDep, _: Analyst) -> dict[str, Any]:
 
 
 @router.post("/conversations/{conversation_id}/annotations", status_code=201, responses=ERRORS)
-def annotate(conversation_id: str, body: AnnotationBody, session: SessionDep, analyst: Analyst) -> dict[str, Any]:
+def annotate(
+    conversation_id: str, body: AnnotationBody, session: SessionDep, analyst: Analyst
+) -> dict[str, Any]:
     annotation = transcript_query.annotate_message(
-        session=session, conversation_id=conversation_id, message_id=body.message_id,
-        correct_intent=body.correct_intent, note=body.note, author=analyst.display_name, now=utcnow(),
-    )  # fmt: skip
+        session=session,
+        conversation_id=conversation_id,
+        message_id=body.message_id,
+        correct_intent=body.correct_intent,
+        note=body.note,
+        author=analyst.display_name,
+        now=utcnow(),
+    )
     return transcript_query.annotation_item(annotation)
 
 
-@router.delete("/conversations/{conversation_id}/annotations/{annotation_id}", status_code=204, responses=ERRORS)
-def delete_annotation(conversation_id: str, annotation_id: RowId, session: SessionDep, _: Analyst) -> Response:
-    transcript_query.delete_annotation(session=session, conversation_id=conversation_id, annotation_id=annotation_id)
+@router.delete(
+    "/conversations/{conversation_id}/annotations/{annotation_id}", status_code=204, responses=ERRORS
+)
+def delete_annotation(
+    conversation_id: str, annotation_id: RowId, session: SessionDep, _: Analyst
+) -> Response:
+    transcript_query.delete_annotation(
+        session=session, conversation_id=conversation_id, annotation_id=annotation_id
+    )
     return Response(status_code=204)
 
 
@@ -207,8 +237,11 @@ def delete_annotation(conversation_id: str, annotation_id: RowId, session: Sessi
 def conversation_story(conversation_id: str, session: SessionDep, _: Analyst) -> Response:
     """The conversation as a Rasa test story (YAML)."""
     story = export_service.test_story_yaml(session, conversation_id)
-    return Response(story, media_type="application/x-yaml; charset=utf-8",
-                    headers=_attachment(f"test_story_{conversation_id}.yml"))  # fmt: skip
+    return Response(
+        story,
+        media_type="application/x-yaml; charset=utf-8",
+        headers=_attachment(f"test_story_{conversation_id}.yml"),
+    )
 
 
 def _stream(factory: sessionmaker, produce, filters: ConversationFilter) -> Iterator[bytes]:
@@ -221,27 +254,38 @@ def _stream(factory: sessionmaker, produce, filters: ConversationFilter) -> Iter
 @router.get("/export/conversations.csv", responses=ERRORS)
 def export_csv(factory: SessionFactoryDep, _: Analyst, filters: FilterDep) -> StreamingResponse:
     """Messages of the matching conversations, one CSV row each (UTF-8 with BOM), streamed."""
-    return StreamingResponse(_stream(factory, export_service.csv_lines, filters), media_type="text/csv; charset=utf-8",
-                             headers=_attachment("conversations.csv"))  # fmt: skip
+    return StreamingResponse(
+        _stream(factory, export_service.csv_lines, filters),
+        media_type="text/csv; charset=utf-8",
+        headers=_attachment("conversations.csv"),
+    )
 
 
 @router.get("/export/conversations.jsonl", responses=ERRORS)
 def export_jsonl(factory: SessionFactoryDep, _: Analyst, filters: FilterDep) -> StreamingResponse:
     """One JSON line per matching conversation with its messages, streamed."""
-    return StreamingResponse(_stream(factory, export_service.jsonl_lines, filters),
-                             media_type="application/x-ndjson; charset=utf-8",
-                             headers=_attachment("conversations.jsonl"))  # fmt: skip
+    return StreamingResponse(
+        _stream(factory, export_service.jsonl_lines, filters),
+        media_type="application/x-ndjson; charset=utf-8",
+        headers=_attachment("conversations.jsonl"),
+    )
 
 
 @router.get("/export/nlu-corrections", responses=ERRORS)
 def export_nlu(session: SessionDep, _: Analyst, filters: FilterDep) -> Response:
     """Annotated corrections (customer text → correct intent) as Rasa NLU training data."""
-    return Response(export_service.nlu_corrections_yaml(session, filters), media_type="application/x-yaml; charset=utf-8",
-                    headers=_attachment("nlu_corrections.yml"))  # fmt: skip
+    return Response(
+        export_service.nlu_corrections_yaml(session, filters),
+        media_type="application/x-yaml; charset=utf-8",
+        headers=_attachment("nlu_corrections.yml"),
+    )
 
 
 @router.get("/dashboard", responses=ERRORS)
-def get_dashboard(session: SessionDep, settings: SettingsDep, _: Analyst, filters: FilterDep) -> dict[str, Any]:
+def get_dashboard(
+    session: SessionDep, settings: SettingsDep, _: Analyst, filters: FilterDep
+) -> dict[str, Any]:
     """Quality figures over the matching conversations; every figure links to its list."""
-    return dashboard_service.dashboard(session=session, filters=filters, now=utcnow(),
-                                       due_soon_days=settings.case_due_soon_days)  # fmt: skip
+    return dashboard_service.dashboard(
+        session=session, filters=filters, now=utcnow(), due_soon_days=settings.case_due_soon_days
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+
 from fastapi import APIRouter, Request, Response
 
 from bot.db import utcnow
@@ -11,8 +12,8 @@ from bot.staff import service as staff_service
 from bot.staff.models import StaffAccount
 
 from ..deps import SessionDep, SessionFactoryDep, SettingsDep
-from ..staff_auth import CurrentLogin, StaffTokenDep
 from ..schemas.auth import LoginRead, LoginRequest, Me, StaffRead
+from ..staff_auth import CurrentLogin, StaffTokenDep
 
 router = APIRouter(prefix="/api/auth", tags=["staff auth"])
 
@@ -29,10 +30,14 @@ def staff_view(staff: StaffAccount) -> StaffRead:
 @router.post(
     "/login",
     response_model=LoginRead,
-    responses={401: {"description": "Wrong username or password."},
-               429: {"description": "Too many failed logins (this username from this address, this "
-                                    "address, or overall); retry after Retry-After seconds."}},
-)  # fmt: skip
+    responses={
+        401: {"description": "Wrong username or password."},
+        429: {
+            "description": "Too many failed logins (this username from this address, this "
+            "address, or overall); retry after Retry-After seconds."
+        },
+    },
+)
 def login(
     body: LoginRequest, request: Request, factory: SessionFactoryDep, settings: SettingsDep
 ) -> LoginRead:

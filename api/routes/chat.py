@@ -6,25 +6,25 @@ import asyncio
 import json
 import logging
 from datetime import timedelta
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, WebSocket, WebSocketDisconnect
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from bot.conversations import service as conversation_service
-from bot.conversations.service import MAX_CLIENT_MESSAGE_ID_CHARS
 from bot.conversations import welcome
+from bot.conversations.service import MAX_CLIENT_MESSAGE_ID_CHARS
 from bot.db import utcnow
+from bot.errors import DomainError
 from bot.handoff import usecases as handoff_usecases
 from bot.ratelimit import service as ratelimit_service
-from bot.errors import DomainError
 
 from .. import ws
 from ..chat_gateway import ChatGateway, message_view
 from ..deps import SessionDep
-from ..params import AfterId, clamp_row_id
 from ..errors import AssistantUnavailable, error_body
+from ..params import AfterId, clamp_row_id
 from ..realtime import QUEUE_TOPIC, conversation_topic
 from ..schemas.chat import (
     History,
@@ -42,7 +42,9 @@ router = APIRouter(prefix="/api/chat", tags=["chat"])
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: {"description": "Invalid JSON."},
-    401: {"description": "The conversation token has expired (idle or maximum lifetime): open a new conversation."},
+    401: {
+        "description": "The conversation token has expired (idle or maximum lifetime): open a new conversation."
+    },
     403: {"description": "Wrong, missing or revoked conversation token."},
     404: {"description": "Unknown conversation."},
     409: {"description": "The same client_message_id is still being answered."},
@@ -69,13 +71,13 @@ conversation_bearer = HTTPBearer(
 
 
 def bearer_token(
-    credentials: Annotated[Optional[HTTPAuthorizationCredentials], Depends(conversation_bearer)],
-) -> Optional[str]:
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(conversation_bearer)],
+) -> str | None:
     """The conversation token from `Authorization: Bearer <token>`."""
     return credentials.credentials.strip() if credentials else None
 
 
-TokenDep = Annotated[Optional[str], Depends(bearer_token)]
+TokenDep = Annotated[str | None, Depends(bearer_token)]
 
 
 @router.post(
@@ -88,25 +90,31 @@ TokenDep = Annotated[Optional[str], Depends(bearer_token)]
     },
 )
 def create_session(
-    request: Request, session: SessionDep, body: Annotated[Optional[SessionCreate], Body()] = None
+    request: Request, session: SessionDep, body: Annotated[SessionCreate | None, Body()] = None
 ) -> dict[str, Any]:
     """Opens a conversation; the returned token must accompany every later call on it."""
     body = body or SessionCreate()
     settings = request.app.state.settings
     if request.client:
         ratelimit_service.hit(
-            session=session, key=f"ip:{request.client.host}:sessions",
+            session=session,
+            key=f"ip:{request.client.host}:sessions",
             limit=ratelimit_service.Limit(settings.rate_limit_ip_sessions_per_hour, timedelta(hours=1)),
             now=utcnow(),
-        )  # fmt: skip
+        )
     customer_id = None
     if body.identity_token is not None:
         customer_id = request.app.state.identity.verify(body.identity_token, now=utcnow())
     conversation, token = conversation_service.open_conversation(
         session=session, channel=body.channel, customer_id=customer_id
     )
-    return {"conversation_id": conversation.id, "token": token, "customer_id": customer_id,
-            **_expiry(request, conversation), "welcome": welcome.welcome()}  # fmt: skip
+    return {
+        "conversation_id": conversation.id,
+        "token": token,
+        "customer_id": customer_id,
+        **_expiry(request, conversation),
+        "welcome": welcome.welcome(),
+    }
 
 
 def _expiry(request: Request, conversation) -> dict[str, Any]:
@@ -123,16 +131,18 @@ def _expiry(request: Request, conversation) -> dict[str, Any]:
     responses={
         **ERROR_RESPONSES,
         401: {"description": "The conversation has expired, or the identity token is invalid or expired."},
-        403: {"description": "Wrong token, or the conversation belongs to another identity (or to "
-                             "one, and none was sent): open a new conversation."},
+        403: {
+            "description": "Wrong token, or the conversation belongs to another identity (or to "
+            "one, and none was sent): open a new conversation."
+        },
     },
-)  # fmt: skip
+)
 def resume_session(
     conversation_id: str,
     token: TokenDep,
     request: Request,
     session: SessionDep,
-    body: Annotated[Optional[SessionResume], Body()] = None,
+    body: Annotated[SessionResume | None, Body()] = None,
 ) -> dict[str, Any]:
     """Before continuing a stored conversation (after a reload, an app restart, a new login),
     a client proves that the customer signed in now is the one it was opened for: a
@@ -144,11 +154,17 @@ def resume_session(
     if body.identity_token is not None:
         customer_id = request.app.state.identity.verify(body.identity_token, now=utcnow())
     conversation = conversation_service.resume_conversation(
-        session=session, conversation_id=conversation_id, token=token, customer_id=customer_id,
+        session=session,
+        conversation_id=conversation_id,
+        token=token,
+        customer_id=customer_id,
         lifetime=request.app.state.gateway.lifetime,
-    )  # fmt: skip
-    return {"conversation_id": conversation.id, "customer_id": conversation.customer_id,
-            **_expiry(request, conversation)}  # fmt: skip
+    )
+    return {
+        "conversation_id": conversation.id,
+        "customer_id": conversation.customer_id,
+        **_expiry(request, conversation),
+    }
 
 
 @router.post("/{conversation_id}/end", status_code=204, responses=ERROR_RESPONSES)
@@ -177,9 +193,7 @@ async def end_session(conversation_id: str, token: TokenDep, request: Request) -
     return Response(status_code=204)
 
 
-@router.post(
-    "/{conversation_id}/messages", response_model=MessageExchange, responses=ERROR_RESPONSES
-)
+@router.post("/{conversation_id}/messages", response_model=MessageExchange, responses=ERROR_RESPONSES)
 async def post_message(
     conversation_id: str, body: MessageCreate, token: TokenDep, gateway: GatewayDep, request: Request
 ) -> dict[str, Any]:
@@ -207,9 +221,11 @@ def get_history(
 ) -> dict[str, Any]:
     """The conversation's messages in order (customer and assistant), after `after_id`."""
     conversation_service.get_authorized(
-        session=session, conversation_id=conversation_id, token=token,
+        session=session,
+        conversation_id=conversation_id,
+        token=token,
         lifetime=request.app.state.gateway.lifetime,
-    )  # fmt: skip
+    )
     messages = conversation_service.list_messages(
         session=session, conversation_id=conversation_id, after_id=after_id, limit=limit
     )
@@ -227,7 +243,7 @@ def _domain_error_frame(exc: DomainError) -> dict[str, Any]:
 
 
 @router.websocket("/{conversation_id}/ws")
-async def chat_socket(websocket: WebSocket, conversation_id: str, after_id: Optional[int] = None):
+async def chat_socket(websocket: WebSocket, conversation_id: str, after_id: int | None = None):
     """The same exchange over a WebSocket, plus what nobody asked for: an agent's replies and
     notices (queue position, an agent joining or leaving, the rating prompt) are pushed.
 
@@ -254,9 +270,12 @@ async def chat_socket(websocket: WebSocket, conversation_id: str, after_id: Opti
         return
     slot = f"conversation:{conversation_id}"
     if not sockets.acquire(slot, settings.ws_max_per_conversation):
-        await ws.refuse(websocket, ws.TooManySockets(
-            f"{settings.ws_max_per_conversation} sockets already open for this conversation"
-        ))  # fmt: skip
+        await ws.refuse(
+            websocket,
+            ws.TooManySockets(
+                f"{settings.ws_max_per_conversation} sockets already open for this conversation"
+            ),
+        )
         return
     try:
         lock = asyncio.Lock()
@@ -289,8 +308,9 @@ async def chat_socket(websocket: WebSocket, conversation_id: str, after_id: Opti
         sockets.release(slot)
 
 
-async def _push(send, websocket: WebSocket, gateway: ChatGateway, conversation_id: str, token: str,
-                after_id: int) -> None:  # fmt: skip
+async def _push(
+    send, websocket: WebSocket, gateway: ChatGateway, conversation_id: str, token: str, after_id: int
+) -> None:
     """Sends agent replies and notices as they are stored, by this replica or another; checks the
     token again every round and closes the socket once it has expired or been revoked."""
     notifier = gateway.notifier
@@ -340,7 +360,7 @@ async def _handle_frame(
         return
     client_message_id = frame.get("client_message_id")
     if client_message_id is not None and not isinstance(client_message_id, str):
-        client_message_id = json.dumps(client_message_id)[:MAX_CLIENT_MESSAGE_ID_CHARS + 1]
+        client_message_id = json.dumps(client_message_id)[: MAX_CLIENT_MESSAGE_ID_CHARS + 1]
     try:
         result = await gateway.exchange(
             conversation_id=conversation_id,
@@ -353,9 +373,7 @@ async def _handle_frame(
             ),
         )
     except DomainError as exc:
-        await send(
-            {**_domain_error_frame(exc), "client_message_id": client_message_id}
-        )
+        await send({**_domain_error_frame(exc), "client_message_id": client_message_id})
         return
     except AssistantUnavailable as exc:
         await send(
@@ -363,7 +381,10 @@ async def _handle_frame(
                 "type": "error",
                 "client_message_id": client_message_id,
                 **error_body(
-                    exc.code, exc.customer_message, exc.developer_message, message_id=exc.message_id,
+                    exc.code,
+                    exc.customer_message,
+                    exc.developer_message,
+                    message_id=exc.message_id,
                     retry_after_seconds=exc.retry_after_seconds,
                 ),
             }
@@ -373,10 +394,16 @@ async def _handle_frame(
         raise
     except Exception as exc:  # answered like a REST 500: an error frame, the socket stays open
         logger.exception("message frame of conversation %s failed", conversation_id)
-        await send({
-            "type": "error", "client_message_id": client_message_id,
-            **error_body("internal_error", "抱歉，系统出现了一点问题，请稍后再试。",
-                         f"unexpected {type(exc).__name__}; see server logs"),
-        })  # fmt: skip
+        await send(
+            {
+                "type": "error",
+                "client_message_id": client_message_id,
+                **error_body(
+                    "internal_error",
+                    "抱歉，系统出现了一点问题，请稍后再试。",
+                    f"unexpected {type(exc).__name__}; see server logs",
+                ),
+            }
+        )
         return
     await send({"type": "replies", **result})

@@ -25,7 +25,6 @@ from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from bot.db import ping
-
 from bot.handoff.models import Handoff
 
 from ..operations import bearer_matches, is_loopback, monotonic
@@ -72,9 +71,10 @@ async def _check_database(request: Request, *, write: bool = False) -> dict[str,
             run_in_threadpool(ping, request.app.state.engine, write_within=write_within),
             DATABASE_CHECK_SECONDS,
         )
-    except asyncio.TimeoutError:
-        logger.warning("health: the database (or the threadpool) did not answer in %.0f s",
-                       DATABASE_CHECK_SECONDS)  # fmt: skip
+    except TimeoutError:
+        logger.warning(
+            "health: the database (or the threadpool) did not answer in %.0f s", DATABASE_CHECK_SECONDS
+        )
         return DOWN
     except Exception:  # any driver error means the database is unusable
         logger.warning("health: the database is unreachable", exc_info=True)
@@ -119,9 +119,7 @@ async def livez() -> JSONResponse:
 async def readyz(request: Request) -> JSONResponse:
     """Ready for traffic: database and Rasa reachable, event loop not stalled."""
     rasa: RasaClient = request.app.state.rasa
-    rasa_state, database_state = await asyncio.gather(
-        _check_rasa(rasa), _check_database(request, write=True)
-    )
+    rasa_state, database_state = await asyncio.gather(_check_rasa(rasa), _check_database(request, write=True))
     heartbeat = getattr(request.app.state, "heartbeat", None)
     stalled = heartbeat is not None and monotonic() - heartbeat > STALL_SECONDS
     if stalled:

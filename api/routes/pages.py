@@ -15,13 +15,17 @@ templates = Jinja2Templates(directory=str(PROJECT_ROOT / "api" / "templates"))
 @router.get("/", response_class=HTMLResponse)
 def demo_site(request: Request) -> HTMLResponse:
     """A mock bank home page with the chat widget embedded by one script tag."""
-    return templates.TemplateResponse(request, "index.html", {"demo_mode": request.app.state.settings.demo_mode})
+    return templates.TemplateResponse(
+        request, "index.html", {"demo_mode": request.app.state.settings.demo_mode}
+    )
 
 
 @router.get("/chat", response_class=HTMLResponse)
 def chat_page(request: Request) -> HTMLResponse:
     """The chat widget filling the page (the mobile app's web view, a direct link)."""
-    return templates.TemplateResponse(request, "chat.html", {"demo_mode": request.app.state.settings.demo_mode})
+    return templates.TemplateResponse(
+        request, "chat.html", {"demo_mode": request.app.state.settings.demo_mode}
+    )
 
 
 @router.get("/favicon.ico")

@@ -26,9 +26,7 @@ def _read(assessment, now: datetime) -> AssessmentRead:
     level_name = None
     if assessment.level:
         level_name = load_questionnaire(assessment.questionnaire_version).band(assessment.level).name
-    valid = bool(assessment.expires_at) and suitability_rules.is_valid(
-        expires=assessment.expires_at, now=now
-    )
+    valid = bool(assessment.expires_at) and suitability_rules.is_valid(expires=assessment.expires_at, now=now)
     return AssessmentRead(
         id=assessment.id,
         customer_id=assessment.customer_id,
@@ -44,9 +42,12 @@ def _read(assessment, now: datetime) -> AssessmentRead:
         expires_at=assessment.expires_at,
         answers=[
             AssessmentAnswerRead(
-                position=a.position, question_id=a.question_id, question_text=a.question_text,
-                option_label=a.option_label, points=a.points,
-            )  # fmt: skip
+                position=a.position,
+                question_id=a.question_id,
+                question_text=a.question_text,
+                option_label=a.option_label,
+                points=a.points,
+            )
             for a in assessment.answers
         ],
     )
@@ -59,6 +60,5 @@ def list_customer_assessments(
     """Every assessment of the customer, newest first; an unknown customer has none."""
     now = utcnow()
     return [
-        _read(a, now)
-        for a in suitability_service.list_assessments(session=session, customer_id=customer_id)
+        _read(a, now) for a in suitability_service.list_assessments(session=session, customer_id=customer_id)
     ]

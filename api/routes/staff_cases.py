@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -16,7 +16,6 @@ from bot.staff import service as staff_service
 
 from ..deps import SessionDep, SettingsDep
 from ..params import Page
-from ..staff_auth import CaseStaff
 from ..schemas.staff_cases import (
     CaseAnswer,
     CaseAssignment,
@@ -29,6 +28,7 @@ from ..schemas.staff_cases import (
     CaseStatusChange,
     CodeLabel,
 )
+from ..staff_auth import CaseStaff
 
 router = APIRouter(prefix="/api/staff/cases", tags=["staff cases"])
 
@@ -87,7 +87,7 @@ def _mentioned_usernames(events) -> set[str]:
     names = set()
     for event in events:
         if event.actor.startswith(STAFF_ACTOR):
-            names.add(event.actor[len(STAFF_ACTOR):])
+            names.add(event.actor[len(STAFF_ACTOR) :])
         if event.action == "assigned" and event.note:
             names.update(part.strip() for part in event.note.split("->"))
     return names
@@ -139,23 +139,32 @@ def list_cases(
     staff: CaseStaff,
     session: SessionDep,
     settings: SettingsDep,
-    status: Annotated[Optional[list[lifecycle.StatusCode]], Query()] = None,
-    due: Optional[Literal["overdue", "due_soon"]] = None,
-    channel: Annotated[Optional[str], Query(max_length=8)] = None,
-    business: Annotated[Optional[str], Query(max_length=8)] = None,
-    reason: Annotated[Optional[str], Query(max_length=8)] = None,
-    assignee: Annotated[Optional[str], Query(max_length=64)] = None,
-    customer: Annotated[Optional[str], Query(max_length=64, description="Customer id.")] = None,
+    status: Annotated[list[lifecycle.StatusCode] | None, Query()] = None,
+    due: Literal["overdue", "due_soon"] | None = None,
+    channel: Annotated[str | None, Query(max_length=8)] = None,
+    business: Annotated[str | None, Query(max_length=8)] = None,
+    reason: Annotated[str | None, Query(max_length=8)] = None,
+    assignee: Annotated[str | None, Query(max_length=64)] = None,
+    customer: Annotated[str | None, Query(max_length=64, description="Customer id.")] = None,
     page: Page = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> CasePageRead:
     """Cases matching the filters, most urgent deadline first."""
     now = utcnow()
     result = case_service.list_cases(
-        session=session, status=status, due=due, channel_code=channel, business_code=business,
-        reason_code=reason, assignee=assignee, customer_id=customer, now=now, due_soon_days=settings.case_due_soon_days,
-        offset=(page - 1) * page_size, limit=page_size,
-    )  # fmt: skip
+        session=session,
+        status=status,
+        due=due,
+        channel_code=channel,
+        business_code=business,
+        reason_code=reason,
+        assignee=assignee,
+        customer_id=customer,
+        now=now,
+        due_soon_days=settings.case_due_soon_days,
+        offset=(page - 1) * page_size,
+        limit=page_size,
+    )
     items = [case_item(c, now=now, due_soon_days=settings.case_due_soon_days) for c in result.items]
     return CasePageRead(items=items, total=result.total, page=page, page_size=page_size)
 
@@ -173,9 +182,12 @@ def change_status(
 ) -> CaseRead:
     """Moves the case to another status with a note (e.g. 处理中, 已办结, or back for 核查)."""
     case = case_service.change_status(
-        session=session, number=number, to_status=body.status, note=body.note,
+        session=session,
+        number=number,
+        to_status=body.status,
+        note=body.note,
         actor=staff_service.actor_name(staff),
-    )  # fmt: skip
+    )
     return _detail(session, case, settings)
 
 
@@ -196,9 +208,13 @@ def extend_case(
 ) -> CaseRead:
     """Extends the deadline to 30 days (reason), or to 60 (supervisor with an approval note)."""
     case = case_service.extend_case(
-        session=session, number=number, reason=body.reason, approval_note=body.approval_note,
-        actor=staff_service.actor_name(staff), actor_role=staff.role,
-    )  # fmt: skip
+        session=session,
+        number=number,
+        reason=body.reason,
+        approval_note=body.approval_note,
+        actor=staff_service.actor_name(staff),
+        actor_role=staff.role,
+    )
     return _detail(session, case, settings)
 
 
@@ -214,9 +230,7 @@ def assign_case(
 
 
 @router.get("/{number}/contact", response_model=CaseContactRead, responses=ERRORS)
-def reveal_contact(
-    number: str, staff: CaseStaff, session: SessionDep, cipher: CipherDep
-) -> CaseContactRead:
+def reveal_contact(number: str, staff: CaseStaff, session: SessionDep, cipher: CipherDep) -> CaseContactRead:
     """The unmasked phone and name, for calling the customer back; every access is audited."""
     case = case_service.get_case_by_number(session=session, number=number)
     contact = case_service.reveal_contact(session=session, number=case.number, staff=staff, cipher=cipher)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, StrictStr
 
@@ -15,19 +15,19 @@ PresenceStatus = Literal["online", "away", "offline"]
 class HandoffRead(BaseModel):
     id: int
     conversation_id: str
-    customer_id: Optional[str]
+    customer_id: str | None
     reason: HandoffReason
     reason_label: str
     priority: int = Field(..., description="Lower is served first (0 fraud/distress, 1 complaint, 2 other).")
     status: HandoffStatus
     status_label: str
-    agent: Optional[str] = Field(None, description="Username of the agent holding the conversation.")
-    agent_name: Optional[str]
+    agent: str | None = Field(None, description="Username of the agent holding the conversation.")
+    agent_name: str | None
     requested_at: datetime
-    claimed_at: Optional[datetime]
-    ended_at: Optional[datetime]
-    satisfaction: Optional[int]
-    context: Optional[dict[str, Any]] = Field(None, description="What the assistant collected (masked).")
+    claimed_at: datetime | None
+    ended_at: datetime | None
+    satisfaction: int | None
+    context: dict[str, Any] | None = Field(None, description="What the assistant collected (masked).")
 
 
 class QueueItem(HandoffRead):
@@ -43,7 +43,7 @@ class QueueRead(BaseModel):
 
 
 class HandoffNote(BaseModel):
-    note: Optional[StrictStr] = Field(None, max_length=1000, description="Internal; masked before storing.")
+    note: StrictStr | None = Field(None, max_length=1000, description="Internal; masked before storing.")
 
 
 class PresenceUpdate(BaseModel):
@@ -58,17 +58,19 @@ class PresenceRead(BaseModel):
 
 class CallbackRead(BaseModel):
     id: int
-    conversation_id: Optional[str]
-    customer_id: Optional[str]
-    reason: Optional[str] = Field(None, description="A handoff reason, or 'callback' (asked for one straight away).")
+    conversation_id: str | None
+    customer_id: str | None
+    reason: str | None = Field(
+        None, description="A handoff reason, or 'callback' (asked for one straight away)."
+    )
     reason_label: str
-    conversation_url: Optional[str] = Field(None, description="The console page showing the conversation.")
+    conversation_url: str | None = Field(None, description="The console page showing the conversation.")
     phone_masked: str
-    preferred_time: Optional[str]
+    preferred_time: str | None
     status: Literal["requested", "done"]
     created_at: datetime
-    done_at: Optional[datetime]
-    done_by: Optional[str]
+    done_at: datetime | None
+    done_by: str | None
 
 
 class CallbackPhoneRead(BaseModel):
@@ -86,7 +88,7 @@ class AgentMessageRead(BaseModel):
     text: str = Field(..., description="Customer messages are masked (phone, ID, card numbers, e-mail).")
     buttons: list[dict[str, str]] = []
     kind: str = "text"
-    agent_name: Optional[str] = None
+    agent_name: str | None = None
     created_at: datetime
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from pydantic import BaseModel, Field
 
 from ..params import MAX_ROW_ID
@@ -15,5 +13,5 @@ class TagBody(BaseModel):
 
 class AnnotationBody(BaseModel):
     message_id: int = Field(..., ge=1, le=MAX_ROW_ID)
-    correct_intent: Optional[str] = Field(None, max_length=100)
-    note: Optional[str] = Field(None, max_length=1000)
+    correct_intent: str | None = Field(None, max_length=100)
+    note: str | None = Field(None, max_length=1000)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, StrictStr
 
@@ -12,7 +12,7 @@ from bot.conversations.service import MAX_TEXT_CHARS_AS_SENT
 
 class SessionCreate(BaseModel):
     channel: Literal["web", "app"] = Field("web", description="Where the customer chats from.")
-    identity_token: Optional[StrictStr] = Field(
+    identity_token: StrictStr | None = Field(
         None,
         description="The logged-in customer, signed by the bank's site or app (see README); "
         "omit for an anonymous customer.",
@@ -21,19 +21,21 @@ class SessionCreate(BaseModel):
 
 class SessionCreated(BaseModel):
     conversation_id: str
-    customer_id: Optional[str] = Field(None, description="The verified customer, if identified.")
+    customer_id: str | None = Field(None, description="The verified customer, if identified.")
     token: str = Field(..., description="Send as `Authorization: Bearer <token>` on every later call.")
-    expires_at: datetime = Field(..., description="The token ends then at the latest (CONVERSATION_MAX_HOURS).")
+    expires_at: datetime = Field(
+        ..., description="The token ends then at the latest (CONVERSATION_MAX_HOURS)."
+    )
     idle_timeout_seconds: int = Field(
         ..., description="The token also ends after this long without a message (CONVERSATION_IDLE_MINUTES)."
     )
-    welcome: Optional[dict[str, Any]] = Field(
+    welcome: dict[str, Any] | None = Field(
         None, description="What to show first: {text, buttons: [{title, payload}]} (suggested questions)."
     )
 
 
 class SessionResume(BaseModel):
-    identity_token: Optional[StrictStr] = Field(
+    identity_token: StrictStr | None = Field(
         None,
         description="The customer signed in now (omit when nobody is): it must be the one the "
         "conversation was opened for.",
@@ -42,7 +44,7 @@ class SessionResume(BaseModel):
 
 class SessionResumed(BaseModel):
     conversation_id: str
-    customer_id: Optional[str]
+    customer_id: str | None
     expires_at: datetime
     idle_timeout_seconds: int
 
@@ -55,7 +57,7 @@ class MessageCreate(BaseModel):
         f"removing surrounding whitespace and control characters; at most {MAX_TEXT_CHARS_AS_SENT:,} "
         "characters as sent.",
     )
-    client_message_id: Optional[StrictStr] = Field(
+    client_message_id: StrictStr | None = Field(
         None,
         max_length=64,
         description="The client's own id; resending with the same id never duplicates a message.",
@@ -72,7 +74,7 @@ KIND_DESCRIPTION = (
     "text: an ordinary message; handoff_waiting: queue position while waiting for a person; "
     "handoff_started / handoff_ended: an agent joined / left (agent_name says who); "
     "rating: asks for a 1–5 rating (a service by a person or a complaint's handling), its "
-    "buttons' payloads are \"1分\"…\"5分\"; case_number: a filed complaint's number (TS + 14 "
+    'buttons\' payloads are "1分"…"5分"; case_number: a filed complaint\'s number (TS + 14 '
     "digits) in the text, shown on its own with a copy button."
 )
 
@@ -91,14 +93,14 @@ class Reply(BaseModel):
     text: str
     buttons: list[Button] = []
     kind: MessageKind = Field("text", description=KIND_DESCRIPTION)
-    agent_name: Optional[str] = Field(None, description="The agent's display name (agent messages and joins).")
+    agent_name: str | None = Field(None, description="The agent's display name (agent messages and joins).")
     calls: list[str] = Field([], description=CALLS_DESCRIPTION)
     created_at: datetime
 
 
 class MessageExchange(BaseModel):
     message_id: int = Field(..., description="Server id of the customer's message.")
-    client_message_id: Optional[str]
+    client_message_id: str | None
     replies: list[Reply]
 
 
@@ -108,9 +110,11 @@ class HistoryMessage(BaseModel):
     text: str
     buttons: list[Button] = []
     kind: MessageKind = Field("text", description=KIND_DESCRIPTION)
-    agent_name: Optional[str] = None
+    agent_name: str | None = None
     calls: list[str] = Field([], description=CALLS_DESCRIPTION)
-    client_message_id: Optional[str] = Field(None, description="Customer messages: the id the client sent it with.")
+    client_message_id: str | None = Field(
+        None, description="Customer messages: the id the client sent it with."
+    )
     status: str
     created_at: datetime
 

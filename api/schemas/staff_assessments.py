@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
 
 from pydantic import BaseModel
 
@@ -21,12 +20,12 @@ class AssessmentRead(BaseModel):
     customer_id: str
     questionnaire_version: int
     status: str
-    total_points: Optional[int]
-    level: Optional[str]
-    level_name: Optional[str]
+    total_points: int | None
+    level: str | None
+    level_name: str | None
     valid: bool
     channel: str
-    conversation_id: Optional[str]
+    conversation_id: str | None
     created_at: datetime
-    expires_at: Optional[datetime]
+    expires_at: datetime | None
     answers: list[AssessmentAnswerRead]

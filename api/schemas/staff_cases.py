@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import BaseModel, Field, StrictStr
-
 
 CaseStatus = Literal["received", "in_progress", "answered", "closed", "withdrawn"]
 
@@ -23,15 +22,15 @@ class CaseListItem(BaseModel):
     status_label: str
     received_at: datetime
     due_at: datetime
-    days_left: Optional[int] = Field(None, description="Calendar days to the deadline; open cases only.")
-    deadline_flag: Optional[Literal["overdue", "due_soon"]]
-    channel: Optional[CodeLabel]
-    business: Optional[CodeLabel]
-    reason: Optional[CodeLabel]
-    customer_name_masked: Optional[str]
-    contact_phone_masked: Optional[str]
-    assignee: Optional[str] = Field(None, description="Username of the handling agent.")
-    assignee_name: Optional[str] = Field(None, description="Display name of the handling agent.")
+    days_left: int | None = Field(None, description="Calendar days to the deadline; open cases only.")
+    deadline_flag: Literal["overdue", "due_soon"] | None
+    channel: CodeLabel | None
+    business: CodeLabel | None
+    reason: CodeLabel | None
+    customer_name_masked: str | None
+    contact_phone_masked: str | None
+    assignee: str | None = Field(None, description="Username of the handling agent.")
+    assignee_name: str | None = Field(None, description="Display name of the handling agent.")
     extension_count: int
     summary: str = Field(..., description="The start of the description.")
 
@@ -45,38 +44,40 @@ class CasePageRead(BaseModel):
 
 class CaseEventRead(BaseModel):
     actor: str
-    actor_name: Optional[str] = Field(None, description="Display name when the actor is a member of staff.")
+    actor_name: str | None = Field(None, description="Display name when the actor is a member of staff.")
     action: str
-    from_status: Optional[str]
-    to_status: Optional[str]
-    note: Optional[str]
+    from_status: str | None
+    to_status: str | None
+    note: str | None
     created_at: datetime
 
 
 class CaseRead(CaseListItem):
-    customer_id: Optional[str]
+    customer_id: str | None
     description: str
-    request: Optional[str]
-    occurred_when: Optional[str]
-    occurred_on: Optional[date]
-    amount: Optional[Decimal]
-    amount_currency: Optional[str]
+    request: str | None
+    occurred_when: str | None
+    occurred_on: date | None
+    amount: Decimal | None
+    amount_currency: str | None
     intake_channel: str
-    conversation_id: Optional[str]
-    extension_reason: Optional[str]
-    extension_approval_note: Optional[str]
-    answer_text: Optional[str]
-    answered_at: Optional[datetime]
-    closed_at: Optional[datetime]
-    withdrawn_at: Optional[datetime]
-    satisfaction: Optional[int]
+    conversation_id: str | None
+    extension_reason: str | None
+    extension_approval_note: str | None
+    answer_text: str | None
+    answered_at: datetime | None
+    closed_at: datetime | None
+    withdrawn_at: datetime | None
+    satisfaction: int | None
     events: list[CaseEventRead]
-    staff_names: dict[str, str] = Field({}, description="Display names of the staff the audit trail names, by username.")
+    staff_names: dict[str, str] = Field(
+        {}, description="Display names of the staff the audit trail names, by username."
+    )
 
 
 class CaseStatusChange(BaseModel):
     status: CaseStatus
-    note: Optional[StrictStr] = Field(None, max_length=4000)
+    note: StrictStr | None = Field(None, max_length=4000)
 
 
 class CaseAnswer(BaseModel):
@@ -85,7 +86,7 @@ class CaseAnswer(BaseModel):
 
 class CaseExtension(BaseModel):
     reason: StrictStr = Field(..., max_length=4000, description="Told to the customer.")
-    approval_note: Optional[StrictStr] = Field(
+    approval_note: StrictStr | None = Field(
         None, max_length=4000, description="Required (supervisor only) for the second extension."
     )
 
@@ -96,5 +97,5 @@ class CaseAssignment(BaseModel):
 
 class CaseContactRead(BaseModel):
     number: str
-    contact_phone: Optional[str]
-    customer_name: Optional[str]
+    contact_phone: str | None
+    customer_name: str | None

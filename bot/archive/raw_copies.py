@@ -48,7 +48,9 @@ def expired_api_conversations(*, session: Session, cutoff: datetime) -> list[str
     recent = exists().where(
         ConversationMessage.conversation_id == Conversation.id, ConversationMessage.created_at >= cutoff
     )
-    return list(session.scalars(select(Conversation.id).where(Conversation.last_activity_at < cutoff, ~recent)))
+    return list(
+        session.scalars(select(Conversation.id).where(Conversation.last_activity_at < cutoff, ~recent))
+    )
 
 
 def expired_tracker_senders(*, connection: Connection, cutoff: datetime) -> list[str]:
@@ -57,7 +59,9 @@ def expired_tracker_senders(*, connection: Connection, cutoff: datetime) -> list
         return []
     return list(
         connection.execute(
-            text(f"SELECT sender_id FROM {RASA_EVENTS_TABLE} GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"),
+            text(
+                f"SELECT sender_id FROM {RASA_EVENTS_TABLE} GROUP BY sender_id HAVING MAX(timestamp) < :cutoff"
+            ),
             {"cutoff": cutoff.timestamp()},
         ).scalars()
     )
@@ -67,12 +71,17 @@ def purge_api_log(*, session: Session, conversation_ids: Iterable[str]) -> int:
     """Removes the conversations and their messages from the API log; returns how many messages."""
     removed = 0
     for batch in _batches(conversation_ids):
-        removed += session.execute(
-            delete(ConversationMessage).where(ConversationMessage.conversation_id.in_(batch)),
+        removed += (
+            session.execute(
+                delete(ConversationMessage).where(ConversationMessage.conversation_id.in_(batch)),
+                execution_options={"synchronize_session": False},
+            ).rowcount
+            or 0
+        )
+        session.execute(
+            delete(Conversation).where(Conversation.id.in_(batch)),
             execution_options={"synchronize_session": False},
-        ).rowcount or 0
-        session.execute(delete(Conversation).where(Conversation.id.in_(batch)),
-                        execution_options={"synchronize_session": False})  # fmt: skip
+        )
     session.flush()
     return removed
 
@@ -84,13 +93,22 @@ def purge_handoff_records(*, session: Session, conversation_ids: Iterable[str]) 
     for batch in _batches(conversation_ids):
         handoffs = select(Handoff.id).where(Handoff.conversation_id.in_(batch))
         callbacks = select(CallbackRequest.id).where(CallbackRequest.conversation_id.in_(batch))
-        session.execute(delete(HandoffEvent).where(HandoffEvent.handoff_id.in_(handoffs)),
-                        execution_options={"synchronize_session": False})  # fmt: skip
-        session.execute(delete(HandoffEvent).where(HandoffEvent.callback_id.in_(callbacks)),
-                        execution_options={"synchronize_session": False})  # fmt: skip
+        session.execute(
+            delete(HandoffEvent).where(HandoffEvent.handoff_id.in_(handoffs)),
+            execution_options={"synchronize_session": False},
+        )
+        session.execute(
+            delete(HandoffEvent).where(HandoffEvent.callback_id.in_(callbacks)),
+            execution_options={"synchronize_session": False},
+        )
         for model in (Handoff, CallbackRequest):
-            removed += session.execute(delete(model).where(model.conversation_id.in_(batch)),
-                                       execution_options={"synchronize_session": False}).rowcount or 0  # fmt: skip
+            removed += (
+                session.execute(
+                    delete(model).where(model.conversation_id.in_(batch)),
+                    execution_options={"synchronize_session": False},
+                ).rowcount
+                or 0
+            )
     session.flush()
     return removed
 
@@ -99,9 +117,12 @@ def count_handoff_records(*, session: Session, conversation_ids: Iterable[str]) 
     total = 0
     for batch in _batches(conversation_ids):
         for model in (Handoff, CallbackRequest):
-            total += session.scalar(
-                select(func.count()).select_from(model).where(model.conversation_id.in_(batch))
-            ) or 0
+            total += (
+                session.scalar(
+                    select(func.count()).select_from(model).where(model.conversation_id.in_(batch))
+                )
+                or 0
+            )
     return total
 
 
@@ -114,9 +135,12 @@ def purge_rasa_events(*, connection: Connection, sender_ids: Iterable[str]) -> i
     for batch in _batches(sender_ids):
         names = {f"s{i}": sender for i, sender in enumerate(batch)}
         placeholders = ", ".join(f":{name}" for name in names)
-        removed += connection.execute(
-            text(f"DELETE FROM {RASA_EVENTS_TABLE} WHERE sender_id IN ({placeholders})"), names
-        ).rowcount or 0
+        removed += (
+            connection.execute(
+                text(f"DELETE FROM {RASA_EVENTS_TABLE} WHERE sender_id IN ({placeholders})"), names
+            ).rowcount
+            or 0
+        )
     return removed
 
 
@@ -137,9 +161,14 @@ def count_rasa_events(*, connection: Connection, sender_ids: Iterable[str]) -> i
 def count_api_messages(*, session: Session, conversation_ids: Iterable[str]) -> int:
     total = 0
     for batch in _batches(conversation_ids):
-        total += session.scalar(
-            select(func.count()).select_from(ConversationMessage).where(ConversationMessage.conversation_id.in_(batch))
-        ) or 0
+        total += (
+            session.scalar(
+                select(func.count())
+                .select_from(ConversationMessage)
+                .where(ConversationMessage.conversation_id.in_(batch))
+            )
+            or 0
+        )
     return total
 
 
@@ -174,8 +203,12 @@ def purge_expired_copies(
     if dry_run:
         report.api_messages = count_api_messages(session=session, conversation_ids=expired)
         report.handoff_records = count_handoff_records(session=session, conversation_ids=expired)
-        report.tracker_events = count_rasa_events(connection=tracker, sender_ids=expired) if tracker is not None else 0
-        report.broker_events = count_rasa_events(connection=broker, sender_ids=expired) if broker is not None else 0
+        report.tracker_events = (
+            count_rasa_events(connection=tracker, sender_ids=expired) if tracker is not None else 0
+        )
+        report.broker_events = (
+            count_rasa_events(connection=broker, sender_ids=expired) if broker is not None else 0
+        )
         return report
     report.api_messages = purge_api_log(session=session, conversation_ids=expired)
     report.handoff_records = purge_handoff_records(session=session, conversation_ids=expired)

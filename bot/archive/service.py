@@ -55,7 +55,9 @@ def retention_cutoff(now: datetime, retention_days: int) -> datetime:
     return now - timedelta(days=retention_days)
 
 
-def record_conversation(*, session: Session, conversation: ConversationSummary, retention_days: int) -> ServiceRecord:
+def record_conversation(
+    *, session: Session, conversation: ConversationSummary, retention_days: int
+) -> ServiceRecord:
     """Creates or updates the service record of a summarised conversation."""
     record = session.get(ServiceRecord, conversation.conversation_id)
     if record is None:
@@ -64,8 +66,11 @@ def record_conversation(*, session: Session, conversation: ConversationSummary, 
     record.channel = conversation.channel
     record.customer_id = conversation.customer_id
     record.topics = conversation.intents
-    record.outcome = outcome_of(handed_off=conversation.handed_off, complaint_filed=conversation.complaint_filed,
-                                assessment_done=conversation.assessment_done)  # fmt: skip
+    record.outcome = outcome_of(
+        handed_off=conversation.handed_off,
+        complaint_filed=conversation.complaint_filed,
+        assessment_done=conversation.assessment_done,
+    )
     record.satisfaction = conversation.satisfaction
     record.started_at = conversation.started_at
     record.ended_at = conversation.last_message_at
@@ -92,7 +97,12 @@ def expired_report(*, session: Session, now: datetime) -> PurgeReport:
     messages (`messages` is the transcript store's to count)."""
     report = PurgeReport()
     for outcome, count, oldest, newest in session.execute(
-        select(ServiceRecord.outcome, func.count(), func.min(ServiceRecord.ended_at), func.max(ServiceRecord.ended_at))
+        select(
+            ServiceRecord.outcome,
+            func.count(),
+            func.min(ServiceRecord.ended_at),
+            func.max(ServiceRecord.ended_at),
+        )
         .where(ServiceRecord.retain_until < now)
         .group_by(ServiceRecord.outcome)
     ):

@@ -79,7 +79,8 @@ def policy_from_settings(settings) -> LookupPolicy:
     """The lockouts configured by CASE_CHECK_MAX_FAILURES and CASE_CHECK_LOCK_MINUTES
     (bot.config.Settings)."""
     return lookup_policy(
-        max_failures=settings.case_check_max_failures, lock=timedelta(minutes=settings.case_check_lock_minutes)
+        max_failures=settings.case_check_max_failures,
+        lock=timedelta(minutes=settings.case_check_lock_minutes),
     )
 
 
@@ -99,7 +100,9 @@ def list_owned_cases(*, session: Session, requester: Requester) -> list[Complain
         return []
     statement = (
         select(ComplaintCase)
-        .where(ComplaintCase.customer_id.is_(None), ComplaintCase.conversation_id == requester.conversation_id)
+        .where(
+            ComplaintCase.customer_id.is_(None), ComplaintCase.conversation_id == requester.conversation_id
+        )
         .order_by(ComplaintCase.received_at.desc(), ComplaintCase.id.desc())
     )
     return list(session.scalars(statement))
@@ -194,15 +197,18 @@ def verify_contact_last4(
     return ContactCheck(case=None)
 
 
-def _grant(session: Session, case: ComplaintCase, requester: Requester, *, now: datetime,
-           duration: timedelta) -> None:  # fmt: skip
+def _grant(
+    session: Session, case: ComplaintCase, requester: Requester, *, now: datetime, duration: timedelta
+) -> None:
     if not requester.conversation_id:
         return
     session.add(
         ComplaintCaseAccess(
-            case_id=case.id, conversation_id=requester.conversation_id, granted_at=now,
+            case_id=case.id,
+            conversation_id=requester.conversation_id,
+            granted_at=now,
             expires_at=now + duration,
-        )  # fmt: skip
+        )
     )
     record_event(session, case, actor="customer", action="contact_verified", now=now)
 
@@ -249,9 +255,14 @@ def view_owned_case(
 
 
 def view_by_reference(
-    *, session: Session, reference: str, last4: str, requester: Requester,
-    policy: LookupPolicy | None = None, now: datetime | None = None,
-) -> dict | None:  # fmt: skip
+    *,
+    session: Session,
+    reference: str,
+    last4: str,
+    requester: Requester,
+    policy: LookupPolicy | None = None,
+    now: datetime | None = None,
+) -> dict | None:
     """verify_contact_last4, answered with the case's customer view, or None on any failure."""
     now = now or utcnow()
     result = verify_contact_last4(
@@ -261,9 +272,13 @@ def view_by_reference(
 
 
 def withdraw_by_customer(
-    *, session: Session, number: str, requester: Requester, note: str | None = None,
+    *,
+    session: Session,
+    number: str,
+    requester: Requester,
+    note: str | None = None,
     now: datetime | None = None,
-) -> ComplaintCase:  # fmt: skip
+) -> ComplaintCase:
     """The customer withdraws their case online, after their access is checked again."""
     now = now or utcnow()
     case = open_for_customer(session=session, number=number, requester=requester, now=now)
@@ -271,9 +286,13 @@ def withdraw_by_customer(
 
 
 def rate_by_customer(
-    *, session: Session, number: str, requester: Requester, satisfaction: int,
+    *,
+    session: Session,
+    number: str,
+    requester: Requester,
+    satisfaction: int,
     now: datetime | None = None,
-) -> ComplaintCase:  # fmt: skip
+) -> ComplaintCase:
     """The customer rates the answer online, after their access is checked again."""
     now = now or utcnow()
     case = open_for_customer(session=session, number=number, requester=requester, now=now)

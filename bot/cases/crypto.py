@@ -54,7 +54,7 @@ class CaseCipher:
     def digest(self, label: str, value: str) -> str:
         """A keyed, one-way digest (hex, 32 characters) of `value`: equal values give equal
         digests, and without the key nobody can try every address to reverse one."""
-        message = f"{label}\x00{value}".encode("utf-8")
+        message = f"{label}\x00{value}".encode()
         return hmac.new(self._digest_key, message, hashlib.sha256).hexdigest()[:32]
 
     def encrypt(self, value: str | None) -> str | None:

@@ -6,12 +6,12 @@ deadline ends at 23:59:59 local time of its last day.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from bot.staff import roles
+from bot.text.china_time import CHINA, china_date
 
 from .errors import ExtensionNeedsSupervisor, ExtensionRefused, InvalidCaseField
-from .numbers import CHINA, china_date
 
 # Total days allowed after 0, 1 and 2 extensions.
 TOTAL_DAYS = (15, 30, 60)
@@ -23,7 +23,7 @@ DUE_SOON = "due_soon"
 
 
 def _end_of_china_day(day) -> datetime:
-    return datetime.combine(day, time(23, 59, 59), tzinfo=CHINA).astimezone(timezone.utc)
+    return datetime.combine(day, time(23, 59, 59), tzinfo=CHINA).astimezone(UTC)
 
 
 def due_at(starts_at: datetime, extensions: int = 0) -> datetime:
@@ -49,7 +49,7 @@ def due_soon_cutoff(now: datetime, due_soon_days: int = DEFAULT_DUE_SOON_DAYS) -
 def deadline_flag(
     *, due: datetime, now: datetime, is_open: bool, due_soon_days: int = DEFAULT_DUE_SOON_DAYS
 ) -> str | None:
-    """"overdue", "due_soon" or None; only open cases (received, in progress) are flagged."""
+    """ "overdue", "due_soon" or None; only open cases (received, in progress) are flagged."""
     if not is_open:
         return None
     if is_overdue(due, now):

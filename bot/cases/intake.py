@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass, replace
-from enum import Enum
-from typing import Any
-
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from enum import Enum
+from typing import Any
 
 from bot.entities import facts as entity_facts
 from bot.entities.amounts import parse_amount
@@ -46,9 +45,36 @@ MAX_FIELD_CHARS = {"request": 300, "occurred": 60, "name": 20}
 MAX_FAILURES = 3
 
 _TRIGGER_WORDS = re.compile(r"我要投诉|我想投诉|要投诉|投诉一下|投诉|我要|我想|你们|客服|请问|麻烦|你好|您好")
-_DONE = {"说完了", "没有了", "没了", "就这些", "就这些了", "没有补充", "没有要补充的", "说完", "完了", "没有", "好了", "就这样"}
+_DONE = {
+    "说完了",
+    "没有了",
+    "没了",
+    "就这些",
+    "就这些了",
+    "没有补充",
+    "没有要补充的",
+    "说完",
+    "完了",
+    "没有",
+    "好了",
+    "就这样",
+}
 _YES = CONFIRM_WORDS
-_NO = {"不是", "不对", "否", "错了", "不", "不太对", "都不是", "修改", "我要修改", "要修改", "继续", "不取消", "继续投诉"}
+_NO = {
+    "不是",
+    "不对",
+    "否",
+    "错了",
+    "不",
+    "不太对",
+    "都不是",
+    "修改",
+    "我要修改",
+    "要修改",
+    "继续",
+    "不取消",
+    "继续投诉",
+}
 _NOT_THIS = {"不是", "不对", "否", "错了", "都不是", "不太对", "不"}
 _CANCEL = re.compile(r"不投诉了|取消投诉|算了不投诉|不想投诉了|撤销投诉|不用投诉了|放弃投诉")
 _PERSON = re.compile(r"转人工|人工客服|人工服务|真人|找客服")
@@ -117,13 +143,25 @@ class Draft:
 
     def to_slot(self) -> dict[str, Any]:
         return {
-            "id": self.id, "description": list(self.description), "business": self.business,
-            "channel": self.channel, "reason": self.reason, "confirmed": list(self.confirmed),
-            "request": self.request, "occurred": self.occurred, "occurred_on": self.occurred_on,
-            "amount": self.amount, "currency": self.currency, "facts_done": self.facts_done,
-            "phone": self.phone, "name": self.name, "stage": self.stage, "editing": self.editing,
-            "failures": self.failures, "pending": self.pending,
-        }  # fmt: skip
+            "id": self.id,
+            "description": list(self.description),
+            "business": self.business,
+            "channel": self.channel,
+            "reason": self.reason,
+            "confirmed": list(self.confirmed),
+            "request": self.request,
+            "occurred": self.occurred,
+            "occurred_on": self.occurred_on,
+            "amount": self.amount,
+            "currency": self.currency,
+            "facts_done": self.facts_done,
+            "phone": self.phone,
+            "name": self.name,
+            "stage": self.stage,
+            "editing": self.editing,
+            "failures": self.failures,
+            "pending": self.pending,
+        }
 
     @classmethod
     def from_slot(cls, value: Any) -> Draft | None:
@@ -131,16 +169,25 @@ class Draft:
             return None
         try:
             return cls(
-                id=str(value.get("id") or ""), description=tuple(str(p) for p in value.get("description") or ()),
-                business=value.get("business"), channel=value.get("channel"),
-                reason=value.get("reason"), confirmed=tuple(value.get("confirmed") or ()),
-                request=value.get("request"), occurred=value.get("occurred"),
-                occurred_on=value.get("occurred_on"), amount=value.get("amount"),
-                currency=value.get("currency"), facts_done=bool(value.get("facts_done")),
-                phone=value.get("phone"), name=value.get("name"), stage=value["stage"],
-                editing=bool(value.get("editing")), failures=int(value.get("failures") or 0),
+                id=str(value.get("id") or ""),
+                description=tuple(str(p) for p in value.get("description") or ()),
+                business=value.get("business"),
+                channel=value.get("channel"),
+                reason=value.get("reason"),
+                confirmed=tuple(value.get("confirmed") or ()),
+                request=value.get("request"),
+                occurred=value.get("occurred"),
+                occurred_on=value.get("occurred_on"),
+                amount=value.get("amount"),
+                currency=value.get("currency"),
+                facts_done=bool(value.get("facts_done")),
+                phone=value.get("phone"),
+                name=value.get("name"),
+                stage=value["stage"],
+                editing=bool(value.get("editing")),
+                failures=int(value.get("failures") or 0),
                 pending=value.get("pending"),
-            )  # fmt: skip
+            )
         except (TypeError, ValueError):
             return None
 
@@ -150,8 +197,6 @@ class Step:
     draft: Draft
     event: Event
     sensitive: frozenset[str] = frozenset()  # secrets found (and masked) in this message
-
-
 
 
 def is_substantive(text: str) -> bool:
@@ -169,16 +214,18 @@ def _with_guesses(draft: Draft, entities: Sequence[Entity] = ()) -> Draft:
     entity_business = classification.business_from_entities([(e.type, e.value) for e in entities])
     return replace(
         draft,
-        business=draft.business if "business" in draft.confirmed
+        business=draft.business
+        if "business" in draft.confirmed
         else guess.business_code or draft.business or entity_business,
-        channel=draft.channel if "channel" in draft.confirmed
+        channel=draft.channel
+        if "channel" in draft.confirmed
         else named_channel or guess.channel_code or draft.channel,
         reason=draft.reason if "reason" in draft.confirmed else guess.reason_code,
-    )  # fmt: skip
+    )
 
 
 def _occurred_words(entities: Sequence[Entity]) -> str | None:
-    """"上周五下午" from the DATE and TIME entities, as the customer said them."""
+    """ "上周五下午" from the DATE and TIME entities, as the customer said them."""
     words = [entity.text for entity in entities if entity.type in ("DATE", "TIME")]
     return "".join(words)[: MAX_FIELD_CHARS["occurred"]] or None
 
@@ -200,10 +247,11 @@ def known_facts(draft: Draft) -> dict[str, str]:
     """What the description told that the customer is asked to confirm in one go: keys among
     occurred, amount, channel, business (values: the words, the amount, codes)."""
     known = {
-        "occurred": draft.occurred, "amount": draft.amount,
+        "occurred": draft.occurred,
+        "amount": draft.amount,
         "channel": draft.channel if "channel" not in draft.confirmed else None,
         "business": draft.business if "business" not in draft.confirmed else None,
-    }  # fmt: skip
+    }
     return {key: value for key, value in known.items() if value}
 
 
@@ -282,9 +330,7 @@ def _edit_target(cleaned: str) -> str | None:
     return None
 
 
-def step(
-    draft: Draft, text: str, entities: Sequence[Entity] = (), *, pressed: str | None = None
-) -> Step:
+def step(draft: Draft, text: str, entities: Sequence[Entity] = (), *, pressed: str | None = None) -> Step:
     """Applies one customer message (and the entities found in it) to the draft. `pressed` is the
     step of the button the message came from (None for typed text): a button of another step or
     another draft changes nothing, so an old "确定" or "确认提交" never confirms what it was not
@@ -304,7 +350,9 @@ def _on_facts(draft: Draft, cleaned: str, entities: tuple[Entity, ...]) -> Step:
         return Step(_next_stage(replace(draft, confirmed=confirmed, facts_done=True)), Event.ASK)
     corrected = replace(draft, occurred=None, occurred_on=None) if _occurred_words(entities) else draft
     corrected = replace(corrected, amount=None) if entity_facts.first(entities, "AMOUNT") else corrected
-    named_channel = classification.channel_from_entity(next(iter(entity_facts.values_of(entities, "CHANNEL")), None))
+    named_channel = classification.channel_from_entity(
+        next(iter(entity_facts.values_of(entities, "CHANNEL")), None)
+    )
     if named_channel:
         corrected = replace(corrected, channel=named_channel)
     corrected = _with_facts(corrected, entities)

@@ -60,9 +60,7 @@ def check_transition(
 ) -> None:
     """Raises IllegalTransition (or ReviewWindowClosed) unless the change is allowed."""
     if to_status not in STATUS_LABELS:
-        raise IllegalTransition(
-            f"unknown status {to_status!r}", customer_message="投诉状态不正确。"
-        )
+        raise IllegalTransition(f"unknown status {to_status!r}", customer_message="投诉状态不正确。")
     if to_status not in _ALLOWED[from_status]:
         raise IllegalTransition(
             f"a {from_status} case cannot become {to_status}",
@@ -74,5 +72,6 @@ def check_transition(
     if is_review(from_status, to_status):
         if answered_at is None or now is None or now > answered_at + REVIEW_WINDOW:
             raise ReviewWindowClosed(f"review requested more than {REVIEW_WINDOW.days} days after the answer")
+
 
 StatusCode = Literal["received", "in_progress", "answered", "closed", "withdrawn"]

@@ -100,9 +100,13 @@ class Lookup:
 
     def to_slot(self) -> dict[str, Any]:
         return {
-            "purpose": self.purpose, "stage": self.stage, "number": self.number,
-            "reference": self.reference, "bad_numbers": self.bad_numbers, "choices": list(self.choices),
-        }  # fmt: skip
+            "purpose": self.purpose,
+            "stage": self.stage,
+            "number": self.number,
+            "reference": self.reference,
+            "bad_numbers": self.bad_numbers,
+            "choices": list(self.choices),
+        }
 
     @classmethod
     def from_slot(cls, value: Any) -> Lookup:
@@ -110,10 +114,12 @@ class Lookup:
             return cls()
         return cls(
             purpose=WITHDRAW if value.get("purpose") == WITHDRAW else STATUS,
-            stage=value.get("stage", "number"), number=value.get("number"),
-            reference=value.get("reference"), bad_numbers=int(value.get("bad_numbers") or 0),
+            stage=value.get("stage", "number"),
+            number=value.get("number"),
+            reference=value.get("reference"),
+            bad_numbers=int(value.get("bad_numbers") or 0),
             choices=tuple(value.get("choices") or ()),
-        )  # fmt: skip
+        )
 
 
 @dataclass(frozen=True)
@@ -160,7 +166,7 @@ def case_number_in(text: str, entities: Sequence[Entity] = ()) -> str | None:
 
 
 def start(*, intent: str, text: str, entities: Sequence[Entity] = (), owned: Sequence[str] = ()) -> Lookup:
-    """"我的投诉怎么样了" / "撤回投诉": a reference in the message goes straight to the digits;
+    """ "我的投诉怎么样了" / "撤回投诉": a reference in the message goes straight to the digits;
     otherwise the customer's own cases (`owned`, newest first) are offered."""
     lookup = Lookup(purpose=WITHDRAW if intent == WITHDRAW_INTENT else STATUS)
     reference = references.find_reference(text)
@@ -263,13 +269,20 @@ def _verified(lookup: Lookup, view: dict[str, Any]) -> Step:
     if lookup.purpose == WITHDRAW:
         if lifecycle.can_withdraw(view["status"]):
             return Step(replace(lookup, stage="withdraw_confirm"))
-        return _end(Reply("utter_case_cannot_withdraw",
-                          {"number": view["number"], "status_label": view["status_label"]}))  # fmt: skip
+        return _end(
+            Reply(
+                "utter_case_cannot_withdraw", {"number": view["number"], "status_label": view["status_label"]}
+            )
+        )
     status = Reply(
         "utter_case_status",
-        {"number": view["number"], "received_on": format_date(view["received_on"]),
-         "status_label": view["status_label"], "detail": status_detail(view)},
-    )  # fmt: skip
+        {
+            "number": view["number"],
+            "received_on": format_date(view["received_on"]),
+            "status_label": view["status_label"],
+            "detail": status_detail(view),
+        },
+    )
     if view["needs_rating"]:
         return Step(replace(lookup, stage="rating"), (status,))
     return _end(status)

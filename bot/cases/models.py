@@ -83,9 +83,7 @@ class ComplaintCaseEvent(Base):
     __tablename__ = "complaint_case_event"
 
     id = Column(Integer, primary_key=True, autoincrement=True)
-    case_id = Column(
-        Integer, ForeignKey("complaint_case.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    case_id = Column(Integer, ForeignKey("complaint_case.id", ondelete="CASCADE"), nullable=False, index=True)
     # "customer", "assistant", "system" or "staff:<username>".
     actor = Column(String(80), nullable=False)
     action = Column(String(32), nullable=False)
@@ -116,9 +114,7 @@ class ComplaintCaseCheckFailure(Base):
     __tablename__ = "complaint_case_check_failure"
 
     id = Column(Integer, primary_key=True, autoincrement=True)
-    case_id = Column(
-        Integer, ForeignKey("complaint_case.id", ondelete="CASCADE"), nullable=True, index=True
-    )
+    case_id = Column(Integer, ForeignKey("complaint_case.id", ondelete="CASCADE"), nullable=True, index=True)
     conversation_id = Column(String(32), nullable=True, index=True)
     # A keyed digest of the client's address (bot.cases.crypto.address_key), never the address.
     address_key = Column(String(64), nullable=True, index=True)
@@ -132,9 +128,7 @@ class ComplaintCaseAccess(Base):
     __tablename__ = "complaint_case_access"
 
     id = Column(Integer, primary_key=True, autoincrement=True)
-    case_id = Column(
-        Integer, ForeignKey("complaint_case.id", ondelete="CASCADE"), nullable=False, index=True
-    )
+    case_id = Column(Integer, ForeignKey("complaint_case.id", ondelete="CASCADE"), nullable=False, index=True)
     conversation_id = Column(String(32), nullable=False, index=True)
     granted_at = Column(UTCDateTime(), nullable=False, default=utcnow)
     expires_at = Column(UTCDateTime(), nullable=False, index=True)

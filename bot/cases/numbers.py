@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from bot.text.china_time import CHINA, china_date
 from bot.text.normalize import to_half_width
 
 PREFIX = "TS"

@@ -57,7 +57,7 @@ def new_reference() -> str:
 
 
 def format_reference(reference: str) -> str:
-    """"K7M39XPD2QHR" → "K7M3-9XPD-2QHR", as customers are shown it."""
+    """ "K7M39XPD2QHR" → "K7M3-9XPD-2QHR", as customers are shown it."""
     return "-".join(reference[index : index + 4] for index in range(0, len(reference), 4))
 
 

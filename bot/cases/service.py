@@ -8,7 +8,7 @@ Functions take the session as a keyword argument and flush; the caller owns the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import delete, func, or_, select
@@ -22,6 +22,7 @@ from bot.staff import roles
 from bot.staff import service as staff_service
 from bot.staff.models import StaffAccount
 from bot.text import phones
+from bot.text.china_time import china_date
 from bot.text.masking import mask_mobile, mask_name
 
 from . import classification, deadlines, lifecycle, numbers, references
@@ -61,9 +62,14 @@ def _record(
     note: str | None = None,
 ) -> ComplaintCaseEvent:
     event = ComplaintCaseEvent(
-        case_id=case.id, actor=actor, action=action, from_status=from_status,
-        to_status=to_status, note=note, created_at=now,
-    )  # fmt: skip
+        case_id=case.id,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        created_at=now,
+    )
     session.add(event)
     case.updated_at = now
     session.flush()
@@ -90,7 +96,7 @@ def _required(value: str | None, *, field: str, message: str, max_chars: int = M
 
 
 def normalize_mobile(phone: str) -> str:
-    """"+86 138-1234-5678" or full-width → "13812345678"; InvalidCaseField when not a mobile."""
+    """ "+86 138-1234-5678" or full-width → "13812345678"; InvalidCaseField when not a mobile."""
     digits = phones.mobile_digits(phone)
     if digits is None:
         raise InvalidCaseField(
@@ -109,7 +115,7 @@ def _check_code(axis: str, code: str | None) -> str | None:
 def _check_occurred_on(day: date | None, now: datetime) -> date | None:
     """The day it happened, unless it lies ahead or decades back (then only the customer's
     words in `occurred_when` are kept: a filing never fails over how a date was read)."""
-    if day is None or day > numbers.china_date(now) or day.year < 1990:
+    if day is None or day > china_date(now) or day.year < 1990:
         return None
     return day
 
@@ -151,7 +157,7 @@ def _next_sequence(session: Session, day: str) -> int:
 
 def allocate_case_number(*, session: Session, received_at: datetime) -> str:
     """The next free number for the Asia/Shanghai day of receipt (safe across replicas)."""
-    day = numbers.china_date(received_at)
+    day = china_date(received_at)
     sequence = _next_sequence(session, f"{day:%Y%m%d}")
     return numbers.format_case_number(day, sequence)
 
@@ -188,7 +194,9 @@ def open_case(
         description, field="description", message="请描述您要投诉的问题。", max_chars=MAX_DESCRIPTION_CHARS
     )
     if intake_channel not in INTAKE_CHANNELS:
-        raise InvalidCaseField(f"unknown intake channel {intake_channel!r}", customer_message="受理渠道不正确。")
+        raise InvalidCaseField(
+            f"unknown intake channel {intake_channel!r}", customer_message="受理渠道不正确。"
+        )
     request = _clean(request, field="request")
     guess = classification.infer_classification(f"{description} {request or ''}")
     cipher = cipher or default_cipher()
@@ -298,9 +306,7 @@ def list_cases(
             conditions.append(column == value)
     if assignee is not None:
         conditions.append(
-            ComplaintCase.assignee.has(
-                StaffAccount.username == staff_service.normalize_username(assignee)
-            )
+            ComplaintCase.assignee.has(StaffAccount.username == staff_service.normalize_username(assignee))
         )
     total = session.scalar(select(func.count(ComplaintCase.id)).where(*conditions))
     statement = (
@@ -326,7 +332,7 @@ def list_customer_cases(*, session: Session, customer_id: str) -> list[Complaint
 def deadline_flag(
     case: ComplaintCase, *, now: datetime, due_soon_days: int = deadlines.DEFAULT_DUE_SOON_DAYS
 ) -> str | None:
-    """"overdue", "due_soon" or None for the case at `now`."""
+    """ "overdue", "due_soon" or None for the case at `now`."""
     return deadlines.deadline_flag(
         due=case.due_at, now=now, is_open=lifecycle.is_open(case.status), due_soon_days=due_soon_days
     )
@@ -338,8 +344,8 @@ def customer_view(case: ComplaintCase, *, now: datetime) -> dict:
         "number": case.number,
         "status": case.status,
         "status_label": lifecycle.STATUS_LABELS[case.status],
-        "received_on": numbers.china_date(case.received_at),
-        "due_on": numbers.china_date(case.due_at),
+        "received_on": china_date(case.received_at),
+        "due_on": china_date(case.due_at),
         "days_left": deadlines.days_left(case.due_at, now) if lifecycle.is_open(case.status) else None,
         "extension_count": case.extension_count,
         "extension_reason": case.extension_reason,
@@ -378,16 +384,27 @@ def _transition(
         case.withdrawn_at = now
     case.status = to_status
     _record(
-        session, case, actor=actor, action=action, now=now,
-        from_status=from_status, to_status=to_status, note=note,
-    )  # fmt: skip
+        session,
+        case,
+        actor=actor,
+        action=action,
+        now=now,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+    )
     return case
 
 
 def change_status(
-    *, session: Session, number: str, to_status: str, actor: str, note: str | None = None,
+    *,
+    session: Session,
+    number: str,
+    to_status: str,
+    actor: str,
+    note: str | None = None,
     now: datetime | None = None,
-) -> ComplaintCase:  # fmt: skip
+) -> ComplaintCase:
     """Moves the case to a new status with a note (an answer needs `answer_case`)."""
     now = now or utcnow()
     case = get_case_by_number(session=session, number=number)
@@ -397,9 +414,14 @@ def change_status(
             customer_message="请通过“答复客户”填写答复内容，系统会自动变更为「已答复」。",
         )
     return _transition(
-        session, case, to_status, actor=actor, action="status_changed",
-        note=_clean(note, field="note"), now=now,
-    )  # fmt: skip
+        session,
+        case,
+        to_status,
+        actor=actor,
+        action="status_changed",
+        note=_clean(note, field="note"),
+        now=now,
+    )
 
 
 def assign(
@@ -419,9 +441,13 @@ def assign(
     previous = case.assignee.username if case.assignee else None
     case.assignee = staff
     _record(
-        session, case, actor=actor, action="assigned", now=now,
+        session,
+        case,
+        actor=actor,
+        action="assigned",
+        now=now,
         note=f"{previous or '-'} -> {staff.username}",
-    )  # fmt: skip
+    )
     return case
 
 
@@ -474,22 +500,35 @@ def extend_case(
 
 
 def withdraw_case(
-    *, session: Session, number: str, actor: str = "customer", note: str | None = None,
+    *,
+    session: Session,
+    number: str,
+    actor: str = "customer",
+    note: str | None = None,
     now: datetime | None = None,
-) -> ComplaintCase:  # fmt: skip
+) -> ComplaintCase:
     """Withdraws an open case (the customer's request, confirmed by the caller); handling stops."""
     now = now or utcnow()
     case = get_case_by_number(session=session, number=number)
     return _transition(
-        session, case, lifecycle.WITHDRAWN, actor=actor, action="withdrawn",
-        note=_clean(note, field="note"), now=now,
-    )  # fmt: skip
+        session,
+        case,
+        lifecycle.WITHDRAWN,
+        actor=actor,
+        action="withdrawn",
+        note=_clean(note, field="note"),
+        now=now,
+    )
 
 
 def reopen_case(
-    *, session: Session, number: str, actor: str = "customer", note: str | None = None,
+    *,
+    session: Session,
+    number: str,
+    actor: str = "customer",
+    note: str | None = None,
     now: datetime | None = None,
-) -> ComplaintCase:  # fmt: skip
+) -> ComplaintCase:
     """Reopens an answered or closed case for review (核查) within 30 days of the answer."""
     now = now or utcnow()
     case = get_case_by_number(session=session, number=number)
@@ -499,21 +538,31 @@ def reopen_case(
             customer_message=f"该投诉当前状态为「{lifecycle.STATUS_LABELS[case.status]}」，无需申请核查。",
         )
     return _transition(
-        session, case, lifecycle.IN_PROGRESS, actor=actor, action="reopened",
-        note=_clean(note, field="note"), now=now,
-    )  # fmt: skip
+        session,
+        case,
+        lifecycle.IN_PROGRESS,
+        actor=actor,
+        action="reopened",
+        note=_clean(note, field="note"),
+        now=now,
+    )
 
 
 def rate_case(
-    *, session: Session, number: str, satisfaction: int, actor: str = "customer",
+    *,
+    session: Session,
+    number: str,
+    satisfaction: int,
+    actor: str = "customer",
     now: datetime | None = None,
-) -> ComplaintCase:  # fmt: skip
+) -> ComplaintCase:
     """Stores the customer's satisfaction (1–5) with the answer."""
     now = now or utcnow()
     case = get_case_by_number(session=session, number=number)
     if isinstance(satisfaction, bool) or not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
         raise InvalidCaseField(
-            f"satisfaction {satisfaction!r} not in 1..5", customer_message="请用 1 到 5 分评价（5 分最满意）。"
+            f"satisfaction {satisfaction!r} not in 1..5",
+            customer_message="请用 1 到 5 分评价（5 分最满意）。",
         )
     if case.status not in (lifecycle.ANSWERED, lifecycle.CLOSED):
         raise IllegalTransition(
@@ -524,9 +573,13 @@ def rate_case(
     case.satisfaction = satisfaction
     case.rated_at = now
     _record(
-        session, case, actor=actor, action="rated", now=now,
+        session,
+        case,
+        actor=actor,
+        action="rated",
+        now=now,
         note=f"{previous} -> {satisfaction}" if previous else str(satisfaction),
-    )  # fmt: skip
+    )
     return case
 
 
@@ -537,9 +590,13 @@ class Contact:
 
 
 def reveal_contact(
-    *, session: Session, number: str, staff: StaffAccount, now: datetime | None = None,
+    *,
+    session: Session,
+    number: str,
+    staff: StaffAccount,
+    now: datetime | None = None,
     cipher: CaseCipher | None = None,
-) -> Contact:  # fmt: skip
+) -> Contact:
     """The unmasked contact phone and name for an agent or supervisor; the access is audited."""
     now = now or utcnow()
     if not roles.has_role(staff.role, roles.CASE_ROLES):

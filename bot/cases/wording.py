@@ -19,7 +19,7 @@ _LEAD = re.compile(r"^\s*(?:我(?:要|想)|要|想)?投诉(?:一下)?(?:你们)?
 
 
 def chinese_punctuation(text: str) -> str:
-    """"柜台态度很差,让我等了1,000秒!" → "柜台态度很差，让我等了1,000秒！"."""
+    """ "柜台态度很差,让我等了1,000秒!" → "柜台态度很差，让我等了1,000秒！"."""
     text = _NEXT_TO_CJK.sub(lambda m: _FULL_WIDTH[m.group(1) or m.group(2)], text)
     return _PERIOD_AFTER_CJK.sub("。", text)
 

@@ -31,9 +31,15 @@ _FILLER = re.compile(r"(?:了|我|我的|他|她|给我|大概|大约|约|将近
 _COUNTER_AFTER = re.compile(
     r"^(?:次|笔|个|张|天|日|年|月|周|期|岁|位|人|分钟|小时|秒|倍|成|%|％|条|项|份|家|本|遍|名|号|层|楼)"
 )
-_CURRENCY_AFTER = re.compile(r"^\s?(?:美元|美金|港币|港元|欧元|日元|日币|英镑|澳元|加元|韩元|新加坡元|瑞士法郎|人民币)")
-_BANK_AFTER = re.compile(r"^(?:银行|的卡|卡|信用卡|借记卡|储蓄卡|的信用卡|的借记卡|账户|的账户|账号|的账号|户|那边|的钱)")
-_BANK_BEFORE = re.compile(r"(?:转到|转给|转去|转入|转进|转账到|转账给|转|汇到|汇给|汇款到|打到|往|从|对方是|跨行到|用)$")
+_CURRENCY_AFTER = re.compile(
+    r"^\s?(?:美元|美金|港币|港元|欧元|日元|日币|英镑|澳元|加元|韩元|新加坡元|瑞士法郎|人民币)"
+)
+_BANK_AFTER = re.compile(
+    r"^(?:银行|的卡|卡|信用卡|借记卡|储蓄卡|的信用卡|的借记卡|账户|的账户|账号|的账号|户|那边|的钱)"
+)
+_BANK_BEFORE = re.compile(
+    r"(?:转到|转给|转去|转入|转进|转账到|转账给|转|汇到|汇给|汇款到|打到|往|从|对方是|跨行到|用)$"
+)
 _PHONE_BEFORE = re.compile(r"手机|电话|号码|预留|联系方式")
 _RECURRING_BEFORE = re.compile(r"(?:每个月|每月|每周|每个星期|每星期|每|逢)$")
 _PLACE_AFTER = re.compile(r"^(?:线|窗口|柜台|柜|楼|门|口|机|房|床|车厢|台|展厅|会议室|号)")
@@ -84,7 +90,9 @@ def is_date_meant(text: str, start: int, end: int) -> bool:
     """A day of the month that is not recurring (每个月5号) and not a place (1号线)."""
     span = text[start:end]
     if _BARE_WEEKDAY.match(span):
-        return not (_RECURRING_BEFORE.search(_before(text, start)) or _OPENING_HOURS_AFTER.match(_after(text, end)))
+        return not (
+            _RECURRING_BEFORE.search(_before(text, start)) or _OPENING_HOURS_AFTER.match(_after(text, end))
+        )
     if not span.endswith(("号", "日")) or len(span) > 4:
         return True
     if _RECURRING_BEFORE.search(_before(text, start)):

@@ -14,6 +14,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+
 from bot.text.china_time import CHINA
 from bot.text.normalize import chinese_number, to_half_width
 
@@ -22,33 +23,99 @@ from bot.text.normalize import chinese_number, to_half_width
 AHEAD_DAYS = 62
 
 RELATIVE_DAYS = {
-    "今天": (0, None), "今日": (0, None), "今儿": (0, None), "明天": (1, None), "明日": (1, None),
-    "后天": (2, None), "大后天": (3, None), "昨天": (-1, None), "昨日": (-1, None),
-    "昨儿": (-1, None), "昨儿个": (-1, None), "前天": (-2, None), "前日": (-2, None),
-    "前儿": (-2, None), "大前天": (-3, None), "昨晚": (-1, "evening"), "昨夜": (-1, "night"),
-    "昨早": (-1, "morning"), "今早": (0, "morning"), "今晨": (0, "morning"),
-    "今晚": (0, "evening"), "前晚": (-2, "evening"),
-}  # fmt: skip
+    "今天": (0, None),
+    "今日": (0, None),
+    "今儿": (0, None),
+    "明天": (1, None),
+    "明日": (1, None),
+    "后天": (2, None),
+    "大后天": (3, None),
+    "昨天": (-1, None),
+    "昨日": (-1, None),
+    "昨儿": (-1, None),
+    "昨儿个": (-1, None),
+    "前天": (-2, None),
+    "前日": (-2, None),
+    "前儿": (-2, None),
+    "大前天": (-3, None),
+    "昨晚": (-1, "evening"),
+    "昨夜": (-1, "night"),
+    "昨早": (-1, "morning"),
+    "今早": (0, "morning"),
+    "今晨": (0, "morning"),
+    "今晚": (0, "evening"),
+    "前晚": (-2, "evening"),
+}
 WEEK_OFFSETS = {
-    "上上周": -2, "上上个星期": -2, "上周": -1, "上星期": -1, "上个星期": -1, "上礼拜": -1,
-    "上个礼拜": -1, "这周": 0, "这星期": 0, "这个星期": 0, "本周": 0, "这礼拜": 0, "这个礼拜": 0,
-    "下周": 1, "下星期": 1, "下个星期": 1, "下礼拜": 1, "下个礼拜": 1,
-}  # fmt: skip
-MONTH_OFFSETS = {"上上个月": -2, "上个月": -1, "上月": -1, "这个月": 0, "本月": 0, "这月": 0, "下个月": 1, "下月": 1}
+    "上上周": -2,
+    "上上个星期": -2,
+    "上周": -1,
+    "上星期": -1,
+    "上个星期": -1,
+    "上礼拜": -1,
+    "上个礼拜": -1,
+    "这周": 0,
+    "这星期": 0,
+    "这个星期": 0,
+    "本周": 0,
+    "这礼拜": 0,
+    "这个礼拜": 0,
+    "下周": 1,
+    "下星期": 1,
+    "下个星期": 1,
+    "下礼拜": 1,
+    "下个礼拜": 1,
+}
+MONTH_OFFSETS = {
+    "上上个月": -2,
+    "上个月": -1,
+    "上月": -1,
+    "这个月": 0,
+    "本月": 0,
+    "这月": 0,
+    "下个月": 1,
+    "下月": 1,
+}
 YEAR_OFFSETS = {"前年": -2, "去年": -1, "今年": 0, "明年": 1}
-WEEKDAYS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "7": 6,
-            **{str(n): n - 1 for n in range(1, 7)}}  # fmt: skip
+WEEKDAYS = {
+    "一": 0,
+    "二": 1,
+    "三": 2,
+    "四": 3,
+    "五": 4,
+    "六": 5,
+    "日": 6,
+    "天": 6,
+    "7": 6,
+    **{str(n): n - 1 for n in range(1, 7)},
+}
 PERIODS = {
-    "凌晨": "night", "半夜": "night", "深夜": "night", "夜里": "night", "夜间": "night",
-    "早上": "morning", "早晨": "morning", "清晨": "morning", "一早": "morning", "上午": "morning",
-    "中午": "noon", "午间": "noon", "下午": "afternoon", "傍晚": "evening", "晚上": "evening",
+    "凌晨": "night",
+    "半夜": "night",
+    "深夜": "night",
+    "夜里": "night",
+    "夜间": "night",
+    "早上": "morning",
+    "早晨": "morning",
+    "清晨": "morning",
+    "一早": "morning",
+    "上午": "morning",
+    "中午": "noon",
+    "午间": "noon",
+    "下午": "afternoon",
+    "傍晚": "evening",
+    "晚上": "evening",
     "晚间": "evening",
-}  # fmt: skip
+}
 PERIOD_NAMES = {"night": "凌晨", "morning": "上午", "noon": "中午", "afternoon": "下午", "evening": "晚上"}
 
 _NUM = r"(\d{1,4}|[零〇一二两三四五六七八九十]{1,4})"
-_WEEK = re.compile(rf"^({'|'.join(sorted(WEEK_OFFSETS, key=len, reverse=True))}|周|星期|礼拜)([一二三四五六日天末1-7])?$")
-_MONTH_REL = re.compile(rf"^({'|'.join(sorted(MONTH_OFFSETS, key=len, reverse=True))})(?:{_NUM}[号日]|(底|初|中|末|上旬|中旬|下旬))?$")
+_WEEK = re.compile(
+    rf"^({'|'.join(sorted(WEEK_OFFSETS, key=len, reverse=True))}|周|星期|礼拜)([一二三四五六日天末1-7])?$"
+)
+_MONTH_REL = re.compile(
+    rf"^({'|'.join(sorted(MONTH_OFFSETS, key=len, reverse=True))})(?:{_NUM}[号日]|(底|初|中|末|上旬|中旬|下旬))?$"
+)
 _YEAR_MONTH_DAY = re.compile(rf"^(?:(\d{{4}})年|(前年|去年|今年|明年))?{_NUM}月(?:{_NUM}[号日])?$")
 _ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$")
 _DAY = re.compile(rf"^{_NUM}[号日]$")
@@ -175,8 +242,12 @@ def resolve_date(text: str, today: date) -> DateValue | None:
     if compact in RELATIVE_DAYS:
         offset, period = RELATIVE_DAYS[compact]
         return _day_value(today + timedelta(days=offset), period)
-    for pattern, handler in ((_WEEK, _week), (_MONTH_REL, _month_relative),
-                             (_YEAR_MONTH_DAY, _year_month_day), (_DAY, _bare_day)):  # fmt: skip
+    for pattern, handler in (
+        (_WEEK, _week),
+        (_MONTH_REL, _month_relative),
+        (_YEAR_MONTH_DAY, _year_month_day),
+        (_DAY, _bare_day),
+    ):
         match = pattern.match(compact)
         if match:
             return handler(match, today)

@@ -11,20 +11,41 @@ from typing import Any
 
 from bot.text.masking import mask_text
 
-from .patterns import LABELS
 from .model import Entity
+from .patterns import LABELS
 
 # How staff screens name each type (agent context pane, analyst transcript and filter).
 TYPE_LABELS = {
-    "AMOUNT": "金额", "DATE": "日期", "TIME": "时间", "CHANNEL": "渠道", "CARD_TYPE": "卡种",
-    "PRODUCT": "产品", "RISK_LEVEL": "风险等级", "BANK": "银行", "CARD_TAIL": "卡尾号",
-    "CASE_NUMBER": "案件编号", "CURRENCY": "币种",
-}  # fmt: skip
+    "AMOUNT": "金额",
+    "DATE": "日期",
+    "TIME": "时间",
+    "CHANNEL": "渠道",
+    "CARD_TYPE": "卡种",
+    "PRODUCT": "产品",
+    "RISK_LEVEL": "风险等级",
+    "BANK": "银行",
+    "CARD_TAIL": "卡尾号",
+    "CASE_NUMBER": "案件编号",
+    "CURRENCY": "币种",
+}
 CURRENCY_NAMES = {
-    "CNY": "元", "USD": "美元", "HKD": "港币", "EUR": "欧元", "JPY": "日元", "GBP": "英镑",
-    "AUD": "澳元", "CAD": "加元", "SGD": "新加坡元", "KRW": "韩元", "CHF": "瑞士法郎",
-    "NZD": "新西兰元", "THB": "泰铢", "RUB": "卢布", "MOP": "澳门元", "TWD": "新台币",
-}  # fmt: skip
+    "CNY": "元",
+    "USD": "美元",
+    "HKD": "港币",
+    "EUR": "欧元",
+    "JPY": "日元",
+    "GBP": "英镑",
+    "AUD": "澳元",
+    "CAD": "加元",
+    "SGD": "新加坡元",
+    "KRW": "韩元",
+    "CHF": "瑞士法郎",
+    "NZD": "新西兰元",
+    "THB": "泰铢",
+    "RUB": "卢布",
+    "MOP": "澳门元",
+    "TWD": "新台币",
+}
 PERIOD_NAMES = {"night": "凌晨", "morning": "上午", "noon": "中午", "afternoon": "下午", "evening": "晚上"}
 
 
@@ -41,8 +62,16 @@ def from_parse(raw: Iterable[Any] | None) -> list[Entity]:
             start, end = int(item.get("start") or 0), int(item.get("end") or 0)
         except (TypeError, ValueError):
             start = end = 0
-        entities.append(Entity(item["entity"], str(info.get("text") or item["value"]), start, end,
-                               str(item["value"]), details))  # fmt: skip
+        entities.append(
+            Entity(
+                item["entity"],
+                str(info.get("text") or item["value"]),
+                start,
+                end,
+                str(item["value"]),
+                details,
+            )
+        )
     return entities
 
 
@@ -114,12 +143,26 @@ def staff_view(raw: Iterable[Any] | None) -> list[dict[str, str]]:
         ours = from_parse([item])
         if ours:
             entity = ours[0]
-            view.append({"entity": entity.type, "label": TYPE_LABELS[entity.type], "value": mask_text(entity.value),
-                         "display": mask_text(display_value(entity)), "text": mask_text(entity.text)})  # fmt: skip
+            view.append(
+                {
+                    "entity": entity.type,
+                    "label": TYPE_LABELS[entity.type],
+                    "value": mask_text(entity.value),
+                    "display": mask_text(display_value(entity)),
+                    "text": mask_text(entity.text),
+                }
+            )
         else:
             value = mask_text(str(item.get("value")))
-            view.append({"entity": str(item["entity"]), "label": str(item["entity"]), "value": value,
-                         "display": value, "text": value})  # fmt: skip
+            view.append(
+                {
+                    "entity": str(item["entity"]),
+                    "label": str(item["entity"]),
+                    "value": value,
+                    "display": value,
+                    "text": value,
+                }
+            )
     return view
 
 

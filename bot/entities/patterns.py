@@ -29,9 +29,18 @@ PATTERNS_DIR = PROJECT_ROOT / "data" / "entities"
 SEGMENTATION_FILE = PATTERNS_DIR / "segmentation.txt"
 DICTIONARY_DIR = PROJECT_ROOT / "data" / "dictionary"
 LABELS = (
-    "AMOUNT", "DATE", "TIME", "CHANNEL", "CARD_TYPE", "PRODUCT", "RISK_LEVEL", "BANK",
-    "CARD_TAIL", "CASE_NUMBER", "CURRENCY",
-)  # fmt: skip
+    "AMOUNT",
+    "DATE",
+    "TIME",
+    "CHANNEL",
+    "CARD_TYPE",
+    "PRODUCT",
+    "RISK_LEVEL",
+    "BANK",
+    "CARD_TAIL",
+    "CASE_NUMBER",
+    "CURRENCY",
+)
 # Bare numbers: an AMOUNT only when the words around them are about money (bot/entities/context.py).
 NUMBER_LABEL = "NUMBER"
 PATTERN_LABELS = (*LABELS, NUMBER_LABEL)
@@ -60,9 +69,11 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
             raise PatternError(f"{path.name}:{number}: label must be one of {', '.join(PATTERN_LABELS)}")
         pattern = entry.get("pattern")
         if not (isinstance(pattern, str) and pattern.strip()) and not (isinstance(pattern, list) and pattern):
-            raise PatternError(f"{path.name}:{number}: pattern must be a phrase or a list of token attributes")
+            raise PatternError(
+                f"{path.name}:{number}: pattern must be a phrase or a list of token attributes"
+            )
         if isinstance(pattern, str) and not entry.get("id"):
-            raise PatternError(f"{path.name}:{number}: a phrase pattern needs the canonical value as \"id\"")
+            raise PatternError(f'{path.name}:{number}: a phrase pattern needs the canonical value as "id"')
         patterns.append(entry)
     return patterns
 
@@ -130,8 +141,12 @@ class ValueTable:
         return phrase_key(text) in self.needs_context.get(label, ())
 
     def to_json(self) -> str:
-        return json.dumps({"values": self.values, "needs_context": self.needs_context},
-                          ensure_ascii=False, sort_keys=True, indent=0)  # fmt: skip
+        return json.dumps(
+            {"values": self.values, "needs_context": self.needs_context},
+            ensure_ascii=False,
+            sort_keys=True,
+            indent=0,
+        )
 
     @classmethod
     def from_json(cls, text: str) -> ValueTable:

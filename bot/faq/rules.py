@@ -38,7 +38,7 @@ class Choice:
 
 
 def is_bare_term(text: str | None) -> bool:
-    """"理财", "信用卡？" — a short word or two rather than a question."""
+    """ "理财", "信用卡？" — a short word or two rather than a question."""
     core = re.sub(r"[\W_]+", "", text or "")
     return 0 < len(core) <= BARE_TERM_MAX_CHARS
 
@@ -59,7 +59,9 @@ def choose_topic(ranking: Sequence[tuple[str, float]], bare_term: bool = False) 
     return Choice(answer=best_id)
 
 
-def bank_for_answer(*, topic_group: str | None, named_banks: Sequence[str], remembered: str | None) -> str | None:
+def bank_for_answer(
+    *, topic_group: str | None, named_banks: Sequence[str], remembered: str | None
+) -> str | None:
     """The other bank an answer is about: the one named in this message, else the one named
     earlier in the transfer questions; None for answers outside the transfer group."""
     if topic_group not in BANK_CONTEXT_GROUPS:

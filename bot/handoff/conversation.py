@@ -37,9 +37,22 @@ DECLINE_PAYLOAD = "/decline_human"
 # --- reading the customer's messages -------------------------------------------------------------
 
 _CANCEL_WORDS = (
-    "取消", "取消转人工", "取消排队", "不排了", "不用了", "不用人工了", "不要人工了", "算了",
-    "不等了", "我不等了", "回到智能助手", "返回智能助手", "找机器人", "不转了", "不用转了",
-)  # fmt: skip
+    "取消",
+    "取消转人工",
+    "取消排队",
+    "不排了",
+    "不用了",
+    "不用人工了",
+    "不要人工了",
+    "算了",
+    "不等了",
+    "我不等了",
+    "回到智能助手",
+    "返回智能助手",
+    "找机器人",
+    "不转了",
+    "不用转了",
+)
 
 
 def is_cancel_request(text: str) -> bool:
@@ -56,6 +69,7 @@ def is_cancel_request(text: str) -> bool:
 
 # After a closed service, a rating is taken for this long.
 RATING_WINDOW = timedelta(hours=2)
+
 
 def rating_for(handoff, text: str, now: datetime) -> int | None:
     """The customer's 1–5 rating when `text` is one and the conversation's latest handoff is a
@@ -74,25 +88,47 @@ def rating_for(handoff, text: str, now: datetime) -> int | None:
 # Signs that money or a person is at risk now (not questions about fraud in general): these
 # customers are taken to a person at once and served first.
 _FRAUD_SIGNS = (
-    "被骗", "骗了我", "骗走", "上当了", "钱被盗", "被盗刷", "把验证码给了", "验证码告诉了",
-    "验证码发给了", "转给了陌生人", "转到了安全账户", "转到安全账户了", "已经转给对方",
-)  # fmt: skip
+    "被骗",
+    "骗了我",
+    "骗走",
+    "上当了",
+    "钱被盗",
+    "被盗刷",
+    "把验证码给了",
+    "验证码告诉了",
+    "验证码发给了",
+    "转给了陌生人",
+    "转到了安全账户",
+    "转到安全账户了",
+    "已经转给对方",
+)
 _DISTRESS_SIGNS = (
-    "不想活", "活不下去", "想死", "去死", "自杀", "轻生", "跳楼", "走投无路", "绝望", "崩溃了",
+    "不想活",
+    "活不下去",
+    "想死",
+    "去死",
+    "自杀",
+    "轻生",
+    "跳楼",
+    "走投无路",
+    "绝望",
+    "崩溃了",
     "活着没意思",
-)  # fmt: skip
+)
 
 
 # Words just before a fraud sign that make it a question about fraud in general ("怎么防止被骗",
 # "万一被骗了怎么办"), not something that has happened.
-_HYPOTHETICAL = re.compile(r"(防止|预防|避免|以防|以免|防范|万一|如果|假如|要是|怕|担心|会不会|怎样不|怎么不|如何不|不会)\S{0,2}$")
+_HYPOTHETICAL = re.compile(
+    r"(防止|预防|避免|以防|以免|防范|万一|如果|假如|要是|怕|担心|会不会|怎样不|怎么不|如何不|不会)\S{0,2}$"
+)
 
 
 def _has_happened(text: str, signs: tuple[str, ...]) -> bool:
     for sign in signs:
         start = text.find(sign)
         while start >= 0:
-            if not _HYPOTHETICAL.search(text[max(0, start - 6):start]):
+            if not _HYPOTHETICAL.search(text[max(0, start - 6) : start]):
                 return True
             start = text.find(sign, start + 1)
     return False
@@ -126,9 +162,7 @@ def _estimate(wait_minutes: int, known: bool) -> str:
     return _say("estimate", minutes=max(wait_minutes, 1))
 
 
-def waiting_text(
-    position: int, wait_minutes: int, reason: str | None = None, *, known: bool = True
-) -> str:
+def waiting_text(position: int, wait_minutes: int, reason: str | None = None, *, known: bool = True) -> str:
     lead = _say("lead_urgent") if reason in (lifecycle.FRAUD, lifecycle.DISTRESS) else _say("lead")
     return _say("waiting", lead=lead, place=_place(position), estimate=_estimate(wait_minutes, known))
 
@@ -140,9 +174,11 @@ def waiting_ack_text(position: int, wait_minutes: int, *, known: bool = True) ->
 def moved_back_text(position: int, wait_minutes: int, *, known: bool = True) -> str:
     """Pushed when an urgent case (fraud, distress) is served before the customer."""
     return _say(
-        "moved_back", position=position, place=_place(position),
+        "moved_back",
+        position=position,
+        place=_place(position),
         estimate=_estimate(wait_minutes, known),
-    )  # fmt: skip
+    )
 
 
 def moved_up_text(position: int, wait_minutes: int, *, known: bool = True) -> str:
@@ -157,24 +193,28 @@ def moved_up_text(position: int, wait_minutes: int, *, known: bool = True) -> st
 # online, offers a call-back (so these never promise a person). No lecture about what the
 # customer should not have done: only what helps now.
 def distress_text() -> str:
-    return _say(
-        "distress", police=bank.POLICE, ambulance=bank.AMBULANCE, mental_health=bank.MENTAL_HEALTH
-    )
+    return _say("distress", police=bank.POLICE, ambulance=bank.AMBULANCE, mental_health=bank.MENTAL_HEALTH)
 
 
 def fraud_text(identity: bank.BankIdentity) -> str:
     return _say(
-        "fraud", bank=identity.name, fraud_line=identity.fraud_line, police=bank.POLICE,
+        "fraud",
+        bank=identity.name,
+        fraud_line=identity.fraud_line,
+        police=bank.POLICE,
         anti_fraud=bank.ANTI_FRAUD,
-    )  # fmt: skip
+    )
 
 
 def opening_text(moment: datetime) -> str:
-    """"12月6日（周六）09:00": when agents are back, with the weekday."""
+    """ "12月6日（周六）09:00": when agents are back, with the weekday."""
     return _say(
-        "opening", month=moment.month, day=moment.day,
-        weekday=_say("weekdays")[moment.weekday()], time=f"{moment:%H:%M}",
-    )  # fmt: skip
+        "opening",
+        month=moment.month,
+        day=moment.day,
+        weekday=_say("weekdays")[moment.weekday()],
+        time=f"{moment:%H:%M}",
+    )
 
 
 def closed_text(
@@ -251,7 +291,7 @@ def handoff_step(handoff_id: int) -> str:
 
 
 def cancel_buttons(handoff_id: int) -> list[dict[str, str]]:
-    """"取消转人工" bound to the handoff it cancels: pressed after an agent joined, or after this
+    """ "取消转人工" bound to the handoff it cancels: pressed after an agent joined, or after this
     wait ended, it cancels nothing (see stale_cancel_text)."""
     return [step_buttons.button(CANCEL_PAYLOAD, handoff_step(handoff_id))]
 
@@ -264,9 +304,7 @@ def pressed_cancel(text: str, handoff) -> bool | None:
     if press is None or press.flow != "handoff":
         return None
     return (
-        handoff is not None
-        and handoff.status == lifecycle.WAITING
-        and press.step == handoff_step(handoff.id)
+        handoff is not None and handoff.status == lifecycle.WAITING and press.step == handoff_step(handoff.id)
     )
 
 
@@ -307,12 +345,14 @@ class CallbackIntake:
 
     def to_slot(self) -> dict:
         return {
-            "stage": self.stage.value, "phone": self.phone,
-            "preferred_time": self.preferred_time, "bad_phones": self.bad_phones,
-        }  # fmt: skip
+            "stage": self.stage.value,
+            "phone": self.phone,
+            "preferred_time": self.preferred_time,
+            "bad_phones": self.bad_phones,
+        }
 
     @classmethod
-    def from_slot(cls, value) -> "CallbackIntake":
+    def from_slot(cls, value) -> CallbackIntake:
         if not isinstance(value, dict):
             return cls()
         try:
@@ -320,9 +360,11 @@ class CallbackIntake:
         except ValueError:
             stage = CallbackStage.PHONE
         return cls(
-            stage=stage, phone=value.get("phone"), preferred_time=value.get("preferred_time"),
+            stage=stage,
+            phone=value.get("phone"),
+            preferred_time=value.get("preferred_time"),
             bad_phones=int(value.get("bad_phones") or 0),
-        )  # fmt: skip
+        )
 
     @property
     def finished(self) -> bool:
@@ -371,9 +413,10 @@ def read_callback_reply(intake: CallbackIntake, text: str, *, hotline: str) -> C
 
 def callback_done_text(phone: str, preferred_time: str | None) -> str:
     return _say(
-        "callback_done", phone=mask_mobile(phone),
+        "callback_done",
+        phone=mask_mobile(phone),
         time=preferred_time or _say("callback_time_default"),
-    )  # fmt: skip
+    )
 
 
 # Ready-made replies offered in the agent console (the agent may edit them before sending).

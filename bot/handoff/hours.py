@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import chinese_calendar
 
@@ -26,7 +26,7 @@ _FIXED_HOLIDAYS = {(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)}
 
 @lru_cache(maxsize=16)
 def parse_hours(spec: str) -> tuple[tuple[time, time | None], ...]:
-    """"09:00-12:00,13:00-21:00" → ranges (start, end); end None means midnight ("24:00").
+    """ "09:00-12:00,13:00-21:00" → ranges (start, end); end None means midnight ("24:00").
     ValueError for a malformed or empty range."""
     ranges = []
     for part in spec.split(","):
@@ -43,9 +43,11 @@ def parse_hours(spec: str) -> tuple[tuple[time, time | None], ...]:
     return tuple(sorted(ranges, key=lambda r: r[0]))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _warn_unknown_year(year: int) -> None:
-    logger.warning("chinesecalendar has no holiday schedule for %s: upgrade it (fixed-date holidays only)", year)
+    logger.warning(
+        "chinesecalendar has no holiday schedule for %s: upgrade it (fixed-date holidays only)", year
+    )
 
 
 def holiday_name(day: date) -> str | None:
@@ -113,5 +115,7 @@ def describe_hours(settings) -> str:
         for start, end in parse_hours(settings.agent_hours)
     )
     days = "工作日" if settings.agent_weekends_closed else "每天"
-    note = "（法定节假日除外）" if settings.agent_holidays_closed and not settings.agent_weekends_closed else ""
+    note = (
+        "（法定节假日除外）" if settings.agent_holidays_closed and not settings.agent_weekends_closed else ""
+    )
     return f"{days} {ranges}{note}"

@@ -34,9 +34,7 @@ class Handoff(Base):
     priority = Column(Integer, nullable=False)
     # bot.handoff.lifecycle.STATUSES.
     status = Column(String(16), nullable=False, index=True)
-    agent_id = Column(
-        Integer, ForeignKey("staff_account.id", ondelete="SET NULL"), nullable=True, index=True
-    )
+    agent_id = Column(Integer, ForeignKey("staff_account.id", ondelete="SET NULL"), nullable=True, index=True)
     requested_at = Column(UTCDateTime(), nullable=False)
     claimed_at = Column(UTCDateTime(), nullable=True)
     ended_at = Column(UTCDateTime(), nullable=True)
@@ -77,16 +75,10 @@ class HandoffEvent(Base):
     """An audit row: who did what to a handoff or a call-back request and when. Only ever added."""
 
     __tablename__ = "handoff_event"
-    __table_args__ = (
-        CheckConstraint(
-            "(handoff_id IS NULL) <> (callback_id IS NULL)", name="one_subject"
-        ),
-    )
+    __table_args__ = (CheckConstraint("(handoff_id IS NULL) <> (callback_id IS NULL)", name="one_subject"),)
 
     id = Column(Integer, primary_key=True, autoincrement=True)
-    handoff_id = Column(
-        Integer, ForeignKey("handoff.id", ondelete="CASCADE"), nullable=True, index=True
-    )
+    handoff_id = Column(Integer, ForeignKey("handoff.id", ondelete="CASCADE"), nullable=True, index=True)
     callback_id = Column(
         Integer, ForeignKey("callback_request.id", ondelete="CASCADE"), nullable=True, index=True
     )
@@ -105,9 +97,7 @@ class AgentPresence(Base):
 
     __tablename__ = "agent_presence"
 
-    staff_id = Column(
-        Integer, ForeignKey("staff_account.id", ondelete="CASCADE"), primary_key=True
-    )
+    staff_id = Column(Integer, ForeignKey("staff_account.id", ondelete="CASCADE"), primary_key=True)
     status = Column(String(16), nullable=False)
     updated_at = Column(UTCDateTime(), nullable=False, default=utcnow, index=True)
 

@@ -79,9 +79,13 @@ def _record(
     event = HandoffEvent(
         handoff_id=handoff.id if handoff is not None else None,
         callback_id=callback.id if callback is not None else None,
-        actor=actor, action=action, from_status=from_status, to_status=to_status, note=note,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
         created_at=now,
-    )  # fmt: skip
+    )
     session.add(event)
     if handoff is not None:
         handoff.updated_at = now
@@ -196,9 +200,14 @@ def request_handoff(
     if not inserted:
         return handoff
     _record(
-        session, handoff=handoff, actor=actor, action="requested", now=now,
-        to_status=lifecycle.WAITING, note=reason,
-    )  # fmt: skip
+        session,
+        handoff=handoff,
+        actor=actor,
+        action="requested",
+        now=now,
+        to_status=lifecycle.WAITING,
+        note=reason,
+    )
     return handoff
 
 
@@ -280,8 +289,12 @@ def queue(
         agents = len(agents_online(session=session, now=now, within=presence_window))
     estimate = estimate_wait(session=session, sample_size=sample_size, default=default_wait)
     return [
-        QueueEntry(handoff=h, position=i, estimated_wait_minutes=estimate.for_position(i, agents),
-                   estimate_known=estimate.samples > 0)  # fmt: skip
+        QueueEntry(
+            handoff=h,
+            position=i,
+            estimated_wait_minutes=estimate.for_position(i, agents),
+            estimate_known=estimate.samples > 0,
+        )
         for i, h in enumerate(session.scalars(_waiting_statement()), start=1)
     ]
 
@@ -318,14 +331,20 @@ def pushed_back_notices(
     ahead of: their place changed, so they are told at once."""
     behind = _behind(session, arrived)
     return [
-        (entry.handoff.conversation_id, {
-            "sender": "system", "kind": rules.KIND_WAITING,
-            "text": rules.moved_back_text(entry.position, entry.estimated_wait_minutes,
-                                          known=entry.estimate_known),
-            "buttons": rules.cancel_buttons(entry.handoff.id),
-        })
-        for entry in queue(session=session, **queue_options) if entry.handoff.id in behind
-    ]  # fmt: skip
+        (
+            entry.handoff.conversation_id,
+            {
+                "sender": "system",
+                "kind": rules.KIND_WAITING,
+                "text": rules.moved_back_text(
+                    entry.position, entry.estimated_wait_minutes, known=entry.estimate_known
+                ),
+                "buttons": rules.cancel_buttons(entry.handoff.id),
+            },
+        )
+        for entry in queue(session=session, **queue_options)
+        if entry.handoff.id in behind
+    ]
 
 
 def post_queue_notices(*, session: Session, notices: list[tuple[str, dict[str, Any]]]) -> list[str]:
@@ -339,9 +358,13 @@ def post_queue_notices(*, session: Session, notices: list[tuple[str, dict[str, A
         if session.get(Conversation, conversation_id) is None:
             continue
         conversation_service.post_message(
-            session=session, conversation_id=conversation_id, sender=conversation_service.SYSTEM,
-            text=notice["text"], kind=notice["kind"], buttons=notice["buttons"],
-        )  # fmt: skip
+            session=session,
+            conversation_id=conversation_id,
+            sender=conversation_service.SYSTEM,
+            text=notice["text"],
+            kind=notice["kind"],
+            buttons=notice["buttons"],
+        )
         told.append(conversation_id)
     return told
 
@@ -352,14 +375,19 @@ def queue_update_notices(
     """(conversation id, notice) for each customer whose place in the queue changed because
     `left` left it: pushed to them at once, not only when they next type."""
     return [
-        (entry.handoff.conversation_id, {
-            "sender": "system", "kind": rules.KIND_WAITING,
-            "text": rules.moved_up_text(entry.position, entry.estimated_wait_minutes,
-                                        known=entry.estimate_known),
-            "buttons": rules.cancel_buttons(entry.handoff.id),
-        })
+        (
+            entry.handoff.conversation_id,
+            {
+                "sender": "system",
+                "kind": rules.KIND_WAITING,
+                "text": rules.moved_up_text(
+                    entry.position, entry.estimated_wait_minutes, known=entry.estimate_known
+                ),
+                "buttons": rules.cancel_buttons(entry.handoff.id),
+            },
+        )
         for entry in moved_up(session=session, left=left, **queue_options)
-    ]  # fmt: skip
+    ]
 
 
 @dataclass(frozen=True)
@@ -402,18 +430,18 @@ def queue_position(
         agents = len(agents_online(session=session, now=now, within=presence_window))
     estimate = estimate_wait(session=session, sample_size=sample_size, default=default_wait)
     return QueuePosition(
-        handoff=handoff, position=ahead + 1, ahead=ahead,
+        handoff=handoff,
+        position=ahead + 1,
+        ahead=ahead,
         estimated_wait_minutes=estimate.for_position(ahead + 1, agents),
         estimate_known=estimate.samples > 0,
-    )  # fmt: skip
+    )
 
 
 # --- agents take, hand back and close ------------------------------------------------------------
 
 
-def claim(
-    *, session: Session, handoff_id: int, staff: StaffAccount, now: datetime | None = None
-) -> Handoff:
+def claim(*, session: Session, handoff_id: int, staff: StaffAccount, now: datetime | None = None) -> Handoff:
     """The agent takes the waiting conversation. Of two agents claiming at once exactly one wins:
     the update only applies while the row is still waiting (PostgreSQL makes the second wait for
     the first's row lock, then re-checks); the other gets AlreadyClaimed."""
@@ -438,9 +466,14 @@ def claim(
             raise AlreadyClaimed(f"handoff {handoff_id} already claimed", customer_message=message)
         lifecycle.check_transition(handoff.status, lifecycle.CLAIMED)
     _record(
-        session, handoff=handoff, actor=staff_service.actor_name(staff), action="claimed", now=now,
-        from_status=lifecycle.WAITING, to_status=lifecycle.CLAIMED,
-    )  # fmt: skip
+        session,
+        handoff=handoff,
+        actor=staff_service.actor_name(staff),
+        action="claimed",
+        now=now,
+        from_status=lifecycle.WAITING,
+        to_status=lifecycle.CLAIMED,
+    )
     return handoff
 
 
@@ -462,32 +495,56 @@ def _end(
     handoff.status = to_status
     handoff.ended_at = now
     _record(
-        session, handoff=handoff, actor=staff_service.actor_name(staff), action=action, now=now,
-        from_status=from_status, to_status=to_status, note=_note(note),
-    )  # fmt: skip
+        session,
+        handoff=handoff,
+        actor=staff_service.actor_name(staff),
+        action=action,
+        now=now,
+        from_status=from_status,
+        to_status=to_status,
+        note=_note(note),
+    )
     return handoff
 
 
 def hand_back(
-    *, session: Session, handoff_id: int, staff: StaffAccount, note: str | None = None,
+    *,
+    session: Session,
+    handoff_id: int,
+    staff: StaffAccount,
+    note: str | None = None,
     now: datetime | None = None,
-) -> Handoff:  # fmt: skip
+) -> Handoff:
     """The agent returns the conversation to the assistant (its agent, or a supervisor)."""
     return _end(
-        session, handoff_id=handoff_id, staff=staff, to_status=lifecycle.HANDED_BACK,
-        action="handed_back", note=note, now=now or utcnow(),
-    )  # fmt: skip
+        session,
+        handoff_id=handoff_id,
+        staff=staff,
+        to_status=lifecycle.HANDED_BACK,
+        action="handed_back",
+        note=note,
+        now=now or utcnow(),
+    )
 
 
 def close(
-    *, session: Session, handoff_id: int, staff: StaffAccount, note: str | None = None,
+    *,
+    session: Session,
+    handoff_id: int,
+    staff: StaffAccount,
+    note: str | None = None,
     now: datetime | None = None,
-) -> Handoff:  # fmt: skip
+) -> Handoff:
     """The agent ends the conversation (its agent, or a supervisor); the customer may then rate it."""
     return _end(
-        session, handoff_id=handoff_id, staff=staff, to_status=lifecycle.CLOSED,
-        action="closed", note=note, now=now or utcnow(),
-    )  # fmt: skip
+        session,
+        handoff_id=handoff_id,
+        staff=staff,
+        to_status=lifecycle.CLOSED,
+        action="closed",
+        note=note,
+        now=now or utcnow(),
+    )
 
 
 def record_agent_reply(
@@ -497,15 +554,17 @@ def record_agent_reply(
     handoff = get_handoff(session=session, handoff_id=handoff_id)
     if handoff.status != lifecycle.CLAIMED:
         raise IllegalHandoffTransition(
-            f"handoff {handoff_id} is {handoff.status}", customer_message="该会话已不在人工服务中，消息未发送。"
+            f"handoff {handoff_id} is {handoff.status}",
+            customer_message="该会话已不在人工服务中，消息未发送。",
         )
     if handoff.agent_id != staff.id:
         raise NotHandoffAgent(
             f"handoff {handoff_id} belongs to staff {handoff.agent_id}",
             customer_message="只有接入该会话的坐席可以回复。",
         )
-    _record(session, handoff=handoff, actor=staff_service.actor_name(staff), action="replied",
-            now=now or utcnow())  # fmt: skip
+    _record(
+        session, handoff=handoff, actor=staff_service.actor_name(staff), action="replied", now=now or utcnow()
+    )
     return handoff
 
 
@@ -589,15 +648,18 @@ def cancel(
     handoff.status = lifecycle.CANCELLED
     handoff.ended_at = now
     _record(
-        session, handoff=handoff, actor=actor, action="cancelled", now=now,
-        from_status=lifecycle.WAITING, to_status=lifecycle.CANCELLED,
-    )  # fmt: skip
+        session,
+        handoff=handoff,
+        actor=actor,
+        action="cancelled",
+        now=now,
+        from_status=lifecycle.WAITING,
+        to_status=lifecycle.CANCELLED,
+    )
     return handoff
 
 
-def expire_waiting(
-    *, session: Session, older_than: timedelta, now: datetime | None = None
-) -> list[Handoff]:
+def expire_waiting(*, session: Session, older_than: timedelta, now: datetime | None = None) -> list[Handoff]:
     """Expires handoffs that waited longer than `older_than` (the caller tells each customer and
     offers a call-back); returns them. Safe to run from every replica: only rows still waiting
     change, so a handoff claimed meanwhile stays claimed."""
@@ -620,22 +682,32 @@ def expire_waiting(
         if result.rowcount == 1:
             handoff = session.get(Handoff, handoff_id, populate_existing=True)
             _record(
-                session, handoff=handoff, actor="system", action="expired", now=now,
-                from_status=lifecycle.WAITING, to_status=lifecycle.EXPIRED,
-            )  # fmt: skip
+                session,
+                handoff=handoff,
+                actor="system",
+                action="expired",
+                now=now,
+                from_status=lifecycle.WAITING,
+                to_status=lifecycle.EXPIRED,
+            )
             expired.append(handoff)
     return expired
 
 
 def rate(
-    *, session: Session, conversation_id: str, satisfaction: int, actor: str = "customer",
+    *,
+    session: Session,
+    conversation_id: str,
+    satisfaction: int,
+    actor: str = "customer",
     now: datetime | None = None,
-) -> Handoff:  # fmt: skip
+) -> Handoff:
     """Stores the customer's satisfaction (1–5) with the conversation's last human service, once."""
     now = now or utcnow()
     if isinstance(satisfaction, bool) or not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
         raise InvalidHandoffField(
-            f"satisfaction {satisfaction!r} not in 1..5", customer_message="请用 1 到 5 分评价（5 分最满意）。"
+            f"satisfaction {satisfaction!r} not in 1..5",
+            customer_message="请用 1 到 5 分评价（5 分最满意）。",
         )
     handoff = latest_handoff(session=session, conversation_id=conversation_id)
     if handoff is None or handoff.status not in lifecycle.RATABLE_STATUSES:
@@ -765,8 +837,14 @@ def request_callback(
     )
     session.add(callback)
     session.flush()
-    _record(session, callback=callback, actor=actor, action="callback_requested", now=now,
-            to_status=CALLBACK_REQUESTED)  # fmt: skip
+    _record(
+        session,
+        callback=callback,
+        actor=actor,
+        action="callback_requested",
+        now=now,
+        to_status=CALLBACK_REQUESTED,
+    )
     return callback
 
 
@@ -785,7 +863,9 @@ def list_callbacks(
     statement = select(CallbackRequest).order_by(CallbackRequest.created_at, CallbackRequest.id).limit(limit)
     if status is not None:
         if status not in CALLBACK_STATUSES:
-            raise InvalidHandoffField(f"unknown callback status {status!r}", customer_message="回电状态不正确。")
+            raise InvalidHandoffField(
+                f"unknown callback status {status!r}", customer_message="回电状态不正确。"
+            )
         statement = statement.where(CallbackRequest.status == status)
     return list(session.scalars(statement))
 
@@ -811,9 +891,13 @@ def callback_messages(
 
 
 def mark_callback_done(
-    *, session: Session, callback_id: int, staff: StaffAccount, note: str | None = None,
+    *,
+    session: Session,
+    callback_id: int,
+    staff: StaffAccount,
+    note: str | None = None,
     now: datetime | None = None,
-) -> CallbackRequest:  # fmt: skip
+) -> CallbackRequest:
     """The agent called the customer back."""
     now = now or utcnow()
     _require_agent(staff)
@@ -826,20 +910,32 @@ def mark_callback_done(
     callback.done_at = now
     callback.done_by = staff
     _record(
-        session, callback=callback, actor=staff_service.actor_name(staff), action="callback_done",
-        now=now, from_status=CALLBACK_REQUESTED, to_status=CALLBACK_DONE, note=_note(note),
-    )  # fmt: skip
+        session,
+        callback=callback,
+        actor=staff_service.actor_name(staff),
+        action="callback_done",
+        now=now,
+        from_status=CALLBACK_REQUESTED,
+        to_status=CALLBACK_DONE,
+        note=_note(note),
+    )
     return callback
 
 
 def reveal_callback_phone(
-    *, session: Session, callback_id: int, staff: StaffAccount, now: datetime | None = None,
+    *,
+    session: Session,
+    callback_id: int,
+    staff: StaffAccount,
+    now: datetime | None = None,
     cipher: CaseCipher | None = None,
-) -> str:  # fmt: skip
+) -> str:
     """The full phone number for the agent who calls back; the access is audited."""
     now = now or utcnow()
     _require_agent(staff)
     callback = get_callback(session=session, callback_id=callback_id)
     phone = (cipher or default_cipher()).decrypt(callback.phone_encrypted)
-    _record(session, callback=callback, actor=staff_service.actor_name(staff), action="phone_revealed", now=now)
+    _record(
+        session, callback=callback, actor=staff_service.actor_name(staff), action="phone_revealed", now=now
+    )
     return phone

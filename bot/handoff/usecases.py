@@ -59,9 +59,12 @@ class Outcome:
 
 def _notice(session: Session, conversation_id: str, text: str, **extra: Any) -> None:
     conversation_service.post_message(
-        session=session, conversation_id=conversation_id, sender=conversation_service.SYSTEM,
-        text=text, **extra,
-    )  # fmt: skip
+        session=session,
+        conversation_id=conversation_id,
+        sender=conversation_service.SYSTEM,
+        text=text,
+        **extra,
+    )
 
 
 def post_queue_updates(*, session: Session, settings: Settings, left: list[Handoff]) -> list[str]:
@@ -88,17 +91,23 @@ def read_customer_message(
     active = handoff_service.active_handoff(session=session, conversation_id=conversation_id)
     pressed = rules.pressed_cancel(text, active)
     if pressed is False:  # an old "取消转人工": it cancels nothing and goes to nobody
-        return Outcome(handoff=active, route=STALE,
-                       replies=[{"sender": "system", "text": rules.stale_cancel_text(active)}])  # fmt: skip
+        return Outcome(
+            handoff=active,
+            route=STALE,
+            replies=[{"sender": "system", "text": rules.stale_cancel_text(active)}],
+        )
     if active is not None:
         if active.status == lifecycle.WAITING and (pressed or rules.is_cancel_request(text)):
             cancelled = handoff_service.cancel(session=session, conversation_id=conversation_id, now=now)
             moved = post_queue_updates(session=session, settings=settings, left=[cancelled])
             notice = {"sender": "system", "text": rules.cancelled_text(), "kind": rules.KIND_ENDED}
             return Outcome(
-                handoff=cancelled, route=CANCELLED, replies=[notice], queue_changed=True,
+                handoff=cancelled,
+                route=CANCELLED,
+                replies=[notice],
+                queue_changed=True,
                 conversations=[conversation_id, *moved],
-            )  # fmt: skip
+            )
         return Outcome(handoff=active, route=HANDOFF, conversations=[conversation_id])
     latest = handoff_service.latest_handoff(session=session, conversation_id=conversation_id)
     if latest is None:
@@ -107,41 +116,52 @@ def read_customer_message(
     if rating is None:
         return Outcome(handoff=latest, had_handoff=True)
     rate(session=session, conversation_id=conversation_id, satisfaction=rating, now=now)
-    return Outcome(handoff=latest, had_handoff=True, route=RATED,
-                   replies=[{"sender": "system", "text": rules.rated_text(rating)}])  # fmt: skip
+    return Outcome(
+        handoff=latest,
+        had_handoff=True,
+        route=RATED,
+        replies=[{"sender": "system", "text": rules.rated_text(rating)}],
+    )
 
 
 def waiting_notices(*, session: Session, settings: Settings, conversation_id: str) -> list[dict[str, Any]]:
     """The answer to a message that reached the agent's side: a waiting customer is told their
     place (with the cancel button); a customer being served is told nothing."""
     position = handoff_service.queue_position(
-        session=session, conversation_id=conversation_id,
+        session=session,
+        conversation_id=conversation_id,
         sample_size=settings.agent_wait_sample_size,
         default_wait=timedelta(minutes=settings.agent_default_wait_minutes),
         presence_window=timedelta(minutes=settings.agent_presence_minutes),
-    )  # fmt: skip
+    )
     if position is None:
         return []
-    return [{
-        "sender": "system", "kind": rules.KIND_WAITING,
-        "text": rules.waiting_ack_text(
-            position.position, position.estimated_wait_minutes, known=position.estimate_known
-        ),
-        "buttons": rules.cancel_buttons(position.handoff.id),
-    }]  # fmt: skip
+    return [
+        {
+            "sender": "system",
+            "kind": rules.KIND_WAITING,
+            "text": rules.waiting_ack_text(
+                position.position, position.estimated_wait_minutes, known=position.estimate_known
+            ),
+            "buttons": rules.cancel_buttons(position.handoff.id),
+        }
+    ]
 
 
 def rate(*, session: Session, conversation_id: str, satisfaction: int, now: datetime) -> None:
     """Records the customer's 1–5 rating of the latest closed service."""
-    handoff_service.rate(
-        session=session, conversation_id=conversation_id, satisfaction=satisfaction, now=now
-    )
+    handoff_service.rate(session=session, conversation_id=conversation_id, satisfaction=satisfaction, now=now)
 
 
 def request(
-    *, session: Session, settings: Settings, conversation_id: str, reason: str,
-    customer_id: str | None = None, context: dict[str, Any] | None = None,
-) -> Outcome:  # fmt: skip
+    *,
+    session: Session,
+    settings: Settings,
+    conversation_id: str,
+    reason: str,
+    customer_id: str | None = None,
+    context: dict[str, Any] | None = None,
+) -> Outcome:
     """The customer asks for a person: queued (Rasa pauses) with their place, told an agent
     already serves them, or, with nobody to take them, offered a call-back."""
     availability = handoff_service.can_queue(session=session, settings=settings)
@@ -159,9 +179,12 @@ def request(
         )
     already = handoff_service.active_handoff(session=session, conversation_id=conversation_id)
     handoff = handoff_service.request_handoff(
-        session=session, conversation_id=conversation_id, reason=reason,
-        customer_id=customer_id, context=context,
-    )  # fmt: skip
+        session=session,
+        conversation_id=conversation_id,
+        reason=reason,
+        customer_id=customer_id,
+        context=context,
+    )
     if already is None and handoff.status == lifecycle.WAITING:  # an urgent case goes ahead:
         # whoever it was put before is told their new place
         handoff_service.post_queue_notices(
@@ -199,41 +222,50 @@ def claim(*, session: Session, settings: Settings, handoff_id: int, staff_id: in
     staff = session.get(StaffAccount, staff_id)
     handoff = handoff_service.claim(session=session, handoff_id=handoff_id, staff=staff)
     _notice(
-        session, handoff.conversation_id, rules.started_text(staff.display_name),
-        kind=rules.KIND_STARTED, agent_name=staff.display_name,
-    )  # fmt: skip
+        session,
+        handoff.conversation_id,
+        rules.started_text(staff.display_name),
+        kind=rules.KIND_STARTED,
+        agent_name=staff.display_name,
+    )
     moved = post_queue_updates(session=session, settings=settings, left=[handoff])
     return Outcome(handoff=handoff, conversations=[handoff.conversation_id, *moved], queue_changed=True)
 
 
-def reply(
-    *, session: Session, settings: Settings, handoff_id: int, staff_id: int, text: str
-) -> Outcome:
+def reply(*, session: Session, settings: Settings, handoff_id: int, staff_id: int, text: str) -> Outcome:
     """The agent's reply, stored for the customer (the caller writes it into Rasa too)."""
     staff = session.get(StaffAccount, staff_id)
     clean = conversation_service.prepare_customer_text(text, max_chars=settings.max_message_chars)
     handoff = handoff_service.record_agent_reply(session=session, handoff_id=handoff_id, staff=staff)
     message = conversation_service.post_message(
-        session=session, conversation_id=handoff.conversation_id, sender=conversation_service.AGENT,
-        text=clean, agent_name=staff.display_name,
-    )  # fmt: skip
-    return Outcome(
-        handoff=handoff, conversations=[handoff.conversation_id], message=message,
+        session=session,
+        conversation_id=handoff.conversation_id,
+        sender=conversation_service.AGENT,
+        text=clean,
         agent_name=staff.display_name,
-    )  # fmt: skip
+    )
+    return Outcome(
+        handoff=handoff,
+        conversations=[handoff.conversation_id],
+        message=message,
+        agent_name=staff.display_name,
+    )
 
 
-def end(
-    *, session: Session, handoff_id: int, staff_id: int, close: bool, note: str | None = None
-) -> Outcome:
+def end(*, session: Session, handoff_id: int, staff_id: int, close: bool, note: str | None = None) -> Outcome:
     """Hand-back (the assistant continues) or close (the customer is asked for a rating)."""
     staff = session.get(StaffAccount, staff_id)
     finish = handoff_service.close if close else handoff_service.hand_back
     handoff = finish(session=session, handoff_id=handoff_id, staff=staff, note=note)
     if close:  # one end notice, then the rating prompt (which does not say it again)
         _notice(session, handoff.conversation_id, rules.service_ended_text(), kind=rules.KIND_ENDED)
-        _notice(session, handoff.conversation_id, rules.closed_service_text(),
-                kind=rules.KIND_RATING, buttons=rules.rating_buttons())  # fmt: skip
+        _notice(
+            session,
+            handoff.conversation_id,
+            rules.closed_service_text(),
+            kind=rules.KIND_RATING,
+            buttons=rules.rating_buttons(),
+        )
     else:
         _notice(session, handoff.conversation_id, rules.handed_back_text(), kind=rules.KIND_ENDED)
     return Outcome(
@@ -251,7 +283,12 @@ def expire(
     for handoff in expired:
         if session.get(Conversation, handoff.conversation_id) is None:
             continue  # the conversation was removed meanwhile: nobody to tell
-        _notice(session, handoff.conversation_id, rules.expired_text(),
-                kind=rules.KIND_ENDED, buttons=rules.callback_offer_buttons())  # fmt: skip
+        _notice(
+            session,
+            handoff.conversation_id,
+            rules.expired_text(),
+            kind=rules.KIND_ENDED,
+            buttons=rules.callback_offer_buttons(),
+        )
     moved = post_queue_updates(session=session, settings=settings, left=expired) if expired else []
     return [handoff.conversation_id for handoff in expired], moved

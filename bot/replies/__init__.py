@@ -8,7 +8,7 @@ bot/ function that does. The Rasa domain keeps only what Rasa renders (utter_* r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ def parse_replies(flow: str, data: Any) -> Replies:
     return Replies(flow=flow, sentences=sentences)
 
 
-@lru_cache(maxsize=None)
+@cache
 def replies(flow: str) -> Replies:
     """The sentences of `flow`, read from bot/replies/<flow>.yml once per process."""
     path = REPLIES_DIR / f"{flow}.yml"

@@ -20,9 +20,7 @@ def clean_text(raw: str) -> str:
     """Removes invisible control characters and surrounding whitespace, keeping emoji intact.
     A text of invisible characters only (a zero-width joiner, a variation selector) is empty."""
     kept = [
-        char
-        for char in raw
-        if char in _KEEP or unicodedata.category(char) not in {"Cc", "Cf", "Cs", "Co"}
+        char for char in raw if char in _KEEP or unicodedata.category(char) not in {"Cc", "Cf", "Cs", "Co"}
     ]
     text = "".join(kept).replace("\t", " ")
     text = re.sub(r"[ \u3000]{2,}", " ", text)

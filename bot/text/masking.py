@@ -107,21 +107,83 @@ _MOBILE = re.compile(
 
 # Digits read out in Chinese: spoken forms (幺 1, 两 2, 拐 7, 洞 0, 勾 9) and the financial
 # capitals (壹贰叁…) as well.
-_CHINESE_DIGITS = {"〇": "0", "零": "0", "洞": "0", "一": "1", "幺": "1", "壹": "1", "二": "2",
-                   "两": "2", "兩": "2", "贰": "2", "貳": "2", "三": "3", "叁": "3", "參": "3",
-                   "四": "4", "肆": "4", "五": "5", "伍": "5", "六": "6", "陆": "6", "陸": "6",
-                   "七": "7", "拐": "7", "柒": "7", "八": "8", "捌": "8", "九": "9", "勾": "9",
-                   "玖": "9"}  # fmt: skip
+_CHINESE_DIGITS = {
+    "〇": "0",
+    "零": "0",
+    "洞": "0",
+    "一": "1",
+    "幺": "1",
+    "壹": "1",
+    "二": "2",
+    "两": "2",
+    "兩": "2",
+    "贰": "2",
+    "貳": "2",
+    "三": "3",
+    "叁": "3",
+    "參": "3",
+    "四": "4",
+    "肆": "4",
+    "五": "5",
+    "伍": "5",
+    "六": "6",
+    "陆": "6",
+    "陸": "6",
+    "七": "7",
+    "拐": "7",
+    "柒": "7",
+    "八": "8",
+    "捌": "8",
+    "九": "9",
+    "勾": "9",
+    "玖": "9",
+}
 _DIGIT_CLASS = "0-9" + "".join(_CHINESE_DIGITS)
 # A run of at least seven digits, some in Chinese (shorter runs are counts and amounts: "三四个").
 _SPOKEN_RUN = re.compile(rf"[{_DIGIT_CLASS}](?:{_OPT}[{_DIGIT_CLASS}]){{6,}}")
-_DASHES = str.maketrans({dash: "-" for dash in "‐‑‒–—―−﹣"})
+_DASHES = str.maketrans(dict.fromkeys("‐‑‒–—―−﹣", "-"))
 
 # Mainland province codes (first two digits of an identity card), plus 71/81/82/83 (Taiwan,
 # Hong Kong, Macao residence permits) and 91 (foreigners' permanent residence).
 _PROVINCES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65"
-    " 71 81 82 83 91".split()
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+        "83",
+        "91",
+    ]
 )
 _CARD_WORD = re.compile(r"卡|card|账号|帐号|账户|帐户|account|acct|转入|转到|收款", re.IGNORECASE)
 _REFERENCE_WORD = re.compile(
@@ -134,10 +196,12 @@ _CONTEXT_CHARS = 12
 # the start of a line or phrase, or after 的; not "网点地址：" (a branch is not personal data).
 _LABEL_START = r"(?:(?<![\u4e00-\u9fff])|(?<=的))"
 _LABELLED_NAME = re.compile(
-    _LABEL_START + r"(?:真实姓名|客户姓名|姓名|联系人|收件人)[ ]*:[ ]*(?P<value>[^\s\d:,.;!?()\[\]，。；！？、（）]{1,20})"
+    _LABEL_START
+    + r"(?:真实姓名|客户姓名|姓名|联系人|收件人)[ ]*:[ ]*(?P<value>[^\s\d:,.;!?()\[\]，。；！？、（）]{1,20})"
 )
 _LABELLED_ADDRESS = re.compile(
-    _LABEL_START + r"(?:联系地址|通讯地址|家庭住址|居住地址|收货地址|邮寄地址|住址|地址)[ ]*:[ ]*(?P<value>[^\n;；。]{2,80})"
+    _LABEL_START
+    + r"(?:联系地址|通讯地址|家庭住址|居住地址|收货地址|邮寄地址|住址|地址)[ ]*:[ ]*(?P<value>[^\n;；。]{2,80})"
 )
 # Where an address stops being coarse: the first district, county or city ends the readable part.
 _ADDRESS_AREA = re.compile(r"^.{1,12}?(?:区|县|市|旗)")
@@ -202,7 +266,7 @@ def _plausible_issuer(digits: str) -> bool:
 
 
 def _nearest_word_before(text: str, start: int) -> str | None:
-    """"card" or "reference", whichever kind of word stands nearest before a number."""
+    """ "card" or "reference", whichever kind of word stands nearest before a number."""
     window = text[max(0, start - _CONTEXT_CHARS) : start]
     card = max((m.end() for m in _CARD_WORD.finditer(window)), default=-1)
     reference = max((m.end() for m in _REFERENCE_WORD.finditer(window)), default=-1)
@@ -233,7 +297,7 @@ def _is_mobile(match: re.Match, text: str) -> bool:
 
 
 def mask_mobile(number: str) -> str:
-    """"13812345678" → "138****5678" (spaces, hyphens and full-width digits are accepted)."""
+    """ "13812345678" → "138****5678" (spaces, hyphens and full-width digits are accepted)."""
     digits = _digits(number)
     if len(digits) < 7:
         return "*" * len(digits)
@@ -241,7 +305,7 @@ def mask_mobile(number: str) -> str:
 
 
 def mask_id_card(number: str) -> str:
-    """"110101199001011234" → "110101********1234"; the 15-digit form keeps 6 + 4 as well."""
+    """ "110101199001011234" → "110101********1234"; the 15-digit form keeps 6 + 4 as well."""
     value = re.sub(r"[^0-9X]", "", detection_copy(number).upper())
     if len(value) < 10:
         return "*" * len(value)
@@ -249,13 +313,13 @@ def mask_id_card(number: str) -> str:
 
 
 def mask_bank_card(number: str) -> str:
-    """"6222 0212 3456 7890 123" → "****0123" (only the last four digits stay)."""
+    """ "6222 0212 3456 7890 123" → "****0123" (only the last four digits stay)."""
     digits = _digits(number)
     return f"****{digits[-4:]}" if len(digits) >= 4 else "****"
 
 
 def mask_email(address: str) -> str:
-    """"alice@example.com" → "a***@example.com"."""
+    """ "alice@example.com" → "a***@example.com"."""
     match = _EMAIL.search(to_half_width(address))
     if match is None:
         return "***"
@@ -263,13 +327,13 @@ def mask_email(address: str) -> str:
 
 
 def mask_name(name: str) -> str:
-    """"张三" → "张*", "欧阳娜娜" → "欧***": only the first character stays."""
+    """ "张三" → "张*", "欧阳娜娜" → "欧***": only the first character stays."""
     name = name.strip()
     return f"{name[:1]}{'*' * max(1, len(name) - 1)}" if name else ""
 
 
 def mask_address(address: str) -> str:
-    """"北京市朝阳区建国路88号" → "北京市朝阳区****": the area up to the first district, county
+    """ "北京市朝阳区建国路88号" → "北京市朝阳区****": the area up to the first district, county
     or city stays, the rest goes; without one only the first two characters stay."""
     address = address.strip()
     if not address:
@@ -312,12 +376,8 @@ def _mask_email_match(match: re.Match) -> str:
 
 # A secret is a keyword, at most a few linking characters ("是", "：", "为", spaces), then the value.
 _LINK = r"[\s:：=是为了,，\"“”'‘’]{0,6}"
-_PASSWORD = re.compile(
-    r"(?<!动态)(?<!短信)密码" + _LINK + r"(?P<value>[A-Za-z0-9!@#$%^&*._-]{6,20})" + _END
-)
-_PASSWORD_EN = re.compile(
-    r"(?i)\b(?:password|pwd)\b\s*(?:is\b|[:=：])?\s*(?P<value>[^\s，。,]{6,})"
-)
+_PASSWORD = re.compile(r"(?<!动态)(?<!短信)密码" + _LINK + r"(?P<value>[A-Za-z0-9!@#$%^&*._-]{6,20})" + _END)
+_PASSWORD_EN = re.compile(r"(?i)\b(?:password|pwd)\b\s*(?:is\b|[:=：])?\s*(?P<value>[^\s，。,]{6,})")
 _VERIFICATION_CODE = re.compile(
     r"(?i)(?:验证码|校验码|动态码|动态密码|短信码|确认码|otp)" + _LINK + r"(?P<value>\d{4,8})" + _END
 )
@@ -389,7 +449,10 @@ def find_personal_information(text: str) -> list[tuple[str, int, int, str]]:
         for match in _matches(pattern, half, lambda m: _free(m.span("value"), taken)):
             taken.append(match.span("value"))
             found.append((kind, *match.span("value"), SECRET_MASK))
-    for kind, pattern, masker in ((NAME, _LABELLED_NAME, mask_name), (ADDRESS, _LABELLED_ADDRESS, mask_address)):
+    for kind, pattern, masker in (
+        (NAME, _LABELLED_NAME, mask_name),
+        (ADDRESS, _LABELLED_ADDRESS, mask_address),
+    ):
         for match in _matches(pattern, half, lambda m: _free(m.span("value"), taken)):
             start, end = match.span("value")
             taken.append((start, end))
@@ -419,6 +482,4 @@ def mask_text(text: str) -> str:
 def detect_sensitive(text: str) -> frozenset[str]:
     """Which secrets or sensitive numbers the customer typed: password, verification_code,
     card_security_code, bank_card, id_card (used to warn them never to send these)."""
-    return frozenset(
-        kind for kind, *_ in find_personal_information(text) if kind in SENSITIVE_LABELS
-    )
+    return frozenset(kind for kind, *_ in find_personal_information(text) if kind in SENSITIVE_LABELS)

@@ -32,8 +32,23 @@ _NOT_NUMBERS = {"万一", "一一", "一二", "十一", "千万", "万万", "一
 _ZHANG = re.compile(r"(?<!蚊)帐(?![篷幕])")
 # Digits read out one by one (spoken 幺 1, 洞 0, 拐 7, 勾 9 included); ten or more in a row are
 # a number (a case, card or phone number), never a count or an amount.
-_READ_OUT_DIGITS = {"零": "0", "〇": "0", "洞": "0", "一": "1", "幺": "1", "二": "2", "三": "3", "四": "4",
-                    "五": "5", "六": "6", "七": "7", "拐": "7", "八": "8", "九": "9", "勾": "9"}  # fmt: skip
+_READ_OUT_DIGITS = {
+    "零": "0",
+    "〇": "0",
+    "洞": "0",
+    "一": "1",
+    "幺": "1",
+    "二": "2",
+    "三": "3",
+    "四": "4",
+    "五": "5",
+    "六": "6",
+    "七": "7",
+    "拐": "7",
+    "八": "8",
+    "九": "9",
+    "勾": "9",
+}
 _READ_OUT_RUN = re.compile(f"[{''.join(_READ_OUT_DIGITS)}]{{10,}}")
 
 
@@ -62,7 +77,7 @@ def to_simplified(text: str) -> str:
 
 
 def chinese_number(number: str) -> int | None:
-    """"二十万" → 200000, "一万五" → 15000; None when it is not a whole number."""
+    """ "二十万" → 200000, "一万五" → 15000; None when it is not a whole number."""
     try:
         value = cn2an.cn2an(number, "smart")
     except (ValueError, KeyError):
@@ -101,7 +116,7 @@ def all_numerals_to_digits(text: str) -> str:
 
 
 def read_out_numbers_to_digits(text: str) -> str:
-    """"二零二六一一二三零零零一二三" → "20261123000123" (runs of ten or more read-out digits)."""
+    """ "二零二六一一二三零零零一二三" → "20261123000123" (runs of ten or more read-out digits)."""
     return _READ_OUT_RUN.sub(lambda m: "".join(_READ_OUT_DIGITS[c] for c in m.group(0)), text)
 
 

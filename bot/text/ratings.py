@@ -10,9 +10,15 @@ from .replies import clean_reply
 
 # The words the rating prompts' scale suggests (5 = most satisfied).
 RATING_WORDS = {
-    "非常满意": 5, "很满意": 5, "满意": 4, "一般": 3, "还行": 3,
-    "不满意": 2, "很不满意": 1, "非常不满意": 1,
-}  # fmt: skip
+    "非常满意": 5,
+    "很满意": 5,
+    "满意": 4,
+    "一般": 3,
+    "还行": 3,
+    "不满意": 2,
+    "很不满意": 1,
+    "非常不满意": 1,
+}
 _SCORE = re.compile(r"^([1-5一二三四五])\s*(?:分|星|颗星)?$")
 _CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 # A row of stars longer than this is not a score.

@@ -10,9 +10,24 @@ _PUNCTUATION = re.compile(r"[\s,.!?;:，。！？；：、~～…\"'“”]+")
 
 # Words that confirm what the assistant just asked ("确定要退出吗？" → "确定").
 CONFIRM_WORDS = frozenset(
-    {"是", "是的", "对", "对的", "没错", "确认", "确定", "确认提交", "提交", "好", "好的", "可以", "正确",
-     "嗯", "没问题"}
-)  # fmt: skip
+    {
+        "是",
+        "是的",
+        "对",
+        "对的",
+        "没错",
+        "确认",
+        "确定",
+        "确认提交",
+        "提交",
+        "好",
+        "好的",
+        "可以",
+        "正确",
+        "嗯",
+        "没问题",
+    }
+)
 
 
 def clean_reply(text: str) -> str:

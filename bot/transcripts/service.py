@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, text, update
@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from bot.archive import service as archive_service
 from bot.cases.crypto import decrypt_if_encrypted
 from bot.cases.models import ComplaintCase
-from bot.entities.facts import staff_view as entities_for_staff
 from bot.conversations.models import ConversationMessage
+from bot.entities.facts import staff_view as entities_for_staff
 from bot.handoff import lifecycle as handoff_lifecycle
 from bot.handoff.models import CallbackRequest, Handoff
 from bot.suitability.models import COMPLETED, Assessment
@@ -80,27 +80,36 @@ def _cursor(session: Session, source: str) -> TranscriptCursor:
 def _time(event: dict[str, Any]) -> datetime:
     stamp = event.get("timestamp")
     if isinstance(stamp, (int, float)):
-        return datetime.fromtimestamp(stamp, tz=timezone.utc)
-    return datetime.now(timezone.utc)
+        return datetime.fromtimestamp(stamp, tz=UTC)
+    return datetime.now(UTC)
 
 
 def message_from_event(event_id: int | str, sender_id: str, event: dict[str, Any]) -> dict[str, Any] | None:
     """The transcript row of one Rasa event (masked), or None for events that are not messages."""
     kind = event.get("event")
     metadata = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
-    common = {"source_key": f"{RASA_SOURCE}:{event_id}", "conversation_id": sender_id,
-              "created_at": _time(event), "channel": metadata.get("channel"),
-              "customer_id": metadata.get("customer_id")}  # fmt: skip
+    common = {
+        "source_key": f"{RASA_SOURCE}:{event_id}",
+        "conversation_id": sender_id,
+        "created_at": _time(event),
+        "channel": metadata.get("channel"),
+        "customer_id": metadata.get("customer_id"),
+    }
     if kind == "user":
         raw = event.get("text") or ""
         parse = event.get("parse_data") or {}
         intent = parse.get("intent") or {}
         entities = entities_for_staff(parse.get("entities"))
-        return {**common, "sender": "customer", "text": mask_text(raw),
-                "normalized_text": mask_text(normalize_text(raw)),
-                "intent": labels.retrieval_intent(intent.get("name"), parse),
-                "confidence": intent.get("confidence"), "entities": entities or None,
-                "fallback": intent.get("name") == FALLBACK_INTENT}  # fmt: skip
+        return {
+            **common,
+            "sender": "customer",
+            "text": mask_text(raw),
+            "normalized_text": mask_text(normalize_text(raw)),
+            "intent": labels.retrieval_intent(intent.get("name"), parse),
+            "confidence": intent.get("confidence"),
+            "entities": entities or None,
+            "fallback": intent.get("name") == FALLBACK_INTENT,
+        }
     if kind == "bot":
         data = event.get("data") or {}
         custom = data.get("custom") if isinstance(data.get("custom"), dict) else {}
@@ -109,9 +118,15 @@ def message_from_event(event_id: int | str, sender_id: str, event: dict[str, Any
             return None
         agent = metadata.get("agent")
         buttons = _buttons(data.get("buttons") or custom.get("buttons"))
-        return {**common, "sender": "agent" if agent else "assistant", "text": mask_text(body),
-                "agent_name": agent, "fallback": False, "buttons": buttons,
-                "action_name": None if agent else metadata.get("utter_action")}  # fmt: skip
+        return {
+            **common,
+            "sender": "agent" if agent else "assistant",
+            "text": mask_text(body),
+            "agent_name": agent,
+            "fallback": False,
+            "buttons": buttons,
+            "action_name": None if agent else metadata.get("utter_action"),
+        }
     return None
 
 
@@ -131,16 +146,20 @@ def _offered_buttons(session: Session, conversation_id: str, before: datetime) -
     """The buttons of the latest assistant or system message that offered some."""
     return session.scalars(
         select(TranscriptMessage.buttons)
-        .where(TranscriptMessage.conversation_id == conversation_id,
-               TranscriptMessage.sender.in_(("assistant", "system")),
-               TranscriptMessage.buttons.is_not(None), TranscriptMessage.created_at <= before)  # fmt: skip
+        .where(
+            TranscriptMessage.conversation_id == conversation_id,
+            TranscriptMessage.sender.in_(("assistant", "system")),
+            TranscriptMessage.buttons.is_not(None),
+            TranscriptMessage.created_at <= before,
+        )
         .order_by(TranscriptMessage.created_at.desc(), TranscriptMessage.id.desc())
         .limit(1)
     ).first()
 
 
-def _dialogue_state(session: Session, states: dict[str, TranscriptDialogueState],
-                    conversation_id: str) -> TranscriptDialogueState:  # fmt: skip
+def _dialogue_state(
+    session: Session, states: dict[str, TranscriptDialogueState], conversation_id: str
+) -> TranscriptDialogueState:
     state = states.get(conversation_id)
     if state is None:
         state = session.get(TranscriptDialogueState, conversation_id)
@@ -171,8 +190,9 @@ def _follow_dialogue(state: TranscriptDialogueState, event: dict[str, Any]) -> N
         state.stage = None
 
 
-def _customer_turn(row: dict[str, Any], state: TranscriptDialogueState,
-                   offered: list[dict[str, Any]] | None) -> None:  # fmt: skip
+def _customer_turn(
+    row: dict[str, Any], state: TranscriptDialogueState, offered: list[dict[str, Any]] | None
+) -> None:
     """Marks a form answer (the NLU's guess about it is ignored: never a fallback), masks it whole
     when the step asked for a name, phone, address or identity number, and shows a button press by
     the button's title, keeping the payload."""
@@ -205,19 +225,35 @@ def _store_message(session: Session, row: dict[str, Any]) -> TranscriptMessage:
     return message
 
 
-def _store_event(session: Session, source_key: str, conversation_id: str, kind: str,
-                 created_at: datetime, detail: str | None = None) -> None:  # fmt: skip
+def _store_event(
+    session: Session,
+    source_key: str,
+    conversation_id: str,
+    kind: str,
+    created_at: datetime,
+    detail: str | None = None,
+) -> None:
     if session.scalar(select(TranscriptEvent.id).where(TranscriptEvent.source_key == source_key)) is None:
-        session.add(TranscriptEvent(source_key=source_key, conversation_id=conversation_id, kind=kind,
-                                    detail=detail, created_at=created_at))  # fmt: skip
+        session.add(
+            TranscriptEvent(
+                source_key=source_key,
+                conversation_id=conversation_id,
+                kind=kind,
+                detail=detail,
+                created_at=created_at,
+            )
+        )
 
 
 def _mark_fallback(session: Session, conversation_id: str, at: datetime) -> None:
     """A fallback action marks the customer message it answered (the latest one before it)."""
     latest = session.scalars(
         select(TranscriptMessage)
-        .where(TranscriptMessage.conversation_id == conversation_id, TranscriptMessage.sender == "customer",
-               TranscriptMessage.created_at <= at)  # fmt: skip
+        .where(
+            TranscriptMessage.conversation_id == conversation_id,
+            TranscriptMessage.sender == "customer",
+            TranscriptMessage.created_at <= at,
+        )
         .order_by(TranscriptMessage.created_at.desc(), TranscriptMessage.id.desc())
         .limit(1)
     ).first()
@@ -258,8 +294,9 @@ def ingest_rasa_events(
                 last_action[sender_id] = name
             continue
         if kind in ("pause", "resume"):
-            _store_event(session, key, sender_id, "handoff_requested" if kind == "pause" else "handback",
-                         _time(event))  # fmt: skip
+            _store_event(
+                session, key, sender_id, "handoff_requested" if kind == "pause" else "handback", _time(event)
+            )
             touched.add(sender_id)
             continue
         row = message_from_event(event_id, sender_id, event)
@@ -287,11 +324,15 @@ def ingest_rasa_events(
 
 
 def _exists(session: Session, source_key: str) -> bool:
-    return session.scalar(select(TranscriptMessage.id).where(TranscriptMessage.source_key == source_key)) is not None
+    return (
+        session.scalar(select(TranscriptMessage.id).where(TranscriptMessage.source_key == source_key))
+        is not None
+    )
 
 
-def consume_rasa_broker(session: Session, broker: Engine, batch: int = BATCH,
-                        retention_days: int = DEFAULT_RETENTION_DAYS) -> int:  # fmt: skip
+def consume_rasa_broker(
+    session: Session, broker: Engine, batch: int = BATCH, retention_days: int = DEFAULT_RETENTION_DAYS
+) -> int:
     """Reads the SQL event broker's `events` table from the stored cursor; returns new messages."""
     cursor = _cursor(session, RASA_SOURCE)
     total = 0
@@ -310,7 +351,9 @@ def consume_rasa_broker(session: Session, broker: Engine, batch: int = BATCH,
         session.flush()
 
 
-def consume_api_notices(session: Session, batch: int = BATCH, retention_days: int = DEFAULT_RETENTION_DAYS) -> int:
+def consume_api_notices(
+    session: Session, batch: int = BATCH, retention_days: int = DEFAULT_RETENTION_DAYS
+) -> int:
     """Copies the API's own notices (sender "system": queue, agent joined or left, rating prompt),
     which Rasa never sees; agent replies come through Rasa's broker with agent metadata."""
     cursor = _cursor(session, API_SOURCE)
@@ -330,12 +373,18 @@ def consume_api_notices(session: Session, batch: int = BATCH, retention_days: in
         for message in notices:
             if message.sender != "system" or _exists(session, f"{API_SOURCE}:{message.id}"):
                 continue
-            _store_message(session, {
-                "source_key": f"{API_SOURCE}:{message.id}", "conversation_id": message.conversation_id,
-                "sender": "system", "text": mask_text(message.text), "fallback": False,
-                "buttons": _buttons((message.payload or {}).get("buttons")),
-                "created_at": message.created_at,
-            })  # fmt: skip
+            _store_message(
+                session,
+                {
+                    "source_key": f"{API_SOURCE}:{message.id}",
+                    "conversation_id": message.conversation_id,
+                    "sender": "system",
+                    "text": mask_text(message.text),
+                    "fallback": False,
+                    "buttons": _buttons((message.payload or {}).get("buttons")),
+                    "created_at": message.created_at,
+                },
+            )
             touched.add(message.conversation_id)
             total += 1
         cursor.position = notices[-1].id
@@ -348,7 +397,7 @@ def consume_domain_records(session: Session, retention_days: int = DEFAULT_RETEN
     changed since the last round; returns how many conversations it refreshed."""
     touched: set[str] = set()
     handoffs = _cursor(session, "handoff")
-    since = datetime.fromtimestamp(handoffs.position, tz=timezone.utc)
+    since = datetime.fromtimestamp(handoffs.position, tz=UTC)
     changed = session.execute(
         select(Handoff.conversation_id, Handoff.updated_at).where(Handoff.updated_at > since)
     ).all()
@@ -375,44 +424,83 @@ def reset_cursors(session: Session) -> None:
 
 def _domain_events(session: Session, conversation_id: str) -> dict[str, Any]:
     """Stores the domain tables' facts about a conversation as inline events; returns them."""
-    facts: dict[str, Any] = {"handoff_reason": None, "satisfaction": None, "case_number": None,
-                             "handed_off": False, "complaint_filed": False, "assessment_done": False,
-                             "callback_requested": False}  # fmt: skip
+    facts: dict[str, Any] = {
+        "handoff_reason": None,
+        "satisfaction": None,
+        "case_number": None,
+        "handed_off": False,
+        "complaint_filed": False,
+        "assessment_done": False,
+        "callback_requested": False,
+    }
     for callback in session.scalars(
-        select(CallbackRequest).where(CallbackRequest.conversation_id == conversation_id).order_by(CallbackRequest.id)
+        select(CallbackRequest)
+        .where(CallbackRequest.conversation_id == conversation_id)
+        .order_by(CallbackRequest.id)
     ):
         facts["callback_requested"] = True
-        _store_event(session, f"callback:{callback.id}", conversation_id, "callback_requested", callback.created_at,
-                     callback.phone_masked)  # fmt: skip
+        _store_event(
+            session,
+            f"callback:{callback.id}",
+            conversation_id,
+            "callback_requested",
+            callback.created_at,
+            callback.phone_masked,
+        )
     for handoff in session.scalars(
         select(Handoff).where(Handoff.conversation_id == conversation_id).order_by(Handoff.requested_at)
     ):
         facts["handed_off"] = True
         facts["handoff_reason"] = facts["handoff_reason"] or handoff.reason
         label = handoff_lifecycle.REASON_LABELS.get(handoff.reason, handoff.reason)
-        _store_event(session, f"handoff:{handoff.id}", conversation_id, "handoff_requested",
-                     handoff.requested_at, label)  # fmt: skip
+        _store_event(
+            session,
+            f"handoff:{handoff.id}",
+            conversation_id,
+            "handoff_requested",
+            handoff.requested_at,
+            label,
+        )
         if handoff.satisfaction:
             facts["satisfaction"] = handoff.satisfaction
-            _store_event(session, f"rating:{handoff.id}", conversation_id, "rating",
-                         handoff.rated_at or handoff.updated_at, f"{handoff.satisfaction} 分")  # fmt: skip
+            _store_event(
+                session,
+                f"rating:{handoff.id}",
+                conversation_id,
+                "rating",
+                handoff.rated_at or handoff.updated_at,
+                f"{handoff.satisfaction} 分",
+            )
     for case in session.scalars(
-        select(ComplaintCase).where(ComplaintCase.conversation_id == conversation_id).order_by(ComplaintCase.id)
+        select(ComplaintCase)
+        .where(ComplaintCase.conversation_id == conversation_id)
+        .order_by(ComplaintCase.id)
     ):
         facts["complaint_filed"] = True
         facts["case_number"] = facts["case_number"] or case.number
-        _store_event(session, f"case:{case.id}", conversation_id, "complaint_filed", case.received_at, case.number)
+        _store_event(
+            session, f"case:{case.id}", conversation_id, "complaint_filed", case.received_at, case.number
+        )
     for assessment in session.scalars(
-        select(Assessment).where(Assessment.conversation_id == conversation_id, Assessment.status == COMPLETED)
+        select(Assessment).where(
+            Assessment.conversation_id == conversation_id, Assessment.status == COMPLETED
+        )
     ):
         facts["assessment_done"] = True
-        _store_event(session, f"assessment:{assessment.id}", conversation_id, "assessment_done",
-                     assessment.created_at, assessment.level)  # fmt: skip
+        _store_event(
+            session,
+            f"assessment:{assessment.id}",
+            conversation_id,
+            "assessment_done",
+            assessment.created_at,
+            assessment.level,
+        )
     return facts
 
 
-def refresh_conversations(session: Session, conversation_ids: Iterable[str],
-                          retention_days: int = DEFAULT_RETENTION_DAYS) -> None:  # fmt: skip
+def refresh_conversations(
+    session: Session, conversation_ids: Iterable[str], retention_days: int = DEFAULT_RETENTION_DAYS
+) -> None:
     """Summarises each conversation again from its stored messages, events and domain rows."""
     for conversation_id in sorted(set(conversation_ids)):
         _refresh_one(session, conversation_id, retention_days)
@@ -423,15 +511,27 @@ def _refresh_one(session: Session, conversation_id: str, retention_days: int) ->
     facts = _domain_events(session, conversation_id)
     session.flush()
     messages = session.execute(
-        select(TranscriptMessage.sender, TranscriptMessage.text, TranscriptMessage.intent,
-               TranscriptMessage.confidence, TranscriptMessage.fallback, TranscriptMessage.channel,
-               TranscriptMessage.customer_id, TranscriptMessage.created_at, TranscriptMessage.entities)  # fmt: skip
+        select(
+            TranscriptMessage.sender,
+            TranscriptMessage.text,
+            TranscriptMessage.intent,
+            TranscriptMessage.confidence,
+            TranscriptMessage.fallback,
+            TranscriptMessage.channel,
+            TranscriptMessage.customer_id,
+            TranscriptMessage.created_at,
+            TranscriptMessage.entities,
+        )
         .where(TranscriptMessage.conversation_id == conversation_id)
         .order_by(TranscriptMessage.created_at, TranscriptMessage.id)
     ).all()
     if not messages:
         return
-    kinds = set(session.scalars(select(TranscriptEvent.kind).where(TranscriptEvent.conversation_id == conversation_id)))
+    kinds = set(
+        session.scalars(
+            select(TranscriptEvent.kind).where(TranscriptEvent.conversation_id == conversation_id)
+        )
+    )
     customer = [m for m in messages if m.sender == "customer"]
     intents: dict[str, int] = {}
     for message in customer:
@@ -439,11 +539,16 @@ def _refresh_one(session: Session, conversation_id: str, retention_days: int) ->
             intents[message.intent] = intents.get(message.intent, 0) + 1
     named: dict[tuple[str, str], int] = {}
     for message in customer:
-        for key in {(str(e.get("entity"))[:32], str(e.get("value"))[:64])
-                    for e in message.entities or [] if isinstance(e, dict) and e.get("entity")}:  # fmt: skip
+        for key in {
+            (str(e.get("entity"))[:32], str(e.get("value"))[:64])
+            for e in message.entities or []
+            if isinstance(e, dict) and e.get("entity")
+        }:
             named[key] = named.get(key, 0) + 1
     confidences = [m.confidence for m in customer if m.confidence is not None]
-    handed_off = facts["handed_off"] or "handoff_requested" in kinds or any(m.sender == "agent" for m in messages)
+    handed_off = (
+        facts["handed_off"] or "handoff_requested" in kinds or any(m.sender == "agent" for m in messages)
+    )
     state = session.get(TranscriptDialogueState, conversation_id)
     values = {
         "channel": next((m.channel for m in messages if m.channel), None),
@@ -464,11 +569,12 @@ def _refresh_one(session: Session, conversation_id: str, retention_days: int) ->
         "customer_message_count": len(customer),
         "callback_requested": facts["callback_requested"],
         "outcome": outcomes.outcome_of(
-            customer_messages=len(customer), handed_off=handed_off,
+            customer_messages=len(customer),
+            handed_off=handed_off,
             callback_requested=facts["callback_requested"],
             last_customer_fallback=bool(customer and customer[-1].fallback),
             unfinished_form=bool(state is not None and state.active_form),
-        ),  # fmt: skip
+        ),
     }
     conversation = session.get(TranscriptConversation, conversation_id)
     if conversation is None:
@@ -477,19 +583,29 @@ def _refresh_one(session: Session, conversation_id: str, retention_days: int) ->
     else:
         for name, value in values.items():
             setattr(conversation, name, value)
-    session.execute(delete(TranscriptConversationIntent).where(
-        TranscriptConversationIntent.conversation_id == conversation_id))  # fmt: skip
+    session.execute(
+        delete(TranscriptConversationIntent).where(
+            TranscriptConversationIntent.conversation_id == conversation_id
+        )
+    )
     session.add_all(
         TranscriptConversationIntent(conversation_id=conversation_id, intent=intent, message_count=count)
         for intent, count in intents.items()
     )
-    session.execute(delete(TranscriptConversationEntity).where(
-        TranscriptConversationEntity.conversation_id == conversation_id))  # fmt: skip
+    session.execute(
+        delete(TranscriptConversationEntity).where(
+            TranscriptConversationEntity.conversation_id == conversation_id
+        )
+    )
     session.add_all(
-        TranscriptConversationEntity(conversation_id=conversation_id, entity=entity, value=value, message_count=count)
+        TranscriptConversationEntity(
+            conversation_id=conversation_id, entity=entity, value=value, message_count=count
+        )
         for (entity, value), count in named.items()
     )
-    archive_service.record_conversation(session=session, conversation=conversation, retention_days=retention_days)
+    archive_service.record_conversation(
+        session=session, conversation=conversation, retention_days=retention_days
+    )
 
 
 def conversation_transcript(session: Session, conversation_id: str) -> list[TranscriptMessage]:
@@ -507,19 +623,35 @@ def purge_expired(*, session: Session, now: datetime, dry_run: bool = False) -> 
     transcript and service record; with `dry_run` only reports what would go."""
     report = archive_service.expired_report(session=session, now=now)
     expired = archive_service.expired_ids(now=now)
-    report.messages = session.scalar(
-        select(func.count()).select_from(TranscriptMessage).where(TranscriptMessage.conversation_id.in_(expired))
-    ) or 0
+    report.messages = (
+        session.scalar(
+            select(func.count())
+            .select_from(TranscriptMessage)
+            .where(TranscriptMessage.conversation_id.in_(expired))
+        )
+        or 0
+    )
     if dry_run or not report.conversations:
         return report
     while True:
         ids = list(session.scalars(expired.limit(PURGE_BATCH)))
         if not ids:
             break
-        for model in (TranscriptAnnotation, TranscriptTerm, TranscriptEvent, TranscriptTag,
-                      TranscriptConversationIntent, TranscriptConversationEntity, TranscriptDialogueState,
-                      TranscriptMessage, TranscriptConversation):  # fmt: skip
-            session.execute(delete(model).where(model.conversation_id.in_(ids)), execution_options={"synchronize_session": False})
+        for model in (
+            TranscriptAnnotation,
+            TranscriptTerm,
+            TranscriptEvent,
+            TranscriptTag,
+            TranscriptConversationIntent,
+            TranscriptConversationEntity,
+            TranscriptDialogueState,
+            TranscriptMessage,
+            TranscriptConversation,
+        ):
+            session.execute(
+                delete(model).where(model.conversation_id.in_(ids)),
+                execution_options={"synchronize_session": False},
+            )
         archive_service.delete_records(session=session, conversation_ids=ids)
         session.flush()
     return report

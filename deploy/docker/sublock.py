@@ -30,17 +30,44 @@ HERE = Path(__file__).resolve().parent
 # What each process imports, directly or lazily (drivers, servers, the consumer's client).
 ROOTS: dict[str, tuple[str, ...]] = {
     "api": (
-        "fastapi", "starlette", "uvicorn[standard]", "jinja2", "python-multipart", "httpx",
-        "websockets", "SQLAlchemy", "alembic", "psycopg2-binary", "redis", "aio-pika", "PyJWT[crypto]",
-        "cryptography", "argon2-cffi", "prometheus-client", "PyYAML", "jieba", "cn2an",
-        "opencc-python-reimplemented", "chinesecalendar", "pydantic",
+        "fastapi",
+        "starlette",
+        "uvicorn[standard]",
+        "jinja2",
+        "python-multipart",
+        "httpx",
+        "websockets",
+        "SQLAlchemy",
+        "alembic",
+        "psycopg2-binary",
+        "redis",
+        "aio-pika",
+        "PyJWT[crypto]",
+        "cryptography",
+        "argon2-cffi",
+        "prometheus-client",
+        "PyYAML",
+        "jieba",
+        "cn2an",
+        "opencc-python-reimplemented",
+        "chinesecalendar",
+        "pydantic",
     ),
     "actions": (
-        "rasa-sdk", "SQLAlchemy", "psycopg2-binary", "PyYAML", "jieba", "cn2an",
-        "opencc-python-reimplemented", "chinesecalendar", "cryptography", "PyJWT[crypto]",
-        "argon2-cffi", "redis",
+        "rasa-sdk",
+        "SQLAlchemy",
+        "psycopg2-binary",
+        "PyYAML",
+        "jieba",
+        "cn2an",
+        "opencc-python-reimplemented",
+        "chinesecalendar",
+        "cryptography",
+        "PyJWT[crypto]",
+        "argon2-cffi",
+        "redis",
     ),
-}  # fmt: skip
+}
 # The Rasa image: the whole lock but the test runners (rasa's own pins stop at Python 3.10, so its
 # requirements cannot be followed; the lock is what the model is trained and tested with).
 TEST_ONLY = ("pytest", "pytest-timeout", "playwright", "mypy", "mypy-extensions", "types-pyyaml")

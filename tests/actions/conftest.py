@@ -16,7 +16,15 @@ def metadata_secret(monkeypatch):
     monkeypatch.setenv("RASA_METADATA_SECRET", METADATA_SECRET)
 
 
-def signed_metadata(conversation_id: str, *, customer: str | None, channel: str, address: str | None = None) -> dict:
+def signed_metadata(
+    conversation_id: str, *, customer: str | None, channel: str, address: str | None = None
+) -> dict:
     """What the API sends with a message of this conversation."""
-    return sign_metadata(secret=METADATA_SECRET, conversation_id=conversation_id, customer_id=customer,
-                         channel=channel, now=utcnow(), address_key=address)  # fmt: skip
+    return sign_metadata(
+        secret=METADATA_SECRET,
+        conversation_id=conversation_id,
+        customer_id=customer,
+        channel=channel,
+        now=utcnow(),
+        address_key=address,
+    )

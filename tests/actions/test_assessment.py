@@ -28,8 +28,8 @@ from bot.handoff.models import AgentPresence
 from bot.suitability import service as suitability_service
 from bot.suitability.models import ABANDONED, COMPLETED
 from bot.suitability.questionnaire import load_questionnaire
-from tests.conftest import ROOT
 from tests.actions.conftest import signed_metadata
+from tests.conftest import ROOT
 
 DOMAIN = Domain.load(str(ROOT / "domain.yml")).as_dict()
 Q = load_questionnaire()
@@ -44,11 +44,22 @@ def customer(database_url, monkeypatch) -> str:
     common._session_factory.cache_clear()
 
 
-def _tracker(text: str, *, customer: str | None, slots: dict | None = None, intent="answer_option",
-             parse: dict | None = None) -> Tracker:  # fmt: skip
+def _tracker(
+    text: str,
+    *,
+    customer: str | None,
+    slots: dict | None = None,
+    intent="answer_option",
+    parse: dict | None = None,
+) -> Tracker:
     metadata = signed_metadata("conv-1", customer=customer, channel="app" if customer else "web")
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": [],
-              "metadata": metadata, **(parse or {})}  # fmt: skip
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": [],
+        "metadata": metadata,
+        **(parse or {}),
+    }
     events = [
         {"event": "user", "text": text, "parse_data": latest, "metadata": metadata},
         {"event": "slot", "name": "assessment_reply", "value": text},
@@ -72,7 +83,9 @@ def _run(action, tracker: Tracker) -> tuple[list[dict], dict]:
 
 def _say(text: str, slots: dict, customer: str, **kwargs) -> tuple[list[dict], dict]:
     """One customer message in the running form: validation, then the form's next question."""
-    messages, changed = _run(ValidateRiskAssessmentForm(), _tracker(text, customer=customer, slots=slots, **kwargs))
+    messages, changed = _run(
+        ValidateRiskAssessmentForm(), _tracker(text, customer=customer, slots=slots, **kwargs)
+    )
     slots = {**slots, **changed}
     if slots.get("assessment_reply") is None:
         asked, _ = _run(ActionAskAssessmentReply(), _tracker("", customer=customer, slots=slots))
@@ -84,13 +97,17 @@ def _stored(database_url: str, customer: str):
     engine = build_engine(database_url)
     with Session(engine) as session:
         rows = suitability_service.list_assessments(session=session, customer_id=customer)
-        result = [(r.status, r.level, r.total_points, len(r.answers), r.channel, r.conversation_id) for r in rows]
+        result = [
+            (r.status, r.level, r.total_points, len(r.answers), r.channel, r.conversation_id) for r in rows
+        ]
     engine.dispose()
     return result
 
 
 def _start(customer: str) -> tuple[list[dict], dict]:
-    return _run(ActionStartAssessment(), _tracker("我要做风险评估", customer=customer, intent="start_assessment"))
+    return _run(
+        ActionStartAssessment(), _tracker("我要做风险评估", customer=customer, intent="start_assessment")
+    )
 
 
 def test_an_anonymous_customer_is_asked_to_log_in(customer):
@@ -120,10 +137,16 @@ def test_a_whole_questionnaire_is_stored_with_its_level(customer, database_url):
     asked, _ = _run(ActionAskAssessmentReply(), _tracker("", customer=customer, slots=slots))
     assert asked[0]["text"].startswith("第1/10题：您的年龄是？")
     assert "A. 18–30岁" in asked[0]["text"]
-    assert [b["title"] for b in asked[0]["buttons"]] == ["A. 18–30岁", "B. 31–50岁", "C. 51–64岁", "D. 65岁及以上"]
+    assert [b["title"] for b in asked[0]["buttons"]] == [
+        "A. 18–30岁",
+        "B. 31–50岁",
+        "C. 51–64岁",
+        "D. 65岁及以上",
+    ]
     # Each button names the question it answers (bot/conversations/buttons.py).
     assert [step_buttons.read(b["payload"]) for b in asked[0]["buttons"]] == [
-        step_buttons.Press("assessment:1:age", letter) for letter in "ABCD"]  # fmt: skip
+        step_buttons.Press("assessment:1:age", letter) for letter in "ABCD"
+    ]
 
     # Highest-scoring answers, given in the ways customers answer: words, numbers, letters.
     for text in ["我四十岁", "一百五十万", "D", "十年了", "D", "D", "D", "D", "D", "D"]:
@@ -146,10 +169,16 @@ def test_a_whole_questionnaire_is_stored_with_its_level(customer, database_url):
 def test_a_question_mid_way_is_answered_then_the_same_question_is_asked_again(customer):
     _, slots = _start(customer)
     _, slots = _say("A", slots, customer)
-    faq = {"response_selector": {"default": {"ranking": [
-        {"intent_response_key": "faq/annual_fee", "confidence": 0.93}]}}}  # fmt: skip
+    faq = {
+        "response_selector": {
+            "default": {"ranking": [{"intent_response_key": "faq/annual_fee", "confidence": 0.93}]}
+        }
+    }
     messages, after = _say("信用卡年费怎么收", slots, customer, intent="faq", parse=faq)
-    assert [m.get("response") or m.get("utter_action") for m in messages[:2]] == ["utter_faq/annual_fee", "utter_assessment_continue"]
+    assert [m.get("response") or m.get("utter_action") for m in messages[:2]] == [
+        "utter_faq/annual_fee",
+        "utter_assessment_continue",
+    ]
     assert messages[2]["text"].startswith("第2/10题")
     assert after["assessment_attempt"]["answers"] == [0]
 
@@ -201,9 +230,14 @@ def _store(database_url: str, customer: str, letters: str, *, taken_at=None) -> 
     engine = build_engine(database_url)
     with Session(engine) as session, session.begin():
         suitability_service.record_assessment(
-            session=session, customer_id=customer, questionnaire=Q, answers=answers,
-            channel="web", conversation_id=None, now=taken_at or utcnow(),
-        )  # fmt: skip
+            session=session,
+            customer_id=customer,
+            questionnaire=Q,
+            answers=answers,
+            channel="web",
+            conversation_id=None,
+            now=taken_at or utcnow(),
+        )
     engine.dispose()
 
 
@@ -214,7 +248,10 @@ def _ask(text: str, customer: str | None, intent: str = "ask_suitability") -> tu
 def test_suitability_without_an_assessment_offers_the_questionnaire(customer):
     messages, slots = _ask("我能买R4的产品吗", customer)
     assert messages[0]["response"] == "utter_suitability_no_assessment"
-    assert DOMAIN["responses"]["utter_suitability_no_assessment"][0]["buttons"][0]["payload"] == "/start_assessment"
+    assert (
+        DOMAIN["responses"]["utter_suitability_no_assessment"][0]["buttons"][0]["payload"]
+        == "/start_assessment"
+    )
     assert slots == {"assessment_offered": True}
     messages, _ = _ask("我能买R4的产品吗", None)
     assert messages[0]["response"] == "utter_suitability_login_required"
@@ -246,7 +283,9 @@ def test_customers_aged_65_or_over_get_the_extra_warning_for_high_risk(customer,
     messages, _ = _ask("科技先锋股票基金我能买吗", customer)
     assert messages[0]["response"] == "utter_suitability_suitable"
     assert messages[1]["response"] == "utter_suitability_senior_care"
-    assert DOMAIN["responses"]["utter_suitability_senior_care"][0]["buttons"][0]["payload"] == "/request_human"
+    assert (
+        DOMAIN["responses"]["utter_suitability_senior_care"][0]["buttons"][0]["payload"] == "/request_human"
+    )
     messages, _ = _ask("R2的产品我能买吗", customer)
     assert len(messages) == 1
 
@@ -267,7 +306,11 @@ def test_the_reset_by_the_start_action_is_not_taken_as_an_answer(customer):
             "slots": {**slots, "assessment_reply": None},
             "latest_message": {"text": "我要做风险评估", "intent": {"name": "start_assessment"}},
             "events": [
-                {"event": "user", "text": "我要做风险评估", "parse_data": {"intent": {"name": "start_assessment"}}},
+                {
+                    "event": "user",
+                    "text": "我要做风险评估",
+                    "parse_data": {"intent": {"name": "start_assessment"}},
+                },
                 {"event": "slot", "name": "assessment_reply", "value": None},
             ],
             "active_loop": {"name": "risk_assessment_form"},

@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.orm import Session
 
 from actions import common
+from actions.buttons import ActionAnswerOption
 from actions.case_lookup import ActionAskCaseReply, ActionStartCaseLookup, ValidateCaseForm
 from actions.complaint import (
     ActionAskComplaintReply,
@@ -23,15 +24,14 @@ from actions.complaint import (
     ActionStartComplaint,
     ValidateComplaintForm,
 )
-from actions.buttons import ActionAnswerOption
 from bot.cases import access as case_access
 from bot.cases import references
 from bot.cases import service as case_service
 from bot.conversations import buttons as step_buttons
 from bot.db import build_engine
 from bot.entities.dates import CHINA
-from tests.conftest import ROOT
 from tests.actions.conftest import signed_metadata
+from tests.conftest import ROOT
 
 DOMAIN = Domain.load(str(ROOT / "domain.yml")).as_dict()
 
@@ -46,11 +46,25 @@ def conversation(database_url, monkeypatch, tmp_path) -> str:
     common._session_factory.cache_clear()
 
 
-def _tracker(conversation: str, text: str, slots: dict, *, form: str, slot: str, intent="nlu_fallback",
-             customer: str | None = None, entities: list | None = None, address: str | None = None) -> Tracker:  # fmt: skip
+def _tracker(
+    conversation: str,
+    text: str,
+    slots: dict,
+    *,
+    form: str,
+    slot: str,
+    intent="nlu_fallback",
+    customer: str | None = None,
+    entities: list | None = None,
+    address: str | None = None,
+) -> Tracker:
     metadata = signed_metadata(conversation, customer=customer, channel="app", address=address)
-    latest = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": entities or [],
-              "metadata": metadata}  # fmt: skip
+    latest = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": entities or [],
+        "metadata": metadata,
+    }
     return Tracker.from_dict(
         {
             "sender_id": conversation,
@@ -83,8 +97,17 @@ class Chat:
 
     def tracker(self, text: str, intent: str = "nlu_fallback") -> Tracker:
         entities = self.parse(text) if self.parse and text else []
-        return _tracker(self.conversation, text, self.slots, form=self.form, slot=self.slot, intent=intent,
-                        customer=self.customer, entities=entities, address=self.address)  # fmt: skip
+        return _tracker(
+            self.conversation,
+            text,
+            self.slots,
+            form=self.form,
+            slot=self.slot,
+            intent=intent,
+            customer=self.customer,
+            entities=entities,
+            address=self.address,
+        )
 
     def start(self, action, text: str, intent: str) -> list[dict]:
         messages, changed = _run(action, self.tracker(text, intent))
@@ -108,8 +131,15 @@ def _texts(messages: list[dict]) -> str:
 
 
 def _complaint(conversation: str, customer: str | None = None, parse=None) -> Chat:
-    return Chat(conversation, "complaint_form", "complaint_reply", ValidateComplaintForm(),
-                ActionAskComplaintReply(), customer, parse)  # fmt: skip
+    return Chat(
+        conversation,
+        "complaint_form",
+        "complaint_reply",
+        ValidateComplaintForm(),
+        ActionAskComplaintReply(),
+        customer,
+        parse,
+    )
 
 
 def _file(chat: Chat) -> list[dict]:
@@ -118,7 +148,9 @@ def _file(chat: Chat) -> list[dict]:
     return messages
 
 
-def test_a_complaint_is_taken_step_by_step_and_filed_with_a_number(conversation, database_url, parse_entities):
+def test_a_complaint_is_taken_step_by_step_and_filed_with_a_number(
+    conversation, database_url, parse_entities
+):
     chat = _complaint(conversation, customer="C0001", parse=parse_entities)
     opening = chat.start(ActionStartComplaint(), "你们手机银行乱扣我钱", "complain")
     assert [m.get("response") for m in opening] == ["utter_complaint_sorry", "utter_complaint_more"]
@@ -129,19 +161,27 @@ def test_a_complaint_is_taken_step_by_step_and_filed_with_a_number(conversation,
     # and the business. "不对" asks them one at a time instead.
     assert facts["response"] == "utter_complaint_confirm_facts"
     assert facts["facts"].splitlines() == [
-        "· 发生时间：上个月", "· 涉及金额：200元", "· 办理渠道：手机银行/移动客户端", "· 业务类型：银行卡"]  # fmt: skip
+        "· 发生时间：上个月",
+        "· 涉及金额：200元",
+        "· 办理渠道：手机银行/移动客户端",
+        "· 业务类型：银行卡",
+    ]
     business = chat.say("不对")[-1]
     assert "“银行卡”，对吗" in business["text"]
     assert business["buttons"][0]["title"] == "是的"
-    assert step_buttons.read(business["buttons"][0]["payload"]).step == chat.slots["complaint_draft"]["id"].join(
-        ["complaint:", ":business"])  # fmt: skip
+    assert step_buttons.read(business["buttons"][0]["payload"]).step == chat.slots["complaint_draft"][
+        "id"
+    ].join(["complaint:", ":business"])
     assert "手机银行/移动客户端" in chat.say("是的")[-1]["text"]
     assert "收费不合理或被多扣钱" in chat.say("对")[-1]["text"]
     assert chat.say("是的")[-1]["response"] == "utter_complaint_ask_request"
     chat.say("退还多扣的年费")
     assert chat.say("上个月15号")[-1]["response"] == "utter_complaint_ask_phone"
     wrong = chat.say("12345")
-    assert [m.get("response") for m in wrong] == ["utter_complaint_invalid_phone", "utter_complaint_ask_phone"]
+    assert [m.get("response") for m in wrong] == [
+        "utter_complaint_invalid_phone",
+        "utter_complaint_ask_phone",
+    ]
     chat.say("138 1234 5678")
     summary = chat.say("王小明")[-1]["text"]
     assert "联系电话：138****5678" in summary and "投诉原因：收费不合理或被多扣钱" in summary
@@ -155,20 +195,43 @@ def test_a_complaint_is_taken_step_by_step_and_filed_with_a_number(conversation,
     engine = build_engine(database_url)
     with Session(engine) as session:
         case = case_service.get_case_by_number(session=session, number=filed["number"])
-        stored = (case.customer_id, case.conversation_id, case.business_code, case.channel_code,
-                  case.reason_code, case.request, case.occurred_when, case.contact_phone_masked,
-                  case.intake_channel, case.status)  # fmt: skip
+        stored = (
+            case.customer_id,
+            case.conversation_id,
+            case.business_code,
+            case.channel_code,
+            case.reason_code,
+            case.request,
+            case.occurred_when,
+            case.contact_phone_masked,
+            case.intake_channel,
+            case.status,
+        )
         description = case.description
     engine.dispose()
-    assert stored == ("C0001", conversation, "BT03", "CH05", "RS08", "退还多扣的年费", "上个月15号",
-                      "138****5678", "app", "received")  # fmt: skip
+    assert stored == (
+        "C0001",
+        conversation,
+        "BT03",
+        "CH05",
+        "RS08",
+        "退还多扣的年费",
+        "上个月15号",
+        "138****5678",
+        "app",
+        "received",
+    )
     assert "两次年费" in description and "乱扣我钱" in description
     assert chat.slots["complaint_draft"] is None
 
 
-def test_what_the_customer_already_said_is_confirmed_once_not_asked_again(conversation, database_url, parse_entities):
+def test_what_the_customer_already_said_is_confirmed_once_not_asked_again(
+    conversation, database_url, parse_entities
+):
     chat = _complaint(conversation, customer="C0002", parse=parse_entities)
-    opening = chat.start(ActionStartComplaint(), "上周五手机银行转了5000元到工商银行，到现在还没到账", "complain")
+    opening = chat.start(
+        ActionStartComplaint(), "上周五手机银行转了5000元到工商银行，到现在还没到账", "complain"
+    )
     assert [m.get("response") for m in opening] == ["utter_complaint_sorry", "utter_complaint_more"]
     today = datetime.now(CHINA).date()
     last_friday = today - timedelta(days=today.weekday() + 3)
@@ -177,7 +240,11 @@ def test_what_the_customer_already_said_is_confirmed_once_not_asked_again(conver
     facts = chat.say("说完了")[-1]
     assert facts["response"] == "utter_complaint_confirm_facts"
     assert facts["facts"].splitlines() == [
-        f"· 发生时间：上周五（{day}）", "· 涉及金额：5,000元", "· 办理渠道：手机银行/移动客户端", "· 业务类型：支付结算"]  # fmt: skip
+        f"· 发生时间：上周五（{day}）",
+        "· 涉及金额：5,000元",
+        "· 办理渠道：手机银行/移动客户端",
+        "· 业务类型：支付结算",
+    ]
     # One "对的" confirms all four: the next question is the reason, never the channel, the
     # business type or when it happened.
     asked = chat.say("对的")[-1]
@@ -194,8 +261,14 @@ def test_what_the_customer_already_said_is_confirmed_once_not_asked_again(conver
     engine = build_engine(database_url)
     with Session(engine) as session:
         case = case_service.get_case_by_number(session=session, number=number)
-        stored = (case.occurred_when, case.occurred_on, case.amount_cents, case.amount_currency,
-                  case.channel_code, case.business_code)  # fmt: skip
+        stored = (
+            case.occurred_when,
+            case.occurred_on,
+            case.amount_cents,
+            case.amount_currency,
+            case.channel_code,
+            case.business_code,
+        )
     engine.dispose()
     assert stored == ("上周五", last_friday, 500000, "CNY", "CH05", "BT04")
 
@@ -240,15 +313,24 @@ def test_a_person_keeps_the_draft_and_cancel_keeps_nothing(conversation):
     assert _file(other)[0]["response"] == "utter_complaint_cancelled"
 
 
-def _open(database_url: str, phone: str = "13812345678", customer: str | None = None,
-          conversation: str | None = None) -> tuple[str, str]:  # fmt: skip
+def _open(
+    database_url: str,
+    phone: str = "13812345678",
+    customer: str | None = None,
+    conversation: str | None = None,
+) -> tuple[str, str]:
     """Files a case; returns its number and its reference as the customer is shown it."""
     engine = build_engine(database_url)
     with Session(engine) as session, session.begin():
         case = case_service.open_case(
-            session=session, description="网点柜员态度差", intake_channel="web", contact_phone=phone,
-            customer_name="李四", customer_id=customer, conversation_id=conversation,
-        )  # fmt: skip
+            session=session,
+            description="网点柜员态度差",
+            intake_channel="web",
+            contact_phone=phone,
+            customer_name="李四",
+            customer_id=customer,
+            conversation_id=conversation,
+        )
         number, reference = case.number, references.format_reference(case.reference)
     engine.dispose()
     return number, reference
@@ -264,13 +346,18 @@ def _case(database_url: str, number: str):
 
 
 def _lookup(conversation: str, customer: str | None = None, parse=None) -> Chat:
-    return Chat(conversation, "case_form", "case_reply", ValidateCaseForm(), ActionAskCaseReply(), customer, parse)
+    return Chat(
+        conversation, "case_form", "case_reply", ValidateCaseForm(), ActionAskCaseReply(), customer, parse
+    )
 
 
 def test_an_anonymous_lookup_needs_the_reference_and_the_last_four_digits(conversation, database_url):
     number, reference = _open(database_url)
     chat = _lookup(conversation)
-    assert chat.start(ActionStartCaseLookup(), "我的投诉怎么样了", "complaint_status")[-1]["response"] == "utter_case_ask_number"
+    assert (
+        chat.start(ActionStartCaseLookup(), "我的投诉怎么样了", "complaint_status")[-1]["response"]
+        == "utter_case_ask_number"
+    )
     assert chat.say("12345")[0]["response"] == "utter_case_bad_number"
     # The sequential case number does not open it, whether or not it exists
     assert chat.say(number)[0]["response"] == "utter_case_use_reference"
@@ -281,7 +368,9 @@ def test_an_anonymous_lookup_needs_the_reference_and_the_last_four_digits(conver
     assert chat.slots["case_reply"] == "done"
 
 
-def test_the_case_guesser_learns_nothing_and_is_locked_out_while_the_owner_gets_in(conversation, database_url):
+def test_the_case_guesser_learns_nothing_and_is_locked_out_while_the_owner_gets_in(
+    conversation, database_url
+):
     number, reference = _open(database_url, customer="C-owner-1")
     anonymous_number, anonymous_reference = _open(database_url)
     unknown = references.format_reference(references.new_reference())
@@ -292,7 +381,10 @@ def test_the_case_guesser_learns_nothing_and_is_locked_out_while_the_owner_gets_
         guesser.say(typed)
         answers.append(guesser.say(digits)[0])
     # Unknown reference, wrong digits, someone else's bound case: the very same reply
-    assert all(answer == {**answers[0]} for answer in answers) and answers[0]["response"] == "utter_case_no_match"
+    assert (
+        all(answer == {**answers[0]} for answer in answers)
+        and answers[0]["response"] == "utter_case_no_match"
+    )
     assert not any("attempts_left" in answer or "number" in answer for answer in answers)
     # A fourth try in this conversation is locked, even with the right digits
     guesser.say(anonymous_reference)
@@ -301,7 +393,9 @@ def test_the_case_guesser_learns_nothing_and_is_locked_out_while_the_owner_gets_
     # More conversations from the same address are locked too, before they read any case
     address = "addr-digest-guesser"
     for n in range(case_access.lookup_policy().address.step + 1):
-        other = Chat(f"{conversation}-{n}", "case_form", "case_reply", ValidateCaseForm(), ActionAskCaseReply())
+        other = Chat(
+            f"{conversation}-{n}", "case_form", "case_reply", ValidateCaseForm(), ActionAskCaseReply()
+        )
         other.address = address
         other.start(ActionStartCaseLookup(), f"查询投诉{unknown}", "complaint_status")
         last = other.say("5678")[0]["response"]
@@ -323,15 +417,20 @@ def test_the_case_guesser_learns_nothing_and_is_locked_out_while_the_owner_gets_
 def test_a_case_number_or_reference_in_a_free_sentence_is_taken(conversation, database_url, parse_entities):
     number, reference = _open(database_url, customer="C0042")
     spoken = "".join("零一二三四五六七八九"[int(d)] for d in number[2:])
-    for sentence in (f"我那个{number}的投诉呢", f"我那个TS{spoken}的投诉呢",
-                     f"投诉编号{number[2:6]} {number[6:10]} {number[10:]}，怎么还没人联系我"):  # fmt: skip
+    for sentence in (
+        f"我那个{number}的投诉呢",
+        f"我那个TS{spoken}的投诉呢",
+        f"投诉编号{number[2:6]} {number[6:10]} {number[10:]}，怎么还没人联系我",
+    ):
         chat = _lookup(f"{conversation}-{len(sentence)}", customer="C0042", parse=parse_entities)
         asked = chat.start(ActionStartCaseLookup(), sentence, "complaint_status")
         assert [b["payload"] for b in asked[-1]["buttons"]] == [number], sentence
         assert chat.say(number)[0]["status_label"] == "已受理"
     anonymous_number, anonymous_reference = _open(database_url)
     chat = _lookup(f"{conversation}-ref", parse=parse_entities)
-    asked = chat.start(ActionStartCaseLookup(), f"查一下我的投诉，查询码{anonymous_reference.lower()}", "complaint_status")
+    asked = chat.start(
+        ActionStartCaseLookup(), f"查一下我的投诉，查询码{anonymous_reference.lower()}", "complaint_status"
+    )
     assert asked[-1]["response"] == "utter_case_ask_last4"
     assert chat.say("后四位是5678")[0]["number"] == anonymous_number
 
@@ -348,7 +447,9 @@ def test_an_answered_case_shows_the_answer_and_asks_for_a_rating(conversation, d
     number, _ = _open(database_url, customer="C0042")
     engine = build_engine(database_url)
     with Session(engine) as session, session.begin():
-        case_service.answer_case(session=session, number=number, text="已核实，向您致歉并已加强培训。", actor="staff:agent1")
+        case_service.answer_case(
+            session=session, number=number, text="已核实，向您致歉并已加强培训。", actor="staff:agent1"
+        )
     engine.dispose()
     chat = _lookup(conversation, customer="C0042")
     listed = chat.start(ActionStartCaseLookup(), "我的投诉有结果了吗", "complaint_status")
@@ -378,8 +479,15 @@ def test_withdrawal_is_checked_again_not_taken_from_the_dialogue_state(conversat
     number, _ = _open(database_url)
     chat = _lookup(conversation)
     # A dialogue state that claims the check was passed (e.g. slots set by a crafted message)
-    chat.slots = {"case_lookup": {"purpose": "withdraw", "stage": "withdraw_confirm", "number": number,
-                                  "reference": None, "bad_numbers": 0}}  # fmt: skip
+    chat.slots = {
+        "case_lookup": {
+            "purpose": "withdraw",
+            "stage": "withdraw_confirm",
+            "number": number,
+            "reference": None,
+            "bad_numbers": 0,
+        }
+    }
     refused = chat.say("确定")[0]
     assert "重新查询并核实" in refused["text"] and chat.slots["case_reply"] == "done"
     assert _case(database_url, number).status == "received"
@@ -387,7 +495,10 @@ def test_withdrawal_is_checked_again_not_taken_from_the_dialogue_state(conversat
 
 @pytest.mark.parametrize(
     ("validator", "slot", "form"),
-    [(ValidateComplaintForm(), "complaint_reply", "complaint_form"), (ValidateCaseForm(), "case_reply", "case_form")],
+    [
+        (ValidateComplaintForm(), "complaint_reply", "complaint_form"),
+        (ValidateCaseForm(), "case_reply", "case_form"),
+    ],
 )
 def test_the_reset_by_the_start_action_is_not_taken_as_an_answer(conversation, validator, slot, form):
     tracker = Tracker.from_dict(
@@ -439,13 +550,18 @@ def test_old_buttons_of_the_intake_confirm_nothing(conversation, database_url, p
     assert chat.say(submit) == [] and chat.slots["complaint_reply"] == "submitted"
     ended = _file(chat)
     number = ended[0]["number"]
-    assert chat.slots["complaint_ended"] == {"draft": step_buttons.read(submit).step.split(":")[1], "number": number}
+    assert chat.slots["complaint_ended"] == {
+        "draft": step_buttons.read(submit).step.split(":")[1],
+        "number": number,
+    }
 
     # The same "确认提交" (or "取消投诉") pressed after filing: the customer is told the case
     # number again, and no second case is filed or the first one touched.
     for title in ("确认提交", "取消投诉"):
         payload = next(b["payload"] for b in stale[-1]["buttons"] if b["title"] == title)
-        tracker = _tracker(conversation, payload, chat.slots, form="", slot="complaint_reply", intent="answer_option")
+        tracker = _tracker(
+            conversation, payload, chat.slots, form="", slot="complaint_reply", intent="answer_option"
+        )
         tracker.active_loop = {}
         said, _ = _run(ActionAnswerOption(), tracker)
         assert said == [{**said[0], "response": "utter_complaint_stale_filed", "number": number}]

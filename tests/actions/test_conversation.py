@@ -38,7 +38,9 @@ ANSWERED_ACTIVATION = [
 
 
 def test_a_fragment_right_after_an_answer_is_about_that_topic():
-    tracker = _tracker([*ANSWERED_ACTIVATION, _user("开不了", "fragment")], {"last_faq_topic": "card_activation"})
+    tracker = _tracker(
+        [*ANSWERED_ACTIVATION, _user("开不了", "fragment")], {"last_faq_topic": "card_activation"}
+    )
     messages, events = _run(ActionAnswerFragment(), tracker)
     assert messages[0]["response"] == "utter_fragment_after_faq"
     assert messages[0]["topic"] == "银行卡激活"
@@ -68,13 +70,19 @@ def _selector(*pairs: tuple[str, float]) -> dict:
 
 
 def test_a_fee_follow_up_naming_the_installment_after_the_annual_fee_answers_installments():
-    latest = {"intent": {"name": "followup_fee"}, "response_selector": _selector(("installment", 0.8), ("annual_fee", 0.1))}
+    latest = {
+        "intent": {"name": "followup_fee"},
+        "response_selector": _selector(("installment", 0.8), ("annual_fee", 0.1)),
+    }
     messages, events = _run(ActionAnswerFollowup(), _tracker([], {"last_faq_topic": "annual_fee"}, latest))
     assert messages[0]["utter_action"] == "utter_faq/installment"
     assert events[0]["value"] == "installment"
 
 
 def test_a_plain_fee_follow_up_after_the_annual_fee_says_it_was_covered():
-    latest = {"intent": {"name": "followup_fee"}, "response_selector": _selector(("annual_fee", 0.6), ("installment", 0.2))}
+    latest = {
+        "intent": {"name": "followup_fee"},
+        "response_selector": _selector(("annual_fee", 0.6), ("installment", 0.2)),
+    }
     messages, _ = _run(ActionAnswerFollowup(), _tracker([], {"last_faq_topic": "annual_fee"}, latest))
     assert messages[0]["response"] == "utter_followup_already_answered"

@@ -31,8 +31,10 @@ def test_a_clear_topic_is_answered_and_remembered():
     latest = {"intent": {"name": "faq"}, "response_selector": _selector(("card_lost", 0.9))}
     messages, events = _run(ActionAnswerFaq(), _tracker(latest))
     assert messages[0]["utter_action"] == "utter_faq/card_lost"
-    assert events == [{"event": "slot", "timestamp": None, "name": "last_faq_topic", "value": "card_lost"},
-                      {"event": "slot", "timestamp": None, "name": "transfer_bank", "value": None}]  # fmt: skip
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "last_faq_topic", "value": "card_lost"},
+        {"event": "slot", "timestamp": None, "name": "transfer_bank", "value": None},
+    ]
 
 
 def test_two_close_topics_are_offered_as_buttons():

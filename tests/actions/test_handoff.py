@@ -5,8 +5,8 @@ clock; presence decides between the queue and a call-back offer."""
 from __future__ import annotations
 
 import asyncio
-import re
 import json
+import re
 import uuid
 
 import pytest
@@ -31,8 +31,8 @@ from bot.handoff import conversation as rules
 from bot.handoff import service as handoff_service
 from bot.handoff.models import AgentPresence, CallbackRequest, Handoff
 from bot.staff import service as staff_service
-from tests.conftest import ROOT, SHARED_DATABASE_KEY
 from tests.actions.conftest import signed_metadata
+from tests.conftest import ROOT, SHARED_DATABASE_KEY
 
 DOMAIN = Domain.load(str(ROOT / "domain.yml")).as_dict()
 CASE_KEY = SHARED_DATABASE_KEY
@@ -62,28 +62,53 @@ def db(database_url, monkeypatch, tmp_path):
 def agent_online(factory) -> None:
     with factory.begin() as session:
         staff = staff_service.create_staff(
-            session=session, username=f"agent-{uuid.uuid4().hex[:8]}", display_name="小王",
-            role="agent", password="password-for-tests", now=utcnow(),
-        )  # fmt: skip
+            session=session,
+            username=f"agent-{uuid.uuid4().hex[:8]}",
+            display_name="小王",
+            role="agent",
+            password="password-for-tests",
+            now=utcnow(),
+        )
         handoff_service.set_presence(session=session, staff=staff, status="online", now=utcnow())
 
 
-def tracker(texts: list[str], *, intent: str = "request_human", slots: dict | None = None,
-            actions_between: list[str] | None = None, conversation: str | None = None) -> Tracker:  # fmt: skip
+def tracker(
+    texts: list[str],
+    *,
+    intent: str = "request_human",
+    slots: dict | None = None,
+    actions_between: list[str] | None = None,
+    conversation: str | None = None,
+) -> Tracker:
     conversation = conversation or f"conv-{uuid.uuid4().hex[:10]}"
     metadata = signed_metadata(conversation, customer="C0042", channel="web")
     events = []
     for index, text in enumerate(texts):
-        events.append({"event": "user", "text": text, "metadata": metadata,
-                       "parse_data": {"text": text, "intent": {"name": intent}}})  # fmt: skip
+        events.append(
+            {
+                "event": "user",
+                "text": text,
+                "metadata": metadata,
+                "parse_data": {"text": text, "intent": {"name": intent}},
+            }
+        )
         if actions_between and index < len(texts) - 1:
             events.append({"event": "action", "name": actions_between[index]})
-    latest = {"text": texts[-1], "intent": {"name": intent, "confidence": 0.9}, "entities": [],
-              "metadata": metadata}  # fmt: skip
-    return Tracker.from_dict({
-        "sender_id": conversation,
-        "slots": slots or {}, "latest_message": latest, "events": events, "active_loop": {},
-    })  # fmt: skip
+    latest = {
+        "text": texts[-1],
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": [],
+        "metadata": metadata,
+    }
+    return Tracker.from_dict(
+        {
+            "sender_id": conversation,
+            "slots": slots or {},
+            "latest_message": latest,
+            "events": events,
+            "active_loop": {},
+        }
+    )
 
 
 def run(action, tracker_: Tracker) -> tuple[list[dict], list[dict]]:
@@ -105,7 +130,9 @@ def test_with_an_agent_online_the_customer_is_queued_and_the_assistant_pauses(db
     notice = messages[0]["custom"]
     assert notice["kind"] == "handoff_waiting"
     assert "您是下一位" in notice["text"]
-    assert "预计等待约" in notice["text"] or "暂时无法估计等待时间" in notice["text"]  # no past waits: no figure
+    assert (
+        "预计等待约" in notice["text"] or "暂时无法估计等待时间" in notice["text"]
+    )  # no past waits: no figure
     [handoff] = handoffs_of(db, request.sender_id)
     assert notice["buttons"] == rules.cancel_buttons(handoff.id)  # bound to this wait
     assert (handoff.status, handoff.reason, handoff.customer_id) == ("waiting", "request", "C0042")
@@ -132,7 +159,9 @@ def test_outside_service_hours_the_customer_is_told_when_agents_work(db, monkeyp
     text = messages[0]["text"]
     assert [e["name"] for e in events] == ["callback_reason"] and "人工客服的休息时间" in text
     assert "服务时间：每天 00:00-00:01" in text
-    assert re.search(r"人工客服将于\d{1,2}月\d{1,2}日（周[一二三四五六日]）00:00上班", text)  # with the weekday
+    assert re.search(
+        r"人工客服将于\d{1,2}月\d{1,2}日（周[一二三四五六日]）00:00上班", text
+    )  # with the weekday
     assert "（" not in text.split("（", 1)[1].split("）", 1)[0]  # no brackets inside brackets
     assert "24小时客服热线95000" in text  # the demo bank's hotline from the settings
 
@@ -142,9 +171,13 @@ def test_fraud_at_night_gives_the_24_hour_hotline_first_as_numbered_steps(db, mo
     monkeypatch.setenv("BANK_NAME", "厦岭银行")
     monkeypatch.setenv("BANK_FRAUD_LINE", "400-820-1235")
     scammed = tracker(["我被骗了，刚把验证码告诉了对方"], intent="faq")
-    scammed.latest_message["response_selector"] = {"default": {"ranking": [
-        {"intent_response_key": "faq/fraud_code_request", "confidence": 0.93},
-    ]}}  # fmt: skip
+    scammed.latest_message["response_selector"] = {
+        "default": {
+            "ranking": [
+                {"intent_response_key": "faq/fraud_code_request", "confidence": 0.93},
+            ]
+        }
+    }
     messages, events = run(ActionAnswerFaq(), scammed)
     steps, offer = messages[0]["text"], messages[1]["text"]
     assert [m.get("response") for m in messages] == [None, None]  # not the FAQ's "请不要把验证码告诉任何人"
@@ -160,8 +193,10 @@ def test_fraud_at_night_gives_the_24_hour_hotline_first_as_numbered_steps(db, mo
 
 def test_after_two_misunderstandings_the_reason_is_recorded(db):
     agent_online(db)
-    request = tracker(["dfgh", "asdf", "/request_human"],
-                      actions_between=["action_handle_fallback", "action_handle_fallback"])  # fmt: skip
+    request = tracker(
+        ["dfgh", "asdf", "/request_human"],
+        actions_between=["action_handle_fallback", "action_handle_fallback"],
+    )
     run(ActionRequestHuman(), request)
     assert handoffs_of(db, request.sender_id)[0].reason == "misunderstood"
 
@@ -185,10 +220,14 @@ def test_distress_goes_to_a_person_first_with_care(db):
 def test_fraud_that_happened_goes_to_a_person_even_when_the_faq_topic_is_unclear(db):
     agent_online(db)
     scammed = tracker(["我被骗了，验证码告诉了对方"], intent="faq")
-    scammed.latest_message["response_selector"] = {"default": {"ranking": [
-        {"intent_response_key": "faq/fraud_fake_service", "confidence": 0.41},
-        {"intent_response_key": "faq/fraud_code_request", "confidence": 0.38},
-    ]}}  # fmt: skip
+    scammed.latest_message["response_selector"] = {
+        "default": {
+            "ranking": [
+                {"intent_response_key": "faq/fraud_fake_service", "confidence": 0.41},
+                {"intent_response_key": "faq/fraud_code_request", "confidence": 0.38},
+            ]
+        }
+    }
     messages, events = run(ActionAnswerFaq(), scammed)
     assert "110" in messages[0]["text"]  # what to do now, not "您是想咨询A，还是B？"
     assert messages[1]["custom"]["kind"] == "handoff_waiting"
@@ -200,11 +239,20 @@ def test_fraud_that_happened_goes_to_a_person_even_when_the_faq_topic_is_unclear
 def test_a_complaint_handed_to_a_person_carries_its_masked_draft(db):
     agent_online(db)
     draft = {
-        "description": ["ATM吞了我的卡，卡号6222021234567890123"], "business": "BT01",
-        "channel": None, "reason": None, "confirmed": [], "request": None, "occurred": None,
-        "phone": "13812345678", "name": "张三", "stage": "request", "editing": False,
-        "failures": 0, "pending": None,
-    }  # fmt: skip
+        "description": ["ATM吞了我的卡，卡号6222021234567890123"],
+        "business": "BT01",
+        "channel": None,
+        "reason": None,
+        "confirmed": [],
+        "request": None,
+        "occurred": None,
+        "phone": "13812345678",
+        "name": "张三",
+        "stage": "request",
+        "editing": False,
+        "failures": 0,
+        "pending": None,
+    }
     request = tracker(["转人工"], slots={"complaint_reply": "person", "complaint_draft": draft})
     messages, events = run(ActionFinishComplaint(), request)
     assert messages[0]["response"] == "utter_complaint_handed_over"
@@ -223,8 +271,12 @@ def test_the_call_back_request_is_stored_with_the_phone_encrypted(db):
     slots: dict = {}
 
     def say(action, text: str) -> list[dict]:
-        current = tracker([text], intent="request_callback", conversation=conversation,
-                          slots={**slots, "callback_reply": text})  # fmt: skip
+        current = tracker(
+            [text],
+            intent="request_callback",
+            conversation=conversation,
+            slots={**slots, "callback_reply": text},
+        )
         # The form filled the slot from the message; the validator checks what was just set.
         current.events.append({"event": "slot", "name": "callback_reply", "value": text})
         messages, events = run(action, current)

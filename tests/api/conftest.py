@@ -80,9 +80,7 @@ def staff_factory(client, database_url):
         def headers(self, role: str = "agent") -> dict[str, str]:
             """Signs a new account of this role in; returns its Authorization header."""
             username = self.create(role)
-            response = client.post(
-                "/api/auth/login", json={"username": username, "password": STAFF_PASSWORD}
-            )
+            response = client.post("/api/auth/login", json={"username": username, "password": STAFF_PASSWORD})
             assert response.status_code == 200, response.text
             return {"Authorization": f"Bearer {response.json()['token']}"}
 
@@ -114,22 +112,40 @@ def served_api(database_url, tmp_path):
     engine = build_engine(database_url)
     with build_session_factory(engine).begin() as session:
         username = f"fuzz-admin-{uuid.uuid4().hex[:6]}"
-        staff_service.create_staff(session=session, username=username, display_name="模糊测试",
-                                   role="admin", password=STAFF_PASSWORD, now=utcnow())  # fmt: skip
+        staff_service.create_staff(
+            session=session,
+            username=username,
+            display_name="模糊测试",
+            role="admin",
+            password=STAFF_PASSWORD,
+            now=utcnow(),
+        )
     engine.dispose()
     port = free_port()
     log = tmp_path / "api.log"
     env = {
-        "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url, "VAR_DIR": str(tmp_path),
-        "RASA_URL": f"http://127.0.0.1:{free_port()}", "RASA_TOKEN": "fuzz", "RASA_TIMEOUT_SECONDS": "3",
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": database_url,
+        "VAR_DIR": str(tmp_path),
+        "RASA_URL": f"http://127.0.0.1:{free_port()}",
+        "RASA_TOKEN": "fuzz",
+        "RASA_TIMEOUT_SECONDS": "3",
         "ACTION_SERVER_URL": f"http://127.0.0.1:{free_port()}/webhook",
-        "CASE_ENCRYPTION_KEY": CASE_ENCRYPTION_KEY, "CUSTOMER_IDENTITY_SECRET": IDENTITY_SECRET,
-        "RATE_LIMIT_CONVERSATION_PER_MINUTE": "0", "RATE_LIMIT_IP_MESSAGES_PER_MINUTE": "0",
-        "RATE_LIMIT_IP_SESSIONS_PER_HOUR": "0", "STAFF_LOGIN_MAX_FAILURES": "1000000",
-        "RASA_TELEMETRY_ENABLED": "false", "TRANSCRIPTS_IN_API": "false", "LOG_LEVEL": "WARNING",
-    }  # fmt: skip
+        "CASE_ENCRYPTION_KEY": CASE_ENCRYPTION_KEY,
+        "CUSTOMER_IDENTITY_SECRET": IDENTITY_SECRET,
+        "RATE_LIMIT_CONVERSATION_PER_MINUTE": "0",
+        "RATE_LIMIT_IP_MESSAGES_PER_MINUTE": "0",
+        "RATE_LIMIT_IP_SESSIONS_PER_HOUR": "0",
+        "STAFF_LOGIN_MAX_FAILURES": "1000000",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TRANSCRIPTS_IN_API": "false",
+        "LOG_LEVEL": "WARNING",
+    }
     with log.open("w") as output:
-        process = subprocess.Popen(api_command(port), cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            api_command(port), cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120

@@ -41,21 +41,28 @@ def handoffs(staff_factory):
             with staff_factory.session() as session:
                 conversation, _ = conversation_service.open_conversation(session=session)
                 handoff = handoff_service.request_handoff(
-                    session=session, conversation_id=conversation.id, reason=reason,
-                    customer_id="C100", context={"summary": "信用卡年费"},
+                    session=session,
+                    conversation_id=conversation.id,
+                    reason=reason,
+                    customer_id="C100",
+                    context={"summary": "信用卡年费"},
                     now=utcnow() - timedelta(minutes=minutes_ago),
-                )  # fmt: skip
+                )
                 created.append(handoff.id)
                 return handoff.id
 
-        def callback(self, phone: str = "13912345678", conversation_id: str | None = None,
-                     reason: str | None = None) -> int:  # fmt: skip
+        def callback(
+            self, phone: str = "13912345678", conversation_id: str | None = None, reason: str | None = None
+        ) -> int:
             with staff_factory.session() as session:
                 callback = handoff_service.request_callback(
-                    session=session, phone=phone, preferred_time="工作日晚上",
-                    conversation_id=conversation_id or uuid.uuid4().hex, reason=reason,
+                    session=session,
+                    phone=phone,
+                    preferred_time="工作日晚上",
+                    conversation_id=conversation_id or uuid.uuid4().hex,
+                    reason=reason,
                     cipher=CaseCipher(CASE_ENCRYPTION_KEY),
-                )  # fmt: skip
+                )
                 callbacks.append(callback.id)
                 return callback.id
 
@@ -105,7 +112,9 @@ def test_claim_hand_back_close_and_mine(client, staff_factory, handoffs):
     assert [h["id"] for h in mine] == [handoff_id]
     assert client.get("/api/agent/handoffs/mine", headers=second).json() == []
 
-    back = client.post(f"/api/agent/handoffs/{handoff_id}/hand-back", json={"note": "已解答年费问题"}, headers=first)
+    back = client.post(
+        f"/api/agent/handoffs/{handoff_id}/hand-back", json={"note": "已解答年费问题"}, headers=first
+    )
     assert back.status_code == 200 and back.json()["status"] == "handed_back"
     again = client.post(f"/api/agent/handoffs/{handoff_id}/close", headers=first)
     assert again.status_code == 409 and again.json()["error"]["code"] == "illegal_handoff_transition"
@@ -144,7 +153,10 @@ def test_presence(client, staff_factory):
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "online" and response.json()["agents_online"] >= 1
     assert client.put("/api/agent/presence", json={"status": "busy"}, headers=headers).status_code == 422
-    assert client.put("/api/agent/presence", json={"status": "offline"}, headers=headers).json()["status"] == "offline"
+    assert (
+        client.put("/api/agent/presence", json={"status": "offline"}, headers=headers).json()["status"]
+        == "offline"
+    )
 
 
 def test_callbacks_masked_list_audited_reveal_and_done(client, staff_factory, handoffs):
@@ -173,13 +185,17 @@ def test_a_call_back_shows_who_why_and_the_conversation_masked(client, staff_fac
         conversation, _ = conversation_service.open_conversation(session=session, customer_id="D1002")
         asked = conversation_service.accept_customer_message(
             session=session, conversation=conversation, text="我被骗了，对方让我转账到13812345678的账户"
-        )  # fmt: skip
+        )
         conversation_service.record_replies(
             session=session, message_id=asked.message.id, replies=[{"text": "请立即拨打热线冻结账户……"}]
         )
-        conversation_service.accept_customer_message(session=session, conversation=conversation, text="预约回电")
+        conversation_service.accept_customer_message(
+            session=session, conversation=conversation, text="预约回电"
+        )
     callback_id = handoffs.callback(conversation_id=conversation.id, reason="fraud")
-    item = next(c for c in client.get("/api/agent/callbacks", headers=headers).json() if c["id"] == callback_id)
+    item = next(
+        c for c in client.get("/api/agent/callbacks", headers=headers).json() if c["id"] == callback_id
+    )
     assert (item["reason"], item["reason_label"]) == ("fraud", "疑似诈骗")
     assert item["conversation_url"] == f"/agent#callback-{callback_id}"
 
@@ -189,5 +205,7 @@ def test_a_call_back_shows_who_why_and_the_conversation_masked(client, staff_fac
     assert texts == ["我被骗了，对方让我转账到138****5678的账户", "请立即拨打热线冻结账户……", "预约回电"]
     assert "13812345678" not in view.text
     assert client.get("/api/agent/callbacks/987654/messages", headers=headers).status_code == 404
-    analyst = client.get(f"/api/agent/callbacks/{callback_id}/messages", headers=staff_factory.headers("analyst"))
+    analyst = client.get(
+        f"/api/agent/callbacks/{callback_id}/messages", headers=staff_factory.headers("analyst")
+    )
     assert analyst.status_code == 403

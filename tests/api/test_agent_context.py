@@ -9,13 +9,23 @@ def user_event(text: str, intent: str, confidence: float, selected: str | None) 
     selector = {"all_retrieval_intents": ["chitchat", "faq"]}
     if selected:
         selector["default"] = {
-            "response": {"intent_response_key": selected, "confidence": 0.9, "utter_action": f"utter_{selected}"},
+            "response": {
+                "intent_response_key": selected,
+                "confidence": 0.9,
+                "utter_action": f"utter_{selected}",
+            },
             "ranking": [{"intent_response_key": selected, "confidence": 0.9}],
         }
-    return {"event": "user", "text": text, "parse_data": {
-        "text": text, "intent": {"name": intent, "confidence": confidence}, "entities": [],
-        "response_selector": selector,
-    }}  # fmt: skip
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "entities": [],
+            "response_selector": selector,
+        },
+    }
 
 
 def test_turns_show_intent_confidence_and_the_faq_topic_with_personal_data_masked():
@@ -43,5 +53,9 @@ def test_each_turn_shows_the_entities_the_assistant_found(parse_entities):
     event["parse_data"]["entities"] = parse_entities(event["text"])
     shown = understanding_of({"events": [event]})["turns"][0]["entities"]
     assert [(e["label"], e["display"]) for e in shown if e["entity"] != "DATE"] == [
-        ("卡尾号", "6621"), ("卡种", "信用卡"), ("渠道", "网上银行"), ("金额", "680元")]  # fmt: skip
+        ("卡尾号", "6621"),
+        ("卡种", "信用卡"),
+        ("渠道", "网上银行"),
+        ("金额", "680元"),
+    ]
     assert [e["text"] for e in shown if e["entity"] == "DATE"] == ["昨天"]

@@ -20,7 +20,9 @@ from .test_handoff_chat import queue_for_person, receive_until
 
 def sign_in(client, staff_factory, role="agent", name="小王") -> dict:
     username = staff_factory.create(role, display_name=name)
-    token = client.post("/api/auth/login", json={"username": username, "password": STAFF_PASSWORD}).json()["token"]
+    token = client.post("/api/auth/login", json={"username": username, "password": STAFF_PASSWORD}).json()[
+        "token"
+    ]
     return {"username": username, "token": token, "headers": {"Authorization": f"Bearer {token}"}}
 
 
@@ -44,11 +46,15 @@ def pane(client, handoff_id, agent):
     return ws_auth.connect(client, f"/api/agent/handoffs/{handoff_id}/ws", agent["token"])
 
 
-def test_an_agent_previewing_the_queue_stops_receiving_once_another_agent_claims(client, staff_factory, handoff):
+def test_an_agent_previewing_the_queue_stops_receiving_once_another_agent_claims(
+    client, staff_factory, handoff
+):
     first, second = sign_in(client, staff_factory), sign_in(client, staff_factory, name="小李")
     with pane(client, handoff, first) as socket:
         assert receive_until(socket, "handoff")["handoff"]["status"] == "waiting"
-        assert client.post(f"/api/agent/handoffs/{handoff}/claim", headers=second["headers"]).status_code == 200
+        assert (
+            client.post(f"/api/agent/handoffs/{handoff}/claim", headers=second["headers"]).status_code == 200
+        )
         code, error = closed_with(socket)
     assert code == 4403 and "其他坐席" in error["message"]
 
@@ -59,7 +65,10 @@ def test_the_pane_closes_after_hand_back_or_close(client, staff_factory, handoff
     assert client.post(f"/api/agent/handoffs/{handoff}/claim", headers=agent["headers"]).status_code == 200
     with pane(client, handoff, agent) as socket:
         assert receive_until(socket, "handoff")["handoff"]["status"] == "claimed"
-        assert client.post(f"/api/agent/handoffs/{handoff}/{action}", headers=agent["headers"]).status_code == 200
+        assert (
+            client.post(f"/api/agent/handoffs/{handoff}/{action}", headers=agent["headers"]).status_code
+            == 200
+        )
         code, error = closed_with(socket)
     assert code == 4410 and error["code"] == "handoff_ended"
 
@@ -87,8 +96,11 @@ def test_the_pane_closes_when_the_account_is_disabled_or_the_login_expires(clien
     with pane(client, handoff, supervisor) as socket:
         receive_until(socket, "handoff")
         with staff_factory.session() as session:
-            session.execute(update(StaffSession).where(StaffSession.token_hash == staff_service.hash_token(supervisor["token"]))
-                            .values(expires_at=utcnow()))  # fmt: skip
+            session.execute(
+                update(StaffSession)
+                .where(StaffSession.token_hash == staff_service.hash_token(supervisor["token"]))
+                .values(expires_at=utcnow())
+            )
         code, error = closed_with(socket)
     assert code == 4401 and error["code"] == "session_expired"
 
@@ -97,23 +109,31 @@ def test_agents_read_only_the_handoffs_part_of_the_conversation(client, staff_fa
     with staff_factory.session() as session:
         for text in ("我的手机号是13812345678", "信用卡年费多少"):
             accepted = conversation_service.accept_customer_message(
-                session=session, conversation=session.get(conversation_service.Conversation, conversation["conversation_id"]),
+                session=session,
+                conversation=session.get(conversation_service.Conversation, conversation["conversation_id"]),
                 text=text,
-            )  # fmt: skip
-            conversation_service.record_replies(session=session, message_id=accepted.message.id,
-                                                replies=[{"text": "这是助手的回答。"}])  # fmt: skip
+            )
+            conversation_service.record_replies(
+                session=session, message_id=accepted.message.id, replies=[{"text": "这是助手的回答。"}]
+            )
         asked = conversation_service.accept_customer_message(
-            session=session, conversation=session.get(conversation_service.Conversation, conversation["conversation_id"]),
+            session=session,
+            conversation=session.get(conversation_service.Conversation, conversation["conversation_id"]),
             text="转人工",
-        )  # fmt: skip
+        )
     handoff = queue_for_person(staff_factory, conversation)
     agent = sign_in(client, staff_factory)
     client.post(f"/api/agent/handoffs/{handoff}/claim", headers=agent["headers"])
-    client.post(f"/api/agent/handoffs/{handoff}/messages", json={"text": "您好，请讲。"}, headers=agent["headers"])
+    client.post(
+        f"/api/agent/handoffs/{handoff}/messages", json={"text": "您好，请讲。"}, headers=agent["headers"]
+    )
     client.post(f"/api/agent/handoffs/{handoff}/hand-back", headers=agent["headers"])
     # The customer goes on with the assistant after the person left.
-    after = client.post(f"/api/chat/{conversation['conversation_id']}/messages",
-                        json={"text": "我的身份证号码是什么时候到期"}, headers=conversation["headers"])  # fmt: skip
+    after = client.post(
+        f"/api/chat/{conversation['conversation_id']}/messages",
+        json={"text": "我的身份证号码是什么时候到期"},
+        headers=conversation["headers"],
+    )
     assert after.status_code == 503  # Rasa is down here; the message is stored
 
     seen = client.get(f"/api/agent/handoffs/{handoff}/messages", headers=agent["headers"]).json()["messages"]

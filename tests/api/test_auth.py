@@ -7,11 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from api.staff_auth import require_role
 from bot.db import utcnow
 from bot.staff import service as staff_service
 from bot.staff.models import StaffAccount
-
-from api.staff_auth import require_role
 from tests.api.conftest import STAFF_PASSWORD
 from tests.api.test_chat_api import assert_error
 
@@ -27,7 +26,10 @@ def test_login_returns_a_token_that_identifies_the_staff_member(client, staff_fa
     body = response.json()
     assert len(body["token"]) >= 32
     assert body["staff"] == {
-        "username": username, "display_name": "李主管", "role": "supervisor", "role_label": "客服主管"
+        "username": username,
+        "display_name": "李主管",
+        "role": "supervisor",
+        "role_label": "客服主管",
     }
     me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {body['token']}"})
     assert me.status_code == 200
@@ -72,7 +74,9 @@ def test_a_route_for_one_role_refuses_the_others_with_403(client, staff_factory)
     def supervisors_only(staff: Annotated[StaffAccount, Depends(require_role("supervisor"))]):
         return {"username": staff.username}
 
-    assert client.get("/test/supervisors-only", headers=staff_factory.headers("supervisor")).status_code == 200
+    assert (
+        client.get("/test/supervisors-only", headers=staff_factory.headers("supervisor")).status_code == 200
+    )
     assert_error(client.get("/test/supervisors-only", headers=staff_factory.headers("agent")), 403)
     assert_error(client.get("/test/supervisors-only", headers=staff_factory.headers("analyst")), 403)
     assert_error(client.get("/test/supervisors-only"), 401)

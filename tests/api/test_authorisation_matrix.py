@@ -37,7 +37,17 @@ from bot.staff.models import StaffAccount
 from .conftest import STAFF_PASSWORD
 
 ALLOW = "allow"
-PERSONAS = ("anonymous", "customer", "other_customer", "agent", "supervisor", "analyst", "admin", "expired", "revoked")
+PERSONAS = (
+    "anonymous",
+    "customer",
+    "other_customer",
+    "agent",
+    "supervisor",
+    "analyst",
+    "admin",
+    "expired",
+    "revoked",
+)
 
 
 def decisions(**cells: Any) -> dict[str, Any]:
@@ -47,8 +57,17 @@ def decisions(**cells: Any) -> dict[str, Any]:
 
 PUBLIC = dict.fromkeys(PERSONAS, ALLOW)
 # The conversation's own token only; a missing or foreign token is 403, an expired one 401.
-CHAT = decisions(anonymous=403, customer=ALLOW, other_customer=403, agent=403, supervisor=403, analyst=403,
-                 admin=403, expired=401, revoked=403)  # fmt: skip
+CHAT = decisions(
+    anonymous=403,
+    customer=ALLOW,
+    other_customer=403,
+    agent=403,
+    supervisor=403,
+    analyst=403,
+    admin=403,
+    expired=401,
+    revoked=403,
+)
 # Staff logins: none, a customer's token, expired or logged out → 401; a role without the right → 403.
 _STAFF = dict(anonymous=401, customer=401, other_customer=401, expired=401, revoked=401)
 ANY_STAFF = decisions(**_STAFF, agent=ALLOW, supervisor=ALLOW, analyst=ALLOW, admin=ALLOW)
@@ -173,9 +192,13 @@ def _staff_accounts(client) -> dict[str, int]:
     with client.app.state.session_factory.begin() as session:
         for role in ("agent", "supervisor", "analyst", "admin"):
             staff = staff_service.create_staff(
-                session=session, username=f"matrix-{role}-{utcnow().timestamp():.0f}-{id(session) % 9999}",
-                display_name=f"矩阵{role}", role=role, password=STAFF_PASSWORD, now=utcnow(),
-            )  # fmt: skip
+                session=session,
+                username=f"matrix-{role}-{utcnow().timestamp():.0f}-{id(session) % 9999}",
+                display_name=f"矩阵{role}",
+                role=role,
+                password=STAFF_PASSWORD,
+                now=utcnow(),
+            )
             ids[role] = staff.id
     return ids
 
@@ -191,23 +214,36 @@ def _world(client, accounts: dict[str, int]) -> dict[str, Any]:
         conversation_service.end_conversation(session=session, conversation=conversation)  # "revoked"
         x, expired = world["x"], world["expired"]
         session.execute(
-            update(Conversation).where(Conversation.id == expired["conversation_id"])
-            .values(created_at=utcnow() - timedelta(hours=13), last_activity_at=utcnow() - timedelta(hours=13))
-        )  # fmt: skip
-        handoff = handoff_service.request_handoff(session=session, conversation_id=x["conversation_id"], reason="request")
+            update(Conversation)
+            .where(Conversation.id == expired["conversation_id"])
+            .values(
+                created_at=utcnow() - timedelta(hours=13), last_activity_at=utcnow() - timedelta(hours=13)
+            )
+        )
+        handoff = handoff_service.request_handoff(
+            session=session, conversation_id=x["conversation_id"], reason="request"
+        )
         agent = session.get(StaffAccount, accounts["agent"])
         handoff_service.claim(session=session, handoff_id=handoff.id, staff=agent)
         case = case_service.open_case(
-            session=session, description="年费被重复扣了两次", intake_channel="web",
-            conversation_id=x["conversation_id"], contact_phone="13812345678",
+            session=session,
+            description="年费被重复扣了两次",
+            intake_channel="web",
+            conversation_id=x["conversation_id"],
+            contact_phone="13812345678",
             cipher=client.app.state.case_cipher,
-        )  # fmt: skip
+        )
         callback = handoff_service.request_callback(
-            session=session, phone="13912345678", conversation_id=x["conversation_id"], cipher=client.app.state.case_cipher
+            session=session,
+            phone="13912345678",
+            conversation_id=x["conversation_id"],
+            cipher=client.app.state.case_cipher,
         )
         now = utcnow()
         for role, staff_id in accounts.items():
-            _login, token = staff_service.open_session(session=session, staff=session.get(StaffAccount, staff_id), now=now)
+            _login, token = staff_service.open_session(
+                session=session, staff=session.get(StaffAccount, staff_id), now=now
+            )
             world["staff"][role] = token
         _login, world["staff_expired"] = staff_service.open_session(
             session=session, staff=agent, now=now - timedelta(hours=13), hours=12
@@ -236,9 +272,14 @@ def _credential(world: dict[str, Any], persona: str, chat: bool) -> tuple[str | 
 
 def _path(template: str, world: dict[str, Any], conversation_id: str) -> str:
     return template.format(
-        conversation_id=conversation_id, handoff_id=world["handoff_id"], number=world["number"],
-        callback_id=world["callback_id"], customer_id="C1001", tag="matrix", annotation_id=1,
-    )  # fmt: skip
+        conversation_id=conversation_id,
+        handoff_id=world["handoff_id"],
+        number=world["number"],
+        callback_id=world["callback_id"],
+        customer_id="C1001",
+        tag="matrix",
+        annotation_id=1,
+    )
 
 
 def _decision(status: int) -> Any:

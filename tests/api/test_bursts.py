@@ -20,7 +20,9 @@ from tests.conftest import run_async
 BURST = 200
 
 
-async def _burst(url: str, requests: list[tuple[str, str, dict]], probe=None) -> tuple[list[httpx.Response], dict]:
+async def _burst(
+    url: str, requests: list[tuple[str, str, dict]], probe=None
+) -> tuple[list[httpx.Response], dict]:
     """Sends all requests at once (one connection each); while they run, `probe` (a coroutine
     factory taking a client) is awaited repeatedly, counting its answers."""
     limits = httpx.Limits(max_connections=len(requests) + 10, max_keepalive_connections=0)
@@ -44,7 +46,9 @@ def test_200_simultaneous_session_creations_all_succeed(served_api):
     headers = {"Authorization": f"Bearer {probe_conversation['token']}"}
 
     async def probe(client):  # another conversation's history, read while the burst runs
-        return await client.get(f"/api/chat/{probe_conversation['conversation_id']}/messages", headers=headers)
+        return await client.get(
+            f"/api/chat/{probe_conversation['conversation_id']}/messages", headers=headers
+        )
 
     responses, figures = run_async(_burst(url, requests, probe))
     statuses = Counter(response.status_code for response in responses)
@@ -52,8 +56,10 @@ def test_200_simultaneous_session_creations_all_succeed(served_api):
     assert len({response.json()["conversation_id"] for response in responses}) == BURST
     assert all(status == 200 for _, status in figures["probes"]), figures["probes"]
     slowest_probe = max((seconds for seconds, _ in figures["probes"]), default=0)
-    print(f"{BURST} session creations: {figures['seconds']:.1f} s; "
-          f"{len(figures['probes'])} history reads meanwhile, slowest {slowest_probe:.2f} s")  # fmt: skip
+    print(
+        f"{BURST} session creations: {figures['seconds']:.1f} s; "
+        f"{len(figures['probes'])} history reads meanwhile, slowest {slowest_probe:.2f} s"
+    )
     assert "database is locked" not in served_api.log.read_text()
 
 
@@ -69,19 +75,27 @@ def test_200_simultaneous_messages_across_conversations_are_all_answered(served_
 
     conversations = run_async(open_conversations())
     requests = [
-        ("POST", f"/api/chat/{c['conversation_id']}/messages",
-         {"json": {"text": f"信用卡年费怎么收 {i}", "client_message_id": f"burst-{i}"},
-          "headers": {"Authorization": f"Bearer {c['token']}"}})
+        (
+            "POST",
+            f"/api/chat/{c['conversation_id']}/messages",
+            {
+                "json": {"text": f"信用卡年费怎么收 {i}", "client_message_id": f"burst-{i}"},
+                "headers": {"Authorization": f"Bearer {c['token']}"},
+            },
+        )
         for i, c in enumerate(conversations)
-    ]  # fmt: skip
+    ]
     other = served_api.conversation
     other_headers = {"Authorization": f"Bearer {other['token']}"}
     sent = Counter()
 
     async def probe(client):  # another conversation keeps sending while the burst runs
         sent["n"] += 1
-        return await client.post(f"/api/chat/{other['conversation_id']}/messages", headers=other_headers,
-                                  json={"text": "你好", "client_message_id": f"probe-{sent['n']}"})  # fmt: skip
+        return await client.post(
+            f"/api/chat/{other['conversation_id']}/messages",
+            headers=other_headers,
+            json={"text": "你好", "client_message_id": f"probe-{sent['n']}"},
+        )
 
     responses, figures = run_async(_burst(url, requests, probe))
     statuses = Counter(response.status_code for response in responses)
@@ -94,15 +108,19 @@ def test_200_simultaneous_messages_across_conversations_are_all_answered(served_
         async with httpx.AsyncClient(base_url=url, timeout=60) as client:
             ids = []
             for c in conversations:
-                history = await client.get(f"/api/chat/{c['conversation_id']}/messages",
-                                           headers={"Authorization": f"Bearer {c['token']}"})  # fmt: skip
+                history = await client.get(
+                    f"/api/chat/{c['conversation_id']}/messages",
+                    headers={"Authorization": f"Bearer {c['token']}"},
+                )
                 ids += [m["client_message_id"] for m in history.json()["messages"]]
             return ids
 
     assert sorted(run_async(stored())) == sorted(f"burst-{i}" for i in range(BURST))
     slowest_probe = max((seconds for seconds, _ in figures["probes"]), default=0)
-    print(f"{BURST} messages: {figures['seconds']:.1f} s; {len(figures['probes'])} messages of another "
-          f"conversation meanwhile, slowest {slowest_probe:.2f} s")  # fmt: skip
+    print(
+        f"{BURST} messages: {figures['seconds']:.1f} s; {len(figures['probes'])} messages of another "
+        f"conversation meanwhile, slowest {slowest_probe:.2f} s"
+    )
     assert "database is locked" not in served_api.log.read_text()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from tests import ws_auth
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -44,9 +45,14 @@ def test_invalid_json_is_refused(client, conversation):
 
 @pytest.mark.parametrize(
     "body, code",
-    [({}, "invalid_text"), ({"text": 5}, "invalid_text"), ({"text": ""}, "empty_message"),
-     ({"text": "   "}, "empty_message"), ({"text": "字" * 1001}, "message_too_long")],
-)  # fmt: skip
+    [
+        ({}, "invalid_text"),
+        ({"text": 5}, "invalid_text"),
+        ({"text": ""}, "empty_message"),
+        ({"text": "   "}, "empty_message"),
+        ({"text": "字" * 1001}, "message_too_long"),
+    ],
+)
 def test_missing_empty_or_too_long_text_is_refused(client, conversation, body, code):
     url = f"/api/chat/{conversation['conversation_id']}/messages"
     error = assert_error(client.post(url, json=body, headers=conversation["headers"]), 422, code)
@@ -147,14 +153,20 @@ def test_the_bank_page_embeds_the_widget_with_one_script_tag_and_chat_fills_a_pa
 
 
 def test_the_chat_api_answers_other_origins_but_staff_apis_do_not(client):
-    preflight = {"Origin": "https://partner.example", "Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "authorization,content-type"}  # fmt: skip
+    preflight = {
+        "Origin": "https://partner.example",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
     chat = client.options("/api/chat/sessions", headers=preflight)
     assert chat.status_code == 200 and chat.headers["access-control-allow-origin"] == "*"
     opened = client.post("/api/chat/sessions", json={}, headers={"Origin": "https://partner.example"})
     assert opened.headers["access-control-allow-origin"] == "*"
-    staff = client.post("/api/auth/login", json={"username": "x", "password": "y"},
-                        headers={"Origin": "https://partner.example"})  # fmt: skip
+    staff = client.post(
+        "/api/auth/login",
+        json={"username": "x", "password": "y"},
+        headers={"Origin": "https://partner.example"},
+    )
     assert "access-control-allow-origin" not in staff.headers
 
 
@@ -192,7 +204,8 @@ def test_a_bad_identity_is_refused_with_401(client, problem):
 
 
 @pytest.mark.parametrize(
-    "token", ["令牌.令牌.令牌", "\u00e9\u00e9.\u00e9.\u00e9", "a.b.c", "%%%.%%%.%%%", "x" * 5000, "eyJ9.e30.e30"]
+    "token",
+    ["令牌.令牌.令牌", "\u00e9\u00e9.\u00e9.\u00e9", "a.b.c", "%%%.%%%.%%%", "x" * 5000, "eyJ9.e30.e30"],
 )
 def test_a_garbage_or_non_ascii_identity_token_is_a_401_never_a_500(client, token):
     response = client.post("/api/chat/sessions", json={"identity_token": token})
@@ -207,7 +220,9 @@ def test_an_identity_expiring_years_ahead_is_refused(client):
     from bot.identity.tokens import sign_identity
     from tests.api.conftest import IDENTITY_SECRET
 
-    token = sign_identity(customer_id="C0042", expires_at=utcnow() + timedelta(days=3650), secret=IDENTITY_SECRET)
+    token = sign_identity(
+        customer_id="C0042", expires_at=utcnow() + timedelta(days=3650), secret=IDENTITY_SECRET
+    )
     assert_error(client.post("/api/chat/sessions", json={"identity_token": token}), 401, "invalid_identity")
 
 

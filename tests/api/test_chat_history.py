@@ -13,7 +13,9 @@ def post(client, conversation, text, client_message_id=None):
 
 def history(client, conversation, **params):
     response = client.get(
-        f"/api/chat/{conversation['conversation_id']}/messages", params=params, headers=conversation["headers"]
+        f"/api/chat/{conversation['conversation_id']}/messages",
+        params=params,
+        headers=conversation["headers"],
     )
     assert response.status_code == 200, response.text
     return response.json()["messages"]
@@ -35,10 +37,14 @@ def test_history_pages_in_order_without_gaps_or_overlaps(client, conversation):
     assert [m["id"] for m in seen] == sorted(m["id"] for m in seen)
     assert all(m["status"] == "failed" and m["created_at"] for m in seen)
     assert [m["client_message_id"] for m in seen] == [f"page-{n}" for n in range(7)]
-    assert client.get(
-        f"/api/chat/{conversation['conversation_id']}/messages", params={"limit": 0},
-        headers=conversation["headers"],
-    ).status_code == 422  # fmt: skip
+    assert (
+        client.get(
+            f"/api/chat/{conversation['conversation_id']}/messages",
+            params={"limit": 0},
+            headers=conversation["headers"],
+        ).status_code
+        == 422
+    )
 
 
 def test_resending_with_the_same_client_id_stores_the_message_once(client, conversation):

@@ -22,7 +22,9 @@ from .conftest import IDENTITY_SECRET
 
 
 def identity(customer_id: str) -> str:
-    return sign_identity(customer_id=customer_id, expires_at=utcnow() + timedelta(minutes=10), secret=IDENTITY_SECRET)
+    return sign_identity(
+        customer_id=customer_id, expires_at=utcnow() + timedelta(minutes=10), secret=IDENTITY_SECRET
+    )
 
 
 def open_for(client, customer_id: str | None = None) -> dict:
@@ -35,16 +37,21 @@ def open_for(client, customer_id: str | None = None) -> dict:
 
 def resume(client, conversation: dict, customer_id: str | None):
     body = {"identity_token": identity(customer_id)} if customer_id else {}
-    return client.post(f"/api/chat/{conversation['conversation_id']}/resume", json=body, headers=conversation["headers"])
+    return client.post(
+        f"/api/chat/{conversation['conversation_id']}/resume", json=body, headers=conversation["headers"]
+    )
 
 
-def age(client, conversation_id: str, *, created: timedelta = timedelta(0), idle: timedelta = timedelta(0)) -> None:
+def age(
+    client, conversation_id: str, *, created: timedelta = timedelta(0), idle: timedelta = timedelta(0)
+) -> None:
     """Moves the conversation's opening and last activity into the past."""
     with client.app.state.session_factory.begin() as session:
         session.execute(
-            update(Conversation).where(Conversation.id == conversation_id)
+            update(Conversation)
+            .where(Conversation.id == conversation_id)
             .values(created_at=utcnow() - created, last_activity_at=utcnow() - idle)
-        )  # fmt: skip
+        )
 
 
 def test_a_conversation_resumes_only_for_the_customer_it_was_opened_for(client):
@@ -65,12 +72,18 @@ def test_a_conversation_resumes_only_for_the_customer_it_was_opened_for(client):
 
 def test_resume_with_a_bad_identity_or_token_is_refused(client):
     mine = open_for(client, "C1001")
-    bad = client.post(f"/api/chat/{mine['conversation_id']}/resume", json={"identity_token": "x.y.z"},
-                      headers=mine["headers"])  # fmt: skip
+    bad = client.post(
+        f"/api/chat/{mine['conversation_id']}/resume",
+        json={"identity_token": "x.y.z"},
+        headers=mine["headers"],
+    )
     assert bad.status_code == 401 and bad.json()["error"]["code"] == "invalid_identity"
     other = open_for(client, "C1001")
-    stolen = client.post(f"/api/chat/{mine['conversation_id']}/resume", json={"identity_token": identity("C1001")},
-                         headers=other["headers"])  # fmt: skip
+    stolen = client.post(
+        f"/api/chat/{mine['conversation_id']}/resume",
+        json={"identity_token": identity("C1001")},
+        headers=other["headers"],
+    )
     assert stolen.status_code == 403 and stolen.json()["error"]["code"] == "invalid_conversation_token"
 
 
@@ -113,8 +126,12 @@ def test_an_agent_reply_keeps_the_conversation_alive(client, staff_factory):
     mine = open_for(client)
     age(client, mine["conversation_id"], created=timedelta(minutes=40), idle=timedelta(minutes=29))
     with staff_factory.session() as session:
-        conversation_service.post_message(session=session, conversation_id=mine["conversation_id"],
-                                          sender="agent", text="您好，我是人工客服。")  # fmt: skip
+        conversation_service.post_message(
+            session=session,
+            conversation_id=mine["conversation_id"],
+            sender="agent",
+            text="您好，我是人工客服。",
+        )
     age_check = client.get(f"/api/chat/{mine['conversation_id']}/messages", headers=mine["headers"])
     assert age_check.status_code == 200
 
@@ -152,7 +169,10 @@ def test_a_websocket_whose_first_frame_is_no_auth_frame_is_closed(client, first)
 def test_the_chat_socket_closes_when_the_conversation_is_ended_elsewhere(client):
     mine = open_for(client)
     with ws_auth.connect(client, f"/api/chat/{mine['conversation_id']}/ws", mine["token"]) as socket:
-        assert client.post(f"/api/chat/{mine['conversation_id']}/end", headers=mine["headers"]).status_code == 204
+        assert (
+            client.post(f"/api/chat/{mine['conversation_id']}/end", headers=mine["headers"]).status_code
+            == 204
+        )
         frame = socket.receive_json()
         assert frame["type"] == "error" and frame["error"]["code"] == "invalid_conversation_token"
         with pytest.raises(WebSocketDisconnect) as closed:
@@ -179,7 +199,9 @@ def test_sockets_per_conversation_are_capped_with_a_polite_refusal(client):
             with capped.websocket_connect(path) as third:
                 third.send_json(ws_auth.auth_frame(mine["token"]))
                 frame = third.receive_json()
-                assert frame["error"]["code"] == "too_many_connections" and "窗口" in frame["error"]["message"]
+                assert (
+                    frame["error"]["code"] == "too_many_connections" and "窗口" in frame["error"]["message"]
+                )
                 with pytest.raises(WebSocketDisconnect) as closed:
                     third.receive_json()
             assert closed.value.code == 4429

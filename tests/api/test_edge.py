@@ -46,7 +46,9 @@ def test_public_pages_get_a_strict_policy_and_no_inline_script_or_style(client, 
 
 
 def test_api_answers_are_not_stored_by_caches_and_static_files_may_be(client, conversation):
-    history = client.get(f"/api/chat/{conversation['conversation_id']}/messages", headers=conversation["headers"])
+    history = client.get(
+        f"/api/chat/{conversation['conversation_id']}/messages", headers=conversation["headers"]
+    )
     assert history.headers["cache-control"] == "no-store"
     assert history.headers["x-content-type-options"] == "nosniff"
     assert "content-security-policy" not in history.headers
@@ -69,9 +71,10 @@ def test_a_chunked_body_over_the_limit_is_refused_with_413(client, conversation)
             yield b'{"text": "' + b"a" * 1024
 
     response = client.post(
-        f"/api/chat/{conversation['conversation_id']}/messages", content=chunks(),
+        f"/api/chat/{conversation['conversation_id']}/messages",
+        content=chunks(),
         headers={**conversation["headers"], "Content-Type": "application/json"},
-    )  # fmt: skip
+    )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "body_too_large"
     assert "太大" in response.json()["error"]["message"]
@@ -85,11 +88,22 @@ def test_the_public_health_answer_names_no_model_path_nor_exception_text(client)
 
 
 def test_redaction_hides_tokens_in_query_strings_and_passwords_in_urls():
-    assert redact('GET /api/chat/x/ws?token=abc&after_id=3 HTTP/1.1') == "GET /api/chat/x/ws?token=***&after_id=3 HTTP/1.1"
+    assert (
+        redact("GET /api/chat/x/ws?token=abc&after_id=3 HTTP/1.1")
+        == "GET /api/chat/x/ws?token=***&after_id=3 HTTP/1.1"
+    )
     assert redact("http://127.0.0.1:5005/status?token=s3cr3t") == "http://127.0.0.1:5005/status?token=***"
     assert redact("redis://:p4ss@redis.internal:6379/0") == "redis://:***@redis.internal:6379/0"
     assert redact("amqp://bank:p4ss@mq/vhost") == "amqp://bank:***@mq/vhost"
-    record = logging.LogRecord("uvicorn.access", logging.INFO, "", 0, '%s - "%s %s"', ("1.2.3.4", "GET", "/x?identity_token=e.y.z"), None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        "",
+        0,
+        '%s - "%s %s"',
+        ("1.2.3.4", "GET", "/x?identity_token=e.y.z"),
+        None,
+    )
     RedactSecrets().filter(record)
     assert "e.y.z" not in record.getMessage()
 
@@ -102,14 +116,22 @@ def served_api(database_url, tmp_path):
     port = free_port()
     log = tmp_path / "api.log"
     env = {
-        "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url, "VAR_DIR": str(tmp_path),
-        "RASA_URL": f"http://127.0.0.1:{free_port()}", "RASA_TOKEN": "rasa-token-that-must-never-be-logged",
-        "CASE_ENCRYPTION_KEY": CASE_ENCRYPTION_KEY, "REALTIME_REDIS_URL": "", "LOG_LEVEL": "INFO",
-        "RASA_TELEMETRY_ENABLED": "false", "TRANSCRIPTS_IN_API": "false",
-    }  # fmt: skip
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": database_url,
+        "VAR_DIR": str(tmp_path),
+        "RASA_URL": f"http://127.0.0.1:{free_port()}",
+        "RASA_TOKEN": "rasa-token-that-must-never-be-logged",
+        "CASE_ENCRYPTION_KEY": CASE_ENCRYPTION_KEY,
+        "REALTIME_REDIS_URL": "",
+        "LOG_LEVEL": "INFO",
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TRANSCRIPTS_IN_API": "false",
+    }
     with log.open("w") as output:
-        process = subprocess.Popen(api_command(port, ws_max_bytes=65536), cwd=ROOT, env=env,
-                                   stdout=output, stderr=subprocess.STDOUT)  # fmt: skip
+        process = subprocess.Popen(
+            api_command(port, ws_max_bytes=65536), cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -130,13 +152,16 @@ def test_served_api_refuses_huge_frames_and_logs_no_token(served_api):
     opened = httpx.post(f"{url}/api/chat/sessions", json={}).json()
     token = opened["token"]
     # REST query strings are logged without their credentials (in case a client puts one there).
-    httpx.get(f"{url}/api/chat/{opened['conversation_id']}/messages?token={token}",
-              headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    httpx.get(
+        f"{url}/api/chat/{opened['conversation_id']}/messages?token={token}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     httpx.get(f"{url}/healthz")  # Rasa's status is asked with its token in the query string
 
     async def huge_frame() -> int:
-        async with websockets.connect(url.replace("http", "ws") + f"/api/chat/{opened['conversation_id']}/ws",
-                                      max_size=None) as socket:  # fmt: skip
+        async with websockets.connect(
+            url.replace("http", "ws") + f"/api/chat/{opened['conversation_id']}/ws", max_size=None
+        ) as socket:
             await ws_auth.authenticate(socket, token)
             await socket.send(json.dumps({"type": "message", "text": "好" * 40000}))  # ~120 KB
             try:

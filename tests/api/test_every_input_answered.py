@@ -20,20 +20,30 @@ from tests.conftest import ROOT
 JSON = {"Content-Type": "application/json"}
 
 
-def test_out_of_range_ids_are_422_and_the_bounds_are_in_the_openapi_document(client, conversation, staff_factory):
+def test_out_of_range_ids_are_422_and_the_bounds_are_in_the_openapi_document(
+    client, conversation, staff_factory
+):
     cid, headers = conversation["conversation_id"], conversation["headers"]
     for after_id in (2**63, 2**63 - 1, MAX_ROW_ID + 1, -1):
         response = client.get(f"/api/chat/{cid}/messages", params={"after_id": after_id}, headers=headers)
         assert response.status_code == 422, (after_id, response.text)
         assert response.json()["error"]["code"] == "invalid_request"
-    assert client.get(f"/api/chat/{cid}/messages", params={"after_id": MAX_ROW_ID}, headers=headers).status_code == 200
+    assert (
+        client.get(f"/api/chat/{cid}/messages", params={"after_id": MAX_ROW_ID}, headers=headers).status_code
+        == 200
+    )
 
     agent = staff_factory.headers("admin")
     for path in (f"/api/agent/handoffs/{2**64}/claim", f"/api/agent/callbacks/{2**63}/done"):
         assert client.post(path, headers=agent).status_code == 422, path
     assert client.get(f"/api/agent/handoffs/{2**63}/messages", headers=agent).status_code == 422
-    assert client.delete(f"/api/analyst/conversations/{cid}/annotations/{2**63}", headers=agent).status_code == 422
-    annotated = client.post(f"/api/analyst/conversations/{cid}/annotations", json={"message_id": 2**63}, headers=agent)
+    assert (
+        client.delete(f"/api/analyst/conversations/{cid}/annotations/{2**63}", headers=agent).status_code
+        == 422
+    )
+    annotated = client.post(
+        f"/api/analyst/conversations/{cid}/annotations", json={"message_id": 2**63}, headers=agent
+    )
     assert annotated.status_code == 422
     assert client.get("/api/staff/cases", params={"page": 2**62}, headers=agent).status_code == 422
 
@@ -63,12 +73,18 @@ def test_a_lone_surrogate_in_a_body_is_422(client, path, body):
 
 def test_surrogates_and_non_ascii_in_tokens_ids_and_names_are_refused_politely(client, conversation):
     cid, headers = conversation["conversation_id"], conversation["headers"]
-    lone = client.post(f"/api/chat/{cid}/messages", content=b'{"text": "hi", "client_message_id": "\\udc00"}',
-                       headers={**headers, **JSON})  # fmt: skip
+    lone = client.post(
+        f"/api/chat/{cid}/messages",
+        content=b'{"text": "hi", "client_message_id": "\\udc00"}',
+        headers={**headers, **JSON},
+    )
     assert lone.status_code == 422 and lone.json()["error"]["code"] == "invalid_characters"
     # A valid pair (an emoji) is ordinary text.
-    pair = client.post(f"/api/chat/{cid}/messages", content=b'{"text": "\\ud83d\\ude00", "client_message_id": "e1"}',
-                       headers={**headers, **JSON})  # fmt: skip
+    pair = client.post(
+        f"/api/chat/{cid}/messages",
+        content=b'{"text": "\\ud83d\\ude00", "client_message_id": "e1"}',
+        headers={**headers, **JSON},
+    )
     assert pair.status_code == 503  # stored; the assistant is down in this fixture
     assert client.post("/api/chat/sessions", json={"identity_token": "中文令牌"}).status_code == 401
     assert client.post("/api/auth/login", json={"username": "张三", "password": "密码"}).status_code == 401
@@ -83,9 +99,10 @@ def test_a_message_of_invisible_characters_only_is_empty(client, conversation, t
     response = client.post(f"/api/chat/{cid}/messages", json={"text": text}, headers=headers)
     assert response.status_code == 422
     assert response.json()["error"] == {
-        "code": "empty_message", "message": "请输入您想咨询的内容。",
+        "code": "empty_message",
+        "message": "请输入您想咨询的内容。",
         "detail": "text is empty after removing whitespace and control characters",
-    }  # fmt: skip
+    }
     history = client.get(f"/api/chat/{cid}/messages", headers=headers).json()["messages"]
     assert history == []
 
@@ -96,8 +113,11 @@ def test_the_same_client_message_id_sent_at_once_is_stored_once_and_never_a_500(
 
     def send(_):
         start.wait()
-        return client.post(f"/api/chat/{cid}/messages", json={"text": "信用卡年费怎么收", "client_message_id": "same-1"},
-                           headers=headers)  # fmt: skip
+        return client.post(
+            f"/api/chat/{cid}/messages",
+            json={"text": "信用卡年费怎么收", "client_message_id": "same-1"},
+            headers=headers,
+        )
 
     with ThreadPoolExecutor(8) as pool:
         responses = list(pool.map(send, range(8)))
@@ -136,7 +156,9 @@ def test_nested_json_surrogates_and_odd_ids_over_the_socket_get_error_frames(cli
         assert socket.receive_json()["error"]["code"] == "invalid_json"
         socket.send_text('{"type": "message", "text": "hi", "client_message_id": "\\ud800"}')
         assert socket.receive_json()["error"]["code"] == "invalid_characters"
-        socket.send_text(json.dumps({"type": "message", "text": "你好", "client_message_id": {"a": [1] * 100}}))
+        socket.send_text(
+            json.dumps({"type": "message", "text": "你好", "client_message_id": {"a": [1] * 100}})
+        )
         assert socket.receive_json()["error"]["code"] == "invalid_client_message_id"
         socket.send_text(json.dumps({"type": "message", "text": "\u200d"}))
         assert socket.receive_json()["error"]["code"] == "empty_message"
@@ -145,6 +167,7 @@ def test_nested_json_surrogates_and_odd_ids_over_the_socket_get_error_frames(cli
 
 
 # --- schemathesis against the served API -------------------------------------------------------
+
 
 def test_schemathesis_finds_no_server_error(served_api, tmp_path):
     """Every operation fuzzed (positive and negative data, bounded examples), once anonymously
@@ -165,23 +188,49 @@ def test_schemathesis_finds_no_server_error(served_api, tmp_path):
     # Ending the conversation and logging out revoke the tokens the other operations need: last.
     revoking = "(/end|/api/auth/logout)$"
     runs = [
-        (config, conversation["token"], ["--include-path-regex", "^/api/chat/", "--exclude-path-regex", revoking]),
+        (
+            config,
+            conversation["token"],
+            ["--include-path-regex", "^/api/chat/", "--exclude-path-regex", revoking],
+        ),
         (staff_config, admin_token, ["--exclude-path-regex", f"^/api/chat/|{revoking}"]),
         (config, conversation["token"], ["--include-path-regex", "/end$"]),
         (staff_config, admin_token, ["--include-path-regex", "/api/auth/logout$"]),
     ]
     for config_file, token, selection in runs:
         result = subprocess.run(
-            [str(schemathesis), "--config-file", str(config_file), "run", f"{url}/openapi.json",
-             "--checks", "not_a_server_error", "--max-examples", "15", "--seed", "16", "--workers", "1",
-             "--generation-database", "none", "--no-color", "--request-timeout", "30",
-             "-H", f"Authorization: Bearer {token}", *selection],
-            capture_output=True, text=True, timeout=900, cwd=tmp_path,  # its cache stays out of the repo
-        )  # fmt: skip
+            [
+                str(schemathesis),
+                "--config-file",
+                str(config_file),
+                "run",
+                f"{url}/openapi.json",
+                "--checks",
+                "not_a_server_error",
+                "--max-examples",
+                "15",
+                "--seed",
+                "16",
+                "--workers",
+                "1",
+                "--generation-database",
+                "none",
+                "--no-color",
+                "--request-timeout",
+                "30",
+                "-H",
+                f"Authorization: Bearer {token}",
+                *selection,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            cwd=tmp_path,  # its cache stays out of the repo
+        )
         assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
         assert "Server error" not in result.stdout
         if "/end" not in selection[-1] and "logout" not in selection[-1]:
             assert "Authentication failed" not in result.stdout, result.stdout[-3000:]
-        summary = result.stdout[result.stdout.index("Test cases:"):].splitlines()[1].strip()
+        summary = result.stdout[result.stdout.index("Test cases:") :].splitlines()[1].strip()
         print(f"schemathesis {' '.join(selection)}: {summary}")  # e.g. "2391 generated, 2391 passed"
     assert "Traceback" not in log.read_text()

@@ -4,24 +4,23 @@ must still reach the agent, which is also what "Rasa restarting loses nothing" m
 
 from __future__ import annotations
 
-
 import pytest
 from sqlalchemy import select
 
 from bot.handoff import service as handoff_service
 from bot.handoff.models import Handoff
+from tests import ws_auth
 
 from .conftest import STAFF_PASSWORD
-from tests import ws_auth
 
 
 @pytest.fixture
 def agent(client, staff_factory):
     """An online agent shown to customers as 小王."""
     username = staff_factory.create("agent", display_name="小王")
-    token = client.post(
-        "/api/auth/login", json={"username": username, "password": STAFF_PASSWORD}
-    ).json()["token"]
+    token = client.post("/api/auth/login", json={"username": username, "password": STAFF_PASSWORD}).json()[
+        "token"
+    ]
     headers = {"Authorization": f"Bearer {token}"}
     assert client.put("/api/agent/presence", json={"status": "online"}, headers=headers).status_code == 200
     return {"username": username, "token": token, "headers": headers}
@@ -31,9 +30,12 @@ def queue_for_person(staff_factory, conversation, reason="request") -> int:
     """What action_request_human does in the action server: the conversation joins the queue."""
     with staff_factory.session() as session:
         handoff = handoff_service.request_handoff(
-            session=session, conversation_id=conversation["conversation_id"], reason=reason,
-            customer_id=None, context={"complaint_draft": {"description": "扣了我20元年费"}},
-        )  # fmt: skip
+            session=session,
+            conversation_id=conversation["conversation_id"],
+            reason=reason,
+            customer_id=None,
+            context={"complaint_draft": {"description": "扣了我20元年费"}},
+        )
         return handoff.id
 
 
@@ -71,7 +73,13 @@ def test_agent_and_customer_talk_live_over_two_websockets(client, staff_factory,
             # The agent first receives the conversation so far (the join notice).
             assert receive_until(agent_ws, "message")["message"]["kind"] == "handoff_started"
 
-            customer.send_json({"type": "message", "text": "我的卡号是6222021234567890123，被扣了年费", "client_message_id": "c-1"})
+            customer.send_json(
+                {
+                    "type": "message",
+                    "text": "我的卡号是6222021234567890123，被扣了年费",
+                    "client_message_id": "c-1",
+                }
+            )
             assert receive_until(customer, "ack")["client_message_id"] == "c-1"
             replies = receive_until(customer, "replies")
             assert replies["replies"] == []  # the assistant stays silent while a person answers
@@ -83,8 +91,9 @@ def test_agent_and_customer_talk_live_over_two_websockets(client, staff_factory,
 
             sent = client.post(
                 f"/api/agent/handoffs/{handoff_id}/messages",
-                json={"text": "您好，我来帮您查一下年费的情况。"}, headers=agent["headers"],
-            )  # fmt: skip
+                json={"text": "您好，我来帮您查一下年费的情况。"},
+                headers=agent["headers"],
+            )
             assert sent.status_code == 201, sent.text
             pushed = receive_until(customer, "push")["message"]
             assert pushed["sender"] == "agent" and pushed["agent_name"] == "小王"
@@ -128,20 +137,28 @@ def test_waiting_customer_is_told_their_place_and_can_cancel(client, staff_facto
     assert client.post(f"/api/agent/handoffs/{handoff_id}/claim", headers=agent["headers"]).status_code == 409
 
 
-def test_cancel_button_pressed_after_the_agent_joined_cancels_nothing(client, staff_factory, conversation, agent):
+def test_cancel_button_pressed_after_the_agent_joined_cancels_nothing(
+    client, staff_factory, conversation, agent
+):
     handoff_id = queue_for_person(staff_factory, conversation)
     url = f"/api/chat/{conversation['conversation_id']}/messages"
-    notice = client.post(url, json={"text": "还要等多久"}, headers=conversation["headers"]).json()["replies"][0]
+    notice = client.post(url, json={"text": "还要等多久"}, headers=conversation["headers"]).json()["replies"][
+        0
+    ]
     [cancel] = notice["buttons"]
     assert client.post(f"/api/agent/handoffs/{handoff_id}/claim", headers=agent["headers"]).status_code == 200
 
     pressed = client.post(url, json={"text": cancel["payload"]}, headers=conversation["headers"])
     assert pressed.status_code == 200, pressed.text
     [reply] = pressed.json()["replies"]
-    assert reply["sender"] == "system" and "人工客服已经接入" in reply["text"] and "无需再取消" in reply["text"]
+    assert (
+        reply["sender"] == "system" and "人工客服已经接入" in reply["text"] and "无需再取消" in reply["text"]
+    )
     assert handoff_row(staff_factory, handoff_id).status == "claimed"  # still served
     # The agent reads the press as the button's words, not as a payload.
-    seen = client.get(f"/api/agent/handoffs/{handoff_id}/messages", headers=agent["headers"]).json()["messages"]
+    seen = client.get(f"/api/agent/handoffs/{handoff_id}/messages", headers=agent["headers"]).json()[
+        "messages"
+    ]
     assert "取消转人工" in [m["text"] for m in seen if m["sender"] == "customer"]
     assert not any(m["text"].startswith("/") for m in seen)
 
@@ -152,10 +169,14 @@ def test_cancel_button_pressed_after_the_agent_joined_cancels_nothing(client, st
     assert handoff_row(staff_factory, handoff_id).status == "handed_back"
 
 
-def test_a_cancel_button_of_an_earlier_wait_leaves_the_new_wait_alone(client, staff_factory, conversation, agent):
+def test_a_cancel_button_of_an_earlier_wait_leaves_the_new_wait_alone(
+    client, staff_factory, conversation, agent
+):
     url = f"/api/chat/{conversation['conversation_id']}/messages"
     first = queue_for_person(staff_factory, conversation)
-    [old_cancel] = client.post(url, json={"text": "在吗"}, headers=conversation["headers"]).json()["replies"][0]["buttons"]
+    [old_cancel] = client.post(url, json={"text": "在吗"}, headers=conversation["headers"]).json()["replies"][
+        0
+    ]["buttons"]
     client.post(url, json={"text": old_cancel["payload"]}, headers=conversation["headers"])
     assert handoff_row(staff_factory, first).status == "cancelled"
 
@@ -171,13 +192,17 @@ def _history(client, conversation) -> list[dict]:
     ).json()["messages"]
 
 
-def test_the_customer_behind_is_told_their_new_place_without_typing(client, staff_factory, conversation, agent):
+def test_the_customer_behind_is_told_their_new_place_without_typing(
+    client, staff_factory, conversation, agent
+):
     second = client.post("/api/chat/sessions", json={"channel": "web"}).json()
     second = {**second, "headers": {"Authorization": f"Bearer {second['token']}"}}
     first_id = queue_for_person(staff_factory, conversation)
     second_id = queue_for_person(staff_factory, second)
     with customer_socket(client, second) as waiting:
-        assert client.post(f"/api/agent/handoffs/{first_id}/claim", headers=agent["headers"]).status_code == 200
+        assert (
+            client.post(f"/api/agent/handoffs/{first_id}/claim", headers=agent["headers"]).status_code == 200
+        )
         pushed = receive_until(waiting, "push")["message"]  # pushed, the customer typed nothing
     assert pushed["kind"] == "handoff_waiting" and pushed["text"].startswith("排队有进展：您现在排在第")
     queue = client.get("/api/agent/queue", headers=agent["headers"]).json()["items"]
@@ -191,8 +216,11 @@ def test_the_customer_behind_is_told_their_new_place_without_typing(client, staf
     third = client.post("/api/chat/sessions", json={"channel": "web"}).json()
     third = {**third, "headers": {"Authorization": f"Bearer {third['token']}"}}
     queue_for_person(staff_factory, third)
-    client.post(f"/api/chat/{second['conversation_id']}/messages", json={"text": cancel["payload"]},
-                headers=second["headers"])  # fmt: skip
+    client.post(
+        f"/api/chat/{second['conversation_id']}/messages",
+        json={"text": cancel["payload"]},
+        headers=second["headers"],
+    )
     assert any(m["text"].startswith("排队有进展") for m in _history(client, third))
 
 
@@ -219,7 +247,9 @@ def test_a_customer_reconnecting_gets_what_was_pushed_meanwhile(client, staff_fa
     handoff_id = queue_for_person(staff_factory, conversation)
     client.post(f"/api/agent/handoffs/{handoff_id}/claim", headers=agent["headers"])
     client.post(
-        f"/api/agent/handoffs/{handoff_id}/messages", json={"text": "请问是哪张卡？"}, headers=agent["headers"]
+        f"/api/agent/handoffs/{handoff_id}/messages",
+        json={"text": "请问是哪张卡？"},
+        headers=agent["headers"],
     )
     with customer_socket(client, conversation, after_id=0) as customer:
         first = receive_until(customer, "push")["message"]
@@ -267,9 +297,7 @@ def test_context_pane_shows_the_draft_and_says_when_the_assistant_is_unreachable
     assert any("人工客服" in reply for reply in quick)
 
 
-def test_overdue_waiting_customers_are_told_and_offered_a_call_back(
-    client, staff_factory, conversation
-):
+def test_overdue_waiting_customers_are_told_and_offered_a_call_back(client, staff_factory, conversation):
     from datetime import timedelta
 
     from bot.db import utcnow

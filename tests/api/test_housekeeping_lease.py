@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from api import maintenance
 from bot.db import build_session_factory
@@ -17,7 +17,7 @@ from bot.ratelimit.models import RateLimitWindow
 from bot.ratelimit.service import Limit
 from tests.conftest import run_async
 
-NOW = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
 
 def test_one_holder_at_a_time_renewal_expiry_and_release(session):
@@ -39,7 +39,7 @@ def test_one_holder_at_a_time_renewal_expiry_and_release(session):
 def _holder(factory, name: str) -> str | None:
     with factory() as session:
         lease = session.get(Lease, name)
-        return lease.holder if lease and lease.expires_at > datetime.now(timezone.utc) else None
+        return lease.holder if lease and lease.expires_at > datetime.now(UTC) else None
 
 
 def _wait(condition, timeout: float = 60.0):
@@ -61,8 +61,12 @@ def test_two_replicas_one_does_the_work_and_the_other_takes_over(engine):
         loops = {
             holder: asyncio.create_task(
                 maintenance.run_forever(
-                    factory, consume=False, interval=0.0, handoff_interval=0.1,
-                    holder=holder, lease=name,
+                    factory,
+                    consume=False,
+                    interval=0.0,
+                    handoff_interval=0.1,
+                    holder=holder,
+                    lease=name,
                 )
             )
             for holder in ("replica-1", "replica-2")
@@ -76,8 +80,12 @@ def test_two_replicas_one_does_the_work_and_the_other_takes_over(engine):
             assert seen == {first}
             # the holder does the work: an ended rate-limit window is purged
             with factory.begin() as session:
-                ratelimit_service.hit(session=session, key=ended, limit=Limit(5, timedelta(minutes=1)),
-                                      now=datetime.now(timezone.utc) - timedelta(minutes=10))  # fmt: skip
+                ratelimit_service.hit(
+                    session=session,
+                    key=ended,
+                    limit=Limit(5, timedelta(minutes=1)),
+                    now=datetime.now(UTC) - timedelta(minutes=10),
+                )
 
             def purged():
                 with factory() as session:

@@ -20,8 +20,12 @@ def test_the_openapi_document_has_bearer_schemes_and_no_raw_authorization_parame
     assert schemes["StaffToken"]["type"] == schemes["ConversationToken"]["type"] == "http"
     assert schemes["StaffToken"]["scheme"] == schemes["ConversationToken"]["scheme"] == "bearer"
     raw = [
-        name for name, _path, operation in _operations(spec)
-        if any(p["in"] == "header" and p["name"].lower() == "authorization" for p in operation.get("parameters", []))
+        name
+        for name, _path, operation in _operations(spec)
+        if any(
+            p["in"] == "header" and p["name"].lower() == "authorization"
+            for p in operation.get("parameters", [])
+        )
     ]
     assert raw == []
     for name, path, operation in _operations(spec):
@@ -43,8 +47,15 @@ UNAUTHENTICATED = {
 
 
 @pytest.mark.parametrize(
-    "headers", [{}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer"}, {"Authorization": "Bearer "},
-                {"Authorization": "Token abc"}, {"Authorization": ""}],
+    "headers",
+    [
+        {},
+        {"Authorization": "Basic abc"},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Token abc"},
+        {"Authorization": ""},
+    ],
 )
 def test_a_missing_staff_token_is_the_same_401_as_before(client, headers):
     response = client.get("/api/auth/me", headers=headers)
@@ -60,7 +71,8 @@ def test_a_staff_token_is_read_case_insensitively_and_trimmed(client, staff_fact
 
 
 @pytest.mark.parametrize(
-    "headers", [{}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer "}, {"Authorization": "Bearer wrong"}],
+    "headers",
+    [{}, {"Authorization": "Basic abc"}, {"Authorization": "Bearer "}, {"Authorization": "Bearer wrong"}],
 )
 def test_a_missing_or_wrong_conversation_token_is_the_same_403_as_before(client, conversation, headers):
     response = client.get(f"/api/chat/{conversation['conversation_id']}/messages", headers=headers)
@@ -68,5 +80,7 @@ def test_a_missing_or_wrong_conversation_token_is_the_same_403_as_before(client,
     assert response.json()["error"]["code"] == "invalid_conversation_token"
     assert "www-authenticate" not in response.headers
     token = conversation["token"]
-    ok = client.get(f"/api/chat/{conversation['conversation_id']}/messages", headers={"Authorization": f"bearer  {token}"})
+    ok = client.get(
+        f"/api/chat/{conversation['conversation_id']}/messages", headers={"Authorization": f"bearer  {token}"}
+    )
     assert ok.status_code == 200

@@ -29,8 +29,10 @@ def test_liveness_holds_while_rasa_is_down_and_readiness_does_not(client):
     ready = client.get("/readyz")
     assert ready.status_code == 503
     assert ready.json()["components"] == {
-        "rasa": {"status": "down"}, "database": {"status": "ok"}, "event_loop": {"status": "ok"},
-    }  # fmt: skip
+        "rasa": {"status": "down"},
+        "database": {"status": "ok"},
+        "event_loop": {"status": "ok"},
+    }
     # /healthz keeps its former answer for existing monitors
     assert client.get("/healthz").json()["components"]["action_server"] == {"status": "down"}
 
@@ -70,18 +72,17 @@ def test_rate_limits_key_on_the_forwarded_address_only_behind_a_trusted_proxy(cl
     with _app(client, address=PROXY, **limits) as proxy:
         for customer in ("203.0.113.10", "203.0.113.11"):
             statuses = [
-                proxy.post(
-                    "/api/chat/sessions", json={}, headers={"X-Forwarded-For": customer}
-                ).status_code
+                proxy.post("/api/chat/sessions", json={}, headers={"X-Forwarded-For": customer}).status_code
                 for _ in range(3)
             ]
             assert statuses == [201, 201, 429], customer  # each customer has their own limit
         # a customer forging the header in front of the proxy is still keyed on their address:
         # the proxy appends the real one, and only the right-most untrusted hop counts
         forged = proxy.post(
-            "/api/chat/sessions", json={},
+            "/api/chat/sessions",
+            json={},
             headers={"X-Forwarded-For": "198.51.100.99, 203.0.113.10"},
-        )  # fmt: skip
+        )
         assert forged.status_code == 429
     untrusted = f"192.0.2.{uuid.uuid4().int % 250 + 1}"
     with _app(client, address=untrusted, **limits) as direct:

@@ -67,12 +67,22 @@ def test_safe_production_settings_pass_and_demo_mode_defaults_off(monkeypatch):
         ({"RASA_TOKEN": None}, "RASA_TOKEN is empty"),
         ({"RASA_TOKEN": "abc"}, "RASA_TOKEN is shorter than 32 bytes"),
         ({"RABBITMQ_USER": "guest", "RABBITMQ_PASSWORD": "guest"}, "guest/guest"),
-        ({"RABBITMQ_HOST": None, "TRANSCRIPTS_IN_API": "false", "RABBITMQ_USER": None,
-          "RABBITMQ_PASSWORD": None}, "guest/guest"),
+        (
+            {
+                "RABBITMQ_HOST": None,
+                "TRANSCRIPTS_IN_API": "false",
+                "RABBITMQ_USER": None,
+                "RABBITMQ_PASSWORD": None,
+            },
+            "guest/guest",
+        ),
         ({"CHAT_ALLOWED_ORIGINS": "*"}, "CHAT_ALLOWED_ORIGINS is '*'"),
         ({"CHAT_ALLOWED_ORIGINS": None}, "CHAT_ALLOWED_ORIGINS is '*'"),
         ({"DATABASE_URL": "sqlite:////tmp/app.db"}, "DATABASE_URL is SQLite"),
-        ({"BANK_HOTLINE": None, "BANK_FRAUD_LINE": None}, "BANK_HOTLINE, BANK_FRAUD_LINE left at the demo bank's values"),
+        (
+            {"BANK_HOTLINE": None, "BANK_FRAUD_LINE": None},
+            "BANK_HOTLINE, BANK_FRAUD_LINE left at the demo bank's values",
+        ),
         ({"BANK_NAME": None}, "BANK_NAME left at the demo bank's values"),
         ({"BANK_HOTLINE": "change-me"}, "must be phone numbers"),
         ({"ACTION_SERVER_TOKEN": None}, "ACTION_SERVER_TOKEN is empty"),
@@ -80,7 +90,7 @@ def test_safe_production_settings_pass_and_demo_mode_defaults_off(monkeypatch):
         ({"RASA_METADATA_SECRET": None}, "RASA_METADATA_SECRET is empty"),
         ({"RASA_METADATA_SECRET": "abc"}, "RASA_METADATA_SECRET is shorter than 32 bytes"),
     ],
-)  # fmt: skip
+)
 def test_each_unsafe_setting_is_refused_with_a_clear_reason(monkeypatch, overrides, problem):
     settings = production_settings(monkeypatch, **overrides)
     with pytest.raises(security.UnsafeConfiguration) as refused:
@@ -99,10 +109,15 @@ def test_guest_credentials_are_fine_when_rabbitmq_is_not_used(monkeypatch):
 
 def test_every_problem_is_listed_at_once_and_the_api_does_not_start(monkeypatch, tmp_path):
     settings = production_settings(
-        monkeypatch, DEMO_MODE="true", CUSTOMER_IDENTITY_SECRET=None, CASE_ENCRYPTION_KEY=None,
-        RASA_TOKEN=None, CHAT_ALLOWED_ORIGINS="*", DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}",
+        monkeypatch,
+        DEMO_MODE="true",
+        CUSTOMER_IDENTITY_SECRET=None,
+        CASE_ENCRYPTION_KEY=None,
+        RASA_TOKEN=None,
+        CHAT_ALLOWED_ORIGINS="*",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'p.db'}",
         VAR_DIR=str(tmp_path),
-    )  # fmt: skip
+    )
     with pytest.raises(security.UnsafeConfiguration) as refused:
         create_app(settings)
     assert len(refused.value.problems) == 6
@@ -111,16 +126,32 @@ def test_every_problem_is_listed_at_once_and_the_api_does_not_start(monkeypatch,
 
 
 def test_uvicorn_and_make_run_refuse_to_start_in_production_with_the_defaults(tmp_path):
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "APP_ENV": "production",
-           "VAR_DIR": str(tmp_path), "RASA_TELEMETRY_ENABLED": "false"}  # fmt: skip
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(ROOT),
+        "APP_ENV": "production",
+        "VAR_DIR": str(tmp_path),
+        "RASA_TELEMETRY_ENABLED": "false",
+    }
     api = subprocess.run(
         [sys.executable, "-c", "from api.main import create_app; create_app()"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert api.returncode != 0
-    for needle in ("refusing to start with APP_ENV=production", "CUSTOMER_IDENTITY_SECRET",
-                   "CASE_ENCRYPTION_KEY", "RASA_TOKEN", "CHAT_ALLOWED_ORIGINS", "SQLite",
-                   "ACTION_SERVER_TOKEN", "RASA_METADATA_SECRET"):  # fmt: skip
+    for needle in (
+        "refusing to start with APP_ENV=production",
+        "CUSTOMER_IDENTITY_SECRET",
+        "CASE_ENCRYPTION_KEY",
+        "RASA_TOKEN",
+        "CHAT_ALLOWED_ORIGINS",
+        "SQLite",
+        "ACTION_SERVER_TOKEN",
+        "RASA_METADATA_SECRET",
+    ):
         assert needle in api.stderr
     run = subprocess.run(
         [sys.executable, "-m", "scripts.run"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -169,14 +200,22 @@ def test_production_refuses_to_start_while_demo_staff_accounts_are_active(demo_d
     assert not sign_in(demo_database, "agent1")
 
 
-def test_outside_demo_mode_the_api_disables_demo_accounts_an_earlier_demo_run_created(demo_database, tmp_path):
+def test_outside_demo_mode_the_api_disables_demo_accounts_an_earlier_demo_run_created(
+    demo_database, tmp_path
+):
     assert sign_in(demo_database, "supervisor1")
     settings = dataclasses.replace(
-        load_settings(), database_url=demo_database, demo_mode=False, var_dir=tmp_path,
-        identity_secret="i" * 40, case_encryption_key=CASE_ENCRYPTION_KEY,
-    )  # fmt: skip
+        load_settings(),
+        database_url=demo_database,
+        demo_mode=False,
+        var_dir=tmp_path,
+        identity_secret="i" * 40,
+        case_encryption_key=CASE_ENCRYPTION_KEY,
+    )
     with TestClient(create_app(settings)) as api:
-        login = api.post("/api/auth/login", json={"username": "supervisor1", "password": "local-demo-password"})
+        login = api.post(
+            "/api/auth/login", json={"username": "supervisor1", "password": "local-demo-password"}
+        )
         assert login.status_code == 401
     assert not sign_in(demo_database, "agent1") and not sign_in(demo_database, "analyst1")
     # A later demo run turns them on again (development only).
@@ -184,10 +223,14 @@ def test_outside_demo_mode_the_api_disables_demo_accounts_an_earlier_demo_run_cr
     assert sign_in(demo_database, "agent1")
 
 
-def test_production_serves_no_swagger_page_but_keeps_the_openapi_document(database_url, monkeypatch, tmp_path):
+def test_production_serves_no_swagger_page_but_keeps_the_openapi_document(
+    database_url, monkeypatch, tmp_path
+):
     if database_url.startswith("sqlite"):
         pytest.skip("production runs on PostgreSQL only")
-    settings = dataclasses.replace(production_settings(monkeypatch), database_url=database_url, var_dir=tmp_path)
+    settings = dataclasses.replace(
+        production_settings(monkeypatch), database_url=database_url, var_dir=tmp_path
+    )
     with TestClient(create_app(settings)) as production:
         assert production.get("/docs").status_code == 404  # Swagger UI would load from a CDN
         assert production.get("/redoc").status_code == 404

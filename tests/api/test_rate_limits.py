@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -54,7 +54,7 @@ def test_zero_turns_a_limit_off(client):
 
 def test_windows_are_fixed_and_a_new_window_starts_from_zero(session):
     limit = Limit(2, timedelta(minutes=1))
-    start = datetime(2026, 11, 23, 10, 0, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 23, 10, 0, 0, tzinfo=UTC)
     assert window_start(start + timedelta(seconds=59), limit.window) == start
     for _ in range(2):
         ratelimit_service.hit(session=session, key="k", limit=limit, now=start + timedelta(seconds=10))
@@ -97,10 +97,14 @@ def test_the_websocket_answers_over_the_limit_with_an_error_frame_and_when_to_re
 
 def test_housekeeping_removes_only_windows_that_have_ended(client):
     factory = client.app.state.session_factory  # the database the API under test uses
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with factory.begin() as session:
-        ratelimit_service.hit(session=session, key=f"old-{uuid.uuid4().hex}", limit=Limit(5, timedelta(minutes=1)),
-                              now=now - timedelta(minutes=10))  # fmt: skip
+        ratelimit_service.hit(
+            session=session,
+            key=f"old-{uuid.uuid4().hex}",
+            limit=Limit(5, timedelta(minutes=1)),
+            now=now - timedelta(minutes=10),
+        )
         current_key = f"new-{uuid.uuid4().hex}"
         ratelimit_service.hit(session=session, key=current_key, limit=Limit(5, timedelta(hours=1)), now=now)
     assert maintenance.run_once(factory) >= 1

@@ -27,8 +27,8 @@ from bot.db import build_engine, build_session_factory, utcnow
 from bot.handoff import service as handoff_service
 from bot.staff import service as staff_service
 from scripts.stack import free_port
-from tests.conftest import ROOT, run_async
 from tests import ws_auth
+from tests.conftest import ROOT, run_async
 
 PASSWORD = "replica-test-password"
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -50,24 +50,41 @@ class Replica:
     def __init__(self, database_url: str, var_dir, redis_url: str = "", poll_seconds: float = 1.0):
         self.port = free_port()
         self.env = {
-            **os.environ, "DATABASE_URL": database_url, "VAR_DIR": str(var_dir),
-            "RASA_URL": f"http://127.0.0.1:{free_port()}", "RASA_TIMEOUT_SECONDS": "2",
-            "REALTIME_REDIS_URL": redis_url, "REALTIME_POLL_SECONDS": str(poll_seconds),
-            "CUSTOMER_IDENTITY_SECRET": "replica-identity-secret-of-32-bytes-or-more", "LOG_LEVEL": "WARNING",
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "VAR_DIR": str(var_dir),
+            "RASA_URL": f"http://127.0.0.1:{free_port()}",
+            "RASA_TIMEOUT_SECONDS": "2",
+            "REALTIME_REDIS_URL": redis_url,
+            "REALTIME_POLL_SECONDS": str(poll_seconds),
+            "CUSTOMER_IDENTITY_SECRET": "replica-identity-secret-of-32-bytes-or-more",
+            "LOG_LEVEL": "WARNING",
             "CASE_ENCRYPTION_KEY": "CgE5Hwdr6lkLKvYSU8Vhx0M1QyGn7W7v3r2CxH0vJYI=",
-        }  # fmt: skip
+        }
         self.process: subprocess.Popen | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "Replica":
+    def start(self) -> Replica:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -102,8 +119,14 @@ def prepare(database_url) -> tuple[str, str, str, int]:
     factory = build_session_factory(engine)
     username = f"agent-{uuid.uuid4().hex[:8]}"
     with factory.begin() as session:
-        staff = staff_service.create_staff(session=session, username=username, display_name="小李",
-                                           role="agent", password=PASSWORD, now=utcnow())  # fmt: skip
+        staff = staff_service.create_staff(
+            session=session,
+            username=username,
+            display_name="小李",
+            role="agent",
+            password=PASSWORD,
+            now=utcnow(),
+        )
         handoff_service.set_presence(session=session, staff=staff, status="online", now=utcnow())
         conversation, token = conversation_service.open_conversation(session=session)
         handoff = handoff_service.request_handoff(
@@ -133,14 +156,19 @@ async def talk_across(customer_side: Replica, agent_side: Replica, database_url:
         async with websockets.connect(customer_ws, open_timeout=WAIT) as customer:
             await ws_auth.authenticate(customer, token, timeout=WAIT)
             started = time.monotonic()
-            assert (await agent_api.post(f"/api/agent/handoffs/{handoff_id}/claim", headers=headers)).status_code == 200
+            assert (
+                await agent_api.post(f"/api/agent/handoffs/{handoff_id}/claim", headers=headers)
+            ).status_code == 200
             joined = (await next_frame(customer, "push", timeout))["message"]
             claim_seconds = time.monotonic() - started
             assert joined["kind"] == "handoff_started" and joined["agent_name"] == "小李"
 
             started = time.monotonic()
-            sent = await agent_api.post(f"/api/agent/handoffs/{handoff_id}/messages", headers=headers,
-                                        json={"text": "您好，我是人工客服小李。"})  # fmt: skip
+            sent = await agent_api.post(
+                f"/api/agent/handoffs/{handoff_id}/messages",
+                headers=headers,
+                json={"text": "您好，我是人工客服小李。"},
+            )
             assert sent.status_code == 201
             reply = (await next_frame(customer, "push", timeout))["message"]
             agent_to_customer = time.monotonic() - started
@@ -152,7 +180,9 @@ async def talk_across(customer_side: Replica, agent_side: Replica, database_url:
                 for _ in range(2):  # the conversation so far: join notice, agent reply
                     await next_frame(agent, "message", timeout)
                 started = time.monotonic()
-                await customer.send(json.dumps({"type": "message", "text": "谢谢，我想问年费", "client_message_id": "m1"}))
+                await customer.send(
+                    json.dumps({"type": "message", "text": "谢谢，我想问年费", "client_message_id": "m1"})
+                )
                 seen = (await next_frame(agent, "message", timeout))["message"]
                 customer_to_agent = time.monotonic() - started
                 assert (seen["sender"], seen["text"]) == ("customer", "谢谢，我想问年费")
@@ -164,8 +194,10 @@ def test_two_replicas_deliver_at_once_through_redis(database_url, tmp_path):
     # The database poll is set to an hour, so every delivery below can only come through Redis.
     with replicas(database_url, tmp_path, REDIS_URL, poll_seconds=3600) as (first, second):
         timings = run_async(talk_across(first, second, database_url))
-    print("delivery across replicas with Redis (claim, agent→customer, customer→agent): "
-          + ", ".join(f"{t * 1000:.0f} ms" for t in timings))  # fmt: skip
+    print(
+        "delivery across replicas with Redis (claim, agent→customer, customer→agent): "
+        + ", ".join(f"{t * 1000:.0f} ms" for t in timings)
+    )
 
 
 def test_two_replicas_without_redis_agree_through_the_database(database_url, tmp_path):
@@ -178,22 +210,39 @@ def test_restarting_a_replica_during_a_handoff_loses_nothing(database_url, tmp_p
     with replicas(database_url, tmp_path) as (first, second):
         username, conversation_id, token, handoff_id = prepare(database_url)
         agent = httpx.Client(base_url=second.url, timeout=WAIT)
-        staff_token = agent.post("/api/auth/login", json={"username": username, "password": PASSWORD}).json()["token"]
+        staff_token = agent.post("/api/auth/login", json={"username": username, "password": PASSWORD}).json()[
+            "token"
+        ]
         headers = {"Authorization": f"Bearer {staff_token}"}
         assert agent.post(f"/api/agent/handoffs/{handoff_id}/claim", headers=headers).status_code == 200
         customer_headers = {"Authorization": f"Bearer {token}"}
-        sent = httpx.post(f"{first.url}/api/chat/{conversation_id}/messages",
-                          json={"text": "在吗", "client_message_id": "r1"}, headers=customer_headers, timeout=WAIT)  # fmt: skip
+        sent = httpx.post(
+            f"{first.url}/api/chat/{conversation_id}/messages",
+            json={"text": "在吗", "client_message_id": "r1"},
+            headers=customer_headers,
+            timeout=WAIT,
+        )
         assert sent.status_code == 200 and sent.json()["replies"] == []
 
         first.stop()  # the customer's replica goes away mid-conversation …
-        agent.post(f"/api/agent/handoffs/{handoff_id}/messages", headers=headers, json={"text": "在的，请讲。"})
+        agent.post(
+            f"/api/agent/handoffs/{handoff_id}/messages", headers=headers, json={"text": "在的，请讲。"}
+        )
         first.start()  # … and comes back
-        history = httpx.get(f"{first.url}/api/chat/{conversation_id}/messages", headers=customer_headers, timeout=WAIT).json()
-        assert [(m["sender"], m["text"]) for m in history["messages"]][-2:] == [("customer", "在吗"), ("agent", "在的，请讲。")]
+        history = httpx.get(
+            f"{first.url}/api/chat/{conversation_id}/messages", headers=customer_headers, timeout=WAIT
+        ).json()
+        assert [(m["sender"], m["text"]) for m in history["messages"]][-2:] == [
+            ("customer", "在吗"),
+            ("agent", "在的，请讲。"),
+        ]
         # Still with the agent: the next message goes to them, not to the assistant.
-        again = httpx.post(f"{first.url}/api/chat/{conversation_id}/messages",
-                           json={"text": "我想问年费"}, headers=customer_headers, timeout=WAIT)  # fmt: skip
+        again = httpx.post(
+            f"{first.url}/api/chat/{conversation_id}/messages",
+            json={"text": "我想问年费"},
+            headers=customer_headers,
+            timeout=WAIT,
+        )
         assert again.status_code == 200 and again.json()["replies"] == []
         seen = agent.get(f"/api/agent/handoffs/{handoff_id}/messages", headers=headers).json()
         assert seen["handoff"]["status"] == "claimed"

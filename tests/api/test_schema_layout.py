@@ -13,7 +13,8 @@ SCHEMAS = ROOT / "api" / "schemas"
 def _classes_deriving_from_base_model(path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return [
-        node.name for node in ast.walk(tree)
+        node.name
+        for node in ast.walk(tree)
         if isinstance(node, ast.ClassDef)
         and any(getattr(base, "id", getattr(base, "attr", None)) == "BaseModel" for base in node.bases)
     ]

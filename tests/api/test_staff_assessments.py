@@ -16,14 +16,23 @@ def _seed(database_url: str, customer: str) -> None:
     with build_session_factory(engine).begin() as session:
         old = {q.id: 3 for q in questionnaire.questions}
         suitability_service.record_assessment(
-            session=session, customer_id=customer, questionnaire=questionnaire, answers=old,
-            channel="web", conversation_id="c-old", now=utcnow() - timedelta(days=400),
-        )  # fmt: skip
+            session=session,
+            customer_id=customer,
+            questionnaire=questionnaire,
+            answers=old,
+            channel="web",
+            conversation_id="c-old",
+            now=utcnow() - timedelta(days=400),
+        )
         suitability_service.record_abandoned(
-            session=session, customer_id=customer, questionnaire=questionnaire,
-            answers={"age": 1, "household_income": 0}, channel="app", conversation_id="c-new",
+            session=session,
+            customer_id=customer,
+            questionnaire=questionnaire,
+            answers={"age": 1, "household_income": 0},
+            channel="app",
+            conversation_id="c-new",
             now=utcnow(),
-        )  # fmt: skip
+        )
     engine.dispose()
 
 

@@ -10,7 +10,6 @@ import pytest
 from bot.cases import service as case_service
 from bot.cases.crypto import CaseCipher
 from bot.db import utcnow
-
 from tests.api.conftest import CASE_ENCRYPTION_KEY
 from tests.api.test_chat_api import assert_error
 
@@ -31,9 +30,12 @@ def open_case(staff_factory):
         )
         with staff_factory.session() as db:
             case = case_service.open_case(
-                session=db, customer_id=customer_id or f"C-{uuid.uuid4().hex[:8]}",
-                now=utcnow() - received_ago, cipher=CIPHER, **{**defaults, **fields},
-            )  # fmt: skip
+                session=db,
+                customer_id=customer_id or f"C-{uuid.uuid4().hex[:8]}",
+                now=utcnow() - received_ago,
+                cipher=CIPHER,
+                **{**defaults, **fields},
+            )
             return case.number
 
     return open_
@@ -81,15 +83,25 @@ def test_a_case_shows_the_day_and_the_sum_the_customers_words_resolved_to(client
     from datetime import date
     from decimal import Decimal
 
-    number = open_case(occurred_at="上周五下午", occurred_on=date(2026, 11, 27), amount=Decimal("5000"),
-                       received_ago=timedelta(days=1))  # fmt: skip
+    number = open_case(
+        occurred_at="上周五下午",
+        occurred_on=date(2026, 11, 27),
+        amount=Decimal("5000"),
+        received_ago=timedelta(days=1),
+    )
     case = client.get(f"/api/staff/cases/{number}", headers=agent).json()
     assert (case["occurred_when"], case["occurred_on"], case["amount"], case["amount_currency"]) == (
-        "上周五下午", "2026-11-27", 5000.0, "CNY")  # fmt: skip
+        "上周五下午",
+        "2026-11-27",
+        5000.0,
+        "CNY",
+    )
 
 
 def test_unknown_and_malformed_numbers_get_clear_errors(client, agent):
-    error = assert_error(client.get("/api/staff/cases/TS20991231999999", headers=agent), 404, "case_not_found")
+    error = assert_error(
+        client.get("/api/staff/cases/TS20991231999999", headers=agent), 404, "case_not_found"
+    )
     assert "TS" in error["message"]
     assert_error(client.get("/api/staff/cases/not-a-number", headers=agent), 422, "invalid_case_number")
 
@@ -103,7 +115,9 @@ def test_the_whole_lifecycle_through_the_api(client, staff_factory, open_case):
     assigned = client.post(f"{url}/assign", json={"username": agent_name}, headers=supervisor)
     assert assigned.status_code == 200, assigned.text
     assert assigned.json()["assignee"] == agent_name
-    moved = client.post(f"{url}/status", json={"status": "in_progress", "note": "已电话联系客户"}, headers=supervisor)
+    moved = client.post(
+        f"{url}/status", json={"status": "in_progress", "note": "已电话联系客户"}, headers=supervisor
+    )
     assert moved.json()["status_label"] == "处理中"
     extended = client.post(f"{url}/extend", json={"reason": "需向发卡中心调取记录"}, headers=supervisor)
     assert extended.json()["extension_count"] == 1 and extended.json()["days_left"] == 30
@@ -124,15 +138,19 @@ def test_the_whole_lifecycle_through_the_api(client, staff_factory, open_case):
     assert all(e["actor"].startswith("staff:supervisor-") for e in closed.json()["events"][1:])
     # Consoles show display names, not login names.
     assert {e["actor_name"] for e in closed.json()["events"][1:]} == {"测试supervisor"}
-    assert closed.json()["staff_names"][agent_name] == "测试agent" and closed.json()["assignee_name"] == "测试agent"
+    assert (
+        closed.json()["staff_names"][agent_name] == "测试agent"
+        and closed.json()["assignee_name"] == "测试agent"
+    )
 
 
 def test_an_illegal_transition_is_a_409_in_chinese(client, agent, open_case):
     number = open_case()
     error = assert_error(
         client.post(f"/api/staff/cases/{number}/status", json={"status": "closed"}, headers=agent),
-        409, "illegal_transition",
-    )  # fmt: skip
+        409,
+        "illegal_transition",
+    )
     assert error["message"] == "该投诉当前状态为「已受理」，不能变更为「已办结」。"
     assert_error(
         client.post(f"/api/staff/cases/{number}/status", json={"status": "archived"}, headers=agent), 422
@@ -146,11 +164,14 @@ def test_only_a_supervisor_may_grant_the_second_extension(client, staff_factory,
     assert client.post(url, json={"reason": "情况复杂"}, headers=agent).status_code == 200
     assert_error(
         client.post(url, json={"reason": "涉及第三方", "approval_note": "同意"}, headers=agent),
-        403, "extension_needs_supervisor",
-    )  # fmt: skip
+        403,
+        "extension_needs_supervisor",
+    )
     supervisor = staff_factory.headers("supervisor")
     assert_error(client.post(url, json={"reason": "涉及第三方"}, headers=supervisor), 422)
-    granted = client.post(url, json={"reason": "涉及第三方", "approval_note": "分管行长批准"}, headers=supervisor)
+    granted = client.post(
+        url, json={"reason": "涉及第三方", "approval_note": "分管行长批准"}, headers=supervisor
+    )
     assert granted.status_code == 200 and granted.json()["days_left"] == 60
     assert granted.json()["extension_approval_note"] == "分管行长批准"
     assert_error(client.post(url, json={"reason": "再延", "approval_note": "同意"}, headers=supervisor), 409)
@@ -167,8 +188,12 @@ def test_the_unmasked_contact_is_shown_to_agents_and_audited(client, agent, open
 def test_assigning_to_an_analyst_or_an_unknown_user_is_refused(client, staff_factory, agent, open_case):
     number = open_case()
     analyst = staff_factory.create("analyst")
-    assert_error(client.post(f"/api/staff/cases/{number}/assign", json={"username": analyst}, headers=agent), 422)
-    assert_error(client.post(f"/api/staff/cases/{number}/assign", json={"username": "ghost"}, headers=agent), 404)
+    assert_error(
+        client.post(f"/api/staff/cases/{number}/assign", json={"username": analyst}, headers=agent), 422
+    )
+    assert_error(
+        client.post(f"/api/staff/cases/{number}/assign", json={"username": "ghost"}, headers=agent), 404
+    )
 
 
 def test_the_list_filters_by_deadline_status_and_classification_with_paging(client, agent, open_case):
@@ -189,7 +214,9 @@ def test_the_list_filters_by_deadline_status_and_classification_with_paging(clie
     assert numbers(channel="CH01") == [soon]
     assert numbers(status=["received", "in_progress"]) == [late, soon, fresh]
     assert numbers(status="closed") == []
-    page = client.get("/api/staff/cases", params={"customer": customer, "page": 2, "page_size": 2}, headers=agent)
+    page = client.get(
+        "/api/staff/cases", params={"customer": customer, "page": 2, "page_size": 2}, headers=agent
+    )
     assert page.json()["total"] == 3 and [i["number"] for i in page.json()["items"]] == [fresh]
     overdue = client.get("/api/staff/cases", params={"customer": customer, "due": "overdue"}, headers=agent)
     assert overdue.json()["items"][0]["deadline_flag"] == "overdue"

@@ -17,9 +17,16 @@ LISTEN = {"event": "action", "name": "action_listen"}
 
 
 def test_the_replies_between_the_message_and_the_next_one_are_what_rasa_applied():
-    events = [user(1), {"event": "action", "name": "utter_greet"}, bot("您好！"), LISTEN,
-              user(2, "年费"), {"event": "action", "name": "action_answer_faq"},
-              bot("年费说明", [{"title": "转人工", "payload": "/request_human"}]), LISTEN]  # fmt: skip
+    events = [
+        user(1),
+        {"event": "action", "name": "utter_greet"},
+        bot("您好！"),
+        LISTEN,
+        user(2, "年费"),
+        {"event": "action", "name": "action_answer_faq"},
+        bot("年费说明", [{"title": "转人工", "payload": "/request_human"}]),
+        LISTEN,
+    ]
     assert replies_after_message(events, 1) == [{"text": "您好！", "buttons": []}]
     assert replies_after_message(events, 2) == [
         {"text": "年费说明", "buttons": [{"title": "转人工", "payload": "/request_human"}]}

@@ -30,16 +30,24 @@ def conversation_events(sender: str, days_ago: float, handed_off: bool) -> list[
     """Broker rows of a short conversation that ended `days_ago` days ago."""
     at = (utcnow() - timedelta(days=days_ago)).timestamp()
     events = [
-        {"event": "user", "timestamp": at, "text": "我的信用卡年费怎么收，电话13812345678",
-         "parse_data": {"intent": {"name": "faq", "confidence": 0.9}, "entities": []}},
+        {
+            "event": "user",
+            "timestamp": at,
+            "text": "我的信用卡年费怎么收，电话13812345678",
+            "parse_data": {"intent": {"name": "faq", "confidence": 0.9}, "entities": []},
+        },
         {"event": "bot", "timestamp": at + 1, "text": "您好，信用卡年费因卡种而异。", "data": {}},
-    ]  # fmt: skip
+    ]
     if handed_off:
         events += [
-            {"event": "user", "timestamp": at + 2, "text": "转人工",
-             "parse_data": {"intent": {"name": "request_human", "confidence": 0.95}, "entities": []}},
+            {
+                "event": "user",
+                "timestamp": at + 2,
+                "text": "转人工",
+                "parse_data": {"intent": {"name": "request_human", "confidence": 0.95}, "entities": []},
+            },
             {"event": "pause", "timestamp": at + 3},
-        ]  # fmt: skip
+        ]
     return [(f"{sender}-{n}", sender, event) for n, event in enumerate(events)]
 
 
@@ -58,11 +66,15 @@ def store(tmp_path, monkeypatch):
     engine = build_engine(url)
     factory = build_session_factory(engine)
     with factory.begin() as session:
-        transcripts.ingest_rasa_events(session, conversation_events("old", 4 * 365, handed_off=True),
-                                       retention_days=RETENTION_DAYS)  # fmt: skip
-        transcripts.ingest_rasa_events(session, conversation_events("recent", 1, handed_off=False),
-                                       retention_days=RETENTION_DAYS)  # fmt: skip
-        transcript_query.add_tag(session=session, conversation_id="old", tag="年费", author="analyst", now=utcnow())
+        transcripts.ingest_rasa_events(
+            session, conversation_events("old", 4 * 365, handed_off=True), retention_days=RETENTION_DAYS
+        )
+        transcripts.ingest_rasa_events(
+            session, conversation_events("recent", 1, handed_off=False), retention_days=RETENTION_DAYS
+        )
+        transcript_query.add_tag(
+            session=session, conversation_id="old", tag="年费", author="analyst", now=utcnow()
+        )
     yield factory
     engine.dispose()
 
@@ -71,10 +83,18 @@ def counts(factory) -> dict[str, dict[str, int]]:
     """Rows per conversation in each table the purge clears."""
     out: dict[str, dict[str, int]] = {}
     with factory() as session:
-        for model in (TranscriptMessage, TranscriptTerm, TranscriptEvent, TranscriptTag, TranscriptConversation,
-                      ServiceRecord):  # fmt: skip
+        for model in (
+            TranscriptMessage,
+            TranscriptTerm,
+            TranscriptEvent,
+            TranscriptTag,
+            TranscriptConversation,
+            ServiceRecord,
+        ):
             out[model.__tablename__] = dict(
-                session.execute(select(model.conversation_id, func.count()).group_by(model.conversation_id)).all()
+                session.execute(
+                    select(model.conversation_id, func.count()).group_by(model.conversation_id)
+                ).all()
             )
     return out
 

@@ -9,13 +9,15 @@ from pathlib import Path
 import yaml
 
 from bot import bank
+from bot.config import load_settings
 from bot.faq.answers import ANSWERS_DIR, read_answers
 from bot.faq.catalog import load_catalog
-from bot.config import load_settings
 from bot.handoff import conversation as rules
 from tests.conftest import ROOT
 
-IDENTITY = bank.BankIdentity(name="厦岭银行", hotline="400-820-1234", fraud_line="95123", website="https://www.bank.example")
+IDENTITY = bank.BankIdentity(
+    name="厦岭银行", hotline="400-820-1234", fraud_line="95123", website="https://www.bank.example"
+)
 
 
 def _responses() -> dict[str, list[dict]]:
@@ -32,8 +34,8 @@ def test_every_answer_that_mentions_the_hotline_gives_the_number_from_the_settin
         for variant in variants:
             text = variant.get("text") or ""
             for match in re.finditer(r"热线", text):
-                after = text[match.end():match.end() + 20]
-                if "心理援助" in text[max(0, match.start() - 4):match.start()]:
+                after = text[match.end() : match.end() + 20]
+                if "心理援助" in text[max(0, match.start() - 4) : match.start()]:
                     continue
                 mentions += 1
                 assert re.match(r"[：:]?\{bank_(hotline|fraud_line)\}", after), (name, text)
@@ -46,7 +48,12 @@ def test_the_demo_bank_is_the_default_and_production_values_come_from_the_enviro
         monkeypatch.delenv(name, raising=False)
     demo = bank.from_settings(load_settings())
     assert (demo.name, demo.hotline, demo.fraud_line) == ("示例银行", "95000", "95000")
-    assert bank.demo_values(load_settings()) == ["BANK_NAME", "BANK_HOTLINE", "BANK_FRAUD_LINE", "BANK_WEBSITE"]
+    assert bank.demo_values(load_settings()) == [
+        "BANK_NAME",
+        "BANK_HOTLINE",
+        "BANK_FRAUD_LINE",
+        "BANK_WEBSITE",
+    ]
     monkeypatch.setenv("BANK_HOTLINE", "400-820-1234")  # the fraud line follows the hotline unless set
     assert bank.from_settings(load_settings()).fraud_line == "400-820-1234"
     monkeypatch.setenv("BANK_FRAUD_LINE", "95123")
@@ -68,6 +75,9 @@ def test_urgent_replies_are_numbered_steps_with_the_banks_numbers():
     distress = rules.distress_text().splitlines()
     assert "110" in distress[1] and "120" in distress[1] and "12356" in distress[2]
     # With nobody to take them, the 24-hour number comes before the call-back.
-    for text in (rules.no_agent_text(IDENTITY, urgent=True), rules.closed_text("每天 09:00-21:00", None, IDENTITY, urgent=True)):
+    for text in (
+        rules.no_agent_text(IDENTITY, urgent=True),
+        rules.closed_text("每天 09:00-21:00", None, IDENTITY, urgent=True),
+    ):
         assert text.index("95123") < text.index("预约回电")
     assert "24小时客服热线400-820-1234" in rules.no_agent_text(IDENTITY)

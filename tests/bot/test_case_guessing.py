@@ -4,17 +4,17 @@ and never locks the owner's verified session out; acting on a case is checked ag
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
 
 from bot.cases import access, references, service
-from bot.ratelimit import lockout
 from bot.cases.crypto import CaseCipher
 from bot.cases.errors import CaseAccessDenied, ContactCheckLocked, InvalidCaseNumber
+from bot.ratelimit import lockout
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
 CIPHER = CaseCipher(Fernet.generate_key().decode())
 POLICY = access.lookup_policy(max_failures=3, lock=timedelta(minutes=30))
@@ -22,14 +22,23 @@ POLICY = access.lookup_policy(max_failures=3, lock=timedelta(minutes=30))
 
 def _open(session, *, customer_id=None, conversation_id=None, phone="13812345678"):
     return service.open_case(
-        session=session, description="网点柜员态度差", intake_channel="web", contact_phone=phone,
-        customer_name="李四", customer_id=customer_id, conversation_id=conversation_id, now=NOW, cipher=CIPHER,
-    )  # fmt: skip
+        session=session,
+        description="网点柜员态度差",
+        intake_channel="web",
+        contact_phone=phone,
+        customer_name="李四",
+        customer_id=customer_id,
+        conversation_id=conversation_id,
+        now=NOW,
+        cipher=CIPHER,
+    )
 
 
 def _who(conversation=None, customer=None, address=None) -> access.Requester:
     return access.Requester(
-        conversation_id=conversation or f"c-{uuid.uuid4().hex[:10]}", customer_id=customer, address_key=address
+        conversation_id=conversation or f"c-{uuid.uuid4().hex[:10]}",
+        customer_id=customer,
+        address_key=address,
     )
 
 
@@ -71,11 +80,19 @@ def test_unknown_references_wrong_digits_and_other_peoples_cases_look_the_same(s
     assert observed == {(False, None)}
     # The right pair opens an anonymous case, and only for a while lets this conversation act on it
     owner = _who()
-    assert _check(session, references.format_reference(anonymous.reference).lower(), "５６７８", owner, NOW).ok
-    assert access.open_for_customer(session=session, number=anonymous.number, requester=owner, now=NOW) is anonymous
+    assert _check(
+        session, references.format_reference(anonymous.reference).lower(), "５６７８", owner, NOW
+    ).ok
+    assert (
+        access.open_for_customer(session=session, number=anonymous.number, requester=owner, now=NOW)
+        is anonymous
+    )
     with pytest.raises(CaseAccessDenied):
         access.open_for_customer(
-            session=session, number=anonymous.number, requester=owner, now=NOW + POLICY.access + timedelta(seconds=1)
+            session=session,
+            number=anonymous.number,
+            requester=owner,
+            now=NOW + POLICY.access + timedelta(seconds=1),
         )
 
 
@@ -103,7 +120,8 @@ def test_a_guesser_spreading_over_conversations_hits_the_address_and_case_locks(
     case = _open(session)
     address = "addr-spreading"
     outcomes = [
-        _outcome(session, case.reference, f"{n:04d}", _who(address=address), NOW + timedelta(seconds=n)) for n in range(4)
+        _outcome(session, case.reference, f"{n:04d}", _who(address=address), NOW + timedelta(seconds=n))
+        for n in range(4)
     ]
     # Each conversation is fresh, but the case is locked after three failures: the right digits
     # from a fourth conversation are refused with the same answer as a wrong guess.
@@ -112,7 +130,9 @@ def test_a_guesser_spreading_over_conversations_hits_the_address_and_case_locks(
     assert _outcome(session, case.reference, "5678", _who(), NOW + timedelta(minutes=31)) == "opened"
     # Unknown references from many conversations behind one address lock the address.
     results = [
-        _outcome(session, references.new_reference(), "5678", _who(address=address), NOW + timedelta(minutes=32))
+        _outcome(
+            session, references.new_reference(), "5678", _who(address=address), NOW + timedelta(minutes=32)
+        )
         for _ in range(POLICY.address.step + 1)
     ]
     assert results[-1].startswith("locked:")
@@ -130,7 +150,10 @@ def test_the_owner_gets_in_while_the_case_is_under_attack(session):
     owner = _who(customer=customer)
     assert access.find_owned_case(session=session, requester=owner, number=bound.number.lower()) is bound
     assert [c.id for c in access.list_owned_cases(session=session, requester=owner)] == [bound.id]
-    assert access.withdraw_by_customer(session=session, number=bound.number, requester=owner, now=NOW).status == "withdrawn"
+    assert (
+        access.withdraw_by_customer(session=session, number=bound.number, requester=owner, now=NOW).status
+        == "withdrawn"
+    )
     # So does the conversation that filed an anonymous case.
     filer = _who(conversation="conv-anon-filer")
     assert access.find_owned_case(session=session, requester=filer, number=filed_here.number) is filed_here

@@ -14,10 +14,16 @@ REFERENCE = references.format_reference(references.new_reference())
 
 def _view(status=lifecycle.RECEIVED, *, answer=None, needs_rating=False, extension_count=0, reason=None):
     return {
-        "number": NUMBER, "status": status, "status_label": lifecycle.STATUS_LABELS[status],
-        "received_on": date(2026, 11, 23), "due_on": date(2026, 12, 8), "answer": answer,
-        "needs_rating": needs_rating, "extension_count": extension_count, "extension_reason": reason,
-    }  # fmt: skip
+        "number": NUMBER,
+        "status": status,
+        "status_label": lifecycle.STATUS_LABELS[status],
+        "received_on": date(2026, 11, 23),
+        "due_on": date(2026, 12, 8),
+        "answer": answer,
+        "needs_rating": needs_rating,
+        "extension_count": extension_count,
+        "extension_reason": reason,
+    }
 
 
 def _responses(step):
@@ -26,13 +32,17 @@ def _responses(step):
 
 def test_start_offers_own_cases_or_goes_to_the_digits_with_a_reference():
     owned = [f"TS2026112300010{n}" for n in range(7)]
-    assert lookup.start(intent="complaint_status", text="我的投诉怎么样了", owned=owned).choices == tuple(owned[:5])
+    assert lookup.start(intent="complaint_status", text="我的投诉怎么样了", owned=owned).choices == tuple(
+        owned[:5]
+    )
     named = lookup.start(intent="complaint_status", text=f"查询投诉{owned[3]}", owned=owned)
     assert named.choices == (owned[3],)
     by_reference = lookup.start(intent="complaint_withdraw", text=f"撤回投诉，查询码 {REFERENCE}")
     assert (by_reference.purpose, by_reference.stage) == (lookup.WITHDRAW, "last4")
     assert lookup.question(by_reference).response == "utter_case_ask_last4"
-    assert lookup.question(Lookup(choices=(NUMBER,))).values["buttons"] == [{"title": NUMBER, "payload": NUMBER}]
+    assert lookup.question(Lookup(choices=(NUMBER,))).values["buttons"] == [
+        {"title": NUMBER, "payload": NUMBER}
+    ]
 
 
 def test_a_number_asks_the_database_and_three_bad_numbers_end_the_lookup():
@@ -83,6 +93,8 @@ def test_withdrawal_only_of_an_open_case_and_only_when_confirmed():
 
 
 def test_the_state_survives_the_slot_and_a_broken_slot_starts_over():
-    state = Lookup(purpose=lookup.WITHDRAW, stage="last4", reference=REFERENCE, bad_numbers=1, choices=(NUMBER,))
+    state = Lookup(
+        purpose=lookup.WITHDRAW, stage="last4", reference=REFERENCE, bad_numbers=1, choices=(NUMBER,)
+    )
     assert Lookup.from_slot(state.to_slot()) == state
     assert Lookup.from_slot({"stage": "nonsense"}) == Lookup() == Lookup.from_slot(None)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bot.cases import references
 from bot.ratelimit import lockout
 
-NOW = datetime(2026, 12, 5, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
 
 
 def test_new_references_are_valid_distinct_and_never_look_like_numbers():
@@ -24,7 +24,9 @@ def test_typed_forms_are_read_back_leniently():
     reference = references.new_reference()
     shown = references.format_reference(reference)
     assert shown.count("-") == 2 and shown.replace("-", "") == reference
-    full_width = shown.lower().translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789abcdefghijklmnopqrstuvwxyz-"})
+    full_width = shown.lower().translate(
+        {ord(c): ord(c) + 0xFEE0 for c in "0123456789abcdefghijklmnopqrstuvwxyz-"}
+    )
     for typed in (shown, shown.lower(), shown.replace("-", " "), reference, full_width):
         assert references.parse_reference(typed) == reference, typed
     # O and I/L are read as 0 and 1 (they are not in the alphabet)
@@ -50,8 +52,15 @@ def test_the_check_symbol_catches_every_single_typo_and_neighbour_swap():
 
 
 def test_numbers_and_ordinary_text_are_not_references():
-    for text in ("TS20261123000123", "13812345678", "6222020200112233445", "110101199001011234", "我的投诉怎么样了",
-                 "123456789012", ""):  # fmt: skip
+    for text in (
+        "TS20261123000123",
+        "13812345678",
+        "6222020200112233445",
+        "110101199001011234",
+        "我的投诉怎么样了",
+        "123456789012",
+        "",
+    ):
         assert references.parse_reference(text) is None
         assert references.find_reference(text) is None
 
@@ -59,9 +68,14 @@ def test_numbers_and_ordinary_text_are_not_references():
 def test_lockouts_start_after_a_step_of_failures_and_double_up_to_the_cap():
     policy = lockout.Lockout(step=3, base=timedelta(minutes=30))
     assert [lockout.lock_duration(n, policy) for n in (0, 2, 3, 5, 6, 9, 12)] == [
-        timedelta(0), timedelta(0), timedelta(minutes=30), timedelta(minutes=30),
-        timedelta(hours=1), timedelta(hours=2), timedelta(hours=4),
-    ]  # fmt: skip
+        timedelta(0),
+        timedelta(0),
+        timedelta(minutes=30),
+        timedelta(minutes=30),
+        timedelta(hours=1),
+        timedelta(hours=2),
+        timedelta(hours=4),
+    ]
     assert lockout.lock_duration(10_000, policy) == lockout.MAX_LOCK
 
 
@@ -79,7 +93,10 @@ def test_staff_see_only_the_last_group_of_a_reference():
     from bot.text.masking import mask_text
 
     reference = references.format_reference(references.new_reference())
-    for sentence in (f"您的查询码是 {reference}，请妥善保存", f"查询码{reference.lower().replace('-', '')}帮我查下"):
+    for sentence in (
+        f"您的查询码是 {reference}，请妥善保存",
+        f"查询码{reference.lower().replace('-', '')}帮我查下",
+    ):
         masked = mask_text(sentence)
         assert reference[:9] not in masked.upper() and reference.replace("-", "")[:8] not in masked.upper()
         assert "****-****-" + reference[-4:] in masked

@@ -18,9 +18,15 @@ def _walk(draft: Draft, *messages: str) -> Draft:
 
 @pytest.mark.parametrize(
     ("text", "substantive"),
-    [("我要投诉", False), ("投诉", False), ("我要投诉你们客服", False), ("你们乱扣我钱", True),
-     ("客服态度太差了", True), ("这事没人管吗", True)],
-)  # fmt: skip
+    [
+        ("我要投诉", False),
+        ("投诉", False),
+        ("我要投诉你们客服", False),
+        ("你们乱扣我钱", True),
+        ("客服态度太差了", True),
+        ("这事没人管吗", True),
+    ],
+)
 def test_the_opening_message_is_kept_only_when_it_says_what_happened(text, substantive):
     assert is_substantive(text) is substantive
     started = start(text)
@@ -49,7 +55,11 @@ def test_a_complaint_in_several_messages_with_guessed_axes_confirmed():
     assert draft.stage == "summary"
     assert (draft.business, draft.channel, draft.reason) == ("BT03", "CH04", "RS08")
     assert (draft.request, draft.occurred, draft.phone, draft.name) == (
-        "退还多扣的年费", "上个月15号", "13812345678", "王小明")  # fmt: skip
+        "退还多扣的年费",
+        "上个月15号",
+        "13812345678",
+        "王小明",
+    )
     assert step(draft, "确认提交").event == Event.SUBMITTED
 
 
@@ -66,9 +76,18 @@ def test_a_wrong_phone_is_explained_and_the_third_try_offers_a_person():
 
 
 def test_corrections_from_the_summary_return_to_the_summary():
-    draft = Draft(description=("ATM吞卡",), business="BT03", channel="CH02", reason="RS02",
-                  confirmed=("business", "channel", "reason"), request="还卡", occurred="昨天",
-                  phone="13812345678", name="李四", stage="summary")  # fmt: skip
+    draft = Draft(
+        description=("ATM吞卡",),
+        business="BT03",
+        channel="CH02",
+        reason="RS02",
+        confirmed=("business", "channel", "reason"),
+        request="还卡",
+        occurred="昨天",
+        phone="13812345678",
+        name="李四",
+        stage="summary",
+    )
     assert step(draft, "有点不对").event == Event.WHICH_TO_EDIT
     editing = step(draft, "修改电话")
     assert editing.draft.stage == "phone" and editing.draft.editing
@@ -111,7 +130,7 @@ def test_a_draft_survives_the_slot_round_trip():
     assert Draft.from_slot(None) is None
 
 
-def _entity(kind: str, text: str, value: str, **details) -> "Entity":
+def _entity(kind: str, text: str, value: str, **details) -> Entity:
     from bot.entities.model import Entity
 
     return Entity(kind, text, 0, len(text), value, details)
@@ -127,7 +146,12 @@ ICBC = _entity("BANK", "工商银行", "中国工商银行")
 def test_what_the_description_told_is_confirmed_in_one_go():
     started = start("上周五下午手机银行转了5000元到工商银行没到账", [FRIDAY, AFTERNOON, APP, SUM, ICBC])
     draft = started.draft
-    assert (draft.occurred, draft.occurred_on, draft.amount, draft.currency) == ("上周五下午", "2026-11-27", "5000", "CNY")
+    assert (draft.occurred, draft.occurred_on, draft.amount, draft.currency) == (
+        "上周五下午",
+        "2026-11-27",
+        "5000",
+        "CNY",
+    )
     assert (draft.channel, draft.business) == ("CH05", "BT04")  # 手机银行; 转账 (keywords), else the bank
     facts = step(draft, "说完了")
     assert facts.draft.stage == "facts"
@@ -145,7 +169,9 @@ def test_a_fact_said_differently_replaces_the_one_read_and_no_asks_one_at_a_time
     assert corrected.event == Event.ASK and corrected.draft.stage == "facts"
     assert (corrected.draft.occurred, corrected.draft.occurred_on) == ("上周四", "2026-11-26")
     refused = step(corrected.draft, "不对")
-    assert refused.draft.stage == "business" and refused.draft.amount is None and refused.draft.occurred is None
+    assert (
+        refused.draft.stage == "business" and refused.draft.amount is None and refused.draft.occurred is None
+    )
     assert step(refused.draft, "我也说不清").event == Event.UNCLEAR
 
 
@@ -155,9 +181,19 @@ def test_nothing_told_means_no_facts_question():
 
 
 def test_the_sum_can_be_changed_or_removed_from_the_summary_and_the_day_comes_with_the_time():
-    draft = Draft(description=("ATM吞卡",), business="BT03", channel="CH02", reason="RS02",
-                  confirmed=("business", "channel", "reason"), request="还卡", occurred="昨天",
-                  phone="13812345678", name="李四", stage="summary", facts_done=True)  # fmt: skip
+    draft = Draft(
+        description=("ATM吞卡",),
+        business="BT03",
+        channel="CH02",
+        reason="RS02",
+        confirmed=("business", "channel", "reason"),
+        request="还卡",
+        occurred="昨天",
+        phone="13812345678",
+        name="李四",
+        stage="summary",
+        facts_done=True,
+    )
     editing = step(draft, "修改金额")
     assert editing.draft.stage == "amount"
     changed = step(editing.draft, "大概两千五百块", [_entity("AMOUNT", "两千五百块", "2500", currency="CNY")])
@@ -167,7 +203,9 @@ def test_the_sum_can_be_changed_or_removed_from_the_summary_and_the_day_comes_wi
     assert step(step(changed.draft, "修改金额").draft, "说不好").event == Event.UNCLEAR
     removed = step(step(changed.draft, "修改金额").draft, "没有")
     assert removed.draft.amount is None and removed.draft.stage == "summary"
-    when = step(step(draft, "修改时间").draft, "前天晚上", [_entity("DATE", "前天", "2026-12-02", precision="day")])
+    when = step(
+        step(draft, "修改时间").draft, "前天晚上", [_entity("DATE", "前天", "2026-12-02", precision="day")]
+    )
     assert (when.draft.occurred, when.draft.occurred_on) == ("前天晚上", "2026-12-02")
 
 

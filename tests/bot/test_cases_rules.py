@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -15,7 +15,7 @@ from bot.cases.errors import (
     ReviewWindowClosed,
 )
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.mark.parametrize(
@@ -67,16 +67,32 @@ def test_a_case_number_is_ts_the_china_date_and_a_six_digit_sequence():
 
 
 @pytest.mark.parametrize(
-    "typed", ["TS20261123000123", "ts20261123000123", " TS 2026 1123 000123 ", "ＴＳ２０２６１１２３０００１２３",
-              "TS-20261123-000123", "20261123000123"],
+    "typed",
+    [
+        "TS20261123000123",
+        "ts20261123000123",
+        " TS 2026 1123 000123 ",
+        "ＴＳ２０２６１１２３０００１２３",
+        "TS-20261123-000123",
+        "20261123000123",
+    ],
 )
 def test_a_typed_case_number_is_read_in_any_reasonable_form(typed):
     assert numbers.parse_case_number(typed) == "TS20261123000123"
 
 
 @pytest.mark.parametrize(
-    "typed", ["TS2026112300012", "TS202611230001234", "TS20261323000123", "TS20261123000000",
-              "AB20261123000123", "13812345678", "", "我的投诉"],
+    "typed",
+    [
+        "TS2026112300012",
+        "TS202611230001234",
+        "TS20261323000123",
+        "TS20261123000000",
+        "AB20261123000123",
+        "13812345678",
+        "",
+        "我的投诉",
+    ],
 )
 def test_a_malformed_case_number_is_refused(typed):
     assert numbers.parse_case_number(typed) is None
@@ -111,7 +127,10 @@ def test_flags_at_the_edges_of_due_soon_and_overdue():
 
 
 def test_a_first_extension_needs_a_reason_and_any_case_handler():
-    assert deadlines.check_extension(extensions=0, reason="需调取监控", approval_note=None, actor_role="agent") == 1
+    assert (
+        deadlines.check_extension(extensions=0, reason="需调取监控", approval_note=None, actor_role="agent")
+        == 1
+    )
     with pytest.raises(InvalidCaseField, match="reason"):
         deadlines.check_extension(extensions=0, reason="  ", approval_note=None, actor_role="agent")
 
@@ -120,18 +139,29 @@ def test_a_second_extension_needs_a_supervisor_and_an_approval_note():
     with pytest.raises(ExtensionNeedsSupervisor):
         deadlines.check_extension(extensions=1, reason="涉及第三方", approval_note="同意", actor_role="agent")
     with pytest.raises(InvalidCaseField, match="approval"):
-        deadlines.check_extension(extensions=1, reason="涉及第三方", approval_note="", actor_role="supervisor")
-    assert deadlines.check_extension(
-        extensions=1, reason="涉及第三方", approval_note="部门负责人同意", actor_role="supervisor"
-    ) == 2
+        deadlines.check_extension(
+            extensions=1, reason="涉及第三方", approval_note="", actor_role="supervisor"
+        )
+    assert (
+        deadlines.check_extension(
+            extensions=1, reason="涉及第三方", approval_note="部门负责人同意", actor_role="supervisor"
+        )
+        == 2
+    )
     with pytest.raises(ExtensionRefused):
         deadlines.check_extension(extensions=2, reason="再延", approval_note="同意", actor_role="supervisor")
 
 
 @pytest.mark.parametrize(
     "from_status, to_status",
-    [("received", "in_progress"), ("received", "answered"), ("received", "withdrawn"),
-     ("in_progress", "answered"), ("in_progress", "withdrawn"), ("answered", "closed")],
+    [
+        ("received", "in_progress"),
+        ("received", "answered"),
+        ("received", "withdrawn"),
+        ("in_progress", "answered"),
+        ("in_progress", "withdrawn"),
+        ("answered", "closed"),
+    ],
 )
 def test_the_forward_path_and_withdrawal_are_allowed(from_status, to_status):
     lifecycle.check_transition(from_status, to_status)
@@ -139,9 +169,16 @@ def test_the_forward_path_and_withdrawal_are_allowed(from_status, to_status):
 
 @pytest.mark.parametrize(
     "from_status, to_status",
-    [("received", "closed"), ("in_progress", "received"), ("answered", "withdrawn"),
-     ("closed", "withdrawn"), ("closed", "answered"), ("withdrawn", "in_progress"),
-     ("withdrawn", "received"), ("in_progress", "in_progress")],
+    [
+        ("received", "closed"),
+        ("in_progress", "received"),
+        ("answered", "withdrawn"),
+        ("closed", "withdrawn"),
+        ("closed", "answered"),
+        ("withdrawn", "in_progress"),
+        ("withdrawn", "received"),
+        ("in_progress", "in_progress"),
+    ],
 )
 def test_illegal_transitions_are_refused_with_a_chinese_explanation(from_status, to_status):
     with pytest.raises(IllegalTransition) as refused:
@@ -153,7 +190,9 @@ def test_illegal_transitions_are_refused_with_a_chinese_explanation(from_status,
 def test_a_review_reopens_only_within_30_days_of_the_answer():
     answered = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
     for status in ("answered", "closed"):
-        lifecycle.check_transition(status, "in_progress", answered_at=answered, now=answered + timedelta(days=30))
+        lifecycle.check_transition(
+            status, "in_progress", answered_at=answered, now=answered + timedelta(days=30)
+        )
         with pytest.raises(ReviewWindowClosed):
             lifecycle.check_transition(
                 status, "in_progress", answered_at=answered, now=answered + timedelta(days=30, seconds=1)

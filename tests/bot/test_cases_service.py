@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
@@ -23,8 +23,9 @@ from bot.cases.errors import (
 from bot.cases.models import ComplaintCase, ComplaintCaseEvent
 from bot.db import build_session_factory
 from bot.staff import service as staff_service
+from bot.text.china_time import china_date
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 CIPHER = CaseCipher(Fernet.generate_key().decode())
 
@@ -45,7 +46,10 @@ def _open(session, now=NOW, **overrides):
 
 
 def _actions(session, case):
-    return [(e.actor, e.action, e.from_status, e.to_status) for e in service.list_events(session=session, case=case)]
+    return [
+        (e.actor, e.action, e.from_status, e.to_status)
+        for e in service.list_events(session=session, case=case)
+    ]
 
 
 def _unique_day():
@@ -56,10 +60,10 @@ def _unique_day():
 def test_opening_a_case_gives_a_number_a_deadline_and_an_audit_row(session):
     now = _unique_day()
     case = _open(session, now=now)
-    day = service.numbers.china_date(now)
+    day = china_date(now)
     assert case.number == f"TS{day:%Y%m%d}000001"
     assert case.status == "received"
-    assert service.numbers.china_date(case.due_at) == day + timedelta(days=15)
+    assert china_date(case.due_at) == day + timedelta(days=15)
     assert (case.channel_code, case.business_code) == ("CH05", "BT04"), "guessed from the description"
     assert case.occurred_when == "昨天下午" and case.intake_channel == "web"
     assert _actions(session, case) == [("assistant", "opened", None, "received")]
@@ -72,7 +76,11 @@ def test_the_day_it_happened_and_the_sum_are_kept_as_values(session):
 
     case = _open(session, occurred_at="上周五", occurred_on=date(2026, 11, 20), amount=Decimal("5000.5"))
     assert (case.occurred_when, case.occurred_on, case.amount_cents, case.amount_currency) == (
-        "上周五", date(2026, 11, 20), 500050, "CNY")  # fmt: skip
+        "上周五",
+        date(2026, 11, 20),
+        500050,
+        "CNY",
+    )
     assert service.case_amount(case) == Decimal("5000.50")
     # A day ahead of the receipt (misread words) keeps only the words; filing never fails on it.
     ahead = _open(session, occurred_at="下周一", occurred_on=date(2026, 11, 30))
@@ -116,20 +124,40 @@ def test_a_case_is_found_by_any_typed_form_of_its_number(session):
 
 def test_the_full_lifecycle_leaves_one_audit_row_per_change(session):
     staff_service.create_staff(
-        session=session, username="agent-life", display_name="李四", role="agent",
-        password="long-enough-password", now=NOW,
-    )  # fmt: skip
+        session=session,
+        username="agent-life",
+        display_name="李四",
+        role="agent",
+        password="long-enough-password",
+        now=NOW,
+    )
     case = _open(session)
     number = case.number
     service.assign(session=session, number=number, username="agent-life", actor="staff:boss", now=NOW)
-    service.change_status(session=session, number=number, to_status="in_progress", actor="staff:agent-life",
-                          note="已联系客户", now=NOW + timedelta(hours=1))
-    service.answer_case(session=session, number=number, text="款项已于今日退回，请查收。",
-                        actor="staff:agent-life", now=NOW + timedelta(days=2))
+    service.change_status(
+        session=session,
+        number=number,
+        to_status="in_progress",
+        actor="staff:agent-life",
+        note="已联系客户",
+        now=NOW + timedelta(hours=1),
+    )
+    service.answer_case(
+        session=session,
+        number=number,
+        text="款项已于今日退回，请查收。",
+        actor="staff:agent-life",
+        now=NOW + timedelta(days=2),
+    )
     assert service.customer_view(case, now=NOW + timedelta(days=2))["needs_rating"]
     service.rate_case(session=session, number=number, satisfaction=4, now=NOW + timedelta(days=3))
-    service.change_status(session=session, number=number, to_status="closed", actor="staff:agent-life",
-                          now=NOW + timedelta(days=4))
+    service.change_status(
+        session=session,
+        number=number,
+        to_status="closed",
+        actor="staff:agent-life",
+        now=NOW + timedelta(days=4),
+    )
     assert case.status == "closed" and case.satisfaction == 4 and case.assignee.username == "agent-life"
     assert case.answered_at == NOW + timedelta(days=2) and case.closed_at == NOW + timedelta(days=4)
     assert _actions(session, case) == [
@@ -159,14 +187,17 @@ def test_illegal_changes_are_refused_and_leave_no_trace(session):
 
 def test_a_withdrawal_stops_handling_for_good(session):
     case = _open(session)
-    service.withdraw_case(session=session, number=case.number, note="客户已自行解决", now=NOW + timedelta(hours=2))
+    service.withdraw_case(
+        session=session, number=case.number, note="客户已自行解决", now=NOW + timedelta(hours=2)
+    )
     assert case.status == "withdrawn" and case.withdrawn_at == NOW + timedelta(hours=2)
     assert service.deadline_flag(case, now=NOW + timedelta(days=30)) is None
     for attempt in (
         lambda: service.withdraw_case(session=session, number=case.number),
         lambda: service.answer_case(session=session, number=case.number, text="答复", actor="staff:a"),
-        lambda: service.extend_case(session=session, number=case.number, reason="复杂", actor="staff:a",
-                                    actor_role="agent"),
+        lambda: service.extend_case(
+            session=session, number=case.number, reason="复杂", actor="staff:a", actor_role="agent"
+        ),
     ):
         with pytest.raises(IllegalTransition):
             attempt()
@@ -174,17 +205,36 @@ def test_a_withdrawal_stops_handling_for_good(session):
 
 def test_extensions_move_the_deadline_and_the_second_needs_a_supervisor(session):
     case = _open(session)
-    service.extend_case(session=session, number=case.number, reason="需调取交易流水", actor="staff:a",
-                        actor_role="agent", now=NOW + timedelta(days=10))
+    service.extend_case(
+        session=session,
+        number=case.number,
+        reason="需调取交易流水",
+        actor="staff:a",
+        actor_role="agent",
+        now=NOW + timedelta(days=10),
+    )
     assert case.extension_count == 1
-    assert service.numbers.china_date(case.due_at) == service.numbers.china_date(NOW) + timedelta(days=30)
+    assert china_date(case.due_at) == china_date(NOW) + timedelta(days=30)
     assert service.customer_view(case, now=NOW)["extension_reason"] == "需调取交易流水"
     with pytest.raises(ExtensionNeedsSupervisor):
-        service.extend_case(session=session, number=case.number, reason="涉及第三方机构", actor="staff:a",
-                            actor_role="agent", approval_note="同意")
-    service.extend_case(session=session, number=case.number, reason="涉及第三方机构", actor="staff:boss",
-                        actor_role="supervisor", approval_note="部门负责人批准", now=NOW + timedelta(days=25))
-    assert service.numbers.china_date(case.due_at) == service.numbers.china_date(NOW) + timedelta(days=60)
+        service.extend_case(
+            session=session,
+            number=case.number,
+            reason="涉及第三方机构",
+            actor="staff:a",
+            actor_role="agent",
+            approval_note="同意",
+        )
+    service.extend_case(
+        session=session,
+        number=case.number,
+        reason="涉及第三方机构",
+        actor="staff:boss",
+        actor_role="supervisor",
+        approval_note="部门负责人批准",
+        now=NOW + timedelta(days=25),
+    )
+    assert china_date(case.due_at) == china_date(NOW) + timedelta(days=60)
     notes = [e.note for e in service.list_events(session=session, case=case) if e.action == "extended"]
     assert notes == ["extension 1: 需调取交易流水", "extension 2: 涉及第三方机构 (approval: 部门负责人批准)"]
 
@@ -196,7 +246,7 @@ def test_a_review_within_30_days_reopens_with_a_fresh_deadline(session):
     review_at = NOW + timedelta(days=20)
     service.reopen_case(session=session, number=case.number, note="客户对答复不满意", now=review_at)
     assert case.status == "in_progress" and case.closed_at is None
-    assert service.numbers.china_date(case.due_at) == service.numbers.china_date(review_at) + timedelta(days=15)
+    assert china_date(case.due_at) == china_date(review_at) + timedelta(days=15)
     assert _actions(session, case)[-1] == ("customer", "reopened", "closed", "in_progress")
 
     late = _open(session)
@@ -231,10 +281,18 @@ def test_lists_filter_by_status_deadline_and_classification(session):
     assert numbers(due="due_soon") == [old.number]
     assert numbers(business_code="BT02") == [late.number, old.number], "most urgent first"
     assert numbers(status="answered") == [answered_late.number]
-    assert numbers(status=["received", "answered"]) == [late.number, answered_late.number, old.number, fresh.number]
+    assert numbers(status=["received", "answered"]) == [
+        late.number,
+        answered_late.number,
+        old.number,
+        fresh.number,
+    ]
     assert service.list_cases(session=session, customer_id=customer, limit=1).total == 4
     assert [c.number for c in service.list_customer_cases(session=session, customer_id=customer)] == [
-        fresh.number, old.number, answered_late.number, late.number,
+        fresh.number,
+        old.number,
+        answered_late.number,
+        late.number,
     ]
     with pytest.raises(InvalidCaseField):
         service.list_cases(session=session, due="someday")
@@ -242,13 +300,21 @@ def test_lists_filter_by_status_deadline_and_classification(session):
 
 def test_revealing_the_contact_is_audited(session):
     staff = staff_service.create_staff(
-        session=session, username="agent-reveal", display_name="赵六", role="agent",
-        password="long-enough-password", now=NOW,
-    )  # fmt: skip
+        session=session,
+        username="agent-reveal",
+        display_name="赵六",
+        role="agent",
+        password="long-enough-password",
+        now=NOW,
+    )
     analyst = staff_service.create_staff(
-        session=session, username="analyst-reveal", display_name="钱七", role="analyst",
-        password="long-enough-password", now=NOW,
-    )  # fmt: skip
+        session=session,
+        username="analyst-reveal",
+        display_name="钱七",
+        role="analyst",
+        password="long-enough-password",
+        now=NOW,
+    )
     case = _open(session)
     contact = service.reveal_contact(session=session, number=case.number, staff=staff, now=NOW, cipher=CIPHER)
     assert (contact.phone, contact.name) == ("13812345678", "王芳")
@@ -260,18 +326,34 @@ def test_revealing_the_contact_is_audited(session):
 def test_purge_removes_only_cases_ended_more_than_three_years_ago(session):
     long_ago = NOW - timedelta(days=3 * 366 + 10)
     old_closed = _open(session, now=long_ago)
-    service.answer_case(session=session, number=old_closed.number, text="已处理", actor="staff:a", now=long_ago)
-    service.change_status(session=session, number=old_closed.number, to_status="closed", actor="staff:a", now=long_ago)
+    service.answer_case(
+        session=session, number=old_closed.number, text="已处理", actor="staff:a", now=long_ago
+    )
+    service.change_status(
+        session=session, number=old_closed.number, to_status="closed", actor="staff:a", now=long_ago
+    )
     old_withdrawn = _open(session, now=long_ago)
     service.withdraw_case(session=session, number=old_withdrawn.number, now=long_ago)
     old_open = _open(session, now=long_ago)  # never answered: must never be purged
     old_answered = _open(session, now=long_ago)  # answered but not closed: kept
-    service.answer_case(session=session, number=old_answered.number, text="已处理", actor="staff:a", now=long_ago)
+    service.answer_case(
+        session=session, number=old_answered.number, text="已处理", actor="staff:a", now=long_ago
+    )
     recent_closed = _open(session, now=NOW - timedelta(days=365))
-    service.answer_case(session=session, number=recent_closed.number, text="已处理", actor="staff:a",
-                        now=NOW - timedelta(days=365))
-    service.change_status(session=session, number=recent_closed.number, to_status="closed", actor="staff:a",
-                          now=NOW - timedelta(days=365))
+    service.answer_case(
+        session=session,
+        number=recent_closed.number,
+        text="已处理",
+        actor="staff:a",
+        now=NOW - timedelta(days=365),
+    )
+    service.change_status(
+        session=session,
+        number=recent_closed.number,
+        to_status="closed",
+        actor="staff:a",
+        now=NOW - timedelta(days=365),
+    )
     old_ids = [old_closed.id, old_withdrawn.id]
 
     dry = service.purge_closed_cases(session=session, now=NOW, dry_run=True)
@@ -311,7 +393,7 @@ def test_two_replicas_opening_cases_at_once_never_share_a_number(engine):
         thread.join(timeout=60)
     try:
         assert errors == []
-        prefix = f"TS{service.numbers.china_date(day):%Y%m%d}"
+        prefix = f"TS{china_date(day):%Y%m%d}"
         assert sorted(results) == [f"{prefix}{n:06d}" for n in range(1, 11)]
     finally:
         with factory.begin() as db:

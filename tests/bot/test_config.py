@@ -98,8 +98,10 @@ def test_every_variable_load_settings_reads_is_in_the_table(monkeypatch):
 
 
 def test_every_variable_of_the_endpoint_files_and_env_example_is_in_the_table():
-    texts = [(ROOT / name).read_text(encoding="utf-8") for name in
-             ("endpoints.yml", "endpoints.production.yml", "credentials.yml")]
+    texts = [
+        (ROOT / name).read_text(encoding="utf-8")
+        for name in ("endpoints.yml", "endpoints.production.yml", "credentials.yml")
+    ]
     named = {name for text in texts for name in re.findall(r"\$\{([A-Z0-9_]+)\}", text)}
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
     named |= set(re.findall(r"^([A-Z0-9_]+)=", example, flags=re.MULTILINE))
@@ -108,4 +110,6 @@ def test_every_variable_of_the_endpoint_files_and_env_example_is_in_the_table():
 
 def test_the_committed_configuration_table_is_the_generated_one():
     committed = config_doc.DOC_PATH.read_text(encoding="utf-8")
-    assert committed == config_doc.render(), "run `python -m scripts.config_doc` and commit docs/configuration.md"
+    assert committed == config_doc.render(), (
+        "run `python -m scripts.config_doc` and commit docs/configuration.md"
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -89,22 +89,32 @@ def test_a_failed_message_is_kept_and_delivered_on_resend(session):
 
 def test_a_resend_while_the_first_is_still_answered_is_refused(session):
     conversation, _ = service.open_conversation(session=session)
-    now = datetime(2026, 12, 5, 8, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
     service.accept_customer_message(
-        session=session, conversation=conversation, text="在吗", client_message_id="c-3",
-        in_flight_timeout=timedelta(seconds=12), now=now,
-    )  # fmt: skip
+        session=session,
+        conversation=conversation,
+        text="在吗",
+        client_message_id="c-3",
+        in_flight_timeout=timedelta(seconds=12),
+        now=now,
+    )
     with pytest.raises(service.MessageInProgress) as refused:
         service.accept_customer_message(
-            session=session, conversation=conversation, text="在吗", client_message_id="c-3",
+            session=session,
+            conversation=conversation,
+            text="在吗",
+            client_message_id="c-3",
             now=now + timedelta(seconds=4),
-        )  # fmt: skip
+        )
     assert refused.value.retry_after_seconds == 3  # the lease ends in 8 s; ask again sooner
     # Its process died: at the lease's deadline the resend takes the delivery over.
     stuck = service.accept_customer_message(
-        session=session, conversation=conversation, text="在吗", client_message_id="c-3",
+        session=session,
+        conversation=conversation,
+        text="在吗",
+        client_message_id="c-3",
         now=now + timedelta(seconds=13),
-    )  # fmt: skip
+    )
     assert stuck.needs_delivery and stuck.attempted
 
 

@@ -7,7 +7,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
@@ -28,15 +28,22 @@ from bot.transcripts.models import (
 )
 from bot.transcripts.query import ConversationFilter, conversation_detail, list_conversations
 
-START = datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)  # 10:00 in China
+START = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # 10:00 in China
 
 
 @pytest.fixture
 def store(session):
     """An empty transcript store (other tests may have committed rows to the shared database;
     the deletes are rolled back with the test)."""
-    for model in (TranscriptTerm, TranscriptEvent, TranscriptConversationIntent, TranscriptMessage,
-                  TranscriptConversation, TranscriptDialogueState, ServiceRecord):  # fmt: skip
+    for model in (
+        TranscriptTerm,
+        TranscriptEvent,
+        TranscriptConversationIntent,
+        TranscriptMessage,
+        TranscriptConversation,
+        TranscriptDialogueState,
+        ServiceRecord,
+    ):
         session.execute(delete(model))
     return session
 
@@ -56,13 +63,29 @@ class Script:
     def user(self, sender, text, intent, confidence=0.9, topic=None):
         parse = {"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": []}
         if topic:  # the response selector's answer, as the linear selector gives it
-            parse["response_selector"] = {"default": {"response": {"intent_response_key": topic}, "ranking": []}}
-        self.add(sender, {"event": "user", "text": text, "parse_data": parse,
-                          "metadata": {"channel": "web", "customer_id": "C-7"}})  # fmt: skip
+            parse["response_selector"] = {
+                "default": {"response": {"intent_response_key": topic}, "ranking": []}
+            }
+        self.add(
+            sender,
+            {
+                "event": "user",
+                "text": text,
+                "parse_data": parse,
+                "metadata": {"channel": "web", "customer_id": "C-7"},
+            },
+        )
 
     def bot(self, sender, text, utter=None, buttons=None):
-        self.add(sender, {"event": "bot", "text": text, "data": {"buttons": buttons or []},
-                          "metadata": {"utter_action": utter} if utter else {}})  # fmt: skip
+        self.add(
+            sender,
+            {
+                "event": "bot",
+                "text": text,
+                "data": {"buttons": buttons or []},
+                "metadata": {"utter_action": utter} if utter else {},
+            },
+        )
 
     def action(self, sender, name):
         self.add(sender, {"event": "action", "name": name})
@@ -119,8 +142,14 @@ def known_conversations(store) -> Script:
     s.add("c6", {"event": "pause"})
     # c7 handed off: no agent online, a call-back booked with the offered button.
     s.user("c7", "转人工", "request_human")
-    s.bot("c7", "目前没有客服在线，可以为您预约回电。",
-          buttons=[{"title": "预约回电", "payload": "/request_callback"}, {"title": "不用了", "payload": "/decline_human"}])
+    s.bot(
+        "c7",
+        "目前没有客服在线，可以为您预约回电。",
+        buttons=[
+            {"title": "预约回电", "payload": "/request_callback"},
+            {"title": "不用了", "payload": "/decline_human"},
+        ],
+    )
     s.user("c7", "/request_callback", "request_callback", 1.0)
     s.form("c7", "callback_form", "callback_reply")
     s.bot("c7", "请留下您的手机号码。")
@@ -130,9 +159,13 @@ def known_conversations(store) -> Script:
     # c8: the chat was opened and nobody wrote.
     s.bot("c8", "您好！请问有什么可以帮您？")
     handoff_service.request_callback(
-        session=store, phone="13812345678", conversation_id="c7", customer_id="C-7",
-        reason="request", cipher=CaseCipher(Fernet.generate_key().decode()),
-    )  # fmt: skip
+        session=store,
+        phone="13812345678",
+        conversation_id="c7",
+        customer_id="C-7",
+        reason="request",
+        cipher=CaseCipher(Fernet.generate_key().decode()),
+    )
     return s
 
 
@@ -142,22 +175,39 @@ def test_the_rates_are_the_hand_computed_ones(store):
     transcripts.refresh_conversations(store, ["c7"])  # the call-back row, as the domain round does
     outcome = dict(store.query(TranscriptConversation.conversation_id, TranscriptConversation.outcome))
     assert outcome == {
-        "c1": "self_service", "c2": "self_service", "c3": "unresolved", "c4": "self_service",
-        "c5": "unresolved", "c6": "handed_off", "c7": "handed_off", "c8": None,
-    }  # fmt: skip
+        "c1": "self_service",
+        "c2": "self_service",
+        "c3": "unresolved",
+        "c4": "self_service",
+        "c5": "unresolved",
+        "c6": "handed_off",
+        "c7": "handed_off",
+        "c8": None,
+    }
 
     totals = dashboard.dashboard(session=store, filters=ConversationFilter(), now=START)["totals"]
     # By hand: 8 conversations, 7 with a customer message; self-service c1 c2 c4 (3/7), handed
     # off c6 c7 (2/7), unresolved c3 c5 (2/7); fallback c2 c3 (2/7): c4's, c5's and c7's answers
     # were answers to a form's question, not free text.
     assert (totals["total_conversations"], totals["customer_conversations"]) == (8, 7)
-    assert (totals["contained"], totals["handed_off"], totals["unresolved"], totals["fallback"]) == (3, 2, 2, 2)
+    assert (totals["contained"], totals["handed_off"], totals["unresolved"], totals["fallback"]) == (
+        3,
+        2,
+        2,
+        2,
+    )
     assert totals["containment_rate"] == round(3 / 7, 4) == 0.4286
     assert totals["handoff_rate"] == totals["unresolved_rate"] == totals["fallback_rate"] == round(2 / 7, 4)
-    assert totals["containment_rate"] + totals["handoff_rate"] + totals["unresolved_rate"] == pytest.approx(1, abs=1e-3)
+    assert totals["containment_rate"] + totals["handoff_rate"] + totals["unresolved_rate"] == pytest.approx(
+        1, abs=1e-3
+    )
     # Each figure's filter lists exactly its conversations.
-    for name, expected in (("contained", {"c1", "c2", "c4"}), ("handed_off", {"c6", "c7"}),
-                           ("unresolved", {"c3", "c5"}), ("fallback", {"c2", "c3"})):  # fmt: skip
+    for name, expected in (
+        ("contained", {"c1", "c2", "c4"}),
+        ("handed_off", {"c6", "c7"}),
+        ("unresolved", {"c3", "c5"}),
+        ("fallback", {"c2", "c3"}),
+    ):
         filters = ConversationFilter(**{k: _value(v) for k, v in totals["filters"][name].items()})
         items, total = list_conversations(session=store, filters=filters, page_size=100)
         assert {item["conversation_id"] for item in items} == expected and total == len(expected), name
@@ -172,9 +222,17 @@ def test_unrecognised_phrases_are_free_text_only(store):
     groups = dashboard.unrecognised_groups(session=store, filters=ConversationFilter())
     phrases = {example for group in groups for example in group["examples"]}
     assert phrases == {"qwzx jkvb", "zzkk ppqq", "zzkk ppqq rr"}
-    answers = {m.text: m for m in store.query(TranscriptMessage).filter(TranscriptMessage.conversation_id.in_(["c4", "c5", "c7"]))}
+    answers = {
+        m.text: m
+        for m in store.query(TranscriptMessage).filter(
+            TranscriptMessage.conversation_id.in_(["c4", "c5", "c7"])
+        )
+    }
     assert (answers["上周三"].form, answers["上周三"].requested_slot, answers["上周三"].fallback) == (
-        "complaint_form", "complaint_reply", False)  # fmt: skip
+        "complaint_form",
+        "complaint_reply",
+        False,
+    )
     assert answers["138****5678"].form == "callback_form"  # masked, and a form answer
     assert answers["我要投诉"].form is None  # the message that started the form was free text
 
@@ -201,7 +259,9 @@ def test_topics_count_apart_with_their_titles_and_faq_finds_them_all(store):
     assert "faq" not in by_intent  # no lump of every topic
     items, _ = list_conversations(session=store, filters=ConversationFilter(intent="faq"), page_size=100)
     assert {item["conversation_id"] for item in items} == {"c1", "c2"}
-    items, _ = list_conversations(session=store, filters=ConversationFilter(intent="faq/card_lost"), page_size=100)
+    items, _ = list_conversations(
+        session=store, filters=ConversationFilter(intent="faq/card_lost"), page_size=100
+    )
     assert [item["conversation_id"] for item in items] == ["c2"]
     assert items[0]["intent_labels"] == ["未识别", "银行卡挂失"]
 
@@ -227,11 +287,43 @@ def test_payloads_without_an_offered_button_are_named_from_the_catalog_and_the_l
 
 def test_outcome_rules():
     rule = outcomes.outcome_of
-    assert rule(customer_messages=0, handed_off=True, callback_requested=False, last_customer_fallback=False,
-                unfinished_form=False) is None  # fmt: skip
-    assert rule(customer_messages=3, handed_off=False, callback_requested=True, last_customer_fallback=True,
-                unfinished_form=True) == outcomes.HANDED_OFF  # fmt: skip
-    assert rule(customer_messages=2, handed_off=False, callback_requested=False, last_customer_fallback=False,
-                unfinished_form=True) == outcomes.UNRESOLVED  # fmt: skip
-    assert rule(customer_messages=2, handed_off=False, callback_requested=False, last_customer_fallback=False,
-                unfinished_form=False) == outcomes.SELF_SERVICE  # fmt: skip
+    assert (
+        rule(
+            customer_messages=0,
+            handed_off=True,
+            callback_requested=False,
+            last_customer_fallback=False,
+            unfinished_form=False,
+        )
+        is None
+    )
+    assert (
+        rule(
+            customer_messages=3,
+            handed_off=False,
+            callback_requested=True,
+            last_customer_fallback=True,
+            unfinished_form=True,
+        )
+        == outcomes.HANDED_OFF
+    )
+    assert (
+        rule(
+            customer_messages=2,
+            handed_off=False,
+            callback_requested=False,
+            last_customer_fallback=False,
+            unfinished_form=True,
+        )
+        == outcomes.UNRESOLVED
+    )
+    assert (
+        rule(
+            customer_messages=2,
+            handed_off=False,
+            callback_requested=False,
+            last_customer_fallback=False,
+            unfinished_form=False,
+        )
+        == outcomes.SELF_SERVICE
+    )

@@ -11,7 +11,9 @@ from bot.bank import BankIdentity
 from bot.faq.answers import ANSWERS_DIR, AnswerError, AnswerStore, parse_answers, read_answers
 from bot.faq.catalog import load_catalog
 
-BANK = BankIdentity(name="厦岭银行", hotline="400-820-1234", fraud_line="95123", website="https://www.bank.example")
+BANK = BankIdentity(
+    name="厦岭银行", hotline="400-820-1234", fraud_line="95123", website="https://www.bank.example"
+)
 
 
 @pytest.fixture()

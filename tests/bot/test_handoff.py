@@ -7,7 +7,7 @@ import dataclasses
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
@@ -28,10 +28,9 @@ from bot.handoff.errors import (
     NotHandoffAgent,
 )
 from bot.handoff.models import AgentPresence, CallbackRequest, Handoff, HandoffEvent
-from bot.staff import service as staff_service
 from bot.staff.models import StaffAccount
 
-UTC = timezone.utc
+UTC = UTC
 # Tuesday 2026-11-24 10:00 in Asia/Shanghai.
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 CIPHER = CaseCipher(Fernet.generate_key().decode("ascii"))
@@ -62,16 +61,23 @@ def clean(session):
 
 def make_staff(session, role="agent", name=None) -> StaffAccount:
     staff = StaffAccount(
-        username=f"{role}-{uuid.uuid4().hex[:8]}", display_name=name or f"测试{role}", role=role,
-        password_hash="not-used", active=True, created_at=NOW,
-    )  # fmt: skip
+        username=f"{role}-{uuid.uuid4().hex[:8]}",
+        display_name=name or f"测试{role}",
+        role=role,
+        password_hash="not-used",
+        active=True,
+        created_at=NOW,
+    )
     session.add(staff)
     session.flush()
     return staff
 
 
 def actions(session, handoff) -> list[tuple[str, str | None, str | None]]:
-    return [(e.action, e.from_status, e.to_status) for e in handoff_service.list_events(session=session, handoff=handoff)]
+    return [
+        (e.action, e.from_status, e.to_status)
+        for e in handoff_service.list_events(session=session, handoff=handoff)
+    ]
 
 
 # --- service hours (pure) ------------------------------------------------------------------------
@@ -143,9 +149,13 @@ def test_request_is_idempotent_while_active(clean):
     session = clean
     conv = conversation()
     first = handoff_service.request_handoff(
-        session=session, conversation_id=conv, reason="complaint", customer_id="C1",
-        context={"draft": "扣费问题"}, now=NOW,
-    )  # fmt: skip
+        session=session,
+        conversation_id=conv,
+        reason="complaint",
+        customer_id="C1",
+        context={"draft": "扣费问题"},
+        now=NOW,
+    )
     again = handoff_service.request_handoff(session=session, conversation_id=conv, reason="request", now=NOW)
     assert again.id == first.id
     assert first.status == lifecycle.WAITING and first.priority == lifecycle.PRIORITY["complaint"]
@@ -156,14 +166,18 @@ def test_request_is_idempotent_while_active(clean):
 
 def test_unknown_reason_is_refused(clean):
     with pytest.raises(InvalidHandoffField):
-        handoff_service.request_handoff(session=clean, conversation_id=conversation(), reason="bored", now=NOW)
+        handoff_service.request_handoff(
+            session=clean, conversation_id=conversation(), reason="bored", now=NOW
+        )
 
 
 def test_claim_hand_back_and_a_new_request_afterwards(clean):
     session = clean
     agent = make_staff(session)
     conv = conversation()
-    handoff = handoff_service.request_handoff(session=session, conversation_id=conv, reason="request", now=NOW)
+    handoff = handoff_service.request_handoff(
+        session=session, conversation_id=conv, reason="request", now=NOW
+    )
     claimed = handoff_service.claim(
         session=session, handoff_id=handoff.id, staff=agent, now=NOW + timedelta(minutes=2)
     )
@@ -171,14 +185,20 @@ def test_claim_hand_back_and_a_new_request_afterwards(clean):
     assert claimed.claimed_at == NOW + timedelta(minutes=2)
     assert handoff_service.agent_handoffs(session=session, staff=agent) == [claimed]
     back = handoff_service.hand_back(
-        session=session, handoff_id=handoff.id, staff=agent, note="客户手机号13812345678已核实", now=NOW + timedelta(minutes=9)
+        session=session,
+        handoff_id=handoff.id,
+        staff=agent,
+        note="客户手机号13812345678已核实",
+        now=NOW + timedelta(minutes=9),
     )
     assert back.status == lifecycle.HANDED_BACK and back.ended_at == NOW + timedelta(minutes=9)
     assert handoff_service.active_handoff(session=session, conversation_id=conv) is None
     events = handoff_service.list_events(session=session, handoff=back)
     assert [(e.action, e.from_status, e.to_status) for e in events] == [
-        ("requested", None, "waiting"), ("claimed", "waiting", "claimed"), ("handed_back", "claimed", "handed_back"),
-    ]  # fmt: skip
+        ("requested", None, "waiting"),
+        ("claimed", "waiting", "claimed"),
+        ("handed_back", "claimed", "handed_back"),
+    ]
     assert events[1].actor == f"staff:{agent.username}"
     assert "13812345678" not in events[2].note and "138****5678" in events[2].note
     # A later 转人工 in the same conversation is a new handoff.
@@ -203,7 +223,9 @@ def test_illegal_transitions(clean, setup, action):
     session = clean
     agent = make_staff(session)
     conv = conversation()
-    handoff = handoff_service.request_handoff(session=session, conversation_id=conv, reason="request", now=NOW)
+    handoff = handoff_service.request_handoff(
+        session=session, conversation_id=conv, reason="request", now=NOW
+    )
     if setup in ("closed", "handed_back"):
         handoff_service.claim(session=session, handoff_id=handoff.id, staff=agent, now=NOW)
         getattr(handoff_service, "close" if setup == "closed" else "hand_back")(
@@ -212,7 +234,9 @@ def test_illegal_transitions(clean, setup, action):
     elif setup == "cancelled":
         handoff_service.cancel(session=session, conversation_id=conv, now=NOW)
     elif setup == "expired":
-        handoff_service.expire_waiting(session=session, older_than=timedelta(minutes=1), now=NOW + timedelta(hours=1))
+        handoff_service.expire_waiting(
+            session=session, older_than=timedelta(minutes=1), now=NOW + timedelta(hours=1)
+        )
     with pytest.raises(IllegalHandoffTransition) as error:
         getattr(handoff_service, action)(session=session, handoff_id=handoff.id, staff=agent, now=NOW)
     assert "不能变更为" in error.value.customer_message
@@ -223,7 +247,9 @@ def test_second_claim_and_foreign_agents(clean):
     session = clean
     first, second = make_staff(session, name="王小明"), make_staff(session)
     supervisor, analyst = make_staff(session, "supervisor"), make_staff(session, "analyst")
-    handoff = handoff_service.request_handoff(session=session, conversation_id=conversation(), reason="request", now=NOW)
+    handoff = handoff_service.request_handoff(
+        session=session, conversation_id=conversation(), reason="request", now=NOW
+    )
     handoff_service.claim(session=session, handoff_id=handoff.id, staff=first, now=NOW)
     with pytest.raises(AlreadyClaimed) as error:
         handoff_service.claim(session=session, handoff_id=handoff.id, staff=second, now=NOW)
@@ -238,7 +264,10 @@ def test_second_claim_and_foreign_agents(clean):
     with pytest.raises(HandoffNotFound):
         handoff_service.claim(session=session, handoff_id=987654, staff=first, now=NOW)
     # A supervisor may close a conversation any agent holds.
-    assert handoff_service.close(session=session, handoff_id=handoff.id, staff=supervisor, now=NOW).status == "closed"
+    assert (
+        handoff_service.close(session=session, handoff_id=handoff.id, staff=supervisor, now=NOW).status
+        == "closed"
+    )
     assert [a for a, _, _ in actions(session, handoff)] == ["requested", "claimed", "closed"]
 
 
@@ -251,7 +280,9 @@ def test_cancel_only_while_waiting(clean):
     assert cancelled.status == lifecycle.CANCELLED and cancelled.ended_at == NOW
     with pytest.raises(HandoffNotFound):
         handoff_service.cancel(session=session, conversation_id=conv, now=NOW)
-    handoff = handoff_service.request_handoff(session=session, conversation_id=conv, reason="request", now=NOW)
+    handoff = handoff_service.request_handoff(
+        session=session, conversation_id=conv, reason="request", now=NOW
+    )
     handoff_service.claim(session=session, handoff_id=handoff.id, staff=agent, now=NOW)
     with pytest.raises(IllegalHandoffTransition):
         handoff_service.cancel(session=session, conversation_id=conv, now=NOW)
@@ -260,13 +291,19 @@ def test_cancel_only_while_waiting(clean):
 def test_expire_only_old_waiting_handoffs(clean):
     session = clean
     agent = make_staff(session)
-    old = handoff_service.request_handoff(session=session, conversation_id=conversation(), reason="request", now=NOW)
-    taken = handoff_service.request_handoff(session=session, conversation_id=conversation(), reason="request", now=NOW)
+    old = handoff_service.request_handoff(
+        session=session, conversation_id=conversation(), reason="request", now=NOW
+    )
+    taken = handoff_service.request_handoff(
+        session=session, conversation_id=conversation(), reason="request", now=NOW
+    )
     handoff_service.claim(session=session, handoff_id=taken.id, staff=agent, now=NOW)
     fresh = handoff_service.request_handoff(
         session=session, conversation_id=conversation(), reason="request", now=NOW + timedelta(minutes=25)
     )
-    expired = handoff_service.expire_waiting(session=session, older_than=timedelta(minutes=30), now=NOW + timedelta(minutes=31))
+    expired = handoff_service.expire_waiting(
+        session=session, older_than=timedelta(minutes=30), now=NOW + timedelta(minutes=31)
+    )
     assert [h.id for h in expired] == [old.id]
     assert old.status == "expired" and taken.status == "claimed" and fresh.status == "waiting"
     assert actions(session, old)[-1] == ("expired", "waiting", "expired")
@@ -276,7 +313,9 @@ def test_rating_after_the_human_service(clean):
     session = clean
     agent = make_staff(session)
     conv = conversation()
-    handoff = handoff_service.request_handoff(session=session, conversation_id=conv, reason="request", now=NOW)
+    handoff = handoff_service.request_handoff(
+        session=session, conversation_id=conv, reason="request", now=NOW
+    )
     with pytest.raises(IllegalHandoffTransition):
         handoff_service.rate(session=session, conversation_id=conv, satisfaction=5, now=NOW)
     handoff_service.claim(session=session, handoff_id=handoff.id, staff=agent, now=NOW)
@@ -297,14 +336,27 @@ def test_rating_after_the_human_service(clean):
 def test_queue_puts_fraud_and_complaints_first_then_oldest(clean):
     session = clean
     ids = {}
-    for minute, reason in [(0, "request"), (1, "complaint"), (2, "misunderstood"), (3, "fraud"), (4, "complaint")]:
+    for minute, reason in [
+        (0, "request"),
+        (1, "complaint"),
+        (2, "misunderstood"),
+        (3, "fraud"),
+        (4, "complaint"),
+    ]:
         ids[(minute, reason)] = handoff_service.request_handoff(
-            session=session, conversation_id=conversation(), reason=reason, now=NOW + timedelta(minutes=minute)
+            session=session,
+            conversation_id=conversation(),
+            reason=reason,
+            now=NOW + timedelta(minutes=minute),
         ).id
     entries = handoff_service.queue(session=session, now=NOW + timedelta(minutes=5), agents=1)
     assert [e.handoff.id for e in entries] == [
-        ids[(3, "fraud")], ids[(1, "complaint")], ids[(4, "complaint")], ids[(0, "request")], ids[(2, "misunderstood")]
-    ]  # fmt: skip
+        ids[(3, "fraud")],
+        ids[(1, "complaint")],
+        ids[(4, "complaint")],
+        ids[(0, "request")],
+        ids[(2, "misunderstood")],
+    ]
     assert [e.position for e in entries] == [1, 2, 3, 4, 5]
     # No claim history: the default (5 minutes) per customer ahead.
     assert [e.estimated_wait_minutes for e in entries] == [5, 10, 15, 20, 25]
@@ -316,7 +368,9 @@ def test_queue_puts_fraud_and_complaints_first_then_oldest(clean):
     assert not last.estimate_known and not any(e.estimate_known for e in entries)
     # The fraud case is taken: everyone behind it moves up and is told.
     agent = make_staff(session)
-    handoff_service.claim(session=session, handoff_id=entries[0].handoff.id, staff=agent, now=NOW + timedelta(minutes=6))
+    handoff_service.claim(
+        session=session, handoff_id=entries[0].handoff.id, staff=agent, now=NOW + timedelta(minutes=6)
+    )
     moved = handoff_service.moved_up(session=session, left=entries[0].handoff, agents=1)
     assert [e.handoff.id for e in moved] == [e.handoff.id for e in entries[1:]]
     assert [e.position for e in moved] == [1, 2, 3, 4]
@@ -332,8 +386,12 @@ def test_wait_estimate_is_the_median_of_recent_claims(clean):
     assert handoff_service.estimate_wait(session=session).samples == 0
     for i, wait in enumerate([1, 2, 30, 3]):  # minutes; one outlier
         requested = NOW + timedelta(hours=i)
-        h = handoff_service.request_handoff(session=session, conversation_id=conversation(), reason="request", now=requested)
-        handoff_service.claim(session=session, handoff_id=h.id, staff=agent, now=requested + timedelta(minutes=wait))
+        h = handoff_service.request_handoff(
+            session=session, conversation_id=conversation(), reason="request", now=requested
+        )
+        handoff_service.claim(
+            session=session, handoff_id=h.id, staff=agent, now=requested + timedelta(minutes=wait)
+        )
     estimate = handoff_service.estimate_wait(session=session)
     assert estimate.samples == 4 and estimate.per_position == timedelta(minutes=2.5)
     assert estimate.for_position(1) == 3 and estimate.for_position(3, agents=2) == 5
@@ -348,12 +406,21 @@ def test_wait_estimate_is_the_median_of_recent_claims(clean):
 
 def test_presence_and_agents_online(clean):
     session = clean
-    agent, supervisor, away, stale = (make_staff(session), make_staff(session, "supervisor"), make_staff(session), make_staff(session))
+    agent, supervisor, away, stale = (
+        make_staff(session),
+        make_staff(session, "supervisor"),
+        make_staff(session),
+        make_staff(session),
+    )
     analyst = make_staff(session, "analyst")
     handoff_service.set_presence(session=session, staff=agent, status="online", now=NOW)
-    handoff_service.set_presence(session=session, staff=supervisor, status="online", now=NOW - timedelta(minutes=4))
+    handoff_service.set_presence(
+        session=session, staff=supervisor, status="online", now=NOW - timedelta(minutes=4)
+    )
     handoff_service.set_presence(session=session, staff=away, status="away", now=NOW)
-    handoff_service.set_presence(session=session, staff=stale, status="online", now=NOW - timedelta(minutes=6))
+    handoff_service.set_presence(
+        session=session, staff=stale, status="online", now=NOW - timedelta(minutes=6)
+    )
     with pytest.raises(Forbidden):
         handoff_service.set_presence(session=session, staff=analyst, status="online", now=NOW)
     with pytest.raises(InvalidHandoffField):
@@ -362,7 +429,10 @@ def test_presence_and_agents_online(clean):
     assert [s.id for s in online] == [agent.id, supervisor.id]
     # A heartbeat updates the same row.
     handoff_service.set_presence(session=session, staff=agent, status="offline", now=NOW)
-    assert session.scalars(select(AgentPresence).where(AgentPresence.staff_id == agent.id)).one().status == "offline"
+    assert (
+        session.scalars(select(AgentPresence).where(AgentPresence.staff_id == agent.id)).one().status
+        == "offline"
+    )
     assert [s.id for s in handoff_service.agents_online(session=session, now=NOW)] == [supervisor.id]
 
 
@@ -386,16 +456,25 @@ def test_callback_request_stores_the_phone_encrypted_and_masked(clean):
     session = clean
     agent = make_staff(session)
     callback = handoff_service.request_callback(
-        session=session, phone="+86 138-1234-5678", preferred_time="明天下午三点后",
-        conversation_id=conversation(), customer_id="C9", now=NOW, cipher=CIPHER,
-    )  # fmt: skip
+        session=session,
+        phone="+86 138-1234-5678",
+        preferred_time="明天下午三点后",
+        conversation_id=conversation(),
+        customer_id="C9",
+        now=NOW,
+        cipher=CIPHER,
+    )
     assert callback.phone_masked == "138****5678"
     assert "13812345678" not in callback.phone_encrypted
     assert CIPHER.decrypt(callback.phone_encrypted) == "13812345678"
     assert handoff_service.list_callbacks(session=session) == [callback]
-    phone = handoff_service.reveal_callback_phone(session=session, callback_id=callback.id, staff=agent, cipher=CIPHER, now=NOW)
+    phone = handoff_service.reveal_callback_phone(
+        session=session, callback_id=callback.id, staff=agent, cipher=CIPHER, now=NOW
+    )
     assert phone == "13812345678"
-    done = handoff_service.mark_callback_done(session=session, callback_id=callback.id, staff=agent, note="已回电", now=NOW)
+    done = handoff_service.mark_callback_done(
+        session=session, callback_id=callback.id, staff=agent, note="已回电", now=NOW
+    )
     assert done.status == "done" and done.done_by_id == agent.id and done.done_at == NOW
     assert handoff_service.list_callbacks(session=session) == []
     assert handoff_service.list_callbacks(session=session, status=None) == [done]
@@ -403,11 +482,14 @@ def test_callback_request_stores_the_phone_encrypted_and_masked(clean):
         handoff_service.mark_callback_done(session=session, callback_id=callback.id, staff=agent, now=NOW)
     with pytest.raises(CallbackNotFound):
         handoff_service.mark_callback_done(session=session, callback_id=987654, staff=agent, now=NOW)
-    events = session.scalars(select(HandoffEvent).where(HandoffEvent.callback_id == callback.id).order_by(HandoffEvent.id))
+    events = session.scalars(
+        select(HandoffEvent).where(HandoffEvent.callback_id == callback.id).order_by(HandoffEvent.id)
+    )
     assert [(e.action, e.actor) for e in events] == [
-        ("callback_requested", "customer"), ("phone_revealed", f"staff:{agent.username}"),
+        ("callback_requested", "customer"),
+        ("phone_revealed", f"staff:{agent.username}"),
         ("callback_done", f"staff:{agent.username}"),
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.parametrize(
@@ -416,7 +498,9 @@ def test_callback_request_stores_the_phone_encrypted_and_masked(clean):
 )
 def test_callback_request_validation(clean, phone, preferred):
     with pytest.raises(InvalidHandoffField):
-        handoff_service.request_callback(session=clean, phone=phone, preferred_time=preferred, now=NOW, cipher=CIPHER)
+        handoff_service.request_callback(
+            session=clean, phone=phone, preferred_time=preferred, now=NOW, cipher=CIPHER
+        )
 
 
 # --- the claim race on real, concurrent transactions ---------------------------------------------
@@ -477,7 +561,9 @@ def test_two_replicas_requesting_at_once_make_one_handoff(engine):
         try:
             with factory.begin() as session:
                 barrier.wait(timeout=10)
-                handoff = handoff_service.request_handoff(session=session, conversation_id=conv, reason="request", now=NOW)
+                handoff = handoff_service.request_handoff(
+                    session=session, conversation_id=conv, reason="request", now=NOW
+                )
                 time.sleep(0.2)
                 ids.append(handoff.id)
         except Exception as exc:  # recorded and asserted below
@@ -516,7 +602,9 @@ def test_customers_an_urgent_case_goes_ahead_of_are_told_their_new_place(clean):
     session = clean
     waiting, _ = conversation_service.open_conversation(session=session)
     urgent, _ = conversation_service.open_conversation(session=session)
-    first = handoff_service.request_handoff(session=session, conversation_id=waiting.id, reason="request", now=NOW)
+    first = handoff_service.request_handoff(
+        session=session, conversation_id=waiting.id, reason="request", now=NOW
+    )
     fraud = handoff_service.request_handoff(
         session=session, conversation_id=urgent.id, reason="fraud", now=NOW + timedelta(minutes=1)
     )
@@ -527,5 +615,7 @@ def test_customers_an_urgent_case_goes_ahead_of_are_told_their_new_place(clean):
     assert handoff_service.pushed_back_notices(session=session, arrived=first, agents=1) == []
     told = handoff_service.post_queue_notices(session=session, notices=notices + [("gone", notices[0][1])])
     assert told == [waiting.id]  # a conversation removed meanwhile is skipped
-    stored = session.scalars(select(ConversationMessage).where(ConversationMessage.conversation_id == waiting.id)).all()
+    stored = session.scalars(
+        select(ConversationMessage).where(ConversationMessage.conversation_id == waiting.id)
+    ).all()
     assert [(m.sender, (m.payload or {}).get("kind")) for m in stored] == [("system", "handoff_waiting")]

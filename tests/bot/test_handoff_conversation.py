@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 
 from bot.handoff import conversation as rules
@@ -10,7 +12,9 @@ from bot.handoff.conversation import CallbackIntake, CallbackStage
 HOTLINE = "95000"
 
 
-@pytest.mark.parametrize("text", ["取消", "取消转人工", "算了", "不等了", "算了，不等了", "不用人工了！", "回到智能助手"])
+@pytest.mark.parametrize(
+    "text", ["取消", "取消转人工", "算了", "不等了", "算了，不等了", "不用人工了！", "回到智能助手"]
+)
 def test_waiting_customers_can_leave_the_queue_in_their_own_words(text):
     assert rules.is_cancel_request(text)
 
@@ -24,7 +28,17 @@ def test_questions_while_waiting_are_not_taken_as_leaving(text):
 
 @pytest.mark.parametrize(
     "text, score",
-    [("5", 5), ("5分", 5), ("４分", 4), ("五分", 5), ("3星", 3), ("★★★★", 4), ("非常满意", 5), ("不满意", 2), (" 1 分 ", 1)],
+    [
+        ("5", 5),
+        ("5分", 5),
+        ("４分", 4),
+        ("五分", 5),
+        ("3星", 3),
+        ("★★★★", 4),
+        ("非常满意", 5),
+        ("不满意", 2),
+        (" 1 分 ", 1),
+    ],
 )
 def test_ratings_are_read_from_digits_words_and_stars(text, score):
     assert rules.parse_rating(text) == score
@@ -52,8 +66,16 @@ def test_signs_of_fraud_or_distress_are_recognised(text, reason):
 
 @pytest.mark.parametrize(
     "text",
-    ["怎么识别诈骗电话", "冒充公检法的电话是什么样的", "刷单是诈骗吗", "信用卡年费多少", "怎么防止被骗",
-     "万一被骗了怎么办", "老人怎样避免上当了还不知道", "担心被盗刷，能关掉境外支付吗"],
+    [
+        "怎么识别诈骗电话",
+        "冒充公检法的电话是什么样的",
+        "刷单是诈骗吗",
+        "信用卡年费多少",
+        "怎么防止被骗",
+        "万一被骗了怎么办",
+        "老人怎样避免上当了还不知道",
+        "担心被盗刷，能关掉境外支付吗",
+    ],
 )
 def test_questions_about_fraud_in_general_are_not_urgent(text):
     assert rules.urgent_reason(text) is None
@@ -80,7 +102,9 @@ def test_callback_takes_a_phone_then_a_time():
 
 def test_callback_any_time_and_masked_time_text():
     intake = CallbackIntake(stage=CallbackStage.TIME, phone="13812345678")
-    assert rules.read_callback_reply(intake, "随时", hotline=HOTLINE).intake.preferred_time == "尽快，时间不限"
+    assert (
+        rules.read_callback_reply(intake, "随时", hotline=HOTLINE).intake.preferred_time == "尽快，时间不限"
+    )
     masked = rules.read_callback_reply(intake, "晚上打13912345678也行", hotline=HOTLINE).intake.preferred_time
     assert "13912345678" not in masked
 
@@ -94,7 +118,9 @@ def test_three_bad_phones_end_politely_and_cancel_works_at_any_step():
         assert "有效的手机号码" in step.say[0]
     final = rules.read_callback_reply(intake, "abc", hotline=HOTLINE)
     assert final.intake.stage == CallbackStage.GAVE_UP and "24小时客服热线95000" in final.say[0]
-    cancelled = rules.read_callback_reply(CallbackIntake(stage=CallbackStage.TIME, phone="13812345678"), "不用了", hotline=HOTLINE)
+    cancelled = rules.read_callback_reply(
+        CallbackIntake(stage=CallbackStage.TIME, phone="13812345678"), "不用了", hotline=HOTLINE
+    )
     assert cancelled.intake.stage == CallbackStage.CANCELLED
 
 
@@ -112,11 +138,11 @@ def test_callback_state_survives_the_slot_round_trip():
 
 
 def test_a_rating_is_taken_only_right_after_a_closed_unrated_service():
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from bot.handoff.models import Handoff
 
-    now = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
     closed = Handoff(status="closed", ended_at=now - timedelta(minutes=5), satisfaction=None)
     assert rules.rating_for(closed, "5分", now) == 5
     assert rules.rating_for(closed, "我还想问年费", now) is None

@@ -32,9 +32,13 @@ def clean(session):
 
 def staff(session, role="agent") -> StaffAccount:
     account = StaffAccount(
-        username=f"{role}-{uuid.uuid4().hex[:8]}", display_name="小王", role=role,
-        password_hash="not-used", active=True, created_at=NOW,
-    )  # fmt: skip
+        username=f"{role}-{uuid.uuid4().hex[:8]}",
+        display_name="小王",
+        role=role,
+        password_hash="not-used",
+        active=True,
+        created_at=NOW,
+    )
     session.add(account)
     session.flush()
     return account
@@ -89,12 +93,16 @@ def test_claim_then_close_then_rate(clean):
     ended = usecases.end(session=clean, handoff_id=handoff.id, staff_id=agent.id, close=True)
     assert ended.resume_rasa and ended.conversations == [conversation_id]
     assert notices(clean, conversation_id)[1:] == [
-        (rules.service_ended_text(), rules.KIND_ENDED), (rules.closed_service_text(), rules.KIND_RATING),
-    ]  # fmt: skip
+        (rules.service_ended_text(), rules.KIND_ENDED),
+        (rules.closed_service_text(), rules.KIND_RATING),
+    ]
     rated = usecases.read_customer_message(
-        session=clean, settings=SETTINGS, conversation_id=conversation_id, text="5分",
+        session=clean,
+        settings=SETTINGS,
+        conversation_id=conversation_id,
+        text="5分",
         now=ended.handoff.ended_at + timedelta(minutes=1),
-    )  # fmt: skip
+    )
     assert rated.route == usecases.RATED and rated.had_handoff
     assert rated.replies == [{"sender": "system", "text": rules.rated_text(5)}]
 

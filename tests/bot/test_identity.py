@@ -3,7 +3,7 @@ anything else is an InvalidIdentity (a 401), never a crash."""
 
 import base64
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -19,7 +19,7 @@ from bot.identity.tokens import (
 )
 
 SECRET = "shared-secret-for-tests-at-least-32-bytes"
-NOW = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 
 def b64(raw: bytes) -> str:
@@ -33,8 +33,13 @@ def test_a_genuine_token_names_its_customer():
 
 def test_a_token_from_a_stock_jwt_library_is_accepted():
     """What the bank's back end does (README "Customer identity"): PyJWT, nothing of ours."""
-    claims = {"sub": "C0001", "aud": "bankchat", "iss": "bank", "iat": int(NOW.timestamp()),
-              "exp": int((NOW + timedelta(minutes=10)).timestamp())}  # fmt: skip
+    claims = {
+        "sub": "C0001",
+        "aud": "bankchat",
+        "iss": "bank",
+        "iat": int(NOW.timestamp()),
+        "exp": int((NOW + timedelta(minutes=10)).timestamp()),
+    }
     token = jwt.encode(claims, SECRET, algorithm="HS256")
     assert verify_identity(token, secret=SECRET, now=NOW) == "C0001"
 
@@ -85,11 +90,17 @@ def test_a_tampered_customer_id_is_refused():
 
 def test_alg_none_another_audience_or_issuer_is_refused():
     exp = int((NOW + timedelta(minutes=5)).timestamp())
-    unsigned = jwt.encode({"sub": "C0001", "aud": "bankchat", "iss": "bank", "exp": exp}, None, algorithm="none")
+    unsigned = jwt.encode(
+        {"sub": "C0001", "aud": "bankchat", "iss": "bank", "exp": exp}, None, algorithm="none"
+    )
     for token in (
         unsigned,
-        jwt.encode({"sub": "C0001", "aud": "other-app", "iss": "bank", "exp": exp}, SECRET, algorithm="HS256"),
-        jwt.encode({"sub": "C0001", "aud": "bankchat", "iss": "someone", "exp": exp}, SECRET, algorithm="HS256"),
+        jwt.encode(
+            {"sub": "C0001", "aud": "other-app", "iss": "bank", "exp": exp}, SECRET, algorithm="HS256"
+        ),
+        jwt.encode(
+            {"sub": "C0001", "aud": "bankchat", "iss": "someone", "exp": exp}, SECRET, algorithm="HS256"
+        ),
         jwt.encode({"sub": "C0001", "aud": "bankchat", "iss": "bank", "exp": exp}, SECRET, algorithm="HS512"),
         jwt.encode({"aud": "bankchat", "iss": "bank", "exp": exp}, SECRET, algorithm="HS256"),
         jwt.encode({"sub": "C\n1", "aud": "bankchat", "iss": "bank", "exp": exp}, SECRET, algorithm="HS256"),
@@ -100,24 +111,36 @@ def test_alg_none_another_audience_or_issuer_is_refused():
 
 def test_a_demo_token_passes_only_where_the_demo_key_is_accepted():
     demo_secret = "demo-secret-for-tests-at-least-32-bytes"
-    token = sign_identity(customer_id="D1002", expires_at=NOW + timedelta(minutes=5), secret=demo_secret,
-                          issuer=DEMO_ISSUER)  # fmt: skip
+    token = sign_identity(
+        customer_id="D1002", expires_at=NOW + timedelta(minutes=5), secret=demo_secret, issuer=DEMO_ISSUER
+    )
     with pytest.raises(InvalidIdentity):
         verify_identity(token, secret=SECRET, now=NOW)
     keys = (IdentityKey(demo_secret, DEMO_ISSUER),)
     assert verify_identity(token, secret=SECRET, keys=keys, now=NOW) == "D1002"
     # A token signed with the bank's secret but naming the demo issuer is no demo token either.
-    forged = sign_identity(customer_id="D1002", expires_at=NOW + timedelta(minutes=5), secret=SECRET,
-                           issuer=DEMO_ISSUER)  # fmt: skip
+    forged = sign_identity(
+        customer_id="D1002", expires_at=NOW + timedelta(minutes=5), secret=SECRET, issuer=DEMO_ISSUER
+    )
     with pytest.raises(InvalidIdentity):
         verify_identity(forged, secret=SECRET, keys=keys, now=NOW)
 
 
 @pytest.mark.parametrize(
     "token",
-    ["", "abc", "a.b", "a.b.c", "x" * 5000, "e30.e30.e30", "令牌.令牌.令牌", "\x00.\x01.\x02", "é" * 50,
-     "eyJhbGciOiJIUzI1NiJ9.////.AAAA"],
-)  # fmt: skip
+    [
+        "",
+        "abc",
+        "a.b",
+        "a.b.c",
+        "x" * 5000,
+        "e30.e30.e30",
+        "令牌.令牌.令牌",
+        "\x00.\x01.\x02",
+        "é" * 50,
+        "eyJhbGciOiJIUzI1NiJ9.////.AAAA",
+    ],
+)
 def test_malformed_tokens_are_refused_not_crashed_on(token):
     with pytest.raises(InvalidIdentity):
         verify_identity(token, secret=SECRET, now=NOW)

@@ -50,11 +50,15 @@ def test_single_values_are_masked_to_the_regulated_shape():
         ("信用卡 6225 8812 3456 7890 扣了年费", "信用卡 ****7890 扣了年费"),
         ("卡号6217-0000-1111-2222-333", "卡号****2333"),
         ("借记卡６２１７０００１１１１２２２２３３３", "借记卡****2333"),
-        ("请发邮件到alice@example.com或者bob.li@corp.example.cn",
-         "请发邮件到a***@example.com或者b***@corp.example.cn"),
+        (
+            "请发邮件到alice@example.com或者bob.li@corp.example.cn",
+            "请发邮件到a***@example.com或者b***@corp.example.cn",
+        ),
         ("QQ邮箱13812345678@qq.com", "QQ邮箱1***@qq.com"),
-        ("我叫王芳，电话13500001234，卡号6228480402564890018，身份证310104199212120021",
-         "我叫王芳，电话135****1234，卡号****0018，身份证310104********0021"),
+        (
+            "我叫王芳，电话13500001234，卡号6228480402564890018，身份证310104199212120021",
+            "我叫王芳，电话135****1234，卡号****0018，身份证310104********0021",
+        ),
         ("密码是123456", "密码是******"),
         ("取款密码：880731，验证码 482913", "取款密码：******，验证码 ******"),
         ("卡背面的三位数是 321", "卡背面的三位数是 ******"),
@@ -90,10 +94,7 @@ def test_ordinary_numbers_and_case_numbers_are_left_alone(text):
 
 
 def test_a_case_number_next_to_a_phone_keeps_the_case_number_and_masks_the_phone():
-    assert (
-        mask_text("单号TS20261123000123，电话13812345678")
-        == "单号TS20261123000123，电话138****5678"
-    )
+    assert mask_text("单号TS20261123000123，电话13812345678") == "单号TS20261123000123，电话138****5678"
 
 
 @pytest.mark.parametrize(
@@ -154,8 +155,10 @@ def test_sensitive_numbers_in_unusual_spellings_are_detected(text, kinds):
 @pytest.mark.parametrize(
     "text, masked",
     [
-        ("· 联系电话：138****5678\n· 姓名：张伟\n确认无误请点击“确认提交”",
-         "· 联系电话：138****5678\n· 姓名：张*\n确认无误请点击“确认提交”"),
+        (
+            "· 联系电话：138****5678\n· 姓名：张伟\n确认无误请点击“确认提交”",
+            "· 联系电话：138****5678\n· 姓名：张*\n确认无误请点击“确认提交”",
+        ),
         ("您的姓名: 欧阳娜娜，对吗？", "您的姓名: 欧***，对吗？"),
         ("联系人：李四 电话13800001111", "联系人：李* 电话138****1111"),
         ("家庭住址：上海市浦东新区世纪大道100号3楼", "家庭住址：上海市****"),
@@ -168,7 +171,11 @@ def test_labelled_names_and_addresses_are_masked(text, masked):
 
 @pytest.mark.parametrize(
     "text",
-    ["网点地址：请在手机银行“网点查询”中查看", "请告诉我您的姓名或称呼（20字以内，不含数字）。", "姓名和电话都要填吗？"],
+    [
+        "网点地址：请在手机银行“网点查询”中查看",
+        "请告诉我您的姓名或称呼（20字以内，不含数字）。",
+        "姓名和电话都要填吗？",
+    ],
 )
 def test_labels_without_a_personal_value_stay(text):
     assert mask_text(text) == text

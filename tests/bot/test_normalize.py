@@ -31,8 +31,16 @@ def test_text_is_normalised_for_understanding(raw, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["我想查一下余额", "千万别转账", "万一被骗了怎么办", "一一对应", "十分感谢", "好一点", "你好👋",
-     "一二三四五六七都试过了"],
+    [
+        "我想查一下余额",
+        "千万别转账",
+        "万一被骗了怎么办",
+        "一一对应",
+        "十分感谢",
+        "好一点",
+        "你好👋",
+        "一二三四五六七都试过了",
+    ],
 )
 def test_words_that_merely_contain_numerals_stay_as_they_are(text):
     assert normalize_text(text) == text

@@ -3,7 +3,7 @@ this conversation and still fresh; everything else means an anonymous customer."
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -11,11 +11,17 @@ import pytest
 from bot.identity.metadata import AUDIENCE, SIGNED_KEY, VerifiedMetadata, sign_metadata, verify_metadata
 
 SECRET = "metadata-secret-for-tests-0123456789abcdef"
-NOW = datetime(2026, 12, 5, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 5, 8, 0, tzinfo=UTC)
 
 
 def signed(**overrides):
-    values = {"secret": SECRET, "conversation_id": "conv-1", "customer_id": "C0007", "channel": "app", "now": NOW}
+    values = {
+        "secret": SECRET,
+        "conversation_id": "conv-1",
+        "customer_id": "C0007",
+        "channel": "app",
+        "now": NOW,
+    }
     return sign_metadata(**{**values, **overrides})
 
 
@@ -27,7 +33,9 @@ def test_the_apis_metadata_is_believed_for_its_conversation():
     metadata = signed()
     assert metadata["customer_id"] == "C0007" and metadata["channel"] == "app"
     assert verify(metadata) == VerifiedMetadata(customer_id="C0007", channel="app")
-    assert verify(signed(customer_id=None, channel="web")) == VerifiedMetadata(customer_id=None, channel="web")
+    assert verify(signed(customer_id=None, channel="web")) == VerifiedMetadata(
+        customer_id=None, channel="web"
+    )
     assert verify(metadata, now=NOW + timedelta(minutes=5)) is not None  # within its lifetime
     # The address digest the case lookups lock out by travels signed too
     assert verify(signed(address_key="a1b2c3")).address_key == "a1b2c3"
@@ -68,8 +76,14 @@ def test_no_secret_or_a_short_one_believes_nothing():
 
 
 def test_only_hs256_with_our_audience_passes():
-    claims = {"sub": "conv-1", "cid": "C0007", "chn": "app", "aud": AUDIENCE,
-              "iat": int(NOW.timestamp()), "exp": int((NOW + timedelta(minutes=1)).timestamp())}  # fmt: skip
+    claims = {
+        "sub": "conv-1",
+        "cid": "C0007",
+        "chn": "app",
+        "aud": AUDIENCE,
+        "iat": int(NOW.timestamp()),
+        "exp": int((NOW + timedelta(minutes=1)).timestamp()),
+    }
     unsigned = jwt.encode(claims, None, algorithm="none")
     assert verify({SIGNED_KEY: unsigned}) is None
     other_audience = jwt.encode({**claims, "aud": "bankchat"}, SECRET, algorithm="HS256")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from bot.staff import passwords, roles
 from bot.staff import service as staff_service
 from bot.staff.models import StaffAccount, StaffSession
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 PASSWORD = "correct horse 2026"
 
 
@@ -79,13 +79,17 @@ def test_a_disabled_account_cannot_sign_in_or_use_an_open_login(session):
 
 def _fail(session, username="agent7", *, at, address="10.0.0.66", password="guess"):
     with pytest.raises(staff_service.InvalidCredentials):
-        staff_service.authenticate(session=session, username=username, password=password, now=at, address=address)
+        staff_service.authenticate(
+            session=session, username=username, password=password, now=at, address=address
+        )
 
 
 def _held_back(session, username="agent7", *, at, address="10.0.0.66", password=PASSWORD):
     """The refusal before the password is even checked, or None when the login goes through."""
     try:
-        staff_service.authenticate(session=session, username=username, password=password, now=at, address=address)
+        staff_service.authenticate(
+            session=session, username=username, password=password, now=at, address=address
+        )
     except (staff_service.LoginLocked, staff_service.LoginThrottled) as refused:
         return refused
     return None
@@ -111,8 +115,9 @@ def test_a_guesser_elsewhere_never_locks_the_real_agent_out(session):
     _create(session)
     for second in range(5):  # a guesser at one address is locked there
         _fail(session, at=NOW + timedelta(seconds=second), address="203.0.113.9")
-    assert isinstance(_held_back(session, at=NOW + timedelta(seconds=41), address="203.0.113.9"),
-                      staff_service.LoginLocked)  # fmt: skip
+    assert isinstance(
+        _held_back(session, at=NOW + timedelta(seconds=41), address="203.0.113.9"), staff_service.LoginLocked
+    )
     at, delays = NOW + timedelta(seconds=5), []
     for n in range(35):  # and goes on from many addresses, one guess each, as fast as allowed
         try:
@@ -149,8 +154,10 @@ def test_a_storm_of_failures_slows_every_failing_client_but_locks_nobody_out(ses
     assert isinstance(throttled, staff_service.LoginThrottled) and throttled.retry_after_seconds <= 10
     # An agent who mistypes once waits a moment too; one who did not signs in at once
     _fail(session, at=NOW + timedelta(milliseconds=300), address="10.0.0.9")
-    assert isinstance(_held_back(session, at=NOW + timedelta(milliseconds=400), address="10.0.0.9"),
-                      staff_service.LoginThrottled)  # fmt: skip
+    assert isinstance(
+        _held_back(session, at=NOW + timedelta(milliseconds=400), address="10.0.0.9"),
+        staff_service.LoginThrottled,
+    )
     assert _held_back(session, at=NOW + timedelta(milliseconds=400), address="10.0.0.8") is None
     assert _held_back(session, at=NOW + timedelta(seconds=2), address="10.0.0.9") is None
 
@@ -174,15 +181,22 @@ def test_a_legacy_scrypt_hash_still_signs_in_and_is_replaced_by_argon2id(session
 
     staff = _create(session)
     salt = bytes(range(16))
-    digest = hashlib.scrypt(PASSWORD.encode(), salt=salt, n=2**14, r=8, p=1, maxmem=64 * 1024 * 1024, dklen=32)
+    digest = hashlib.scrypt(
+        PASSWORD.encode(), salt=salt, n=2**14, r=8, p=1, maxmem=64 * 1024 * 1024, dklen=32
+    )
     staff.password_hash = f"scrypt${2**14}$8$1${salt.hex()}${digest.hex()}"
     session.flush()
-    assert passwords.verify_password(PASSWORD, staff.password_hash) and passwords.needs_rehash(staff.password_hash)
+    assert passwords.verify_password(PASSWORD, staff.password_hash) and passwords.needs_rehash(
+        staff.password_hash
+    )
     _fail(session, at=NOW)  # a wrong password changes nothing
     assert staff.password_hash.startswith("scrypt$")
     staff_service.authenticate(session=session, username="agent7", password=PASSWORD, now=NOW)
     assert staff.password_hash.startswith("$argon2id$") and not passwords.needs_rehash(staff.password_hash)
-    assert staff_service.authenticate(session=session, username="agent7", password=PASSWORD, now=NOW).id == staff.id
+    assert (
+        staff_service.authenticate(session=session, username="agent7", password=PASSWORD, now=NOW).id
+        == staff.id
+    )
 
 
 def test_a_login_token_is_stored_only_as_a_hash_and_resolves_until_it_expires(session):
@@ -212,7 +226,9 @@ def test_a_revoked_login_is_refused(session):
 def test_an_admin_holds_every_role_and_an_analyst_only_their_own():
     from bot.staff import roles
 
-    assert all(roles.has_role(roles.ADMIN, (role,)) for role in (roles.AGENT, roles.SUPERVISOR, roles.ANALYST))
+    assert all(
+        roles.has_role(roles.ADMIN, (role,)) for role in (roles.AGENT, roles.SUPERVISOR, roles.ANALYST)
+    )
     assert not roles.has_role(roles.ANALYST, (roles.AGENT,))
     assert not roles.has_role(roles.AGENT, (roles.ANALYST,))
     assert roles.ROLE_LABELS[roles.ADMIN] == "系统管理员"

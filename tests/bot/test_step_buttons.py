@@ -24,8 +24,19 @@ def test_a_payload_carries_its_step_and_choice_and_reads_back():
     assert buttons.button("确认提交", "complaint:ab:summary")["payload"].endswith('"choice":"确认提交"}')
 
 
-@pytest.mark.parametrize("text", ["D", "确认提交", "/request_human", "/answer_option", "/answer_option{oops",
-                                  '/answer_option{"step":3,"choice":"D"}', '/answer_option["x"]', None])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "D",
+        "确认提交",
+        "/request_human",
+        "/answer_option",
+        "/answer_option{oops",
+        '/answer_option{"step":3,"choice":"D"}',
+        '/answer_option["x"]',
+        None,
+    ],
+)
 def test_typed_text_and_other_payloads_are_not_presses(text):
     assert buttons.read(text) is None
 
@@ -65,8 +76,15 @@ def test_the_summarys_buttons_answer_only_the_summary():
 
 
 def test_a_complaint_button_answers_only_its_draft_and_step():
-    draft = intake.Draft(id="d1", description=("扣了年费",), stage="summary", phone="13812345678",
-                         name="王小明", request="退费", occurred="昨天")  # fmt: skip
+    draft = intake.Draft(
+        id="d1",
+        description=("扣了年费",),
+        stage="summary",
+        phone="13812345678",
+        name="王小明",
+        request="退费",
+        occurred="昨天",
+    )
     assert draft.step_id == "complaint:d1:summary"
     assert intake.step(draft, "确认提交", pressed="complaint:d1:summary").event == intake.Event.SUBMITTED
     for old in ("complaint:d1:business", "complaint:d0:summary", "complaint:d1:cancel"):

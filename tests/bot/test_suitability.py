@@ -3,7 +3,7 @@ suitability, expiry and the 65+ rule — all without Rasa or a database."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import yaml
@@ -47,7 +47,8 @@ def _answers_totalling(target: int) -> dict[str, int]:
 
 
 @pytest.mark.parametrize(
-    "total, level", [(30, "C1"), (31, "C2"), (45, "C2"), (46, "C3"), (60, "C3"), (61, "C4"), (75, "C4"), (76, "C5")]
+    "total, level",
+    [(30, "C1"), (31, "C2"), (45, "C2"), (46, "C3"), (60, "C3"), (61, "C4"), (75, "C4"), (76, "C5")],
 )
 def test_band_edges(total, level):
     result = score_answers(QUESTIONNAIRE, _answers_totalling(total))
@@ -130,7 +131,14 @@ def test_unclear_answers_match_nothing(question_id, answer):
 
 @pytest.mark.parametrize(
     "customer, product, suitable",
-    [("C3", "R3", True), ("C3", "R2", True), ("C3", "R4", False), ("C1", "R1", True), ("C5", "R5", True), ("C1", "R2", False)],
+    [
+        ("C3", "R3", True),
+        ("C3", "R2", True),
+        ("C3", "R4", False),
+        ("C1", "R1", True),
+        ("C5", "R5", True),
+        ("C1", "R2", False),
+    ],
 )
 def test_a_product_suits_only_at_or_below_the_customer_level(customer, product, suitable):
     assert is_suitable(customer_level=customer, product_level=product) is suitable
@@ -145,19 +153,26 @@ def test_customers_aged_65_or_more_get_extra_care_for_high_risk_only():
 
 
 def test_an_assessment_is_valid_for_twelve_months():
-    taken = datetime(2026, 2, 28, 10, 0, tzinfo=timezone.utc)
+    taken = datetime(2026, 2, 28, 10, 0, tzinfo=UTC)
     expiry = expires_at(taken)
-    assert expiry == datetime(2027, 2, 28, 10, 0, tzinfo=timezone.utc)
-    assert is_valid(expires=expiry, now=datetime(2027, 2, 28, 9, 59, tzinfo=timezone.utc))
+    assert expiry == datetime(2027, 2, 28, 10, 0, tzinfo=UTC)
+    assert is_valid(expires=expiry, now=datetime(2027, 2, 28, 9, 59, tzinfo=UTC))
     assert not is_valid(expires=expiry, now=expiry)
-    assert expires_at(datetime(2028, 2, 29, tzinfo=timezone.utc)) == datetime(2029, 2, 28, tzinfo=timezone.utc)
-    assert expires_at(taken, months=6) == datetime(2026, 8, 28, 10, 0, tzinfo=timezone.utc)
+    assert expires_at(datetime(2028, 2, 29, tzinfo=UTC)) == datetime(2029, 2, 28, tzinfo=UTC)
+    assert expires_at(taken, months=6) == datetime(2026, 8, 28, 10, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
     "text, level",
-    [("我能买R4的产品吗", "R4"), ("ｒ３的理财适合我吗", "R3"), ("XX理财(风险等级R3)适合我吗", "R3"),
-     ("风险等级三级的产品", "R3"), ("五级风险产品能买吗", "R5"), ("我想买理财", None), ("R10", None)],
+    [
+        ("我能买R4的产品吗", "R4"),
+        ("ｒ３的理财适合我吗", "R3"),
+        ("XX理财(风险等级R3)适合我吗", "R3"),
+        ("风险等级三级的产品", "R3"),
+        ("五级风险产品能买吗", "R5"),
+        ("我想买理财", None),
+        ("R10", None),
+    ],
 )
 def test_product_levels_are_read_from_customer_wording(text, level):
     assert parse_product_level(text) == level

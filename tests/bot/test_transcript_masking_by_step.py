@@ -6,7 +6,7 @@ batches. The complaint summary's "· 姓名：…" line is masked too. SQLite an
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -17,7 +17,7 @@ from bot.transcripts import service as transcripts
 from bot.transcripts.models import TranscriptMessage, TranscriptTerm
 from bot.transcripts.query import ConversationFilter
 
-START = datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc)
+START = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 NAME = "司马相如"
 ODD_PHONE = "1391234567"  # ten digits: no pattern calls it a mobile
 
@@ -38,8 +38,11 @@ class Broker:
         self.next_id += 1
 
     def user(self, text: str) -> None:
-        parse = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.3},
-                 "entities": [{"entity": "PERSON", "value": text, "start": 0, "end": len(text)}]}  # fmt: skip
+        parse = {
+            "text": text,
+            "intent": {"name": "nlu_fallback", "confidence": 0.3},
+            "entities": [{"entity": "PERSON", "value": text, "start": 0, "end": len(text)}],
+        }
         self.add({"event": "user", "text": text, "parse_data": parse, "metadata": {"channel": "web"}})
 
     def bot(self, text: str) -> None:
@@ -87,8 +90,11 @@ def test_a_complaints_name_and_phone_answers_are_masked_whatever_they_look_like(
             assert NAME not in field and ODD_PHONE not in field and "相如" not in field
     assert rows["customer:司***"].requested_slot == "complaint_reply"
     assert rows["customer:司***"].entities is None
-    terms = set(session.scalars(select(TranscriptTerm.term).where(
-        TranscriptTerm.conversation_id == "step-mask-complaint")))  # fmt: skip
+    terms = set(
+        session.scalars(
+            select(TranscriptTerm.term).where(TranscriptTerm.conversation_id == "step-mask-complaint")
+        )
+    )
     assert not {NAME, "相如", "司马", ODD_PHONE} & terms
 
     exported = "".join(export.csv_lines(session, ConversationFilter()))

@@ -35,10 +35,18 @@ def store(session):
 
 
 def user(sender, text, intent, confidence=0.93, entities=(), customer="C0042"):
-    return {"sender_id": sender, "event": "user", "timestamp": time.time(), "text": text,
-            "parse_data": {"text": text, "intent": {"name": intent, "confidence": confidence},
-                           "entities": list(entities)},
-            "metadata": {"customer_id": customer, "channel": "app"}}  # fmt: skip
+    return {
+        "sender_id": sender,
+        "event": "user",
+        "timestamp": time.time(),
+        "text": text,
+        "parse_data": {
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "entities": list(entities),
+        },
+        "metadata": {"customer_id": customer, "channel": "app"},
+    }
 
 
 def bot(sender, text, agent=None):
@@ -51,12 +59,21 @@ def bot(sender, text, agent=None):
 def test_broker_events_become_masked_transcript_rows_once(store, broker):
     rasa_broker, engine = broker
     for event in [
-        user("conv-1", "我的手机是13812345678，信用卡年費怎麼收", "faq",
-             entities=[{"entity": "phone", "value": "13812345678"}]),  # fmt: skip
+        user(
+            "conv-1",
+            "我的手机是13812345678，信用卡年費怎麼收",
+            "faq",
+            entities=[{"entity": "phone", "value": "13812345678"}],
+        ),
         {"sender_id": "conv-1", "event": "action", "name": "action_answer_faq", "timestamp": time.time()},
         bot("conv-1", "您好，信用卡年费因卡种而异……"),
         user("conv-1", "qwzx jkvb", "nlu_fallback", confidence=0.2),
-        {"sender_id": "conv-1", "event": "action", "name": "action_handle_fallback", "timestamp": time.time()},
+        {
+            "sender_id": "conv-1",
+            "event": "action",
+            "name": "action_handle_fallback",
+            "timestamp": time.time(),
+        },
         user("conv-1", "转人工", "request_human"),
         {"sender_id": "conv-1", "event": "pause", "timestamp": time.time()},
         bot("conv-1", "您好，我是人工客服，卡号6222021234567890123请勿发送", agent="小王"),
@@ -70,8 +87,15 @@ def test_broker_events_become_masked_transcript_rows_once(store, broker):
     assert first.text == "我的手机是138****5678，信用卡年費怎麼收"  # original wording, masked
     assert first.normalized_text == "我的手机是138****5678,信用卡年费怎么收"
     assert (first.intent, first.confidence, first.channel, first.customer_id) == ("faq", 0.93, "app", "C0042")
-    assert first.entities == [{"entity": "phone", "label": "phone", "value": "138****5678",
-                               "display": "138****5678", "text": "138****5678"}]  # fmt: skip
+    assert first.entities == [
+        {
+            "entity": "phone",
+            "label": "phone",
+            "value": "138****5678",
+            "display": "138****5678",
+            "text": "138****5678",
+        }
+    ]
     assert [r.fallback for r in rows] == [False, False, True, False, False]
     assert rows[4].agent_name == "小王" and "6222021234567890123" not in rows[4].text
 
@@ -86,9 +110,13 @@ def test_broker_events_become_masked_transcript_rows_once(store, broker):
 def test_notices_only_the_api_writes_are_included(store):
     conversation, _ = conversation_service.open_conversation(session=store)
     conversation_service.post_message(
-        session=store, conversation_id=conversation.id, sender="system",
-        text="人工客服小王已接入，正在为您服务。", kind="handoff_started", agent_name="小王",
-    )  # fmt: skip
+        session=store,
+        conversation_id=conversation.id,
+        sender="system",
+        text="人工客服小王已接入，正在为您服务。",
+        kind="handoff_started",
+        agent_name="小王",
+    )
     conversation_service.post_message(
         session=store, conversation_id=conversation.id, sender="agent", text="您好", agent_name="小王"
     )

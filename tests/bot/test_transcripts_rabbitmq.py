@@ -69,7 +69,9 @@ def rabbitmq():
     if reason:
         pytest.skip(reason)
     name = f"bankbot_test_{uuid.uuid4().hex[:10]}"
-    settings = RabbitMQSettings(host=RABBITMQ[0], port=RABBITMQ[1], username="guest", password="guest", queue=name)
+    settings = RabbitMQSettings(
+        host=RABBITMQ[0], port=RABBITMQ[1], username="guest", password="guest", queue=name
+    )
     yield settings, name
     run_async(_delete(settings, name))
 
@@ -86,9 +88,17 @@ def publish(settings: RabbitMQSettings, exchange: str, events: list[dict], until
         async def queued() -> bool:
             return await _queue_length(settings) >= before + len(events)
 
-        broker = PikaEventBroker(settings.host, settings.username, settings.password, port=settings.port,
-                                 queues=[settings.queue], exchange_name=exchange, raise_on_failure=True,
-                                 connection_attempts=1, event_loop=asyncio.get_running_loop())  # fmt: skip
+        broker = PikaEventBroker(
+            settings.host,
+            settings.username,
+            settings.password,
+            port=settings.port,
+            queues=[settings.queue],
+            exchange_name=exchange,
+            raise_on_failure=True,
+            connection_attempts=1,
+            event_loop=asyncio.get_running_loop(),
+        )
         await broker.connect()
         try:
             for event in events:
@@ -109,30 +119,66 @@ def conversation(engine):
     conversation_id = f"mq-{uuid.uuid4().hex[:12]}"
     yield conversation_id
     with build_session_factory(engine).begin() as session:
-        for model in (TranscriptTerm, TranscriptEvent, TranscriptConversationIntent, TranscriptMessage,
-                      TranscriptConversation, ServiceRecord):  # fmt: skip
+        for model in (
+            TranscriptTerm,
+            TranscriptEvent,
+            TranscriptConversationIntent,
+            TranscriptMessage,
+            TranscriptConversation,
+            ServiceRecord,
+        ):
             session.execute(delete(model).where(model.conversation_id == conversation_id))
 
 
 def rasa_events(sender: str) -> list[dict]:
     """What Rasa publishes for a short conversation (fixed timestamps: a replay is identical)."""
     start = time.time()
-    parse = {"intent": {"name": "faq", "confidence": 0.91},
-             "entities": [{"entity": "phone", "value": "13812345678"}]}  # fmt: skip
+    parse = {
+        "intent": {"name": "faq", "confidence": 0.91},
+        "entities": [{"entity": "phone", "value": "13812345678"}],
+    }
     return [
-        {"sender_id": sender, "event": "user", "timestamp": start, "text": "我的手机是13812345678，信用卡年费怎么收",
-         "parse_data": {"text": "…", **parse}, "metadata": {"customer_id": "C0042", "channel": "web"}},
+        {
+            "sender_id": sender,
+            "event": "user",
+            "timestamp": start,
+            "text": "我的手机是13812345678，信用卡年费怎么收",
+            "parse_data": {"text": "…", **parse},
+            "metadata": {"customer_id": "C0042", "channel": "web"},
+        },
         {"sender_id": sender, "event": "action", "name": "action_answer_faq", "timestamp": start + 0.1},
-        {"sender_id": sender, "event": "bot", "timestamp": start + 0.2, "text": "您好，信用卡年费因卡种而异。", "data": {}},
-        {"sender_id": sender, "event": "user", "timestamp": start + 1, "text": "qwzx jkvb",
-         "parse_data": {"intent": {"name": "nlu_fallback", "confidence": 0.2}, "entities": []}},
+        {
+            "sender_id": sender,
+            "event": "bot",
+            "timestamp": start + 0.2,
+            "text": "您好，信用卡年费因卡种而异。",
+            "data": {},
+        },
+        {
+            "sender_id": sender,
+            "event": "user",
+            "timestamp": start + 1,
+            "text": "qwzx jkvb",
+            "parse_data": {"intent": {"name": "nlu_fallback", "confidence": 0.2}, "entities": []},
+        },
         {"sender_id": sender, "event": "action", "name": "action_handle_fallback", "timestamp": start + 1.1},
-        {"sender_id": sender, "event": "user", "timestamp": start + 2, "text": "转人工",
-         "parse_data": {"intent": {"name": "request_human", "confidence": 0.97}, "entities": []}},
+        {
+            "sender_id": sender,
+            "event": "user",
+            "timestamp": start + 2,
+            "text": "转人工",
+            "parse_data": {"intent": {"name": "request_human", "confidence": 0.97}, "entities": []},
+        },
         {"sender_id": sender, "event": "pause", "timestamp": start + 2.1},
-        {"sender_id": sender, "event": "bot", "timestamp": start + 3, "text": "您好，我是人工客服小王", "data": {},
-         "metadata": {"agent": "小王"}},
-    ]  # fmt: skip
+        {
+            "sender_id": sender,
+            "event": "bot",
+            "timestamp": start + 3,
+            "text": "您好，我是人工客服小王",
+            "data": {},
+            "metadata": {"agent": "小王"},
+        },
+    ]
 
 
 def stored(engine, conversation_id: str) -> list[TranscriptMessage]:
@@ -153,8 +199,15 @@ def test_published_events_are_stored_masked_once(engine, rabbitmq, conversation)
     first = rows[0]
     assert first.text == "我的手机是138****5678，信用卡年费怎么收"
     assert (first.intent, first.confidence, first.channel, first.customer_id) == ("faq", 0.91, "web", "C0042")
-    assert first.entities == [{"entity": "phone", "label": "phone", "value": "138****5678",
-                               "display": "138****5678", "text": "138****5678"}]  # fmt: skip
+    assert first.entities == [
+        {
+            "entity": "phone",
+            "label": "phone",
+            "value": "138****5678",
+            "display": "138****5678",
+            "text": "138****5678",
+        }
+    ]
     assert [r.fallback for r in rows] == [False, False, True, False, False]
     assert rows[4].agent_name == "小王"
     with build_session_factory(engine)() as session:
@@ -194,8 +247,9 @@ def test_a_failed_batch_is_not_acknowledged_and_comes_again(engine, rabbitmq, co
 
 def test_the_long_running_consumer_stores_batches_until_stopped(engine, rabbitmq, conversation):
     settings, exchange = rabbitmq
-    consumer = RabbitMQConsumer(session_factory=build_session_factory(engine), settings=settings,
-                                flush_seconds=0.2)  # fmt: skip
+    consumer = RabbitMQConsumer(
+        session_factory=build_session_factory(engine), settings=settings, flush_seconds=0.2
+    )
 
     async def all_stored() -> bool:
         return len(await asyncio.to_thread(stored, engine, conversation)) == 5
@@ -217,5 +271,7 @@ def test_event_keys_are_stable_and_bodies_that_are_no_events_are_skipped():
     assert event_key(event) != event_key({**event, "text": "你好吗"})
     assert event_key(event) != event_key({**event, "timestamp": 1764567890.123457})
     assert len(f"{transcripts.RASA_SOURCE}:{event_key(event)}") <= 64
-    rows = broker_rows([b"not json", b"[1, 2]", json.dumps({"event": "user"}).encode(), json.dumps(event).encode()])
+    rows = broker_rows(
+        [b"not json", b"[1, 2]", json.dumps({"event": "user"}).encode(), json.dumps(event).encode()]
+    )
     assert rows == [(event_key(event), "c1", event)]

@@ -23,24 +23,30 @@ from bot.transcripts.models import TranscriptMessage
 def tracker(tmp_path):
     engine = build_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
     with engine.begin() as connection:
-        connection.execute(text(
-            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
-            "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
-            "action_name VARCHAR(255), data TEXT)"
-        ))  # fmt: skip
+        connection.execute(
+            text(
+                "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, "
+                "type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
+                "action_name VARCHAR(255), data TEXT)"
+            )
+        )
     yield engine
     engine.dispose()
 
 
 def turn(conversation_id: str, start: float, question: str, answer: str) -> list[dict]:
     return [
-        {"event": "user", "timestamp": start, "text": question,
-         "parse_data": {"intent": {"name": "faq", "confidence": 0.9}, "entities": []},
-         "metadata": {"channel": "web"}},
+        {
+            "event": "user",
+            "timestamp": start,
+            "text": question,
+            "parse_data": {"intent": {"name": "faq", "confidence": 0.9}, "entities": []},
+            "metadata": {"channel": "web"},
+        },
         {"event": "action", "timestamp": start + 0.1, "name": "action_answer_faq"},
         {"event": "bot", "timestamp": start + 0.2, "text": answer, "data": {}, "metadata": {}},
         {"event": "action", "timestamp": start + 0.3, "name": "action_listen"},
-    ]  # fmt: skip
+    ]
 
 
 def store_in_tracker(tracker, conversation_id: str, events: list[dict]) -> None:
@@ -60,9 +66,10 @@ def published(conversation_id: str, events: list[dict]) -> list[bytes]:
 
 def customer_and_assistant(session, conversation_id: str) -> list[tuple[str, str]]:
     rows = session.scalars(
-        select(TranscriptMessage).where(TranscriptMessage.conversation_id == conversation_id)
+        select(TranscriptMessage)
+        .where(TranscriptMessage.conversation_id == conversation_id)
         .order_by(TranscriptMessage.created_at, TranscriptMessage.id)
-    ).all()  # fmt: skip
+    ).all()
     return [(row.sender, row.text) for row in rows]
 
 
@@ -76,15 +83,22 @@ def test_what_rabbitmq_never_delivered_is_backfilled_once(session, tracker):
     transcripts.ingest_rasa_events(session, broker_rows(published(conversation_id, first)))
     assert len(customer_and_assistant(session, conversation_id)) == 2
 
-    stored = reconcile_service.reconcile(session=session, tracker=tracker, since=utcnow() - timedelta(hours=1))
+    stored = reconcile_service.reconcile(
+        session=session, tracker=tracker, since=utcnow() - timedelta(hours=1)
+    )
 
     assert stored == 2
     assert customer_and_assistant(session, conversation_id) == [
-        ("customer", "信用卡年费怎么收？"), ("assistant", "普卡首年免年费。"),
-        ("customer", "手机银行转账限额是多少"), ("assistant", "单笔限额以手机银行页面为准。"),
-    ]  # fmt: skip
+        ("customer", "信用卡年费怎么收？"),
+        ("assistant", "普卡首年免年费。"),
+        ("customer", "手机银行转账限额是多少"),
+        ("assistant", "单笔限额以手机银行页面为准。"),
+    ]
     # Again, and RabbitMQ redelivering late: nothing new.
-    assert reconcile_service.reconcile(session=session, tracker=tracker, since=utcnow() - timedelta(hours=1)) == 0
+    assert (
+        reconcile_service.reconcile(session=session, tracker=tracker, since=utcnow() - timedelta(hours=1))
+        == 0
+    )
     transcripts.ingest_rasa_events(session, broker_rows(published(conversation_id, second)))
     assert len(customer_and_assistant(session, conversation_id)) == 4
 
@@ -93,7 +107,10 @@ def test_only_the_window_is_read(session, tracker):
     conversation_id = "reconcile-old-" + utcnow().strftime("%H%M%S%f")
     old = (utcnow() - timedelta(hours=5)).timestamp()
     store_in_tracker(tracker, conversation_id, turn(conversation_id, old, "你好", "您好！"))
-    assert reconcile_service.reconcile(session=session, tracker=tracker, since=utcnow() - timedelta(hours=2)) == 0
+    assert (
+        reconcile_service.reconcile(session=session, tracker=tracker, since=utcnow() - timedelta(hours=2))
+        == 0
+    )
     assert customer_and_assistant(session, conversation_id) == []
 
 
@@ -105,9 +122,18 @@ def test_an_encrypted_tracker_store_is_read_too(session, tracker):
         for event in events:
             connection.execute(
                 text("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (:s, :t, :ts, :d)"),
-                {"s": conversation_id, "t": event["event"], "ts": event["timestamp"],
-                 "d": default_cipher().encrypt(json.dumps(event))},
-            )  # fmt: skip
-    assert reconcile_service.reconcile(session=session, tracker=tracker, since=utcnow() - timedelta(hours=1)) == 2
-    assert customer_and_assistant(session, conversation_id) == [("customer", "我的电话139****5678"),
-                                                                ("assistant", "好的。")]  # fmt: skip
+                {
+                    "s": conversation_id,
+                    "t": event["event"],
+                    "ts": event["timestamp"],
+                    "d": default_cipher().encrypt(json.dumps(event)),
+                },
+            )
+    assert (
+        reconcile_service.reconcile(session=session, tracker=tracker, since=utcnow() - timedelta(hours=1))
+        == 2
+    )
+    assert customer_and_assistant(session, conversation_id) == [
+        ("customer", "我的电话139****5678"),
+        ("assistant", "好的。"),
+    ]

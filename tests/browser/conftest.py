@@ -27,9 +27,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
@@ -89,17 +87,26 @@ def axe_violations(page, name: str) -> list[dict]:
     import json
 
     if not AXE_SCRIPT.exists():
-        pytest.skip(f"{AXE_SCRIPT} is missing (make test installs axe-core from the npm registry when it can)")
+        pytest.skip(
+            f"{AXE_SCRIPT} is missing (make test installs axe-core from the npm registry when it can)"
+        )
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8"))  # DevTools evaluation: no CSP exception needed
     report = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / f"axe-{name}.json").write_text(json.dumps(report["violations"], ensure_ascii=False, indent=1))
+    (ARTIFACTS / f"axe-{name}.json").write_text(
+        json.dumps(report["violations"], ensure_ascii=False, indent=1)
+    )
     return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"],
-         "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in report["violations"] if v["impact"] in AXE_FAILING
-    ]  # fmt: skip
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in report["violations"]
+        if v["impact"] in AXE_FAILING
+    ]
 
 
 def assert_accessible(page, name: str) -> None:

@@ -21,8 +21,14 @@ DESKTOP = {"width": 1280, "height": 800}
 def watch_missing(page) -> list[str]:
     """Every 4xx answer the page's own requests get (a missing favicon shows up here)."""
     missing: list[str] = []
-    page.on("response", lambda response: missing.append(f"{response.status} {response.url}")
-            if response.status >= 400 and "/api/" not in response.url else None)  # fmt: skip
+    page.on(
+        "response",
+        lambda response: (
+            missing.append(f"{response.status} {response.url}")
+            if response.status >= 400 and "/api/" not in response.url
+            else None
+        ),
+    )
     return missing
 
 
@@ -62,7 +68,9 @@ def test_the_consoles_signed_out(new_page, live_product, path):
     assert missing == []
 
 
-@pytest.mark.parametrize("path, username", [("/staff", "supervisor1"), ("/agent", "agent1"), ("/analyst", "analyst1")])
+@pytest.mark.parametrize(
+    "path, username", [("/staff", "supervisor1"), ("/agent", "agent1"), ("/analyst", "analyst1")]
+)
 def test_the_consoles_signed_in(new_page, live_product, artifacts, path, username):
     page = new_page(DESKTOP)
     sign_in(page, live_product.api_url, path, username)
@@ -76,7 +84,9 @@ def test_the_consoles_signed_in(new_page, live_product, artifacts, path, usernam
         finally:
             page.get_by_label("我的在线状态").select_option("offline")  # others expect nobody online
     if name == "analyst":
-        page.locator("#list-status").get_by_text("会话").or_(page.locator("#conversation-rows .empty-row")).first.wait_for()
+        page.locator("#list-status").get_by_text("会话").or_(
+            page.locator("#conversation-rows .empty-row")
+        ).first.wait_for()
         assert_accessible(page, "analyst-list")
         page.get_by_role("button", name="质量看板").click()
         page.locator("#kpis .kpi").first.wait_for()

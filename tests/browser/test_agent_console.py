@@ -56,7 +56,11 @@ def wait_until(page, expression: str, timeout: float = PAGE_TIMEOUT_MS / 1000) -
 
 
 def test_a_new_customer_is_announced_and_ending_asks_in_the_page(
-    live_product, browser, new_page, artifacts, fresh_presence  # noqa: F811
+    live_product,
+    browser,
+    new_page,
+    artifacts,
+    fresh_presence,  # noqa: F811
 ):
     context = browser.new_context(viewport=DESKTOP)
     context.grant_permissions(["notifications"], origin=live_product.api_url)
@@ -110,7 +114,9 @@ def test_a_new_customer_is_announced_and_ending_asks_in_the_page(
         expect(dialog).to_contain_text("客户将被邀请为本次服务评分")
         for _ in range(5):  # Tab stays inside the dialog
             agent.keyboard.press("Tab")
-            assert agent.evaluate("document.getElementById('confirm-dialog').contains(document.activeElement)")
+            assert agent.evaluate(
+                "document.getElementById('confirm-dialog').contains(document.activeElement)"
+            )
         agent.screenshot(path=str(artifacts / "agent-confirm-dialog.png"))
         agent.keyboard.press("Escape")
         expect(dialog).to_be_hidden()
@@ -135,17 +141,27 @@ def seed_callback(live_product, reason: str) -> tuple[int, str]:
             conversation, _ = conversation_service.open_conversation(session=session, customer_id=customer)
             asked = conversation_service.accept_customer_message(
                 session=session, conversation=conversation, text="我被骗了，刚把验证码告诉了13812345678那个人"
-            )  # fmt: skip
+            )
             conversation_service.record_replies(
-                session=session, message_id=asked.message.id,
-                replies=[{"text": "请立即冻结账户。目前人工客服不在线，可以为您预约回电。",
-                          "buttons": [{"title": "预约回电", "payload": "/request_callback"}]}],
-            )  # fmt: skip
+                session=session,
+                message_id=asked.message.id,
+                replies=[
+                    {
+                        "text": "请立即冻结账户。目前人工客服不在线，可以为您预约回电。",
+                        "buttons": [{"title": "预约回电", "payload": "/request_callback"}],
+                    }
+                ],
+            )
             key = live_product.env.get("CASE_ENCRYPTION_KEY") or load_or_create_key(live_product.var_dir)
             callback = handoff_service.request_callback(
-                session=session, phone="13912345678", preferred_time="尽快", conversation_id=conversation.id,
-                customer_id=customer, reason=reason, cipher=CaseCipher(key),
-            )  # fmt: skip
+                session=session,
+                phone="13912345678",
+                preferred_time="尽快",
+                conversation_id=conversation.id,
+                customer_id=customer,
+                reason=reason,
+                cipher=CaseCipher(key),
+            )
             return callback.id, customer
     finally:
         engine.dispose()

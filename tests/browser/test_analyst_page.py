@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -39,12 +39,21 @@ def rasa_events(now: datetime, parse=lambda text: []) -> list[tuple[str, dict]]:
         return (now - timedelta(days=days) + timedelta(seconds=seconds)).timestamp()
 
     def user(text: str, intent: str, confidence: float, when: float, channel: str) -> dict:
-        return {"event": "user", "text": text, "timestamp": when,
-                "parse_data": {"intent": {"name": intent, "confidence": confidence}, "entities": parse(text)},
-                "metadata": {"channel": channel, "customer_id": "C-1001"}}  # fmt: skip
+        return {
+            "event": "user",
+            "text": text,
+            "timestamp": when,
+            "parse_data": {"intent": {"name": intent, "confidence": confidence}, "entities": parse(text)},
+            "metadata": {"channel": channel, "customer_id": "C-1001"},
+        }
 
     def bot(text: str, when: float, agent: str | None = None) -> dict:
-        return {"event": "bot", "text": text, "timestamp": when, "metadata": {"agent": agent} if agent else {}}
+        return {
+            "event": "bot",
+            "text": text,
+            "timestamp": when,
+            "metadata": {"agent": agent} if agent else {},
+        }
 
     return [
         ("conv-fee", user("信用卡年费怎么收", "faq_card_annual_fee", 0.93, at(2, 0), "web")),
@@ -63,9 +72,11 @@ def seed_transcripts(database_url: str, parse=lambda text: []) -> None:
     engine = build_engine(database_url)
     try:
         with build_session_factory(engine).begin() as session:
-            events = rasa_events(datetime.now(timezone.utc), parse)
-            rows = [(index, conversation, json.dumps(event, ensure_ascii=False))
-                    for index, (conversation, event) in enumerate(events, start=1)]  # fmt: skip
+            events = rasa_events(datetime.now(UTC), parse)
+            rows = [
+                (index, conversation, json.dumps(event, ensure_ascii=False))
+                for index, (conversation, event) in enumerate(events, start=1)
+            ]
             transcripts.ingest_rasa_events(session, rows)
     finally:
         engine.dispose()
@@ -78,18 +89,35 @@ class ApiOnly:
         self.port = free_port()
         self.database_url = f"sqlite:///{tmp_dir / 'app.db'}"
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "PYTHONUNBUFFERED": "1", "VAR_DIR": str(tmp_dir),
-                    "DATABASE_URL": self.database_url, "API_PORT": str(self.port),
-                    "RASA_URL": f"http://127.0.0.1:{free_port()}",  # nobody answers: no Rasa here
-                    "RASA_EVENTS_DB": str(tmp_dir / "no_rasa_events.db"), "DEMO_MODE": "true"}  # fmt: skip
+        self.env = {
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "VAR_DIR": str(tmp_dir),
+            "DATABASE_URL": self.database_url,
+            "API_PORT": str(self.port),
+            "RASA_URL": f"http://127.0.0.1:{free_port()}",  # nobody answers: no Rasa here
+            "RASA_EVENTS_DB": str(tmp_dir / "no_rasa_events.db"),
+            "DEMO_MODE": "true",
+        }
         self.log = tmp_dir / "api.log"
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60.0) -> None:
-        command = [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory",
-                   "--host", "127.0.0.1", "--port", str(self.port)]  # fmt: skip
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.main:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         with self.log.open("w") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -112,8 +140,9 @@ class ApiOnly:
 
     def token(self, username: str) -> str:
         body = json.dumps({"username": username, "password": demo_staff_password()}).encode()
-        request = urllib.request.Request(f"{self.url}/api/auth/login", data=body,
-                                         headers={"Content-Type": "application/json"})  # fmt: skip
+        request = urllib.request.Request(
+            f"{self.url}/api/auth/login", data=body, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.load(response)["token"]
 

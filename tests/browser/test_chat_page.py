@@ -29,10 +29,14 @@ def test_the_customer_sends_a_message_and_sees_the_reply(new_page, live_product,
     assert page.locator(".msg--assistant .msg__bubble").filter(has_text="智能客服助手").count() >= 1
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known defect under investigation: after the file's earlier tests the offer's 转人工客服 button "
-    "is rendered disabled in a row not marked past (passes alone); tests/e2e/test_conversation.py "
-    "covers the offer and its payload"))
+@pytest.mark.xfail(
+    strict=False,
+    reason=(
+        "known defect under investigation: after the file's earlier tests the offer's 转人工客服 button "
+        "is rendered disabled in a row not marked past (passes alone); tests/e2e/test_conversation.py "
+        "covers the offer and its payload"
+    ),
+)
 def test_buttons_offered_after_two_misunderstandings_can_be_clicked(new_page, live_product, artifacts):
     page = new_page(VIEWPORTS["desktop"])
     open_chat(page, f"{live_product.api_url}/chat")

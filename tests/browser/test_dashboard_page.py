@@ -89,7 +89,9 @@ def test_transcripts_show_button_titles_and_mark_form_answers(new_page, truth_ap
     expect(pressed.locator(".nlu__intent")).to_contain_text("预约回电")
     expect(transcript).not_to_contain_text("/request_callback")
     expect(transcript.locator(".bubble--customer", has_text="138****5678")).to_contain_text("回答流程问题")
-    expect(transcript.locator(".bubble--assistant", has_text="预约回电")).to_contain_text("按钮：预约回电 / 不用了")
+    expect(transcript.locator(".bubble--assistant", has_text="预约回电")).to_contain_text(
+        "按钮：预约回电 / 不用了"
+    )
     # The list and the detail share the width once a conversation is open.
     assert page.locator("#detail").bounding_box()["x"] > 500
     page.screenshot(path=str(artifacts / "analyst-transcript-buttons.png"), full_page=True)

@@ -14,8 +14,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
 def watch_policy(page) -> list[str]:
     violations: list[str] = []
-    page.on("console", lambda message: violations.append(message.text)
-            if "Content Security Policy" in message.text else None)  # fmt: skip
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     return violations
 
 

@@ -14,8 +14,10 @@ from .conftest import PAGE_TIMEOUT_MS, assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
-PHONE_UA = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
-            "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1")  # fmt: skip
+PHONE_UA = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
 PHONE = {"width": 390, "height": 844}
 KEYBOARD_UP = {"width": 390, "height": 470}  # an iPhone's visible area with the keyboard open
 
@@ -26,8 +28,9 @@ def phone(browser):
     contexts = []
 
     def open_phone(viewport: dict = PHONE):
-        context = browser.new_context(viewport=viewport, has_touch=True, is_mobile=True, user_agent=PHONE_UA,
-                                      device_scale_factor=2)  # fmt: skip
+        context = browser.new_context(
+            viewport=viewport, has_touch=True, is_mobile=True, user_agent=PHONE_UA, device_scale_factor=2
+        )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(PAGE_TIMEOUT_MS)
@@ -40,29 +43,38 @@ def phone(browser):
 
 def widget(page, script: str):
     """Evaluates `script` (a function of the widget's shadow root) in the page."""
-    return page.evaluate(f"(() => {{ const root = document.getElementById('bankchat').shadowRoot; return ({script})(root); }})()")
+    return page.evaluate(
+        f"(() => {{ const root = document.getElementById('bankchat').shadowRoot; return ({script})(root); }})()"
+    )
 
 
 def wait_until_open(page) -> None:
     expect(page.locator("#send")).to_be_enabled(timeout=PAGE_TIMEOUT_MS)
 
 
-def test_on_a_phone_the_chat_fits_the_screen_and_never_zooms_or_pops_the_keyboard(phone, live_product, artifacts):
+def test_on_a_phone_the_chat_fits_the_screen_and_never_zooms_or_pops_the_keyboard(
+    phone, live_product, artifacts
+):
     page = phone()
     page.goto(live_product.api_url + "/")
     launcher = page.get_by_role("button", name="在线客服")
     assert launcher.bounding_box()["height"] >= 44
     launcher.tap()
     wait_until_open(page)
-    facts = widget(page, """root => {
+    facts = widget(
+        page,
+        """root => {
       const panel = root.querySelector('.panel').getBoundingClientRect();
       const input = root.getElementById('input');
       return {panelHeight: panel.height, panelWidth: panel.width, inner: innerHeight,
               fontSize: getComputedStyle(input).fontSize, placeholder: input.placeholder,
               focused: root.activeElement ? root.activeElement.id || root.activeElement.className : null,
               css: [...root.styleSheets].flatMap(s => [...s.cssRules].map(r => r.cssText)).join('\\n')};
-    }""")
-    assert facts["panelHeight"] == pytest.approx(facts["inner"], abs=1) and facts["panelWidth"] == pytest.approx(390, abs=1)
+    }""",
+    )
+    assert facts["panelHeight"] == pytest.approx(facts["inner"], abs=1) and facts[
+        "panelWidth"
+    ] == pytest.approx(390, abs=1)
     assert "100dvh" in facts["css"] and "safe-area-inset-bottom" in facts["css"]
     assert facts["fontSize"] == "16px"  # iOS zooms into inputs under 16px
     assert facts["placeholder"] == "请输入您的问题"  # no "按回车发送" on a phone
@@ -70,8 +82,11 @@ def test_on_a_phone_the_chat_fits_the_screen_and_never_zooms_or_pops_the_keyboar
     assert page.locator("meta[name=viewport]").get_attribute("content").endswith("viewport-fit=cover")
 
     # Every target is at least 44px tall: the suggested questions, send and close.
-    heights = widget(page, "root => [...root.querySelectorAll('.msg__buttons button, #send, .panel__close')]"
-                           ".map(b => Math.round(b.getBoundingClientRect().height))")
+    heights = widget(
+        page,
+        "root => [...root.querySelectorAll('.msg__buttons button, #send, .panel__close')]"
+        ".map(b => Math.round(b.getBoundingClientRect().height))",
+    )
     assert heights and min(heights) >= 44, heights
     page.screenshot(path=str(artifacts / "phone-widget-open.png"))
     assert_accessible(page, "phone-widget-open")
@@ -82,11 +97,14 @@ def test_with_the_keyboard_up_the_conversation_keeps_most_of_the_screen(phone, l
     page.goto(live_product.api_url + "/chat")
     wait_until_open(page)
     page.get_by_label("输入您的问题").tap()
-    sizes = widget(page, """root => ({
+    sizes = widget(
+        page,
+        """root => ({
       header: root.querySelector('.panel__header').getBoundingClientRect().height,
       composer: root.getElementById('composer').getBoundingClientRect().height,
       messages: root.getElementById('messages').getBoundingClientRect().height,
-      subtitle: getComputedStyle(root.querySelector('.panel__subtitle')).display })""")
+      subtitle: getComputedStyle(root.querySelector('.panel__subtitle')).display })""",
+    )
     # It was ~225 of 470 px; now the header is one line and the composer one row.
     assert sizes["header"] + sizes["composer"] <= 0.3 * KEYBOARD_UP["height"], sizes
     assert sizes["messages"] >= 0.6 * KEYBOARD_UP["height"], sizes
@@ -102,7 +120,9 @@ def test_suggested_questions_open_the_chat_and_past_buttons_go_inert(phone, live
     expect(welcome).to_contain_text("常见问题")
     suggestion = welcome.get_by_role("button", name="信用卡年费")
     suggestion.tap()
-    page.locator(".msg--customer .msg__bubble", has_text="信用卡年费").wait_for()  # the title, not the payload
+    page.locator(
+        ".msg--customer .msg__bubble", has_text="信用卡年费"
+    ).wait_for()  # the title, not the payload
     answer = page.locator(".msg--assistant").nth(1)
     answer.wait_for()
     expect(answer).to_contain_text("年费")

@@ -66,7 +66,9 @@ def sign_in(page, url: str, username: str, password: str) -> None:
     page.get_by_role("button", name="登录", exact=True).click()
 
 
-def test_an_agent_finds_a_case_works_it_and_answers_the_customer(new_page, live_product, live_case, artifacts):
+def test_an_agent_finds_a_case_works_it_and_answers_the_customer(
+    new_page, live_product, live_case, artifacts
+):
     page = new_page(DESKTOP)
     sign_in(page, live_product.api_url, "agent1", "not-the-password")
     page.locator("#login-error", has_text="用户名或密码错误").wait_for()
@@ -164,7 +166,9 @@ def test_the_case_page_is_usable_on_a_phone(new_page, live_product, live_case, a
     extend_form.get_by_role("button", name="确认延期").click()
     page.locator("#detail-facts", has_text="已延期 2 次").wait_for()
     assert extend_form.is_hidden(), "60 days is the limit"
-    page.locator("#events", has_text="第2次延期：需等待清算机构回复（审批意见：同意，涉及跨部门核查）").wait_for()
+    page.locator(
+        "#events", has_text="第2次延期：需等待清算机构回复（审批意见：同意，涉及跨部门核查）"
+    ).wait_for()
     page.screenshot(path=str(artifacts / "staff-cases-phone.png"), full_page=True)
 
     page.get_by_role("button", name="退出登录").click()
@@ -224,8 +228,9 @@ def test_too_many_wrong_passwords_lock_the_username_with_the_apis_message(new_pa
 
 
 @pytest.mark.parametrize("width", [1440, 1100, 390])
-def test_the_list_uses_the_width_and_chinese_is_never_broken_per_character(new_page, live_product, live_case,
-                                                                          artifacts, width):
+def test_the_list_uses_the_width_and_chinese_is_never_broken_per_character(
+    new_page, live_product, live_case, artifacts, width
+):
     from playwright.sync_api import expect
 
     from .conftest import assert_accessible, single_character_lines
@@ -242,7 +247,12 @@ def test_the_list_uses_the_width_and_chinese_is_never_broken_per_character(new_p
     page.locator("#detail").get_by_role("heading", name=f"投诉 {live_case}").wait_for()
     if width >= 1100:  # list and detail side by side
         assert page.locator("#detail").bounding_box()["x"] > cases.bounding_box()["x"] + 300
-    assert single_character_lines(page, "#cases-view th, #cases-view td, #detail dt, #detail dd, #detail summary") == []
+    assert (
+        single_character_lines(
+            page, "#cases-view th, #cases-view td, #detail dt, #detail dd, #detail summary"
+        )
+        == []
+    )
     expect(page.locator("#detail .button:not(.button--light):visible")).to_have_count(0)  # actions folded
     assert_accessible(page, f"staff-case-{width}")
     page.screenshot(path=str(artifacts / f"staff-case-{width}.png"), full_page=True)

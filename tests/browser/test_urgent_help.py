@@ -25,7 +25,9 @@ def nobody_online(live_product):
     engine.dispose()
 
 
-def test_a_scammed_customer_gets_numbered_steps_with_numbers_to_tap(new_page, live_product, artifacts, nobody_online):
+def test_a_scammed_customer_gets_numbered_steps_with_numbers_to_tap(
+    new_page, live_product, artifacts, nobody_online
+):
     page = new_page({"width": 390, "height": 844})
     open_chat(page, live_product.api_url + "/chat")
     box = page.get_by_label("输入您的问题")

@@ -32,8 +32,10 @@ def stored_conversation(page, api_url: str) -> dict:
 def server_history(api_url: str, conversation: dict) -> list[dict]:
     response = httpx.get(
         f"{api_url}/api/chat/{conversation['conversation_id']}/messages",
-        headers={"Authorization": f"Bearer {conversation['token']}"}, params={"limit": 200}, timeout=30,
-    )  # fmt: skip
+        headers={"Authorization": f"Bearer {conversation['token']}"},
+        params={"limit": 200},
+        timeout=30,
+    )
     response.raise_for_status()
     return response.json()["messages"]
 
@@ -93,7 +95,10 @@ def test_messages_typed_while_offline_are_delivered_exactly_once(new_page, live_
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:  # the assistant answers the three, one after another
         history = server_history(live_product.api_url, conversation)
-        if all(m["status"] == "delivered" for m in history if m["sender"] == "customer") and len(history) >= 8:
+        if (
+            all(m["status"] == "delivered" for m in history if m["sender"] == "customer")
+            and len(history) >= 8
+        ):
             break
         time.sleep(1)
     sent = [m["text"] for m in history if m["sender"] == "customer"]

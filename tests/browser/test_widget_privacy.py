@@ -92,8 +92,9 @@ def expect_nothing_of_a(page) -> None:
 def history_status(live_product, conversation: dict) -> int:
     return httpx.get(
         f"{live_product.api_url}/api/chat/{conversation['conversation_id']}/messages",
-        headers={"Authorization": f"Bearer {conversation['token']}"}, timeout=30,
-    ).status_code  # fmt: skip
+        headers={"Authorization": f"Bearer {conversation['token']}"},
+        timeout=30,
+    ).status_code
 
 
 def test_after_logout_the_next_customer_sees_nothing_and_a_copied_token_is_useless(
@@ -128,21 +129,32 @@ def test_without_a_restart_another_or_no_identity_still_sees_nothing(
     mine = stored(page, live_product.api_url)
     assert mine["conversation"]["conversation_id"] != a["conversation_id"] and mine["outbox"] == []
     # The server, asked by the widget, refused to resume A's conversation for this person.
-    body = {"identity_token": signed_in(live_product, "", next_person).split("identity=")[1]} if next_person else {}
-    refused = httpx.post(f"{live_product.api_url}/api/chat/{a['conversation_id']}/resume", json=body,
-                         headers={"Authorization": f"Bearer {a['token']}"}, timeout=30)  # fmt: skip
+    body = (
+        {"identity_token": signed_in(live_product, "", next_person).split("identity=")[1]}
+        if next_person
+        else {}
+    )
+    refused = httpx.post(
+        f"{live_product.api_url}/api/chat/{a['conversation_id']}/resume",
+        json=body,
+        headers={"Authorization": f"Bearer {a['token']}"},
+        timeout=30,
+    )
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "identity_mismatch"
 
 
-def test_an_expired_conversation_starts_afresh_with_a_polite_notice(new_page, live_product, bank_site, artifacts):
+def test_an_expired_conversation_starts_afresh_with_a_polite_notice(
+    new_page, live_product, bank_site, artifacts
+):
     page = new_page(DESKTOP)
     a = chat_as_a(page, live_product, bank_site)
     engine = build_engine(live_product.database_url)
     with engine.begin() as connection:  # A left the page open and went away for an hour
         connection.execute(
-            update(Conversation).where(Conversation.id == a["conversation_id"])
+            update(Conversation)
+            .where(Conversation.id == a["conversation_id"])
             .values(created_at=utcnow() - timedelta(hours=1), last_activity_at=utcnow() - timedelta(hours=1))
-        )  # fmt: skip
+        )
     engine.dispose()
     # One new load (open_chat navigates): a reload before it raced the navigation, and a first
     # load that had already replaced the expired conversation left the second with nothing to say.

@@ -19,7 +19,17 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-OWN = {"api", "bot", "scripts", "actions", "migrations", "deploy", "rasa_components", "rasa_sdk_plugins", "tests"}
+OWN = {
+    "api",
+    "bot",
+    "scripts",
+    "actions",
+    "migrations",
+    "deploy",
+    "rasa_components",
+    "rasa_sdk_plugins",
+    "tests",
+}
 
 
 def normalise(name: str) -> str:
@@ -49,15 +59,31 @@ def api() -> None:
     from fastapi.testclient import TestClient
 
     work = Path(tempfile.mkdtemp())
-    os.environ.update({"DATABASE_URL": f"sqlite:///{work / 'app.db'}", "VAR_DIR": str(work),
-                       "RASA_URL": "http://127.0.0.1:9", "DEMO_MODE": "false"})  # fmt: skip
+    os.environ.update(
+        {
+            "DATABASE_URL": f"sqlite:///{work / 'app.db'}",
+            "VAR_DIR": str(work),
+            "RASA_URL": "http://127.0.0.1:9",
+            "DEMO_MODE": "false",
+        }
+    )
     from scripts import migrate
 
     migrate.upgrade(os.environ["DATABASE_URL"])
-    for module in ("scripts.transcripts", "scripts.purge_cases", "scripts.staff", "bot.transcripts.consumer",
-                   "uvicorn.main", "uvicorn.loops.uvloop", "uvicorn.protocols.http.httptools_impl",
-                   "uvicorn.protocols.websockets.websockets_impl", "psycopg2", "redis.asyncio", "aio_pika",
-                   "argon2"):  # fmt: skip
+    for module in (
+        "scripts.transcripts",
+        "scripts.purge_cases",
+        "scripts.staff",
+        "bot.transcripts.consumer",
+        "uvicorn.main",
+        "uvicorn.loops.uvloop",
+        "uvicorn.protocols.http.httptools_impl",
+        "uvicorn.protocols.websockets.websockets_impl",
+        "psycopg2",
+        "redis.asyncio",
+        "aio_pika",
+        "argon2",
+    ):
         importlib.import_module(module)
     from api.main import create_app
 
@@ -69,8 +95,9 @@ def api() -> None:
 def actions() -> None:
     import pkgutil
 
-    import actions as package
     from rasa_sdk.endpoint import create_app
+
+    import actions as package
 
     for module in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"actions.{module.name}")
@@ -93,7 +120,10 @@ if __name__ == "__main__":
     {"api": api, "actions": actions}[image]()
     print("kept out: " + ", ".join(sorted(guard.refused)))
     sources = [str(ROOT / name) + os.sep for name in os.listdir(ROOT) if not name.startswith(".")]
-    own = {name.partition(".")[0] for name, module in list(sys.modules.items())
-           if name not in ("__main__", "__mp_main__")
-           and str(getattr(module, "__file__", "") or "").startswith(tuple(sources))}  # fmt: skip
+    own = {
+        name.partition(".")[0]
+        for name, module in list(sys.modules.items())
+        if name not in ("__main__", "__mp_main__")
+        and str(getattr(module, "__file__", "") or "").startswith(tuple(sources))
+    }
     print("own: " + ", ".join(sorted(own - {"tests"})))

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
@@ -18,8 +17,19 @@ DEPLOY = ROOT / "deploy"
 COMPOSE = DEPLOY / "compose.yml"
 SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|_KEY$|^KEY$|_PASS$)")
 URL_WITH_PASSWORD = re.compile(r"://[^/@\s:]+:[^/@\s]+@")
-EXPECTED = {"postgres", "redis", "rabbitmq", "migrate", "actions", "rasa-1", "rasa-2", "api-1", "api-2",
-            "transcript-consumer", "proxy"}  # fmt: skip
+EXPECTED = {
+    "postgres",
+    "redis",
+    "rabbitmq",
+    "migrate",
+    "actions",
+    "rasa-1",
+    "rasa-2",
+    "api-1",
+    "api-2",
+    "transcript-consumer",
+    "proxy",
+}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +52,9 @@ def test_every_service_is_built_here_or_pinned_to_an_exact_release(compose):
             assert (ROOT / service["build"]["dockerfile"]).exists(), name
         else:
             # An exact release (PostgreSQL numbers its releases major.minor), never a moving tag.
-            assert re.fullmatch(r"[\w./-]+:\d+\.\d+(\.\d+)?(-[\w.-]+)?", service["image"]), f"{name}: {service['image']}"
+            assert re.fullmatch(r"[\w./-]+:\d+\.\d+(\.\d+)?(-[\w.-]+)?", service["image"]), (
+                f"{name}: {service['image']}"
+            )
 
 
 def test_long_running_services_have_health_checks_and_start_in_order(compose):
@@ -68,7 +80,9 @@ def test_the_compose_file_holds_no_secret(compose):
     assert not URL_WITH_PASSWORD.search(text)
     for name, service in compose["services"].items():
         for key, value in (service.get("environment") or {}).items():
-            assert not SECRET_NAME.search(key), f"{name}: {key} is set in compose.yml; it belongs in an env file"
+            assert not SECRET_NAME.search(key), (
+                f"{name}: {key} is set in compose.yml; it belongs in an env file"
+            )
             assert not URL_WITH_PASSWORD.search(str(value)), f"{name}: {key}"
 
 
@@ -89,8 +103,11 @@ def test_env_files_are_never_committed_and_their_examples_hold_placeholders(comp
 
 def test_the_env_file_sets_everything_rasa_s_production_endpoints_read():
     needed = set(re.findall(r"\$\{(\w+)\}", (ROOT / "endpoints.production.yml").read_text()))
-    given = {line.split("=", 1)[0] for line in (DEPLOY / "compose.env.example").read_text().splitlines()
-             if "=" in line and not line.startswith("#")}  # fmt: skip
+    given = {
+        line.split("=", 1)[0]
+        for line in (DEPLOY / "compose.env.example").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    }
     assert needed - {"ACTION_SERVER_URL"} <= given, needed - given
     assert "ACTION_SERVER_URL" in yaml.safe_load(COMPOSE.read_text())["services"]["rasa-1"]["environment"]
 
@@ -126,6 +143,11 @@ def test_a_compose_cli_accepts_the_file(tmp_path):
     shutil.copytree(DEPLOY, copy, ignore=shutil.ignore_patterns("kubernetes", "__pycache__"))
     for env_file in ("compose.env", "postgres.env", "rabbitmq.env"):
         shutil.copy(copy / f"{env_file}.example", copy / env_file)
-    result = subprocess.run([*cli, "-f", str(copy / "compose.yml"), "config", "-q"], cwd=copy,
-                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [*cli, "-f", str(copy / "compose.yml"), "config", "-q"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr

@@ -46,7 +46,9 @@ def test_hadolint_finds_nothing(dockerfile):
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda path: path.name)
 def test_images_are_pinned_non_root_and_report_their_health(dockerfile):
     steps = instructions(dockerfile)
-    bases = dict(re.match(r"(\w+)=(\S+)", args).groups() for kind, args in steps if kind == "ARG" and "=" in args)
+    bases = dict(
+        re.match(r"(\w+)=(\S+)", args).groups() for kind, args in steps if kind == "ARG" and "=" in args
+    )
     for kind, args in steps:
         if kind == "FROM":
             image = args.split()[0]
@@ -86,24 +88,40 @@ def test_every_copied_source_exists_in_the_build_context(dockerfile):
         sources = args.split()[:-1]
         for source in sources:
             assert (ROOT / source).exists(), f"{dockerfile.name}: COPY {source}: no such file"
-            assert not ignored(source, patterns), f"{dockerfile.name}: COPY {source} is excluded by .dockerignore"
+            assert not ignored(source, patterns), (
+                f"{dockerfile.name}: COPY {source} is excluded by .dockerignore"
+            )
 
 
 def test_the_build_context_leaves_out_secrets_and_local_state():
     patterns = dockerignore_patterns()
-    for path in (".env", "deploy/compose.env", ".git/config", ".venv/bin/python", "var/app.db",
-                 "models/bankbot-x.tar.gz", "api/__pycache__/main.cpython-311.pyc"):  # fmt: skip
+    for path in (
+        ".env",
+        "deploy/compose.env",
+        ".git/config",
+        ".venv/bin/python",
+        "var/app.db",
+        "models/bankbot-x.tar.gz",
+        "api/__pycache__/main.cpython-311.pyc",
+    ):
         assert ignored(path, patterns), path
     assert not ignored(".env.example", patterns)
 
 
 def test_the_per_image_dependency_sets_are_current_and_use_the_lock_pins():
-    result = subprocess.run([sys.executable, "-m", "deploy.docker.sublock", "--check"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "deploy.docker.sublock", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     lock = {line.strip() for line in (ROOT / "requirements" / "lock.txt").read_text().splitlines()}
     for image in ("rasa", "api", "actions"):
-        pins = [line for line in (DOCKER / f"requirements-{image}.txt").read_text().splitlines() if "==" in line]
+        pins = [
+            line for line in (DOCKER / f"requirements-{image}.txt").read_text().splitlines() if "==" in line
+        ]
         assert pins and set(pins) <= lock, image
     api = (DOCKER / "requirements-api.txt").read_text().lower()
     assert "rasa" not in api and "tensorflow" not in api, "the API image carries neither Rasa nor TensorFlow"
@@ -115,12 +133,23 @@ def test_the_per_image_dependency_sets_are_current_and_use_the_lock_pins():
 def test_the_process_runs_with_only_its_image_dependencies(image):
     """The API (app, migrations, consumer, purges) and the action server import and start with
     every other installed package made absent."""
-    result = subprocess.run([sys.executable, "-W", "ignore", str(ROOT / "tests" / "deploy" / "image_guard.py"), image],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-W", "ignore", str(ROOT / "tests" / "deploy" / "image_guard.py"), image],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "kept out:" in result.stdout
     # Every package of ours that the process imported is copied into its image.
-    own = next(line for line in result.stdout.splitlines() if line.startswith("own: "))[len("own: "):].split(", ")
-    copied = {source.split("/")[0] for kind, args in instructions(DOCKER / f"Dockerfile.{image}")
-              if kind == "COPY" and not args.startswith("--from") for source in args.split()[:-1]}  # fmt: skip
+    own = next(line for line in result.stdout.splitlines() if line.startswith("own: "))[len("own: ") :].split(
+        ", "
+    )
+    copied = {
+        source.split("/")[0]
+        for kind, args in instructions(DOCKER / f"Dockerfile.{image}")
+        if kind == "COPY" and not args.startswith("--from")
+        for source in args.split()[:-1]
+    }
     assert set(own) <= copied, f"Dockerfile.{image} does not copy {set(own) - copied}"

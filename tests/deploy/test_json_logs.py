@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import subprocess
-import sys
 import time
 
 import httpx
@@ -19,7 +18,9 @@ from tests.conftest import ROOT
 
 
 def test_a_line_carries_the_ids_of_the_work_in_hand():
-    record = logging.LogRecord("actions.faq", logging.WARNING, __file__, 1, "answer %s not found", ("x",), None)
+    record = logging.LogRecord(
+        "actions.faq", logging.WARNING, __file__, 1, "answer %s not found", ("x",), None
+    )
     tokens = request_id_var.set("req-12345678"), conversation_id_var.set("conv-abcdef12")
     try:
         ContextFilter().filter(record)
@@ -45,20 +46,34 @@ def test_rasa_s_launcher_writes_the_same_json_lines(capsys):
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
     assert [(line["logger"], line["message"]) for line in lines] == [
-        ("rasa.core.processor", "model loaded"), ("sanic.access", "GET /status")]
+        ("rasa.core.processor", "model loaded"),
+        ("sanic.access", "GET /status"),
+    ]
     entrypoint = (ROOT / "deploy" / "docker" / "rasa-entrypoint.sh").read_text()
     assert 'RASA="python -m rasa_components.json_logging"' in entrypoint
 
 
 def test_the_action_server_logs_json_with_the_conversation_id(tmp_path):
     port = free_port()
-    env = {**os.environ, "APP_LOG_FORMAT": "json", "LOG_LEVEL": "INFO", "SERVICE_NAME": "actions-test",
-           "ACTION_SERVER_TOKEN": "t" * 40, "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
-           "SANIC_HOST": "127.0.0.1"}  # fmt: skip
+    env = {
+        **os.environ,
+        "APP_LOG_FORMAT": "json",
+        "LOG_LEVEL": "INFO",
+        "SERVICE_NAME": "actions-test",
+        "ACTION_SERVER_TOKEN": "t" * 40,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        "SANIC_HOST": "127.0.0.1",
+    }
     log = tmp_path / "actions.log"
     with log.open("w") as out:
-        process = subprocess.Popen([str(BIN / "rasa"), "run", "actions", "--port", str(port), "--actions", "actions"],
-                                   cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)  # fmt: skip
+        process = subprocess.Popen(
+            [str(BIN / "rasa"), "run", "actions", "--port", str(port), "--actions", "actions"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -71,8 +86,11 @@ def test_the_action_server_logs_json_with_the_conversation_id(tmp_path):
             assert time.monotonic() < deadline, "the action server did not start"
             time.sleep(0.5)
         # Without the shared token: refused, and the refusal is logged for this conversation.
-        refused = httpx.post(f"http://127.0.0.1:{port}/webhook", timeout=30,
-                             json={"next_action": "action_answer_faq", "sender_id": "conv-json-logs-1", "tracker": {}})  # fmt: skip
+        refused = httpx.post(
+            f"http://127.0.0.1:{port}/webhook",
+            timeout=30,
+            json={"next_action": "action_answer_faq", "sender_id": "conv-json-logs-1", "tracker": {}},
+        )
         assert refused.status_code == 401
         deadline = time.monotonic() + 30
         while "conv-json-logs-1" not in log.read_text() and time.monotonic() < deadline:
@@ -84,4 +102,8 @@ def test_the_action_server_logs_json_with_the_conversation_id(tmp_path):
     entries = [json.loads(line) for line in lines]
     assert entries and all(entry["service"] == "actions-test" for entry in entries)
     refusal = [e for e in entries if e.get("conversation_id") == "conv-json-logs-1"]
-    assert refusal and refusal[0]["level"] == "WARNING" and refusal[0]["logger"] == "rasa_sdk_plugins.action_auth"
+    assert (
+        refusal
+        and refusal[0]["level"] == "WARNING"
+        and refusal[0]["logger"] == "rasa_sdk_plugins.action_auth"
+    )

@@ -37,7 +37,9 @@ def rendered(request, tmp_path_factory) -> tuple[str, Path, list[dict]]:
     command = kustomize_command()
     if command is None:
         pytest.skip("neither kubectl nor kustomize is installed here")
-    result = subprocess.run([*command, str(OVERLAYS[request.param])], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [*command, str(OVERLAYS[request.param])], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     path = tmp_path_factory.mktemp("kustomize") / f"{request.param}.yaml"
     path.write_text(result.stdout)
@@ -72,12 +74,19 @@ def test_the_rendered_manifests_validate_against_the_kubernetes_schemas(rendered
 def test_every_process_has_its_workload(rendered):
     _name, _path, docs = rendered
     deployments = of_kind(docs, "Deployment")
-    assert set(deployments) == {"bankbot-api", "bankbot-rasa", "bankbot-actions", "bankbot-transcript-consumer"}
+    assert set(deployments) == {
+        "bankbot-api",
+        "bankbot-rasa",
+        "bankbot-actions",
+        "bankbot-transcript-consumer",
+    }
     consumer = deployments["bankbot-transcript-consumer"]["spec"]["template"]["spec"]["containers"][0]
     assert consumer["command"] == ["python", "-m", "scripts.transcripts", "consume-rabbitmq"]
     migrate = of_kind(docs, "Job")["bankbot-migrate"]
     assert pod_spec(migrate)["containers"][0]["command"] == ["python", "-m", "scripts.migrate"]
-    purges = {name: pod_spec(job)["containers"][0]["command"] for name, job in of_kind(docs, "CronJob").items()}
+    purges = {
+        name: pod_spec(job)["containers"][0]["command"] for name, job in of_kind(docs, "CronJob").items()
+    }
     assert purges == {
         "bankbot-purge-cases": ["python", "-m", "scripts.purge_cases"],
         "bankbot-purge-transcripts": ["python", "-m", "scripts.transcripts", "purge"],
@@ -92,7 +101,9 @@ def test_probes_use_the_split_health_endpoints(rendered):
     _name, _path, docs = rendered
     deployments = of_kind(docs, "Deployment")
     api = deployments["bankbot-api"]["spec"]["template"]["spec"]["containers"][0]
-    assert api["livenessProbe"]["httpGet"]["path"] == "/livez", "liveness must not depend on Rasa or the database"
+    assert api["livenessProbe"]["httpGet"]["path"] == "/livez", (
+        "liveness must not depend on Rasa or the database"
+    )
     assert api["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert api["startupProbe"]["httpGet"]["path"] == "/livez"
     rasa = deployments["bankbot-rasa"]["spec"]["template"]["spec"]["containers"][0]
@@ -122,16 +133,26 @@ def test_secrets_are_referenced_never_committed(rendered):
     _name, _path, docs = rendered
     assert not of_kind(docs, "Secret"), "a Secret must never be rendered from the repository"
     for workload in workloads(docs):
-        refs = [source["secretRef"]["name"] for c in pod_spec(workload)["containers"]
-                for source in c.get("envFrom", []) if "secretRef" in source]  # fmt: skip
+        refs = [
+            source["secretRef"]["name"]
+            for c in pod_spec(workload)["containers"]
+            for source in c.get("envFrom", [])
+            if "secretRef" in source
+        ]
         assert refs == [SECRET], workload["metadata"]["name"]
     config = next(iter(of_kind(docs, "ConfigMap").values()))["data"]
-    secret_keys = {line.split("=", 1)[0] for line in (KUBERNETES / "secrets.env.example").read_text().splitlines()
-                   if "=" in line and not line.startswith("#")}  # fmt: skip
+    secret_keys = {
+        line.split("=", 1)[0]
+        for line in (KUBERNETES / "secrets.env.example").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    }
     assert not secret_keys & set(config), "a secret key is in the ConfigMap"
     # Together, the ConfigMap and the Secret set everything the compose file's env file sets.
-    compose_keys = {line.split("=", 1)[0] for line in (ROOT / "deploy" / "compose.env.example").read_text().splitlines()
-                    if "=" in line and not line.startswith("#")}  # fmt: skip
+    compose_keys = {
+        line.split("=", 1)[0]
+        for line in (ROOT / "deploy" / "compose.env.example").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    }
     assert compose_keys <= set(config) | secret_keys, compose_keys - set(config) - secret_keys
 
 
@@ -146,14 +167,22 @@ def test_autoscalers_and_disruption_budgets_match_their_deployments(rendered):
         assert "replicas" not in deployments[target]["spec"], f"{target}: the autoscaler owns the count"
     for pdb in of_kind(docs, "PodDisruptionBudget").values():
         selector = pdb["spec"]["selector"]["matchLabels"]
-        matching = [d for d in deployments.values()
-                    if selector.items() <= d["spec"]["template"]["metadata"]["labels"].items()]  # fmt: skip
+        matching = [
+            d
+            for d in deployments.values()
+            if selector.items() <= d["spec"]["template"]["metadata"]["labels"].items()
+        ]
         assert len(matching) == 1, pdb["metadata"]["name"]
         hpa = autoscalers[matching[0]["metadata"]["name"]]
-        assert pdb["spec"]["minAvailable"] < hpa["spec"]["minReplicas"], "a node drain must be able to proceed"
+        assert pdb["spec"]["minAvailable"] < hpa["spec"]["minReplicas"], (
+            "a node drain must be able to proceed"
+        )
     for service in of_kind(docs, "Service").values():
         selector = service["spec"]["selector"]
-        assert any(selector.items() <= d["spec"]["template"]["metadata"]["labels"].items() for d in deployments.values())
+        assert any(
+            selector.items() <= d["spec"]["template"]["metadata"]["labels"].items()
+            for d in deployments.values()
+        )
 
 
 def test_the_ingress_serves_websockets_without_stickiness(rendered):
@@ -162,7 +191,11 @@ def test_the_ingress_serves_websockets_without_stickiness(rendered):
     annotations = ingress["metadata"].get("annotations", {})
     assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
     assert not any("affinity" in key for key in annotations), "no session affinity is needed"
-    backends = [path["backend"]["service"]["name"] for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]]
+    backends = [
+        path["backend"]["service"]["name"]
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    ]
     assert backends == ["bankbot-api"]
     if name == "production":
         assert ingress["spec"]["tls"][0]["secretName"] == "bankbot-tls"
@@ -178,4 +211,6 @@ def test_production_pins_release_images_and_the_rasa_image_carries_the_model(ren
         assert all(doc["metadata"].get("namespace") == "bankbot" for doc in docs)
     rasa = of_kind(docs, "Deployment")["bankbot-rasa"]["spec"]["template"]["spec"]["containers"][0]
     assert "/rasa" in rasa["image"] or rasa["image"].startswith("bankbot-rasa")
-    assert "COPY --from=build /app/models/current.tar.gz" in (ROOT / "deploy/docker/Dockerfile.rasa").read_text()
+    assert (
+        "COPY --from=build /app/models/current.tar.gz" in (ROOT / "deploy/docker/Dockerfile.rasa").read_text()
+    )

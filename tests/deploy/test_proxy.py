@@ -30,7 +30,11 @@ def _reachable(port: int) -> bool:
 def cluster(tmp_path_factory):
     assert NGINX.exists(), f"{NGINX} is missing: `make test` installs it (scripts/ensure_nginx.sh)"
     reasons = [postgres_reachable()]
-    reasons += [f"{name} is not running" for name, port in (("Redis", 6379), ("RabbitMQ", 5672)) if not _reachable(port)]
+    reasons += [
+        f"{name} is not running"
+        for name, port in (("Redis", 6379), ("RabbitMQ", 5672))
+        if not _reachable(port)
+    ]
     reasons += ["rabbitmqctl is missing"] if not shutil.which("rabbitmqctl") else []
     if any(reasons):
         pytest.skip("; ".join(r for r in reasons if r))

@@ -17,12 +17,23 @@ pytestmark = pytest.mark.e2e
 
 
 def _action_call(sender: str) -> dict:
-    return {"next_action": "action_start_assessment", "sender_id": sender, "version": "3.6.21",
-            "tracker": {"sender_id": sender, "slots": {}, "latest_message": {
-                "text": "我要做风险评估", "intent": {"name": "start_assessment"},
-                "metadata": {"customer_id": "D1002", "channel": "app"}},
-                "events": [], "active_loop": {}},
-            "domain": {}}  # fmt: skip
+    return {
+        "next_action": "action_start_assessment",
+        "sender_id": sender,
+        "version": "3.6.21",
+        "tracker": {
+            "sender_id": sender,
+            "slots": {},
+            "latest_message": {
+                "text": "我要做风险评估",
+                "intent": {"name": "start_assessment"},
+                "metadata": {"customer_id": "D1002", "channel": "app"},
+            },
+            "events": [],
+            "active_loop": {},
+        },
+        "domain": {},
+    }
 
 
 def test_the_action_server_refuses_callers_without_rasas_token(live_product):
@@ -31,7 +42,9 @@ def test_the_action_server_refuses_callers_without_rasas_token(live_product):
     assert httpx.get(f"{url}/health", timeout=30).status_code == 200  # health checks stay open
     assert httpx.post(f"{url}/webhook", json=_action_call(sender), timeout=30).status_code == 401
     wrong = {"Authorization": "Bearer " + "0" * len(live_product.action_server_token)}
-    assert httpx.post(f"{url}/webhook", json=_action_call(sender), headers=wrong, timeout=30).status_code == 401
+    assert (
+        httpx.post(f"{url}/webhook", json=_action_call(sender), headers=wrong, timeout=30).status_code == 401
+    )
     assert httpx.get(f"{url}/actions", timeout=30).status_code == 401
     right = {"Authorization": f"Bearer {live_product.action_server_token}"}
     answered = httpx.post(f"{url}/webhook", json=_action_call(sender), headers=right, timeout=60)
@@ -39,7 +52,10 @@ def test_the_action_server_refuses_callers_without_rasas_token(live_product):
     # Even with the token, a customer id the API did not sign is not believed.
     assert answered.json()["responses"][0]["response"] == "utter_assessment_login_required"
     # A failing action answers without echoing the conversation back to Rasa (and into its log).
-    broken = {**_action_call(sender), "tracker": {"sender_id": sender, "latest_message": "我的电话13912345678"}}
+    broken = {
+        **_action_call(sender),
+        "tracker": {"sender_id": sender, "latest_message": "我的电话13912345678"},
+    }
     failed = httpx.post(f"{url}/webhook", json=broken, headers=right, timeout=60)
     assert failed.status_code == 500 and "13912345678" not in failed.text
     log = (live_product.var_dir / "log" / "actions.log").read_text(errors="replace")
@@ -49,9 +65,15 @@ def test_the_action_server_refuses_callers_without_rasas_token(live_product):
 
 def test_a_customer_id_sent_straight_to_rasa_is_not_believed(live_product):
     sender = f"forged-{uuid.uuid4().hex[:8]}"
-    replies = httpx.post(f"{live_product.rasa_url}/webhooks/rest/webhook", timeout=120, json={
-        "sender": sender, "message": "我要做风险评估", "metadata": {"customer_id": "D1002", "channel": "app"},
-    }).json()  # fmt: skip
+    replies = httpx.post(
+        f"{live_product.rasa_url}/webhooks/rest/webhook",
+        timeout=120,
+        json={
+            "sender": sender,
+            "message": "我要做风险评估",
+            "metadata": {"customer_id": "D1002", "channel": "app"},
+        },
+    ).json()
     said = "".join(reply.get("text") or "" for reply in replies)
     assert "请登录" in said and "第1/10题" not in said
 

@@ -131,7 +131,10 @@ def test_a_button_of_question_1_pressed_at_question_3_stores_nothing(live_produc
         reply = say(api, conversation_id, headers, "A")
     summary = texts(reply)
     # Question 1 still says B (31–50), question 3 the A its own button sent.
-    assert "1. 您的年龄是？ B. 31–50岁" in summary and "3. 您计划用于投资的资金占家庭金融资产的比例是？ A." in summary
+    assert (
+        "1. 您的年龄是？ B. 31–50岁" in summary
+        and "3. 您计划用于投资的资金占家庭金融资产的比例是？ A." in summary
+    )
     say(api, conversation_id, headers, "不做了")
     say(api, conversation_id, headers, "是")
     assert "已经结束" in texts(say(api, conversation_id, headers, old_d["payload"]))

@@ -7,7 +7,6 @@ import re
 
 import httpx
 import pytest
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -64,10 +63,18 @@ def test_a_complaint_is_filed_worked_by_staff_and_answered_in_the_conversation(a
     case = api.get(f"/api/staff/cases/{number}", headers=staff).json()
     assert case["status"] == "received" and case["business"]["code"] == "BT03"
     assert case["conversation_id"] == conversation_id and case["contact_phone_masked"] == "138****5678"
-    assert api.post(f"/api/staff/cases/{number}/status", headers=staff,
-                    json={"status": "in_progress", "note": "已联系客户"}).status_code == 200  # fmt: skip
+    assert (
+        api.post(
+            f"/api/staff/cases/{number}/status",
+            headers=staff,
+            json={"status": "in_progress", "note": "已联系客户"},
+        ).status_code
+        == 200
+    )
     answer = "经核实，多扣的一笔年费已于今日退回您的信用卡账户，给您带来不便深表歉意。"
-    assert api.post(f"/api/staff/cases/{number}/answer", headers=staff, json={"text": answer}).status_code == 200
+    assert (
+        api.post(f"/api/staff/cases/{number}/answer", headers=staff, json={"text": answer}).status_code == 200
+    )
 
     # The conversation that filed it sees it at once; anyone else needs the reference and digits.
     asked = say(api, conversation_id, headers, "我的投诉怎么样了")
@@ -76,7 +83,13 @@ def test_a_complaint_is_filed_worked_by_staff_and_answered_in_the_conversation(a
     assert "已答复" in texts(status) and "多扣的一笔年费已于今日退回" in texts(status)
     # The same rating as after a service by a person: stars, 1 to 5, 5 the best.
     prompt = status["replies"][-1]
-    assert prompt["kind"] == "rating" and [b["payload"] for b in prompt["buttons"]] == ["1分", "2分", "3分", "4分", "5分"]
+    assert prompt["kind"] == "rating" and [b["payload"] for b in prompt["buttons"]] == [
+        "1分",
+        "2分",
+        "3分",
+        "4分",
+        "5分",
+    ]
     assert "5分最满意" in prompt["text"]
     assert "感谢您的评价（4分）" in texts(say(api, conversation_id, headers, "4分"))
     case = api.get(f"/api/staff/cases/{number}", headers=staff).json()
@@ -84,7 +97,7 @@ def test_a_complaint_is_filed_worked_by_staff_and_answered_in_the_conversation(a
 
 
 def test_old_intake_buttons_pressed_after_filing_change_nothing(live_product, api):
-    """"确认提交" and "取消投诉" stay on screen after the case was filed: pressing them again files
+    """ "确认提交" and "取消投诉" stay on screen after the case was filed: pressing them again files
     no second case, withdraws nothing, and the customer is told the case number once more."""
     conversation_id, headers = _open(api)
     opening = say(api, conversation_id, headers, "我要投诉")
@@ -92,8 +105,14 @@ def test_old_intake_buttons_pressed_after_filing_change_nothing(live_product, ap
     assert done["payload"].startswith("/answer_option")  # offered from the first prompt
     say(api, conversation_id, headers, "柜台工作人员态度很差，让我等了一个小时")
     reply = say(api, conversation_id, headers, done["payload"])
-    answers = {"对吗": "对的", "怎么处理": "希望道歉", "什么时候": "昨天上午", "手机号": "13812345678",
-               "怎么称呼": "李华", "请选择": None}  # fmt: skip
+    answers = {
+        "对吗": "对的",
+        "怎么处理": "希望道歉",
+        "什么时候": "昨天上午",
+        "手机号": "13812345678",
+        "怎么称呼": "李华",
+        "请选择": None,
+    }
     for _ in range(10):
         if "请核对您的投诉信息" in texts(reply):
             break
@@ -118,8 +137,16 @@ def test_old_intake_buttons_pressed_after_filing_change_nothing(live_product, ap
 
 def _file_anonymously(api: httpx.Client) -> tuple[str, str]:
     conversation_id, headers = _open(api)
-    for text in ("你们手机银行乱扣我钱", "上个月信用卡被扣了两次年费", "说完了", "是的", "是的", "退还多扣的年费",
-                 "13812345678", "王小明"):  # fmt: skip
+    for text in (
+        "你们手机银行乱扣我钱",
+        "上个月信用卡被扣了两次年费",
+        "说完了",
+        "是的",
+        "是的",
+        "退还多扣的年费",
+        "13812345678",
+        "王小明",
+    ):
         say(api, conversation_id, headers, text)
     filed = texts(say(api, conversation_id, headers, "确认提交"))
     number = re.search(r"TS\d{14}", filed).group(0)

@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from api.main import create_app
 from bot.config import load_settings
 from scripts.stack import free_port, port_in_use
-from tests.conftest import run_async
 from tests import ws_auth
+from tests.conftest import run_async
 
 pytestmark = pytest.mark.e2e
 
@@ -72,7 +72,14 @@ def test_a_customer_holds_a_conversation_in_chinese(api):
 
     history = api.get(f"/api/chat/{conversation_id}/messages", headers=headers).json()["messages"]
     customer_lines = [m["text"] for m in history if m["sender"] == "customer"]
-    assert customer_lines == ["你好", "你是机器人吗？", "今天天气怎么样", "帮我订一张去上海的机票", "谢谢你", "好的，再见"]
+    assert customer_lines == [
+        "你好",
+        "你是机器人吗？",
+        "今天天气怎么样",
+        "帮我订一张去上海的机票",
+        "谢谢你",
+        "好的，再见",
+    ]
     assert all(m["status"] == "delivered" for m in history if m["sender"] == "customer")
 
 
@@ -194,7 +201,6 @@ def test_ctrl_c_stops_all_three_processes(live_product):
         time.sleep(0.2)
     assert not any(port_in_use(port) for port in ports)
     assert "Stopped." in "".join(live_product.output)
-
 
 
 def test_a_signed_customer_identity_reaches_rasa_with_every_message(live_product, api):

@@ -27,14 +27,23 @@ def api(live_product):
 def _open(api: httpx.Client, customer: str | None = None) -> tuple[str, dict]:
     body: dict = {"channel": "app"}
     if customer:
-        body["identity_token"] = api.post("/api/demo/identity", json={"customer_id": customer}).json()["identity_token"]
+        body["identity_token"] = api.post("/api/demo/identity", json={"customer_id": customer}).json()[
+            "identity_token"
+        ]
     session = api.post("/api/chat/sessions", json=body).json()
     return session["conversation_id"], {"Authorization": f"Bearer {session['token']}"}
 
 
 def test_the_complaint_intake_confirms_what_the_customer_already_said_and_keeps_it(api):
     conversation_id, headers = _open(api)
-    opening = texts(say(api, conversation_id, headers, "我要投诉，上周五手机银行转了5000元到工商银行，钱扣了到现在都没到账，也没人管"))
+    opening = texts(
+        say(
+            api,
+            conversation_id,
+            headers,
+            "我要投诉，上周五手机银行转了5000元到工商银行，钱扣了到现在都没到账，也没人管",
+        )
+    )
     assert "非常抱歉" in opening
     today = datetime.now(CHINA).date()
     last_friday = today - timedelta(days=today.weekday() + 3)

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from bot import bank
-from bot.faq.answers import ANSWERS_DIR, AnswerStore
 from bot.config import load_settings
+from bot.faq.answers import ANSWERS_DIR, AnswerStore
 from tests.e2e.test_conversation import open_chat, say, texts
 
 pytestmark = pytest.mark.e2e
@@ -104,8 +104,10 @@ def test_an_edited_answer_is_given_at_once_without_a_new_model(api, live_product
     entry = yaml.safe_load(original)["branch_hours"]["text"]
     changed = "自下月起，本行网点周六营业时间调整为9:00至15:00。" + entry
     try:
-        path.write_text(original.replace(json.dumps(entry, ensure_ascii=False),
-                                         json.dumps(changed, ensure_ascii=False)), encoding="utf-8")
+        path.write_text(
+            original.replace(json.dumps(entry, ensure_ascii=False), json.dumps(changed, ensure_ascii=False)),
+            encoding="utf-8",
+        )
         conversation_id, headers = open_chat(api)
         reply = say(api, conversation_id, headers, '/faq_choose{"faq_topic": "branch_hours"}')
         assert "周六营业时间调整为9:00至15:00" in texts(reply)

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.faults import COMPLAINT, QUESTIONNAIRE, scenario_api_killed, scenario_process_fault, start_product
+from benchmarks.faults import (
+    COMPLAINT,
+    QUESTIONNAIRE,
+    scenario_api_killed,
+    scenario_process_fault,
+    start_product,
+)
 
 pytestmark = pytest.mark.e2e
 

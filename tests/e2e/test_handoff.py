@@ -16,9 +16,9 @@ from sqlalchemy import delete
 from bot.db import build_engine
 from bot.handoff.models import AgentPresence
 from scripts.demo import DEFAULT_DEMO_PASSWORD
+from tests import ws_auth
 from tests.conftest import run_async
 from tests.e2e.test_conversation import say, texts
-from tests import ws_auth
 
 pytestmark = pytest.mark.e2e
 
@@ -52,8 +52,9 @@ def _agent(api: httpx.Client) -> dict:
 def _tracker(live_product, conversation_id: str) -> dict:
     response = httpx.get(
         f"{live_product.rasa_url}/conversations/{conversation_id}/tracker",
-        params={"token": live_product.rasa_token}, timeout=30,
-    )  # fmt: skip
+        params={"token": live_product.rasa_token},
+        timeout=30,
+    )
     response.raise_for_status()
     return response.json()
 
@@ -126,8 +127,11 @@ def test_an_agent_takes_over_talks_and_hands_back_then_closes_and_is_rated(api, 
     customer_texts = [m["text"] for m in seen if m["sender"] == "customer"]
     assert "我的信用卡年费能减免吗" in customer_texts
     assert "我的卡号****0123" in customer_texts  # masked for the agent
-    sent = api.post(f"/api/agent/handoffs/{item['id']}/messages", headers=agent,
-                    json={"text": "您好，年费可以申请减免，我来帮您登记。"})  # fmt: skip
+    sent = api.post(
+        f"/api/agent/handoffs/{item['id']}/messages",
+        headers=agent,
+        json={"text": "您好，年费可以申请减免，我来帮您登记。"},
+    )
     assert sent.status_code == 201, sent.text
 
     context = api.get(f"/api/agent/handoffs/{item['id']}/context", headers=agent).json()
@@ -135,7 +139,9 @@ def test_an_agent_takes_over_talks_and_hands_back_then_closes_and_is_rated(api, 
     assert "request_human" in intents and context["understanding"]["paused"] is True
 
     tracker = _tracker(live_product, conversation_id)
-    agent_events = [e for e in tracker["events"] if e["event"] == "bot" and (e.get("metadata") or {}).get("agent")]
+    agent_events = [
+        e for e in tracker["events"] if e["event"] == "bot" and (e.get("metadata") or {}).get("agent")
+    ]
     assert [e["text"] for e in agent_events] == ["您好，年费可以申请减免，我来帮您登记。"]
     user_texts = [e["text"] for e in tracker["events"] if e["event"] == "user"]
     assert "我的卡号6222021234567890123" in user_texts  # Rasa recorded it while paused
@@ -163,7 +169,9 @@ def test_an_agent_takes_over_talks_and_hands_back_then_closes_and_is_rated(api, 
     assert api.put("/api/agent/presence", json={"status": "offline"}, headers=agent).status_code == 200
 
     # The API's housekeeping copies the whole conversation, masked, into the analysts' store.
-    rows = _transcript(live_product, conversation_id, until=lambda rows: any(r.sender == "agent" for r in rows))
+    rows = _transcript(
+        live_product, conversation_id, until=lambda rows: any(r.sender == "agent" for r in rows)
+    )
     senders = {row.sender for row in rows}
     assert senders == {"customer", "assistant", "agent", "system"}
     texts_stored = " ".join(row.text for row in rows)

@@ -22,7 +22,9 @@ def agent(live_product):
     """An HTTP client of the product's Rasa server."""
     import httpx
 
-    with httpx.Client(base_url=live_product.rasa_url, timeout=60, params={"token": live_product.rasa_token}) as client:
+    with httpx.Client(
+        base_url=live_product.rasa_url, timeout=60, params={"token": live_product.rasa_token}
+    ) as client:
         yield client
 
 
@@ -50,8 +52,14 @@ def story_messages() -> list[tuple[str, str, list[tuple[str, str]]]]:
         for step in YAMLStoryReader(domain).read_from_file(path):
             for event in step.events:
                 if isinstance(event, UserUttered) and event.text and not event.text.startswith("/"):
-                    expected = [(e["entity"], _comparable(e["entity"], str(e["value"]), text=event.text[e["start"]:e["end"]]))
-                                for e in event.entities if e["entity"] in LABELS]  # fmt: skip
+                    expected = [
+                        (
+                            e["entity"],
+                            _comparable(e["entity"], str(e["value"]), text=event.text[e["start"] : e["end"]]),
+                        )
+                        for e in event.entities
+                        if e["entity"] in LABELS
+                    ]
                     found.append((Path(path).name, event.text, expected))
     return found
 
@@ -61,10 +69,14 @@ def test_every_test_story_message_gets_the_entities_it_is_annotated_with(agent):
     for name, text, expected in story_messages():
         found = [e for e in parse(agent, text)["entities"] if e["entity"] in LABELS]
         predicted = [
-            (e["entity"], f"“{e['additional_info']['text']}”"
-             if (e["entity"], f"“{e['additional_info']['text']}”") in expected else str(e["value"]))
+            (
+                e["entity"],
+                f"“{e['additional_info']['text']}”"
+                if (e["entity"], f"“{e['additional_info']['text']}”") in expected
+                else str(e["value"]),
+            )
             for e in found
-        ]  # fmt: skip
+        ]
         if predicted != expected:
             wrong.append(f"{name}: {text!r} annotated {expected}, the model found {predicted}")
     assert wrong == []
@@ -79,10 +91,15 @@ def test_the_model_finds_what_the_entity_report_measures(agent, entity_pipeline)
     differences = []
     for example in examples:
         # Dates are compared by their words: the two runs may straddle midnight.
-        report = [(e.type, e.text, e.value if e.type != "DATE" else "")
-                  for e in find_entities(nlp, example.text, now=datetime.now(CHINA))]  # fmt: skip
-        model = [(e["entity"], e["additional_info"]["text"], e["value"] if e["entity"] != "DATE" else "")
-                 for e in parse(agent, example.text)["entities"] if e["entity"] in LABELS]  # fmt: skip
+        report = [
+            (e.type, e.text, e.value if e.type != "DATE" else "")
+            for e in find_entities(nlp, example.text, now=datetime.now(CHINA))
+        ]
+        model = [
+            (e["entity"], e["additional_info"]["text"], e["value"] if e["entity"] != "DATE" else "")
+            for e in parse(agent, example.text)["entities"]
+            if e["entity"] in LABELS
+        ]
         if report != model:
             differences.append((example.text, report, model))
     assert differences == []

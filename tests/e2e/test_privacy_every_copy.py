@@ -48,7 +48,7 @@ def _readable(value) -> list[str]:
         value = value.decode("utf-8", errors="replace")
     value = str(value)
     forms = [value]
-    if value[:1] in "{[\"":
+    if value[:1] in '{["':
         try:
             forms.append(json.dumps(json.loads(value), ensure_ascii=False))
         except ValueError:
@@ -104,10 +104,21 @@ def _login(api, username: str) -> dict:
 
 def _complaint(api, conversation_id: str, headers: dict) -> str:
     reply = say(api, conversation_id, headers, "我要投诉")
-    say(api, conversation_id, headers, f"我的信用卡{CARD}被多扣了两次年费，身份证号{ID_NUMBER}也被要求重新登记")
+    say(
+        api,
+        conversation_id,
+        headers,
+        f"我的信用卡{CARD}被多扣了两次年费，身份证号{ID_NUMBER}也被要求重新登记",
+    )
     reply = say(api, conversation_id, headers, "说完了")
-    answers = {"对吗": "对的", "怎么处理": "希望退还多扣的年费", "什么时候": "上周三上午", "手机号": PHONE,
-               "怎么称呼": NAME, "请选择": None}  # fmt: skip
+    answers = {
+        "对吗": "对的",
+        "怎么处理": "希望退还多扣的年费",
+        "什么时候": "上周三上午",
+        "手机号": PHONE,
+        "怎么称呼": NAME,
+        "请选择": None,
+    }
     for _ in range(12):
         if "请核对您的投诉信息" in texts(reply):
             break
@@ -119,8 +130,9 @@ def _complaint(api, conversation_id: str, headers: dict) -> str:
     return re.search(r"TS\d{14}", filed).group(0)
 
 
-def test_planted_personal_data_is_only_encrypted_or_masked_and_gone_after_the_purge(live_product, api, tmp_path,
-                                                                                    monkeypatch):  # fmt: skip
+def test_planted_personal_data_is_only_encrypted_or_masked_and_gone_after_the_purge(
+    live_product, api, tmp_path, monkeypatch
+):
     agent = _login(api, "agent1")
     assert api.put("/api/agent/presence", json={"status": "online"}, headers=agent).status_code == 200
     session = api.post("/api/chat/sessions", json={"channel": "web"}).json()
@@ -130,21 +142,33 @@ def test_planted_personal_data_is_only_encrypted_or_masked_and_gone_after_the_pu
     # A handoff with agent chat: the customer repeats phone, card and identity number to the agent.
     waiting = say(api, conversation_id, headers, "转人工")["replies"][-1]
     assert waiting["kind"] == "handoff_waiting"
-    [item] = [i for i in api.get("/api/agent/queue", headers=agent).json()["items"]
-              if i["conversation_id"] == conversation_id]  # fmt: skip
+    [item] = [
+        i
+        for i in api.get("/api/agent/queue", headers=agent).json()["items"]
+        if i["conversation_id"] == conversation_id
+    ]
     assert api.post(f"/api/agent/handoffs/{item['id']}/claim", headers=agent).status_code == 200
     say(api, conversation_id, headers, f"我的手机{PHONE}，卡号{CARD}，身份证{ID_NUMBER}，投诉编号{number}")
     seen = api.get(f"/api/agent/handoffs/{item['id']}/messages", headers=agent).json()["messages"]
     assert not _found([json.dumps(seen, ensure_ascii=False)])  # the agent reads them masked
-    sent = api.post(f"/api/agent/handoffs/{item['id']}/messages", headers=agent,
-                    json={"text": f"好的，已为您查到投诉{number}，我们会尽快退还年费。"})  # fmt: skip
+    sent = api.post(
+        f"/api/agent/handoffs/{item['id']}/messages",
+        headers=agent,
+        json={"text": f"好的，已为您查到投诉{number}，我们会尽快退还年费。"},
+    )
     assert sent.status_code == 201, sent.text
     assert api.post(f"/api/agent/handoffs/{item['id']}/close", headers=agent).status_code == 200
     api.put("/api/agent/presence", json={"status": "offline"}, headers=agent)
 
     # The transcript store takes the conversation in (as the API does every 30 s).
-    consumed = subprocess.run([sys.executable, "-m", "scripts.transcripts", "consume"], cwd=ROOT,
-                              env=live_product.env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    consumed = subprocess.run(
+        [sys.executable, "-m", "scripts.transcripts", "consume"],
+        cwd=ROOT,
+        env=live_product.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert consumed.returncode == 0, consumed.stderr
 
     # Every table of the three databases: nothing in clear; encrypted copies do hold the values.
@@ -179,13 +203,18 @@ def test_planted_personal_data_is_only_encrypted_or_masked_and_gone_after_the_pu
     # Time moves past retention; the purge runs on a copy of the three databases.
     copy = tmp_path / "purged"
     _copy_databases(live_product.var_dir, copy)
-    for name, value in {"DATABASE_URL": f"sqlite:///{copy / 'app.db'}", "VAR_DIR": str(live_product.var_dir),
-                        "RASA_TRACKER_DB": str(copy / "rasa_tracker.db"),
-                        "RASA_EVENTS_DB": str(copy / "rasa_events.db")}.items():  # fmt: skip
+    for name, value in {
+        "DATABASE_URL": f"sqlite:///{copy / 'app.db'}",
+        "VAR_DIR": str(live_product.var_dir),
+        "RASA_TRACKER_DB": str(copy / "rasa_tracker.db"),
+        "RASA_EVENTS_DB": str(copy / "rasa_events.db"),
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("TRACKER_DB_HOST", raising=False)
     monkeypatch.delenv("RASA_TRACKER_URL", raising=False)
-    purged = transcripts_cli.purge(now=utcnow() + timedelta(days=transcripts_cli.load_settings().transcript_retention_days + 1))
+    purged = transcripts_cli.purge(
+        now=utcnow() + timedelta(days=transcripts_cli.load_settings().transcript_retention_days + 1)
+    )
     assert conversation_id in purged.raw.conversations
     plain, decrypted, rows = scan_databases(copy, live_product.decrypt)
     assert plain == {} and set(decrypted) == CASE_FILE, decrypted

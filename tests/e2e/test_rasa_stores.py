@@ -29,9 +29,14 @@ def test_each_turn_is_stored_and_published_once_in_order(live_product):
             assert reply.json()["replies"]
 
     tracker_db, events_db = live_product.var_dir / "rasa_tracker.db", live_product.var_dir / "rasa_events.db"
-    stored = _rows(tracker_db, "SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", conversation_id)
+    stored = _rows(
+        tracker_db, "SELECT type_name, data FROM events WHERE sender_id = ? ORDER BY id", conversation_id
+    )
     stored = [(kind, live_product.decrypt(data)) for kind, data in stored]  # encrypted at rest
-    assert [json.loads(data)["text"] for kind, data in stored if kind == "user"] == ["你好", "银行卡丢了怎么办"]
+    assert [json.loads(data)["text"] for kind, data in stored if kind == "user"] == [
+        "你好",
+        "银行卡丢了怎么办",
+    ]
     published = _rows(events_db, "SELECT data FROM events WHERE sender_id = ? ORDER BY id", conversation_id)
     published = [(live_product.decrypt(data),) for (data,) in published]
     assert [json.loads(data) for (data,) in published] == [

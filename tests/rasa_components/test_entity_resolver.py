@@ -27,7 +27,9 @@ def components(tmp_path_factory, entity_pipeline):
     context = ExecutionContext(GraphSchema({}), "test")
     config = {**SpacyNLP.get_default_config(), "model": str(directory), "case_sensitive": True}
     spacy_nlp = SpacyNLP.create(config, storage, Resource("spacy"), context)
-    extractor = SpacyEntityExtractor.create(SpacyEntityExtractor.get_default_config(), storage, Resource("ext"), context)
+    extractor = SpacyEntityExtractor.create(
+        SpacyEntityExtractor.get_default_config(), storage, Resource("ext"), context
+    )
     resolver = EntityResolver.create({}, storage, Resource("res"), context)
     normalizer = ChineseNormalizer.create({}, storage, Resource("norm"), context)
     return normalizer, spacy_nlp, extractor, resolver
@@ -50,7 +52,7 @@ def test_entities_get_values_and_keep_the_customers_words(components):
         ("CHANNEL", "手机银行", "手机银行", "EntityResolver"),
         ("AMOUNT", "5000", "5000块", "EntityResolver"),  # the normaliser wrote 五千块 as 5000块
         ("BANK", "中国工商银行", "工行", "EntityResolver"),
-    ]  # fmt: skip
+    ]
     assert entities[0]["additional_info"]["precision"] == "day"
     # Offsets refer to the text the NLU read (normalised), like every NLU component's.
     assert entities[2]["start"] == 9 and entities[2]["end"] == 14
@@ -58,12 +60,26 @@ def test_entities_get_values_and_keep_the_customers_words(components):
 
 def test_bare_numbers_and_everyday_words_are_dropped(components):
     assert parse(components, "贷款30万20年月供多少") == [
-        {"entity": "AMOUNT", "start": 2, "end": 5, "value": "300000", "extractor": "EntityResolver",
-         "additional_info": {"text": "30万", "currency": "CNY", "approximate": False}},
-    ]  # fmt: skip
+        {
+            "entity": "AMOUNT",
+            "start": 2,
+            "end": 5,
+            "value": "300000",
+            "extractor": "EntityResolver",
+            "additional_info": {"text": "30万", "currency": "CNY", "approximate": False},
+        },
+    ]
     assert parse(components, "千万别在加工行业的平安里办卡") == []
 
 
 def test_entities_of_other_extractors_are_left_alone(components):
-    payload = [{"entity": "faq_topic", "value": "transfer_fee", "start": 0, "end": 5, "extractor": "RegexMessageHandler"}]
+    payload = [
+        {
+            "entity": "faq_topic",
+            "value": "transfer_fee",
+            "start": 0,
+            "end": 5,
+            "extractor": "RegexMessageHandler",
+        }
+    ]
     assert parse(components, "转账手续费", payload) == payload

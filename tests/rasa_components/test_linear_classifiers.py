@@ -24,18 +24,48 @@ from rasa_components.linear_classifiers import (
 
 WORDINGS = {
     "greet": ["你好", "您好", "在吗", "哈喽", "早上好", "你好啊", "有人在吗", "晚上好"],
-    "request_human": ["转人工", "人工客服", "我要找人工", "帮我转人工服务", "让真人来回答",
-                      "找个客服人员", "我要人工", "接人工"],
-    "faq/transfer_limit": ["转账限额是多少", "一天最多转多少钱", "手机银行单笔能转多少", "转账额度在哪看",
-                           "网银转账上限多少", "转账有限额吗", "每天转账额度多少", "转账最多能转多少"],
-    "faq/card_lost": ["银行卡丢了怎么办", "卡掉了要挂失", "怎么挂失银行卡", "我的卡不见了",
-                      "银行卡被偷了", "卡丢了怎么冻结", "挂失借记卡", "钱包和卡都丢了"],
-    "faq/deposit_rate": ["定期存款利率多少", "存款利息怎么算", "活期利率是多少", "三年定期利息高吗",
-                         "存一年利率多少", "现在存款利率", "大额存单利率", "存钱利息多少"],
-}  # fmt: skip
-RESPONSES = {
-    f"utter_{key}": [{"text": f"answer for {key}"}] for key in WORDINGS if key.startswith("faq/")
+    "request_human": [
+        "转人工",
+        "人工客服",
+        "我要找人工",
+        "帮我转人工服务",
+        "让真人来回答",
+        "找个客服人员",
+        "我要人工",
+        "接人工",
+    ],
+    "faq/transfer_limit": [
+        "转账限额是多少",
+        "一天最多转多少钱",
+        "手机银行单笔能转多少",
+        "转账额度在哪看",
+        "网银转账上限多少",
+        "转账有限额吗",
+        "每天转账额度多少",
+        "转账最多能转多少",
+    ],
+    "faq/card_lost": [
+        "银行卡丢了怎么办",
+        "卡掉了要挂失",
+        "怎么挂失银行卡",
+        "我的卡不见了",
+        "银行卡被偷了",
+        "卡丢了怎么冻结",
+        "挂失借记卡",
+        "钱包和卡都丢了",
+    ],
+    "faq/deposit_rate": [
+        "定期存款利率多少",
+        "存款利息怎么算",
+        "活期利率是多少",
+        "三年定期利息高吗",
+        "存一年利率多少",
+        "现在存款利率",
+        "大额存单利率",
+        "存钱利息多少",
+    ],
 }
+RESPONSES = {f"utter_{key}": [{"text": f"answer for {key}"}] for key in WORDINGS if key.startswith("faq/")}
 
 
 def _message(text: str, label: str | None = None) -> Message:
@@ -54,10 +84,11 @@ def pipeline(tmp_path_factory):
     context = ExecutionContext(GraphSchema({}), "test")
     tokenizer = JiebaTokenizer.create(JiebaTokenizer.get_default_config(), storage, Resource("tok"), context)
     featurizers = [
-        CountVectorsFeaturizer.create({**CountVectorsFeaturizer.get_default_config(), **cfg}, storage,
-                                      Resource(name), context)
+        CountVectorsFeaturizer.create(
+            {**CountVectorsFeaturizer.get_default_config(), **cfg}, storage, Resource(name), context
+        )
         for name, cfg in [("words", {}), ("chars", {"analyzer": "char", "min_ngram": 1, "max_ngram": 2})]
-    ]  # fmt: skip
+    ]
     examples = [_message(text, label) for label, texts in WORDINGS.items() for text in texts]
     data = TrainingData(training_examples=examples, responses=RESPONSES)
     tokenizer.process_training_data(data)
@@ -76,8 +107,13 @@ def pipeline(tmp_path_factory):
             featurizer.process(messages)
         return messages
 
-    return {"storage": storage, "context": context, "featurize": featurize, "intents": intents,
-            "selector": selector}  # fmt: skip
+    return {
+        "storage": storage,
+        "context": context,
+        "featurize": featurize,
+        "intents": intents,
+        "selector": selector,
+    }
 
 
 def test_unseen_wordings_get_the_right_intent_with_a_ranking(pipeline):
@@ -109,8 +145,10 @@ def test_the_selector_answers_the_right_topic_in_the_response_selector_shape(pip
 
 def test_a_reloaded_model_ranks_exactly_as_the_trained_one(pipeline):
     texts = ["银行卡找不到了", "网银转账的额度", "你好"]
-    trained = [copy.deepcopy(m.get("intent_ranking"))
-               for m in pipeline["intents"].process(pipeline["featurize"](texts))]  # fmt: skip
+    trained = [
+        copy.deepcopy(m.get("intent_ranking"))
+        for m in pipeline["intents"].process(pipeline["featurize"](texts))
+    ]
     loaded = LinearIntentClassifier.load({}, pipeline["storage"], Resource("intents"), pipeline["context"])
     again = [m.get("intent_ranking") for m in loaded.process(pipeline["featurize"](texts))]
     assert again == trained

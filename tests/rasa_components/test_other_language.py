@@ -25,8 +25,22 @@ def test_messages_in_other_languages(text):
 
 @pytest.mark.parametrize(
     "text",
-    ["ATM取不了钱", "ok", "yes", "no", "/greet", "/faq_choose{\"faq_topic\":\"card_lost\"}", "123456",
-     "app登不上", "Apple Pay怎么绑卡", "ATM", "POS", "😊", "", "Apple Pay"],
-)  # fmt: skip
+    [
+        "ATM取不了钱",
+        "ok",
+        "yes",
+        "no",
+        "/greet",
+        '/faq_choose{"faq_topic":"card_lost"}',
+        "123456",
+        "app登不上",
+        "Apple Pay怎么绑卡",
+        "ATM",
+        "POS",
+        "😊",
+        "",
+        "Apple Pay",
+    ],
+)
 def test_chinese_messages_and_terms_chinese_customers_type(text):
     assert not is_other_language(text)

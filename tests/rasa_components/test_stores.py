@@ -77,13 +77,17 @@ def _rows(path, query: str) -> list[tuple]:
 @pytest.fixture
 def both(tmp_path):
     stock = SQLTrackerStore(
-        DOMAIN, dialect="sqlite", db=str(tmp_path / "stock_tracker.db"),
+        DOMAIN,
+        dialect="sqlite",
+        db=str(tmp_path / "stock_tracker.db"),
         event_broker=SQLEventBroker(dialect="sqlite", db=str(tmp_path / "stock_events.db")),
-    )  # fmt: skip
+    )
     ours = BankSQLTrackerStore(
-        DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"),
+        DOMAIN,
+        dialect="sqlite",
+        db=str(tmp_path / "tracker.db"),
         event_broker=BatchingSQLEventBroker(dialect="sqlite", db=str(tmp_path / "events.db")),
-    )  # fmt: skip
+    )
     _converse(stock)
     _converse(ours)
     return tmp_path, stock, ours
@@ -91,7 +95,9 @@ def both(tmp_path):
 
 def test_the_same_tracker_rows_and_broker_rows_as_rasas_stock_stores(both):
     tmp_path, _, _ = both
-    tracker_query = "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id"
+    tracker_query = (
+        "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id"
+    )
     stored = _rows(tmp_path / "tracker.db", tracker_query)
     assert all(row[-1].startswith(FERNET_PREFIX) for row in stored)  # encrypted at rest
     ours = [(*row[:-1], decrypt_if_encrypted(row[-1])) for row in stored]

@@ -12,8 +12,10 @@ from rasa_components.urgent_signals import UrgentSignals
 def classified(text: str, intent: str, confidence: float = 0.8) -> Message:
     message = Message(data={"text": text})
     message.set("intent", {"name": intent, "confidence": confidence})
-    message.set("intent_ranking", [{"name": intent, "confidence": confidence},
-                                   {"name": "request_human", "confidence": 0.05}])  # fmt: skip
+    message.set(
+        "intent_ranking",
+        [{"name": intent, "confidence": confidence}, {"name": "request_human", "confidence": 0.05}],
+    )
     return message
 
 
