@@ -18,7 +18,7 @@ run: setup
 	$(BIN)/python -m scripts.run
 
 ## test: set up what is missing, then lint, data validation, pytest (unit, e2e, browser), story tests
-test: setup tools model chromium axe nginx validate pytest stories
+test: setup tools lint model chromium axe nginx validate pytest stories
 
 setup: $(LOCK_STAMP)
 
@@ -31,8 +31,7 @@ $(TOOLS_STAMP): requirements/tools-lock.txt
 $(LOCK_STAMP): requirements/lock.txt
 	scripts/setup_venv.sh
 
-## lint: ruff (lint and format check) over the repository, mypy over bot/ and api/ (pyproject.toml).
-## Not yet part of `make test`: the tree is not formatted yet (scripts/lint_apply.sh, issue 18).
+## lint: ruff (lint and format check) over the repository, mypy over bot/ and api/ (pyproject.toml); first step of `make test`.
 lint: setup tools
 	.venv-tools/bin/ruff check .
 	.venv-tools/bin/ruff format --check .

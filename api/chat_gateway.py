@@ -33,6 +33,7 @@ from bot.leases import service as lease_service
 from bot.ratelimit import service as ratelimit_service
 
 from .errors import AssistantUnavailable
+from .operations import Metrics
 from .rasa_client import RasaClient, RasaUnavailable
 from .realtime import QUEUE_TOPIC, Notifier, conversation_topic
 
@@ -111,7 +112,7 @@ class ChatGateway:
         self.lifetime = Lifetime.from_settings(settings)
         self._holder = lease_service.new_holder_id()
         # api.operations.Metrics, set by the app (None: not counted).
-        self.metrics = None
+        self.metrics: Metrics | None = None
 
     def authorize(self, conversation_id: str, token: str | None) -> None:
         """Raises unless the token opens the conversation and has not expired (sync; call from
@@ -348,9 +349,9 @@ class ChatGateway:
                         accepted.message_id,
                     )
             if raw_replies is None:
-                if accepted.had_handoff:  # a hand-back whose resume did not reach Rasa
-                    if await self._rasa.ensure_resumed(conversation_id):
-                        logger.info("conversation %s was still paused; resumed", conversation_id)
+                # a hand-back whose resume did not reach Rasa
+                if accepted.had_handoff and await self._rasa.ensure_resumed(conversation_id):
+                    logger.info("conversation %s was still paused; resumed", conversation_id)
                 raw_replies = await self._rasa.send_message(
                     sender=conversation_id, text=accepted.text, metadata=accepted.metadata
                 )

@@ -81,6 +81,7 @@ class HandoffBridge:
             outcome = usecases.claim(
                 session=session, settings=self._settings, handoff_id=handoff_id, staff_id=staff_id
             )
+            assert outcome.handoff is not None, "a claim names its handoff"
             return outcome, view(outcome.handoff)
 
         outcome, result = await self.run(work)
@@ -102,6 +103,7 @@ class HandoffBridge:
             outcome = usecases.end(
                 session=session, handoff_id=handoff_id, staff_id=staff_id, close=close, note=note
             )
+            assert outcome.handoff is not None, "an end names its handoff"
             return outcome, view(outcome.handoff)
 
         outcome, result = await self.run(work)
@@ -120,6 +122,7 @@ class HandoffBridge:
                 staff_id=staff_id,
                 text=text,
             )
+            assert outcome.handoff is not None and outcome.message is not None, "a reply is stored"
             return outcome.handoff.conversation_id, outcome.agent_name, agent_message_view(outcome.message)
 
         conversation_id, agent_name, view = await self.run(work)

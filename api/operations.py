@@ -53,7 +53,7 @@ def _in(address: str, networks: Iterable[Network]) -> bool:
 
 
 def is_loopback(address: str | None) -> bool:
-    return bool(address) and _in(address, LOOPBACK)
+    return address is not None and _in(address, LOOPBACK)
 
 
 class TrustedProxies:

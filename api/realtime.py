@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from .security import redact
 
@@ -65,7 +66,7 @@ class Notifier:
         self.redis_url = redis_url or None
         self.poll_seconds = poll_seconds
         self._subscriptions: dict[str, set[Subscription]] = defaultdict(set)
-        self._redis = None
+        self._redis: Any = None  # redis.asyncio client, when Redis is configured
         self._listener: asyncio.Task | None = None
 
     @property

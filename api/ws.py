@@ -148,7 +148,7 @@ async def receive_auth(websocket: WebSocket, timeout: float) -> dict[str, Any] |
         return None
     after_id = frame.get("after_id")
     valid = isinstance(after_id, int) and not isinstance(after_id, bool)
-    frame["after_id"] = clamp_row_id(after_id) if valid else None
+    frame["after_id"] = clamp_row_id(after_id) if valid and after_id is not None else None
     return frame
 
 
@@ -164,9 +164,9 @@ async def run_until_first_done(*coroutines) -> None:
             task.cancel()
             task.add_done_callback(_consume)
     for task in done:
-        if not task.cancelled() and task.exception() is not None:
-            if not isinstance(task.exception(), WebSocketDisconnect):
-                raise task.exception()
+        error = None if task.cancelled() else task.exception()
+        if error is not None and not isinstance(error, WebSocketDisconnect):
+            raise error
 
 
 def _consume(task: asyncio.Task) -> None:

@@ -361,7 +361,7 @@ async def handoff_socket(websocket: WebSocket, handoff_id: RowId, after_id: int 
                 subscription.clear()
                 try:
 
-                    def read(session):
+                    def read(session, after_id=after_id):
                         _staff_id, handoff = authorize(session)  # the login and the right, again
                         messages = handoff_service.handoff_messages(
                             session=session, handoff=handoff, after_id=after_id

@@ -234,8 +234,9 @@ def get_history(
 
 def _domain_error_frame(exc: DomainError) -> dict[str, Any]:
     extra = {}
-    if getattr(exc, "retry_after_seconds", None):  # rate limited: when to send again
-        extra["retry_after_seconds"] = exc.retry_after_seconds
+    retry_after = getattr(exc, "retry_after_seconds", None)
+    if retry_after:  # rate limited: when to send again
+        extra["retry_after_seconds"] = retry_after
     return {
         "type": "error",
         **error_body(exc.code, exc.customer_message, exc.developer_message, **extra),

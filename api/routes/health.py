@@ -121,9 +121,10 @@ async def readyz(request: Request) -> JSONResponse:
     rasa: RasaClient = request.app.state.rasa
     rasa_state, database_state = await asyncio.gather(_check_rasa(rasa), _check_database(request, write=True))
     heartbeat = getattr(request.app.state, "heartbeat", None)
-    stalled = heartbeat is not None and monotonic() - heartbeat > STALL_SECONDS
+    heartbeat_age = None if heartbeat is None else monotonic() - heartbeat
+    stalled = heartbeat_age is not None and heartbeat_age > STALL_SECONDS
     if stalled:
-        logger.warning("readiness: the event loop heartbeat is %.0f s old", monotonic() - heartbeat)
+        logger.warning("readiness: the event loop heartbeat is %.0f s old", heartbeat_age)
     components = {
         "rasa": rasa_state,
         "database": database_state,

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, exists, func, inspect, select, text
 from sqlalchemy.engine import Connection
@@ -30,6 +31,8 @@ from bot.handoff.models import CallbackRequest, Handoff, HandoffEvent
 
 RASA_EVENTS_TABLE = "events"
 BATCH = 500
+# Records of a conversation's handoffs, each with a conversation_id column.
+HANDOFF_MODELS: tuple[Any, ...] = (Handoff, CallbackRequest)
 
 
 @dataclass
@@ -101,7 +104,7 @@ def purge_handoff_records(*, session: Session, conversation_ids: Iterable[str]) 
             delete(HandoffEvent).where(HandoffEvent.callback_id.in_(callbacks)),
             execution_options={"synchronize_session": False},
         )
-        for model in (Handoff, CallbackRequest):
+        for model in HANDOFF_MODELS:
             removed += (
                 session.execute(
                     delete(model).where(model.conversation_id.in_(batch)),
@@ -116,7 +119,7 @@ def purge_handoff_records(*, session: Session, conversation_ids: Iterable[str]) 
 def count_handoff_records(*, session: Session, conversation_ids: Iterable[str]) -> int:
     total = 0
     for batch in _batches(conversation_ids):
-        for model in (Handoff, CallbackRequest):
+        for model in HANDOFF_MODELS:
             total += (
                 session.scalar(
                     select(func.count()).select_from(model).where(model.conversation_id.in_(batch))

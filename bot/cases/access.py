@@ -268,7 +268,7 @@ def view_by_reference(
     result = verify_contact_last4(
         session=session, reference=reference, last4=last4, requester=requester, now=now, policy=policy
     )
-    return customer_view(result.case, now=now) if result.ok else None
+    return customer_view(result.case, now=now) if result.ok and result.case is not None else None
 
 
 def withdraw_by_customer(

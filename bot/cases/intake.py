@@ -400,23 +400,27 @@ def _step(draft: Draft, text: str, cleaned: str, entities: tuple[Entity, ...]) -
 
     if stage in CHOICE_AXES:
         if cleaned in _NOT_THIS:
-            return Step(replace(draft, **{stage: None}), Event.ASK)
+            cleared: dict[str, Any] = {stage: None}
+            return Step(replace(draft, **cleared), Event.ASK)
         code = _choose(stage, draft, cleaned, text)
         if code is None:
             return _fail(draft, Event.UNCLEAR)
-        draft = replace(draft, **{stage: code}, confirmed=tuple({*draft.confirmed, stage}))
+        chosen: dict[str, Any] = {stage: code}
+        draft = replace(draft, **chosen, confirmed=tuple({*draft.confirmed, stage}))
         return Step(_next_stage(draft), Event.ASK)
 
     if stage == "amount":
         if cleaned in _NO_AMOUNT:
             return Step(_next_stage(replace(draft, amount=None, currency=None)), Event.ASK)
         named = entity_facts.first(entities, "AMOUNT")
-        amount = parse_amount(text) if named is None else None
-        if named is None and amount is None:
-            return _fail(draft, Event.UNCLEAR)
-        value = named.value if named else amount.text_value
-        currency = (named.details.get("currency") if named else amount.currency) or "CNY"
-        return Step(_next_stage(replace(draft, amount=value, currency=currency)), Event.ASK)
+        if named is not None:
+            value, currency = named.value, named.details.get("currency")
+        else:
+            amount = parse_amount(text)
+            if amount is None:
+                return _fail(draft, Event.UNCLEAR)
+            value, currency = amount.text_value, amount.currency
+        return Step(_next_stage(replace(draft, amount=value, currency=currency or "CNY")), Event.ASK)
 
     if stage in MAX_FIELD_CHARS:
         value = mask_text(wording.as_told(text))

@@ -69,9 +69,10 @@ def check_transition(
                 f"不能变更为「{STATUS_LABELS[to_status]}」。"
             ),
         )
-    if is_review(from_status, to_status):
-        if answered_at is None or now is None or now > answered_at + REVIEW_WINDOW:
-            raise ReviewWindowClosed(f"review requested more than {REVIEW_WINDOW.days} days after the answer")
+    if is_review(from_status, to_status) and (
+        answered_at is None or now is None or now > answered_at + REVIEW_WINDOW
+    ):
+        raise ReviewWindowClosed(f"review requested more than {REVIEW_WINDOW.days} days after the answer")
 
 
 StatusCode = Literal["received", "in_progress", "answered", "closed", "withdrawn"]

@@ -173,7 +173,7 @@ def start(*, intent: str, text: str, entities: Sequence[Entity] = (), owned: Seq
     if reference:
         return replace(lookup, stage="last4", reference=reference)
     named = case_number_in(text, entities)
-    if named in owned:  # one tap to open it
+    if named is not None and named in owned:  # one tap to open it
         return replace(lookup, choices=(named,))
     return replace(lookup, choices=tuple(owned[:MAX_LISTED_CASES]))
 

@@ -6,7 +6,7 @@ and reads numbers, including ones a customer typed ("ts 2026 1123 000123", full-
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 
 from bot.text.normalize import to_half_width
 
@@ -27,7 +27,7 @@ def format_case_number(received_on: date, sequence: int) -> str:
 
 def _valid(digits: str) -> bool:
     try:
-        datetime.strptime(digits[:8], "%Y%m%d")
+        date.fromisoformat(digits[:8])  # basic ISO format, yyyymmdd
     except ValueError:
         return False
     return int(digits[8:]) >= 1
@@ -56,4 +56,4 @@ def find_case_number(text: str) -> str | None:
 
 def received_on(number: str) -> date:
     """The date of receipt encoded in a canonical case number."""
-    return datetime.strptime(number[2:10], "%Y%m%d").date()
+    return date.fromisoformat(number[2:10])

@@ -7,6 +7,7 @@ Functions take the session as a keyword argument and flush; the caller owns the 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -265,7 +266,7 @@ class CasePage:
 def list_cases(
     *,
     session: Session,
-    status: str | list[str] | None = None,
+    status: str | Sequence[str] | None = None,
     due: str | None = None,
     channel_code: str | None = None,
     business_code: str | None = None,
@@ -469,7 +470,7 @@ def extend_case(
     *,
     session: Session,
     number: str,
-    reason: str,
+    reason: str | None,
     actor: str,
     actor_role: str,
     approval_note: str | None = None,

@@ -277,6 +277,8 @@ def resolve_time(text: str) -> TimeValue | None:
         return None
     period = PERIODS.get(match.group("period") or "")
     about = bool(match.group("about")) or compact.endswith(("左右", "前后"))
+    hour: int | None
+    minute: int | None
     if match.group("h") is not None:
         hour, minute = int(match.group("h")), int(match.group("m"))
     elif match.group("hour") is not None:

@@ -56,7 +56,9 @@ def from_parse(raw: Iterable[Any] | None) -> list[Entity]:
     for item in raw or ():
         if not isinstance(item, dict) or item.get("entity") not in LABELS or item.get("value") in (None, ""):
             continue
-        info = item.get("additional_info") if isinstance(item.get("additional_info"), dict) else {}
+        info = item.get("additional_info")
+        if not isinstance(info, dict):
+            info = {}
         details = {key: value for key, value in info.items() if key != "text"}
         try:
             start, end = int(item.get("start") or 0), int(item.get("end") or 0)

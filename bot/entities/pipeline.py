@@ -19,10 +19,11 @@ import weakref
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import spacy
 from spacy.language import Language
+from spacy.pipeline import EntityRuler
 from spacy.tokens import Doc
 from spacy.util import get_words_and_spaces
 from spacy.vocab import Vocab
@@ -82,10 +83,13 @@ def build_pipeline(patterns: list[dict[str, Any]] | None = None) -> Language:
     """A fresh pipeline from the pattern files and the product catalogue (or `patterns`)."""
     patterns = load_patterns() if patterns is None else patterns
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER_NAME}}})
-    nlp.tokenizer.segmenter.add_words(segmentation_words(patterns))
-    ruler = nlp.add_pipe(
-        "entity_ruler",
-        config={"phrase_matcher_attr": "LOWER", "validate": True, "overwrite_ents": True},
+    cast(EntityTokenizer, nlp.tokenizer).segmenter.add_words(segmentation_words(patterns))
+    ruler = cast(
+        EntityRuler,
+        nlp.add_pipe(
+            "entity_ruler",
+            config={"phrase_matcher_attr": "LOWER", "validate": True, "overwrite_ents": True},
+        ),
     )
     # The ruler reads `label`, `pattern` and `id`; "context" is ours (the value table keeps it).
     ruler.add_patterns([{k: v for k, v in p.items() if k in ("label", "pattern", "id")} for p in patterns])

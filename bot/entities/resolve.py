@@ -104,7 +104,7 @@ def resolve_entities(
         if resolved is None:
             continue
         value, details = resolved
-        if label == "AMOUNT" and currency_follows:
+        if label == "AMOUNT" and currency_follows and following is not None:
             details["currency"] = values.value("CURRENCY", text[following[1] : following[2]])
         elif label == "AMOUNT" and details["currency"] is None:
             details["currency"] = "CNY"  # a sum without a currency is in yuan

@@ -74,9 +74,7 @@ def is_service_day(day: date, settings) -> bool:
     """True when agents work on this Asia/Shanghai calendar day at all."""
     if settings.agent_holidays_closed and holiday_name(day) is not None:
         return False
-    if settings.agent_weekends_closed and not is_working_day(day):
-        return False
-    return True
+    return not (settings.agent_weekends_closed and not is_working_day(day))
 
 
 def is_service_time(now: datetime, settings) -> bool:

@@ -197,6 +197,7 @@ def request_handoff(
     )
     inserted = session.execute(statement).rowcount == 1
     handoff = active_handoff(session=session, conversation_id=conversation_id)
+    assert handoff is not None, "inserted or already active"
     if not inserted:
         return handoff
     _record(
@@ -604,9 +605,9 @@ def handoff_messages(
     )
     messages = []
     for message in session.scalars(statement):
-        if handoff.ended_at is not None and message.created_at > handoff.ended_at:
-            if message.sender != "system" or message.reply_to_id is not None:
-                break  # the first message after the end that is not its notice
+        after_end = handoff.ended_at is not None and message.created_at > handoff.ended_at
+        if after_end and (message.sender != "system" or message.reply_to_id is not None):
+            break  # the first message after the end that is not its notice
         messages.append(message)
     return messages
 
@@ -935,6 +936,7 @@ def reveal_callback_phone(
     _require_agent(staff)
     callback = get_callback(session=session, callback_id=callback_id)
     phone = (cipher or default_cipher()).decrypt(callback.phone_encrypted)
+    assert phone is not None, "a call-back request always has a phone number"
     _record(
         session, callback=callback, actor=staff_service.actor_name(staff), action="phone_revealed", now=now
     )

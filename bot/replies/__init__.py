@@ -8,7 +8,7 @@ bot/ function that does. The Rasa domain keeps only what Rasa renders (utter_* r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 

@@ -457,14 +457,14 @@ def find_personal_information(text: str) -> list[tuple[str, int, int, str]]:
             start, end = match.span("value")
             taken.append((start, end))
             found.append((kind, start, end, masker(text[start:end])))
-    for kind, pattern, masker, valid in _DETECTORS:
+    for kind, pattern, mask_match, valid in _DETECTORS:
 
         def accept(match: re.Match, valid=valid) -> bool:
             return _free(match.span(), taken) and (valid is None or valid(match, half))
 
         for match in _matches(pattern, half, accept):
             taken.append(match.span())
-            found.append((kind, match.start(), match.end(), masker(match)))
+            found.append((kind, match.start(), match.end(), mask_match(match)))
     return sorted(found, key=lambda item: item[1])
 
 

@@ -77,6 +77,11 @@ def _cursor(session: Session, source: str) -> TranscriptCursor:
     return cursor
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    """A Rasa event's nested object, or an empty one when it is missing or malformed."""
+    return value if isinstance(value, dict) else {}
+
+
 def _time(event: dict[str, Any]) -> datetime:
     stamp = event.get("timestamp")
     if isinstance(stamp, (int, float)):
@@ -87,7 +92,7 @@ def _time(event: dict[str, Any]) -> datetime:
 def message_from_event(event_id: int | str, sender_id: str, event: dict[str, Any]) -> dict[str, Any] | None:
     """The transcript row of one Rasa event (masked), or None for events that are not messages."""
     kind = event.get("event")
-    metadata = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
+    metadata = _mapping(event.get("metadata"))
     common = {
         "source_key": f"{RASA_SOURCE}:{event_id}",
         "conversation_id": sender_id,
@@ -112,7 +117,7 @@ def message_from_event(event_id: int | str, sender_id: str, event: dict[str, Any
         }
     if kind == "bot":
         data = event.get("data") or {}
-        custom = data.get("custom") if isinstance(data.get("custom"), dict) else {}
+        custom = _mapping(data.get("custom"))
         body = event.get("text") or custom.get("text") or ""
         if not body:
             return None
@@ -404,7 +409,8 @@ def consume_domain_records(session: Session, retention_days: int = DEFAULT_RETEN
     for conversation_id, updated_at in changed:
         touched.add(conversation_id)
         handoffs.position = max(handoffs.position, int(updated_at.timestamp()))
-    for source, model in (("case", ComplaintCase), ("assessment", Assessment)):
+    sources: tuple[tuple[str, Any], ...] = (("case", ComplaintCase), ("assessment", Assessment))
+    for source, model in sources:
         cursor = _cursor(session, source)
         for record_id, conversation_id in session.execute(
             select(model.id, model.conversation_id).where(model.id > cursor.position).order_by(model.id)
@@ -637,7 +643,7 @@ def purge_expired(*, session: Session, now: datetime, dry_run: bool = False) -> 
         ids = list(session.scalars(expired.limit(PURGE_BATCH)))
         if not ids:
             break
-        for model in (
+        models: tuple[Any, ...] = (
             TranscriptAnnotation,
             TranscriptTerm,
             TranscriptEvent,
@@ -647,7 +653,8 @@ def purge_expired(*, session: Session, now: datetime, dry_run: bool = False) -> 
             TranscriptDialogueState,
             TranscriptMessage,
             TranscriptConversation,
-        ):
+        )
+        for model in models:
             session.execute(
                 delete(model).where(model.conversation_id.in_(ids)),
                 execution_options={"synchronize_session": False},

@@ -138,9 +138,9 @@ def served_api(database_url, tmp_path):
         try:
             httpx.get(f"{url}/healthz", timeout=2)
             break
-        except httpx.HTTPError:
+        except httpx.HTTPError as error:
             if process.poll() is not None:
-                raise RuntimeError(log.read_text())
+                raise RuntimeError(log.read_text()) from error
             time.sleep(0.3)
     yield url, log
     process.terminate()

@@ -186,9 +186,11 @@ def sign_in(url: str, username: str) -> bool:
 def test_production_refuses_to_start_while_demo_staff_accounts_are_active(demo_database, monkeypatch):
     settings = dataclasses.replace(production_settings(monkeypatch), database_url=demo_database)
     engine = build_engine(demo_database)
-    with build_session_factory(engine).begin() as session:
-        with pytest.raises(security.UnsafeConfiguration) as refused:
-            security.check_startup(settings, session=session)
+    with (
+        build_session_factory(engine).begin() as session,
+        pytest.raises(security.UnsafeConfiguration) as refused,
+    ):
+        security.check_startup(settings, session=session)
     engine.dispose()
     [demo_problem] = [p for p in refused.value.problems if "demo staff" in p]
     assert "agent1, analyst1, supervisor1" in demo_problem and "disable-demo" in demo_problem

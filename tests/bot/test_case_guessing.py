@@ -14,7 +14,6 @@ from bot.cases.crypto import CaseCipher
 from bot.cases.errors import CaseAccessDenied, ContactCheckLocked, InvalidCaseNumber
 from bot.ratelimit import lockout
 
-UTC = UTC
 NOW = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)
 CIPHER = CaseCipher(Fernet.generate_key().decode())
 POLICY = access.lookup_policy(max_failures=3, lock=timedelta(minutes=30))

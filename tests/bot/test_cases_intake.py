@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.cases.intake import Draft, Event, is_substantive, start, step
+from bot.entities.model import Entity
 
 
 def _walk(draft: Draft, *messages: str) -> Draft:
@@ -131,8 +132,6 @@ def test_a_draft_survives_the_slot_round_trip():
 
 
 def _entity(kind: str, text: str, value: str, **details) -> Entity:
-    from bot.entities.model import Entity
-
     return Entity(kind, text, 0, len(text), value, details)
 
 

@@ -14,8 +14,7 @@ from bot.cases.errors import (
     InvalidCaseField,
     ReviewWindowClosed,
 )
-
-UTC = UTC
+from bot.text.china_time import china_date
 
 
 @pytest.mark.parametrize(
@@ -61,7 +60,7 @@ def test_a_case_number_is_ts_the_china_date_and_a_six_digit_sequence():
     assert numbers.format_case_number(date(2026, 11, 23), 123) == "TS20261123000123"
     # 23:30 UTC on the 22nd is already the 23rd in Beijing.
     late = datetime(2026, 11, 22, 23, 30, tzinfo=UTC)
-    assert numbers.china_date(late) == date(2026, 11, 23)
+    assert china_date(late) == date(2026, 11, 23)
     with pytest.raises(ValueError):
         numbers.format_case_number(date(2026, 11, 23), 1_000_000)
 

@@ -25,7 +25,6 @@ from bot.db import build_session_factory
 from bot.staff import service as staff_service
 from bot.text.china_time import china_date
 
-UTC = UTC
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 CIPHER = CaseCipher(Fernet.generate_key().decode())
 

@@ -30,7 +30,6 @@ from bot.handoff.errors import (
 from bot.handoff.models import AgentPresence, CallbackRequest, Handoff, HandoffEvent
 from bot.staff.models import StaffAccount
 
-UTC = UTC
 # Tuesday 2026-11-24 10:00 in Asia/Shanghai.
 NOW = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 CIPHER = CaseCipher(Fernet.generate_key().decode("ascii"))

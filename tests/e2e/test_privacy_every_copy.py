@@ -76,9 +76,9 @@ def scan_databases(directory: Path, decrypt) -> tuple[dict, dict, dict]:
                         forms = _readable(value)
                         if found := _found(forms):
                             plain.setdefault((table, column), set()).update(found)
-                        if forms and forms[0].startswith(FERNET_PREFIX):
-                            if found := _found(_readable(decrypt(forms[0]))):
-                                decrypted.setdefault((table, column), set()).update(found)
+                        encrypted = bool(forms) and forms[0].startswith(FERNET_PREFIX)
+                        if encrypted and (found := _found(_readable(decrypt(forms[0])))):
+                            decrypted.setdefault((table, column), set()).update(found)
         engine.dispose()
     return plain, decrypted, rows
 
