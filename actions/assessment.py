@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.config import load_settings
 from bot.conversations import buttons as step_buttons
+from bot.conversations import effects
 from bot.db import utcnow
 from bot.handoff import lifecycle as handoff_lifecycle
 from bot.suitability import dialogue
@@ -26,7 +27,7 @@ from bot.suitability.dialogue import Attempt, Event
 from bot.suitability.questionnaire import LETTERS, Questionnaire, load_questionnaire
 from bot.text.china_time import format_date
 
-from .common import channel, customer_id, in_transaction, intent_name
+from .common import channel, customer_id, effect_key, in_transaction, intent_name
 from .faq import faq_choice, utter_answer
 from .handoff import escalate
 
@@ -197,17 +198,28 @@ async def _store_abandoned(tracker: Tracker, questionnaire: Questionnaire, attem
     if customer is None:
         return
     answers = dialogue.answered_options(questionnaire, attempt)
-    await in_transaction(
-        lambda session: suitability_service.record_abandoned(
+    key = effect_key(tracker, "abandoned_assessment")  # whichever action notices it, once a message
+
+    def record(session) -> None:
+        effects.once(
             session=session,
-            customer_id=customer,
-            questionnaire=questionnaire,
-            answers=answers,
-            channel=channel(tracker),
-            conversation_id=tracker.sender_id,
-            now=utcnow(),
+            key=key,
+            make=lambda: suitability_service.record_abandoned(
+                session=session,
+                customer_id=customer,
+                questionnaire=questionnaire,
+                answers=answers,
+                channel=channel(tracker),
+                conversation_id=tracker.sender_id,
+                now=utcnow(),
+            ),
+            record_of=lambda assessment: str(assessment.id),
+            find=lambda record: suitability_service.get_assessment(
+                session=session, assessment_id=int(record)
+            ),
         )
-    )
+
+    await in_transaction(record)
 
 
 class ActionFinishAssessment(Action):
@@ -237,20 +249,32 @@ class ActionFinishAssessment(Action):
             return reset
 
         answers = dialogue.answered_options(questionnaire, attempt)
-        stored = await in_transaction(
-            lambda session: _summary_of(
-                suitability_service.record_assessment(
+        key = effect_key(tracker, self.name())
+
+        def record(session):
+            # The last answer delivered twice (the API resends after a failure) stores one assessment.
+            return _summary_of(
+                effects.once(
                     session=session,
-                    customer_id=customer,
-                    questionnaire=questionnaire,
-                    answers=answers,
-                    channel=channel(tracker),
-                    conversation_id=tracker.sender_id,
-                    now=utcnow(),
-                    validity_months=load_settings().assessment_validity_months,
+                    key=key,
+                    make=lambda: suitability_service.record_assessment(
+                        session=session,
+                        customer_id=customer,
+                        questionnaire=questionnaire,
+                        answers=answers,
+                        channel=channel(tracker),
+                        conversation_id=tracker.sender_id,
+                        now=utcnow(),
+                        validity_months=load_settings().assessment_validity_months,
+                    ),
+                    record_of=lambda assessment: str(assessment.id),
+                    find=lambda record: suitability_service.get_assessment(
+                        session=session, assessment_id=int(record)
+                    ),
                 )
             )
-        )
+
+        stored = await in_transaction(record)
         band = questionnaire.band(stored["level"])
         dispatcher.utter_message(
             response="utter_assessment_result",

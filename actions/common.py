@@ -13,6 +13,7 @@ from rasa_sdk import Tracker
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import load_settings
+from bot.conversations.effects import EffectKey
 from bot.db import build_engine, build_session_factory, utcnow
 from bot.identity.metadata import VerifiedMetadata, verify_metadata
 
@@ -79,3 +80,14 @@ def channel(tracker: Tracker) -> str:
 
 def intent_name(tracker: Tracker) -> str:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+
+
+def effect_key(tracker: Tracker, action: str) -> EffectKey | None:
+    """Names this action's run for the message being handled, so that the same message delivered
+    again (the API resends it after a failure) finds what the first run did. Only messages that
+    came through the API carry its message id; others (story tests, the Rasa shell) get None."""
+    metadata = (tracker.latest_message or {}).get("metadata")
+    message_id = metadata.get("message_id") if isinstance(metadata, dict) else None
+    if message_id is None or isinstance(message_id, bool) or str(message_id) == "":
+        return None
+    return EffectKey(conversation_id=tracker.sender_id, message_id=str(message_id)[:64], action=action)

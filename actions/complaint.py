@@ -18,13 +18,14 @@ from bot.cases import classification, intake, references
 from bot.cases import service as case_service
 from bot.cases.intake import Draft, Event
 from bot.conversations import buttons as step_buttons
+from bot.conversations import effects
 from bot.entities import facts as entity_facts
 from bot.handoff import lifecycle as handoff_lifecycle
 from bot.replies import replies
 from bot.text.china_time import format_date
 from bot.text.masking import mask_mobile, mask_name, mask_text
 
-from .common import channel, customer_id, in_transaction
+from .common import channel, customer_id, effect_key, in_transaction
 from .handoff import escalate
 
 REPLY_SLOT = "complaint_reply"
@@ -255,8 +256,25 @@ class ActionFinishComplaint(Action):
                 SlotSet(ENDED_SLOT, {"draft": draft.id, "number": None}),
             ]
 
+        key = effect_key(tracker, self.name())
+
         def file(session) -> dict[str, str]:
-            case = case_service.open_case(
+            # A confirmation delivered twice (the API resends after a failure) files one case.
+            case = effects.once(
+                session=session,
+                key=key,
+                make=lambda: open_case(session),
+                record_of=lambda case: case.number,
+                find=lambda number: case_service.get_case_by_number(session=session, number=number),
+            )
+            filed = {"number": case.number, "due_on": format_date(case.due_at)}
+            if case.customer_id:  # bound to the verified customer: they see it when logged in
+                return {"response": "utter_complaint_filed_next", **filed}
+            reference = references.format_reference(case.reference)
+            return {"response": "utter_complaint_filed_anonymous", "reference": reference, **filed}
+
+        def open_case(session):
+            return case_service.open_case(
                 session=session,
                 description=draft.description_text,
                 intake_channel=channel(tracker),
@@ -273,11 +291,6 @@ class ActionFinishComplaint(Action):
                 contact_phone=draft.phone,
                 customer_name=draft.name,
             )
-            filed = {"number": case.number, "due_on": format_date(case.due_at)}
-            if case.customer_id:  # bound to the verified customer: they see it when logged in
-                return {"response": "utter_complaint_filed_next", **filed}
-            reference = references.format_reference(case.reference)
-            return {"response": "utter_complaint_filed_anonymous", "reference": reference, **filed}
 
         filed = await in_transaction(file)
         # The number on its own card first (copied with one tap), then what happens next.

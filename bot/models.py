@@ -8,7 +8,7 @@ from bot.cases.models import (
     ComplaintCaseCounter,
     ComplaintCaseEvent,
 )
-from bot.conversations.models import Conversation, ConversationMessage
+from bot.conversations.models import ActionEffect, Conversation, ConversationMessage
 from bot.handoff.models import AgentPresence, CallbackRequest, Handoff, HandoffEvent
 from bot.leases.models import Lease
 from bot.ratelimit.models import RateLimitWindow
@@ -39,6 +39,7 @@ __all__ = [
     "ComplaintCaseEvent",
     "Conversation",
     "ConversationMessage",
+    "ActionEffect",
     "Handoff",
     "HandoffEvent",
     "Lease",

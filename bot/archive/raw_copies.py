@@ -26,7 +26,7 @@ from sqlalchemy import delete, exists, func, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from bot.conversations.models import Conversation, ConversationMessage
+from bot.conversations.models import ActionEffect, Conversation, ConversationMessage
 from bot.handoff.models import CallbackRequest, Handoff, HandoffEvent
 
 RASA_EVENTS_TABLE = "events"
@@ -80,6 +80,10 @@ def purge_api_log(*, session: Session, conversation_ids: Iterable[str]) -> int:
                 execution_options={"synchronize_session": False},
             ).rowcount
             or 0
+        )
+        session.execute(
+            delete(ActionEffect).where(ActionEffect.conversation_id.in_(batch)),
+            execution_options={"synchronize_session": False},
         )
         session.execute(
             delete(Conversation).where(Conversation.id.in_(batch)),

@@ -58,3 +58,20 @@ class ConversationMessage(Base):
     created_at = Column(UTCDateTime(), nullable=False, default=utcnow)
 
     conversation = relationship("Conversation", back_populates="messages", lazy="raise")
+
+
+class ActionEffect(Base):
+    """The record an action made for one customer message (bot.conversations.effects); identifiers
+    only, removed with the conversation."""
+
+    __tablename__ = "action_effect"
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "message_id", "action", name="uq_action_effect_message_action"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(64), nullable=False)
+    message_id = Column(String(64), nullable=False)
+    action = Column(String(64), nullable=False)
+    record = Column(String(64), nullable=False)
+    created_at = Column(UTCDateTime(), nullable=False, default=utcnow)

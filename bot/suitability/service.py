@@ -91,6 +91,14 @@ def record_assessment(
     )
 
 
+def get_assessment(*, session: Session, assessment_id: int) -> Assessment:
+    """One stored assessment (completed or abandoned) by its id."""
+    assessment = session.get(Assessment, assessment_id)
+    if assessment is None:
+        raise LookupError(f"assessment {assessment_id} not found")
+    return assessment
+
+
 def record_abandoned(
     *,
     session: Session,

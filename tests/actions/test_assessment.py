@@ -346,3 +346,26 @@ def test_a_button_of_an_earlier_question_never_answers_the_current_one(customer,
     assert slots["assessment_reply"] is None and messages[0]["response"] == "utter_assessment_stale"
     assert messages[-1]["text"].startswith("第2/10题")
     assert _stored(database_url, customer) == []
+
+
+def test_a_last_answer_delivered_twice_stores_one_assessment(customer, database_url):
+    """A resent message (same API message id) gives the stored result again instead of storing a
+    second assessment; an exit delivered twice keeps one abandoned attempt."""
+    _, slots = _start(customer)
+    for text in ["我四十岁", "一百五十万", "D", "十年了", "D", "D", "D", "D", "D", "D"]:
+        _, slots = _say(text, slots, customer)
+    _, slots = _say("确认提交", slots, customer)
+    confirmation = _tracker("确认提交", customer=customer, slots=slots)
+    confirmation.latest_message["metadata"]["message_id"] = 77
+    first, _ = _run(ActionFinishAssessment(), confirmation)
+    again, _ = _run(ActionFinishAssessment(), confirmation)
+    assert again == first and first[0]["level"] == "C5"
+    assert [row[:2] for row in _stored(database_url, customer)] == [(COMPLETED, "C5")]
+
+    _, slots = _start(customer)
+    _, slots = _say("我四十岁", slots, customer)
+    exit_request = _tracker("", customer=customer, slots={**slots, "assessment_reply": "exited"})
+    exit_request.latest_message["metadata"]["message_id"] = 78
+    _run(ActionFinishAssessment(), exit_request)
+    _run(ActionFinishAssessment(), exit_request)
+    assert sorted(row[0] for row in _stored(database_url, customer)) == sorted([COMPLETED, ABANDONED])

@@ -13,6 +13,7 @@ from rasa.core.nlg.interpolator import interpolate
 from rasa.shared.core.domain import Domain
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions import common
@@ -27,6 +28,7 @@ from actions.complaint import (
 from bot.cases import access as case_access
 from bot.cases import references
 from bot.cases import service as case_service
+from bot.cases.models import ComplaintCase
 from bot.conversations import buttons as step_buttons
 from bot.db import build_engine
 from bot.entities.dates import CHINA
@@ -590,3 +592,25 @@ def test_the_case_number_comes_on_its_own_card_before_what_happens_next(conversa
     assert after["response"] == "utter_complaint_filed_next" and after["due_on"]
     template = DOMAIN["responses"]["utter_complaint_filed"][0]["custom"]
     assert template["kind"] == "case_number" and "{number}" in template["text"]
+
+
+def test_a_confirmation_delivered_twice_files_one_case(conversation, database_url, parse_entities):
+    """The API resends a message whose answer it never got (its process died, or Rasa gave up
+    waiting for this action although it finished): the same message id files nothing new, and
+    the customer is given the number of the case the first delivery filed."""
+    chat = _complaint(conversation, parse=parse_entities)  # anonymous: the reply names the 查询码
+    _to_summary(chat)
+    chat.say("确认提交")
+    confirmation = chat.tracker("")
+    confirmation.latest_message["metadata"]["message_id"] = 4242
+    first, _ = _run(ActionFinishComplaint(), confirmation)
+    again, _ = _run(ActionFinishComplaint(), confirmation)
+    assert again == first and first[0]["number"].startswith("TS")
+    assert first[1]["reference"] and first[1]["response"] == "utter_complaint_filed_anonymous"
+    engine = build_engine(database_url)
+    with Session(engine) as session:
+        filed = list(
+            session.scalars(select(ComplaintCase.number).where(ComplaintCase.conversation_id == conversation))
+        )
+    engine.dispose()
+    assert filed == [first[0]["number"]]
