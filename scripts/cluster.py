@@ -137,6 +137,15 @@ class Cluster:
         self.rabbitmq_user = f"bankbot_cluster_{self.run_id}"
         self.rabbitmq_password = secrets.token_hex(16)
         self.rasa_token = secrets.token_hex(24)
+        # Made once: every process, and a job started later (the reconcile), must share them.
+        self.case_encryption_key = _fernet_key()
+        self.secrets = {
+            "CUSTOMER_IDENTITY_SECRET": secrets.token_hex(32),
+            "CASE_ENCRYPTION_KEY": self.case_encryption_key,
+            "METRICS_TOKEN": secrets.token_hex(32),
+            "ACTION_SERVER_TOKEN": secrets.token_hex(32),
+            "RASA_METADATA_SECRET": secrets.token_hex(32),
+        }
         self.proxy_port = free_port()
         self.rasa_proxy_port = free_port()
         self.actions_proxy_port = free_port()
@@ -202,11 +211,7 @@ class Cluster:
                 "TRANSCRIPTS_IN_API": "false",
                 # Only nginx (on loopback) may set X-Forwarded-For.
                 "TRUSTED_PROXIES": "127.0.0.1",
-                "CUSTOMER_IDENTITY_SECRET": secrets.token_hex(32),
-                "CASE_ENCRYPTION_KEY": _fernet_key(),
-                "METRICS_TOKEN": secrets.token_hex(32),
-                "ACTION_SERVER_TOKEN": secrets.token_hex(32),
-                "RASA_METADATA_SECRET": secrets.token_hex(32),
+                **self.secrets,
                 "CHAT_ALLOWED_ORIGINS": "https://www.example-bank.cn",
                 # Production refuses the demo bank's values; these are a test bank's (not a real line).
                 "BANK_NAME": "集群测试银行",

@@ -36,6 +36,7 @@ import httpx
 import websockets
 from sqlalchemy import text
 
+from bot.cases.crypto import FERNET_PREFIX, CaseCipher
 from bot.db import build_engine
 
 from .cluster import Cluster, ClusterConfig, ClusterError
@@ -301,9 +302,14 @@ def check_tracker(run: Run) -> list[str]:
         "SELECT sender_id, data FROM events WHERE type_name = 'user' AND sender_id IN :ids ORDER BY id",
         ids,
     )
+    cipher = CaseCipher(run.cluster.case_encryption_key)  # the tracker keeps events encrypted
+
+    def readable(data: str) -> str:
+        return cipher.decrypt(data) or "" if data.startswith(FERNET_PREFIX) else data
+
     problems = []
     for conversation in run.conversations:
-        texts = [json.loads(data).get("text") for data in rows[conversation.conversation_id]]
+        texts = [json.loads(readable(data)).get("text") for data in rows[conversation.conversation_id]]
         expected = [m.text for m in conversation.messages]
         if texts != expected:
             problems.append(
