@@ -29,7 +29,14 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # The ids and the JSON format are shared with the action server and Rasa (bot/logs.py).
-from bot.logs import SERVICE_NAME, ContextFilter, JsonFormatter, conversation_id_var, request_id_var
+from bot.logs import (
+    SERVICE_NAME,
+    ContextFilter,
+    JsonFormatter,
+    conversation_id_var,
+    request_id_var,
+    write_through_root,
+)
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _CONVERSATION_PATH = re.compile(r"^/api/chat/(?!sessions/)([A-Za-z0-9_-]{8,64})/")
@@ -142,13 +149,14 @@ def configure_logging(level: str, log_format: str, service: str = "api") -> None
         handler.addFilter(ContextFilter())
         root.addHandler(handler)
     handler.setFormatter(JsonFormatter() if log_format == "json" else logging.Formatter(TEXT_FORMAT))
-    # uvicorn's loggers propagate to the root in JSON mode, so their lines are JSON too.
+    # uvicorn's loggers propagate to the root in JSON mode, so their lines are JSON too; so do
+    # jieba's (it prints its dictionary loading to stderr from import on, at DEBUG).
     if log_format == "json":
+        import jieba
+
         for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
-            logger = logging.getLogger(name)
-            for old in list(logger.handlers):
-                logger.removeHandler(old)
-            logger.propagate = True
+            write_through_root(name, level=None)
+        write_through_root(jieba.default_logger.name, level=level)
 
 
 class Metrics:

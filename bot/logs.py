@@ -10,7 +10,10 @@ import contextvars
 import json
 import logging
 import os
+import warnings
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TextIO
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 conversation_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("conversation_id", default="")
@@ -50,3 +53,38 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
+
+
+def use_json_logs(
+    *, service: str, level: str | int, through_root: Iterable[str] = (), stream: TextIO | None = None
+) -> None:
+    """The root logger writes JSON lines (to `stream`, stderr by default) for a process whose
+    framework installs handlers of its own (Rasa, rasa_sdk): the loggers named in `through_root`
+    drop theirs and write through the root. Python warnings become log lines too, and the
+    deprecation notices libraries print while they import are left out: a log collector gets
+    one JSON object a line from the first line on."""
+    SERVICE_NAME[0] = service
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(ContextFilter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    for name in through_root:
+        write_through_root(name, level=None)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=PendingDeprecationWarning)
+    logging.captureWarnings(True)
+
+
+def write_through_root(name: str, level: str | int | None) -> None:
+    """The logger `name` drops its own handlers and writes through the root's (at `level`, when
+    it set a lower one of its own: jieba logs its start-up at DEBUG)."""
+    logger = logging.getLogger(name)
+    for old in list(logger.handlers):
+        logger.removeHandler(old)
+    logger.propagate = True
+    if level is not None:
+        logger.setLevel(level)

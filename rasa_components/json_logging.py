@@ -1,38 +1,37 @@
 """`python -m rasa_components.json_logging run ...` is `rasa run ...` with every log line as one JSON
 object (bot/logs.py: time, level, logger, message, service), the format of the API and the action
 server. Rasa installs coloredlogs on the root logger after reading any logging file, replacing
-a handler given there; so this launcher puts the JSON handler in coloredlogs' place. The Rasa
-image's entrypoint uses it with APP_LOG_FORMAT=json."""
+a handler given there; so this launcher puts the JSON handler in coloredlogs' place. It is
+installed before Rasa is imported, so the warnings of Rasa's libraries are JSON lines too (their
+deprecation notices left out), and jieba's start-up lines go through it. The Rasa image's
+entrypoint uses it with APP_LOG_FORMAT=json."""
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 
-from bot.logs import SERVICE_NAME, ContextFilter, JsonFormatter
+from bot.logs import use_json_logs, write_through_root
+
+# Sanic's loggers write through their own handlers; they write through the root's instead.
+SANIC_LOGGERS = ("sanic.root", "sanic.error", "sanic.access")
 
 
 def install_json_logging(loglevel: str | int | None = None) -> None:
     """Root logging as JSON lines on stdout, at Rasa's level (LOG_LEVEL)."""
-    SERVICE_NAME[0] = os.environ.get("SERVICE_NAME") or "rasa"
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(ContextFilter())
-    root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
-    root.setLevel(loglevel or os.environ.get("LOG_LEVEL", "INFO"))
-    # Sanic's loggers write through their own handlers; send them through the root's.
-    for name in ("sanic.root", "sanic.error", "sanic.access"):
-        logger = logging.getLogger(name)
-        for old in list(logger.handlers):
-            logger.removeHandler(old)
-        logger.propagate = True
+    use_json_logs(
+        service=os.environ.get("SERVICE_NAME") or "rasa",
+        level=loglevel or os.environ.get("LOG_LEVEL", "INFO"),
+        through_root=SANIC_LOGGERS,
+        stream=sys.stdout,
+    )
 
 
 def main() -> None:
+    install_json_logging()
+    import jieba  # its logger prints to stderr from import on: write through ours instead
+
+    write_through_root(jieba.default_logger.name, level=os.environ.get("LOG_LEVEL", "INFO"))
     import rasa.utils.io
     from rasa.__main__ import main as rasa_main
 

@@ -319,7 +319,16 @@ http {{
                 self.ports[name] = port
                 self._add(
                     name,
-                    [str(BIN / "rasa"), "run", "actions", "--port", str(port), "--actions", "actions"],
+                    # APP_LOG_FORMAT=json, as the action server image runs it.
+                    [
+                        str(BIN / "python"),
+                        "-m",
+                        "rasa_sdk_plugins.json_logs",
+                        "--port",
+                        str(port),
+                        "--actions",
+                        "actions",
+                    ],
                     env,
                     f"http://127.0.0.1:{port}/health",
                 )

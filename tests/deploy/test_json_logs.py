@@ -53,7 +53,9 @@ def test_rasa_s_launcher_writes_the_same_json_lines(capsys):
     assert 'RASA="python -m rasa_components.json_logging"' in entrypoint
 
 
-def test_the_action_server_logs_json_with_the_conversation_id(tmp_path):
+def test_the_action_server_logs_json_from_its_first_line_with_the_conversation_id(tmp_path):
+    """Run as its image runs it: every line JSON, the registered actions and the libraries'
+    import-time warnings included (a log collector parses each line)."""
     port = free_port()
     env = {
         **os.environ,
@@ -68,7 +70,15 @@ def test_the_action_server_logs_json_with_the_conversation_id(tmp_path):
     log = tmp_path / "actions.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "actions", "--port", str(port), "--actions", "actions"],
+            [
+                str(BIN / "python"),
+                "-m",
+                "rasa_sdk_plugins.json_logs",
+                "--port",
+                str(port),
+                "--actions",
+                "actions",
+            ],
             cwd=ROOT,
             env=env,
             stdout=out,
@@ -98,9 +108,11 @@ def test_the_action_server_logs_json_with_the_conversation_id(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=30)
-    lines = [line for line in log.read_text().splitlines() if line.startswith("{")]
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    assert [line for line in lines if not line.startswith("{")] == []
     entries = [json.loads(line) for line in lines]
     assert entries and all(entry["service"] == "actions-test" for entry in entries)
+    assert any(e["message"] == "Registered function for 'action_answer_faq'." for e in entries)
     refusal = [e for e in entries if e.get("conversation_id") == "conv-json-logs-1"]
     assert (
         refusal
