@@ -234,7 +234,7 @@ async def handoff_context(
 @router.get("/quick-replies", response_model=list[str], responses=ERRORS)
 def quick_replies(staff: AgentStaff) -> list[str]:
     """Ready-made replies the console offers (the agent may edit them before sending)."""
-    return list(handoff_rules.AGENT_QUICK_REPLIES)
+    return handoff_rules.agent_quick_replies()
 
 
 @router.get("/handoffs/mine", response_model=list[HandoffRead], responses=ERRORS)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cases import intake
+from bot.handoff.conversation import agent_quick_replies
 from bot.replies import parse_replies, replies
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,6 +47,12 @@ def test_every_key_read_by_the_code_exists(flow):
         keys = set(re.findall(reader + r'\(\s*"(\w+)"', source))
         assert keys, module
         assert keys <= set(replies(flow).sentences), module
+
+
+def test_the_agent_quick_replies_keep_their_order():
+    quick = agent_quick_replies()
+    assert len(quick) == 6
+    assert quick[0].startswith("您好，我是人工客服") and quick[-1] == "请问还有其他可以帮您的吗？"
 
 
 def test_complaint_has_a_hint_for_every_stage_and_a_name_for_every_axis():
