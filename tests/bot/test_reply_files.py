@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 READERS = {
     "handoff": ("_say", ["bot/handoff/conversation.py"]),
     "complaint": ("_say", ["actions/complaint.py"]),
+    "case_lookup": ("_say", ["bot/cases/lookup.py"]),
     "assessment": ("_say", ["actions/assessment.py"]),
     "suitability": ("_say", ["actions/suitability.py"]),
     "errors": ("error_text", ["api/errors.py", "api/ws.py", "api/security.py", "api/routes/chat.py"]),
