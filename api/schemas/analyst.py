@@ -147,45 +147,40 @@ class DashboardTotals(BaseModel):
     filters: dict[str, Filter] = Field(..., description="By figure: " + FILTER_DESCRIPTION)
 
 
-class DailyCount(BaseModel):
+class Figure(BaseModel):
+    """One figure of the dashboard and the list behind it."""
+
+    count: int
+    filter: Filter = Field(..., description=FILTER_DESCRIPTION)
+
+
+class LabelledFigure(Figure):
+    label: str = Field(..., description="The Chinese name of what is counted.")
+
+
+class DailyCount(Figure):
     date: str = Field(..., description="A China day, YYYY-MM-DD.")
-    count: int
-    filter: Filter
 
 
-class IntentCount(BaseModel):
+class IntentCount(LabelledFigure):
     intent: str
-    label: str
-    count: int
-    filter: Filter
 
 
-class HandoffReasonCount(BaseModel):
+class HandoffReasonCount(LabelledFigure):
     reason: str | None
-    label: str
-    count: int
-    filter: Filter
 
 
-class UnrecognisedGroup(BaseModel):
+class UnrecognisedGroup(Figure):
     phrase: str
-    count: int
     examples: list[str]
-    filter: Filter
 
 
-class ClassificationCount(BaseModel):
+class ClassificationCount(LabelledFigure):
     code: str | None
-    label: str
-    count: int
-    filter: Filter
 
 
-class DeadlineCount(BaseModel):
+class DeadlineCount(LabelledFigure):
     status: Literal["on_time", "due_soon", "overdue", "closed"]
-    label: str
-    count: int
-    filter: Filter
 
 
 class ComplaintFigures(BaseModel):
@@ -195,10 +190,8 @@ class ComplaintFigures(BaseModel):
     by_deadline: list[DeadlineCount]
 
 
-class ScoreCount(BaseModel):
+class ScoreCount(Figure):
     score: int
-    count: int
-    filter: Filter
 
 
 class SatisfactionFigures(BaseModel):
