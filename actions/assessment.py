@@ -20,6 +20,7 @@ from bot.conversations import buttons as step_buttons
 from bot.conversations import effects
 from bot.db import utcnow
 from bot.handoff import lifecycle as handoff_lifecycle
+from bot.replies import replies
 from bot.suitability import dialogue
 from bot.suitability import rules as suitability_rules
 from bot.suitability import service as suitability_service
@@ -36,15 +37,17 @@ REPLY_SLOT = "assessment_reply"
 ATTEMPT_SLOT = "assessment_attempt"
 ALLOWED_SLOT = "assessment_allowed"
 OFFERED_SLOT = "assessment_offered"
-# Button payloads that reach the form as intents rather than words.
-PAYLOAD_WORDS = {"request_human": "转人工", "affirm": "是", "deny": "不是"}
 ENDINGS = {Event.SUBMITTED: "submitted", Event.EXITED: "exited", Event.PERSON: "person"}
+
+
+def _say(key: str, **fields: Any) -> str:
+    return replies("assessment").text(key, **fields)
 
 
 def question_message(questionnaire: Questionnaire, index: int) -> dict[str, Any]:
     """One question with its options as text (A/B/C/D) and as buttons."""
     question = questionnaire.questions[index]
-    lines = [f"第{index + 1}/{len(questionnaire.questions)}题：{question.text}"]
+    lines = [_say("question", number=index + 1, count=len(questionnaire.questions), text=question.text)]
     lines += question.prompt_lines()
     step = dialogue.step_id(questionnaire.version, question.id)
     buttons = [
@@ -55,12 +58,23 @@ def question_message(questionnaire: Questionnaire, index: int) -> dict[str, Any]
 
 
 def summary_message(questionnaire: Questionnaire, attempt: Attempt) -> dict[str, Any]:
-    lines = ["请核对您的答案："]
+    lines = [_say("summary_title")]
     for number, (question, index) in enumerate(zip(questionnaire.questions, attempt.answers), 1):
-        lines.append(f"{number}. {question.text} {LETTERS[index]}. {question.options[index].label}")
-    lines.append("确认无误请点击“确认提交”；如需修改，请告诉我题号，例如“修改第3题”。")
+        lines.append(
+            _say(
+                "summary_answer",
+                number=number,
+                question=question.text,
+                letter=LETTERS[index],
+                label=question.options[index].label,
+            )
+        )
+    lines.append(_say("summary_confirm"))
     step = dialogue.step_id(questionnaire.version, "summary")
-    buttons = [step_buttons.button(title, step) for title in ("确认提交", "修改答案", "不做了")]
+    buttons = [
+        step_buttons.button(_say(key), step)
+        for key in ("summary_submit_button", "summary_edit_button", "summary_exit_button")
+    ]
     return {"text": "\n".join(lines), "buttons": buttons}
 
 
@@ -154,7 +168,7 @@ class ValidateRiskAssessmentForm(FormValidationAction):
         if press is not None:
             text = press.choice
         elif text.startswith("/"):
-            text = PAYLOAD_WORDS.get(intent_name(tracker), text)
+            text = dialogue.PAYLOAD_WORDS.get(intent_name(tracker), text)
         result = dialogue.step(
             questionnaire,
             attempt,

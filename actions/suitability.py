@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.db import utcnow
 from bot.entities import facts as entity_facts
+from bot.replies import replies
 from bot.suitability import rules as suitability_rules
 from bot.suitability import service as suitability_service
 from bot.suitability.products import find_product, product_by_code
@@ -19,6 +20,10 @@ from bot.text.china_time import format_date
 
 from .assessment import OFFERED_SLOT
 from .common import customer_id, in_transaction, intent_name
+
+
+def _say(key: str, **fields: Any) -> str:
+    return replies("suitability").text(key, **fields)
 
 
 def _level_name(answer: suitability_service.SuitabilityAnswer) -> str:
@@ -71,9 +76,13 @@ class ActionAnswerSuitability(Action):
             dispatcher.utter_message(response="utter_suitability_which")
             return [SlotSet(OFFERED_SLOT, False)]
         subject = (
-            f"“{product.name}”（{product.code}，风险等级{product.risk_level}）"
+            _say("subject_product", name=product.name, code=product.code, level=product.risk_level)
             if product
-            else f"{product_level}（{suitability_rules.PRODUCT_LEVEL_NAMES[product_level]}）等级的产品"
+            else _say(
+                "subject_level",
+                level=product_level,
+                level_name=suitability_rules.PRODUCT_LEVEL_NAMES[product_level],
+            )
         )
         answer = await in_transaction(
             lambda session: suitability_service.check_product_level(

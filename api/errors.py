@@ -1,6 +1,8 @@
 """One JSON error shape for every failure:
 
 {"error": {"code": "...", "message": "<Chinese, for the customer>", "detail": "<English>"}}
+
+The Chinese messages are in bot/replies/errors.yml; `error_text(key)` reads one.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bot.errors import (
     Unauthenticated,
 )
 from bot.identity.tokens import InvalidIdentity
+from bot.replies import replies
 
 logger = logging.getLogger(__name__)
 
@@ -37,22 +40,22 @@ _STATUS_BY_ERROR: list[tuple[type[DomainError], int]] = [
     (Conflict, 409),
 ]
 
-_HTTP_MESSAGES = {
-    400: "请求格式不正确。",
-    401: "请先登录后再操作。",
-    403: "您没有权限进行此操作。",
-    404: "没有找到您要访问的内容。",
-    405: "不支持该请求方式。",
-    413: "请求内容太大了。",
-    429: "您的操作太频繁了，请稍后再试。",
-}
+
+def error_text(key: str) -> str:
+    """The customer's message for an error, from bot/replies/errors.yml."""
+    return replies("errors").text(key)
+
+
+def _http_message(status: int) -> str:
+    sentences = replies("errors").sentences
+    return sentences.get(f"http_{status}", sentences["http_other"])
 
 
 class AssistantUnavailable(Exception):
     """Rasa could not answer an accepted (and stored) customer message."""
 
     code = "assistant_unavailable"
-    customer_message = "抱歉，智能助手暂时无法回复。您的消息已保存，请稍后重新发送。"
+    customer_message = error_text("assistant_unavailable")
     # Deliberately not uvicorn's keep-alive timeout (5 s): a client that waits exactly that long
     # would race the server closing the idle connection.
     retry_after_seconds = 3
@@ -79,16 +82,16 @@ def status_for(error: DomainError) -> int:
 def _validation_message(exc: RequestValidationError) -> tuple[str, str, str]:
     errors = exc.errors()
     if any(error.get("type") in {"json_invalid", "value_error.jsondecode"} for error in errors):
-        return "invalid_json", "请求内容不是有效的 JSON 格式。", "request body is not valid JSON"
+        return "invalid_json", error_text("invalid_json"), "request body is not valid JSON"
     fields = [".".join(str(part) for part in error.get("loc", ())[1:]) for error in errors]
     detail = "; ".join(
         f"{'.'.join(str(p) for p in error.get('loc', ()))}: {error.get('msg')}" for error in errors
     )
     if "text" in fields:
         if any(str(error.get("type", "")).endswith("max_length") for error in errors):
-            return "message_too_long", "您的消息太长了，请精简或分几次发送。", detail
-        return "invalid_text", "请发送文字消息内容（字段 text）。", detail
-    return "invalid_request", "请求参数不正确，请检查后重试。", detail
+            return "message_too_long", error_text("message_too_long"), detail
+        return "invalid_text", error_text("invalid_text"), detail
+    return "invalid_request", error_text("invalid_request"), detail
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -121,7 +124,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # changed (the transaction rolled back), so the client may simply try again.
         logger.warning("database unavailable: %s", exc.orig if exc.orig is not None else exc)
         return JSONResponse(
-            error_body("service_busy", "系统繁忙，请稍后再试。", "the database is unavailable or busy"),
+            error_body("service_busy", error_text("service_busy"), "the database is unavailable or busy"),
             status_code=503,
             headers={"Retry-After": str(AssistantUnavailable.retry_after_seconds)},
         )
@@ -134,7 +137,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        message = _HTTP_MESSAGES.get(exc.status_code, "请求无法完成，请稍后再试。")
+        message = _http_message(exc.status_code)
         return JSONResponse(
             error_body(f"http_{exc.status_code}", message, str(exc.detail)),
             status_code=exc.status_code,
@@ -147,7 +150,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             error_body(
                 "internal_error",
-                "抱歉，系统出现了一点问题，请稍后再试。",
+                error_text("internal_error"),
                 f"unexpected {type(exc).__name__}; see server logs",
             ),
             status_code=500,

@@ -13,10 +13,10 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import error_body
+from .errors import error_body, error_text
 
 INVALID_CHARACTERS = "invalid_characters"
-INVALID_CHARACTERS_MESSAGE = "您发送的内容中含有无法识别的字符，请修改后重新发送。"
+INVALID_CHARACTERS_MESSAGE = error_text(INVALID_CHARACTERS)
 
 # A JSON escape of a surrogate code point (D800–DFFF); only then is the body decoded and walked.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")

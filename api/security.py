@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import error_body
+from .errors import error_body, error_text
 
 STAFF_PAGES = ("/staff", "/agent", "/analyst")
 PUBLIC_PAGES = ("/", "/chat")
@@ -106,7 +106,7 @@ class BodyLimit:
         import json
 
         body = json.dumps(
-            error_body("body_too_large", "您发送的内容太大了，请精简后再发送。", detail),
+            error_body("body_too_large", error_text("body_too_large"), detail),
             ensure_ascii=False,
         ).encode("utf-8")
         await send(

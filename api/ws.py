@@ -26,7 +26,7 @@ from fastapi import WebSocket, WebSocketDisconnect
 
 from bot.errors import DomainError, Forbidden, NotFound, Unauthenticated
 
-from .errors import error_body
+from .errors import error_body, error_text
 from .input_guard import INVALID_CHARACTERS, INVALID_CHARACTERS_MESSAGE, has_lone_surrogate
 from .params import clamp_row_id
 
@@ -44,7 +44,7 @@ class InvalidFrame(DomainError):
     """A client frame that is not a JSON object."""
 
     code = "invalid_json"
-    customer_message = "消息格式不正确。"
+    customer_message = error_text("invalid_frame_json")
 
 
 class InvalidCharacters(DomainError):
@@ -54,12 +54,12 @@ class InvalidCharacters(DomainError):
 
 class AuthFrameMissing(Unauthenticated):
     code = "auth_required"
-    customer_message = "连接未通过验证，请刷新页面后重试。"
+    customer_message = error_text("auth_required")
 
 
 class TooManySockets(DomainError):
     code = "too_many_connections"
-    customer_message = "您打开的对话窗口太多了，请关闭其他窗口后再试。"
+    customer_message = error_text("too_many_connections")
 
 
 def close_code(exc: DomainError) -> int:

@@ -39,6 +39,7 @@ from ..schemas.agent import (
     CallbackPhoneRead,
     CallbackRead,
     ConversationMessagesRead,
+    HandoffContextRead,
     HandoffNote,
     HandoffRead,
     PresenceRead,
@@ -206,7 +207,7 @@ async def send_message(
     return await bridge.send(handoff_id, staff.id, body.text)
 
 
-@router.get("/handoffs/{handoff_id}/context", responses=ERRORS)
+@router.get("/handoffs/{handoff_id}/context", response_model=HandoffContextRead, responses=ERRORS)
 async def handoff_context(
     handoff_id: RowId, staff: AgentStaff, bridge: BridgeDep, rasa: RasaDep
 ) -> dict[str, Any]:
@@ -230,10 +231,10 @@ async def handoff_context(
     return context
 
 
-@router.get("/quick-replies", responses=ERRORS)
+@router.get("/quick-replies", response_model=list[str], responses=ERRORS)
 def quick_replies(staff: AgentStaff) -> list[str]:
     """Ready-made replies the console offers (the agent may edit them before sending)."""
-    return list(handoff_rules.AGENT_QUICK_REPLIES)
+    return handoff_rules.agent_quick_replies()
 
 
 @router.get("/handoffs/mine", response_model=list[HandoffRead], responses=ERRORS)

@@ -87,7 +87,17 @@ from bot.transcripts.query import ConversationFilter
 
 from ..deps import SessionDep, SessionFactoryDep, SettingsDep
 from ..params import MAX_PAGE, RowId
-from ..schemas.analyst import AnnotationBody, TagBody
+from ..schemas.analyst import (
+    AnnotationBody,
+    AnnotationRead,
+    ConversationDetail,
+    ConversationPage,
+    Dashboard,
+    EntityValueList,
+    TagBody,
+    TagList,
+    TagsRead,
+)
 from ..staff_auth import require_role
 
 router = APIRouter(prefix="/api/analyst", tags=["analyst"])
@@ -143,11 +153,24 @@ def conversation_filter(
 FilterDep = Annotated[ConversationFilter, Depends(conversation_filter)]
 
 
+# What the non-JSON routes send, for the OpenAPI document (each route sets its own charset).
+class YamlResponse(Response):
+    media_type = "application/x-yaml"
+
+
+class CsvResponse(StreamingResponse):
+    media_type = "text/csv"
+
+
+class NdjsonResponse(StreamingResponse):
+    media_type = "application/x-ndjson"
+
+
 def _attachment(name: str) -> dict[str, str]:
     return {"Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"}
 
 
-@router.get("/conversations", responses=ERRORS)
+@router.get("/conversations", response_model=ConversationPage, responses=ERRORS)
 def list_conversations(
     session: SessionDep,
     _: Analyst,
@@ -166,14 +189,16 @@ def list_conversations(
 
 
 @router.get(
-    "/conversations/{conversation_id}", responses={**ERRORS, 404: {"description": "Unknown conversation."}}
+    "/conversations/{conversation_id}",
+    response_model=ConversationDetail,
+    responses={**ERRORS, 404: {"description": "Unknown conversation."}},
 )
 def get_conversation(conversation_id: str, session: SessionDep, _: Analyst) -> dict[str, Any]:
     """One transcript with intents, confidences, annotations, events and tags."""
     return transcript_query.conversation_detail(session=session, conversation_id=conversation_id)
 
 
-@router.post("/conversations/{conversation_id}/tags", responses=ERRORS)
+@router.post("/conversations/{conversation_id}/tags", response_model=TagsRead, responses=ERRORS)
 def add_tag(conversation_id: str, body: TagBody, session: SessionDep, analyst: Analyst) -> dict[str, Any]:
     tags = transcript_query.add_tag(
         session=session, conversation_id=conversation_id, tag=body.tag, author=analyst.username, now=utcnow()
@@ -181,7 +206,7 @@ def add_tag(conversation_id: str, body: TagBody, session: SessionDep, analyst: A
     return {"tags": tags}
 
 
-@router.put("/conversations/{conversation_id}/tags/{tag}", responses=ERRORS)
+@router.put("/conversations/{conversation_id}/tags/{tag}", response_model=TagsRead, responses=ERRORS)
 def put_tag(conversation_id: str, tag: str, session: SessionDep, analyst: Analyst) -> dict[str, Any]:
     tags = transcript_query.add_tag(
         session=session, conversation_id=conversation_id, tag=tag, author=analyst.username, now=utcnow()
@@ -189,23 +214,28 @@ def put_tag(conversation_id: str, tag: str, session: SessionDep, analyst: Analys
     return {"tags": tags}
 
 
-@router.delete("/conversations/{conversation_id}/tags/{tag}", responses=ERRORS)
+@router.delete("/conversations/{conversation_id}/tags/{tag}", response_model=TagsRead, responses=ERRORS)
 def delete_tag(conversation_id: str, tag: str, session: SessionDep, _: Analyst) -> dict[str, Any]:
     return {"tags": transcript_query.remove_tag(session=session, conversation_id=conversation_id, tag=tag)}
 
 
-@router.get("/tags", responses=ERRORS)
+@router.get("/tags", response_model=TagList, responses=ERRORS)
 def list_tags(session: SessionDep, _: Analyst) -> dict[str, Any]:
     return {"items": transcript_query.all_tags(session=session)}
 
 
-@router.get("/entities", responses=ERRORS)
+@router.get("/entities", response_model=EntityValueList, responses=ERRORS)
 def list_entity_values(session: SessionDep, _: Analyst) -> dict[str, Any]:
     """Entity values named in conversations, with how many conversations named each."""
     return {"items": transcript_query.entity_values(session=session)}
 
 
-@router.post("/conversations/{conversation_id}/annotations", status_code=201, responses=ERRORS)
+@router.post(
+    "/conversations/{conversation_id}/annotations",
+    response_model=AnnotationRead,
+    status_code=201,
+    responses=ERRORS,
+)
 def annotate(
     conversation_id: str, body: AnnotationBody, session: SessionDep, analyst: Analyst
 ) -> dict[str, Any]:
@@ -233,7 +263,7 @@ def delete_annotation(
     return Response(status_code=204)
 
 
-@router.get("/conversations/{conversation_id}/story", responses=ERRORS)
+@router.get("/conversations/{conversation_id}/story", response_class=YamlResponse, responses=ERRORS)
 def conversation_story(conversation_id: str, session: SessionDep, _: Analyst) -> Response:
     """The conversation as a Rasa test story (YAML)."""
     story = export_service.test_story_yaml(session, conversation_id)
@@ -251,7 +281,7 @@ def _stream(factory: sessionmaker, produce, filters: ConversationFilter) -> Iter
             yield chunk.encode("utf-8")
 
 
-@router.get("/export/conversations.csv", responses=ERRORS)
+@router.get("/export/conversations.csv", response_class=CsvResponse, responses=ERRORS)
 def export_csv(factory: SessionFactoryDep, _: Analyst, filters: FilterDep) -> StreamingResponse:
     """Messages of the matching conversations, one CSV row each (UTF-8 with BOM), streamed."""
     return StreamingResponse(
@@ -261,7 +291,7 @@ def export_csv(factory: SessionFactoryDep, _: Analyst, filters: FilterDep) -> St
     )
 
 
-@router.get("/export/conversations.jsonl", responses=ERRORS)
+@router.get("/export/conversations.jsonl", response_class=NdjsonResponse, responses=ERRORS)
 def export_jsonl(factory: SessionFactoryDep, _: Analyst, filters: FilterDep) -> StreamingResponse:
     """One JSON line per matching conversation with its messages, streamed."""
     return StreamingResponse(
@@ -271,7 +301,7 @@ def export_jsonl(factory: SessionFactoryDep, _: Analyst, filters: FilterDep) -> 
     )
 
 
-@router.get("/export/nlu-corrections", responses=ERRORS)
+@router.get("/export/nlu-corrections", response_class=YamlResponse, responses=ERRORS)
 def export_nlu(session: SessionDep, _: Analyst, filters: FilterDep) -> Response:
     """Annotated corrections (customer text → correct intent) as Rasa NLU training data."""
     return Response(
@@ -281,7 +311,7 @@ def export_nlu(session: SessionDep, _: Analyst, filters: FilterDep) -> Response:
     )
 
 
-@router.get("/dashboard", responses=ERRORS)
+@router.get("/dashboard", response_model=Dashboard, responses=ERRORS)
 def get_dashboard(
     session: SessionDep, settings: SettingsDep, _: Analyst, filters: FilterDep
 ) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from bot.ratelimit import service as ratelimit_service
 from .. import ws
 from ..chat_gateway import ChatGateway, message_view
 from ..deps import SessionDep
-from ..errors import AssistantUnavailable, error_body
+from ..errors import AssistantUnavailable, error_body, error_text
 from ..params import AfterId, clamp_row_id
 from ..realtime import QUEUE_TOPIC, conversation_topic
 from ..schemas.chat import (
@@ -353,7 +353,7 @@ async def _handle_frame(
                 "type": "error",
                 **error_body(
                     "invalid_frame",
-                    "请发送文字消息内容。",
+                    error_text("invalid_frame"),
                     'expected {"type": "message", "text": "..."} or {"type": "ping"}',
                 ),
             }
@@ -401,7 +401,7 @@ async def _handle_frame(
                 "client_message_id": client_message_id,
                 **error_body(
                     "internal_error",
-                    "抱歉，系统出现了一点问题，请稍后再试。",
+                    error_text("internal_error"),
                     f"unexpected {type(exc).__name__}; see server logs",
                 ),
             }

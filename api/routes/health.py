@@ -29,7 +29,7 @@ from bot.handoff.models import Handoff
 
 from ..operations import bearer_matches, is_loopback, monotonic
 from ..rasa_client import RasaClient, RasaUnavailable
-from ..schemas.health import Health
+from ..schemas.health import Health, Liveness
 
 router = APIRouter(tags=["health"])
 logger = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ async def healthz(request: Request) -> JSONResponse:
 STALL_SECONDS = 30.0
 
 
-@router.get("/livez")
+@router.get("/livez", response_model=Liveness)
 async def livez() -> JSONResponse:
     """The process is alive and its event loop answers; asks no dependency."""
     return JSONResponse(OK)

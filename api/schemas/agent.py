@@ -100,3 +100,50 @@ class ConversationMessagesRead(BaseModel):
 class CallbackMessagesRead(BaseModel):
     callback: CallbackRead
     messages: list[AgentMessageRead]
+
+
+class AssessmentStanding(BaseModel):
+    status: Literal["valid", "expired"]
+    status_label: str
+    level: str | None = Field(..., description="C1–C5.")
+    taken_at: datetime | None
+    expires_at: datetime | None
+    questionnaire_version: int | None
+
+
+class CustomerCase(BaseModel):
+    number: str
+    status: str
+    status_label: str
+    business: str | None
+    reason: str | None
+    received_at: datetime
+    due_at: datetime
+    description: str = Field(..., description="Masked, at most 200 characters.")
+    contact_phone: str | None = Field(..., description="Masked.")
+
+
+class UnderstoodTurn(BaseModel):
+    text: str = Field(..., description="Masked.")
+    intent: str | None
+    intent_label: str
+    confidence: float
+    faq_topic: str | None = Field(..., description="The FAQ topic of an FAQ turn.")
+    entities: list[dict[str, str]] = Field(..., description="{entity, label, value, display, text}, masked.")
+
+
+class Understanding(BaseModel):
+    turns: list[UnderstoodTurn] = Field(..., description="Customer turns, latest last (at most 50).")
+    slots: dict[str, str] = Field(..., description="Filled slots, masked and shortened.")
+    active_form: str | None
+    paused: bool
+
+
+class HandoffContextRead(BaseModel):
+    handoff: HandoffRead
+    customer_id: str | None
+    assessment: AssessmentStanding | None = Field(..., description="The latest risk assessment.")
+    cases: list[CustomerCase] = Field(..., description="The customer's complaint cases.")
+    understanding: Understanding | None = Field(
+        ..., description="What the assistant understood; None while Rasa cannot be asked."
+    )

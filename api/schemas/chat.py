@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, Field, StrictStr
 
@@ -19,6 +19,16 @@ class SessionCreate(BaseModel):
     )
 
 
+class Button(BaseModel):
+    title: str
+    payload: str
+
+
+class Welcome(BaseModel):
+    text: str = Field(..., description="The greeting.")
+    buttons: list[Button] = Field(..., description="Suggested questions (bot/conversations/welcome.yml).")
+
+
 class SessionCreated(BaseModel):
     conversation_id: str
     customer_id: str | None = Field(None, description="The verified customer, if identified.")
@@ -29,9 +39,7 @@ class SessionCreated(BaseModel):
     idle_timeout_seconds: int = Field(
         ..., description="The token also ends after this long without a message (CONVERSATION_IDLE_MINUTES)."
     )
-    welcome: dict[str, Any] | None = Field(
-        None, description="What to show first: {text, buttons: [{title, payload}]} (suggested questions)."
-    )
+    welcome: Welcome | None = Field(None, description="What to show first.")
 
 
 class SessionResume(BaseModel):
@@ -62,11 +70,6 @@ class MessageCreate(BaseModel):
         max_length=64,
         description="The client's own id; resending with the same id never duplicates a message.",
     )
-
-
-class Button(BaseModel):
-    title: str
-    payload: str
 
 
 MessageKind = Literal["text", "handoff_waiting", "handoff_started", "handoff_ended", "rating", "case_number"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ComponentHealth(BaseModel):
@@ -14,3 +14,7 @@ class ComponentHealth(BaseModel):
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     components: dict[str, ComponentHealth]
+
+
+class Liveness(BaseModel):
+    status: Literal["ok"] = Field(..., description="Always ok: the process answers (no dependency is asked).")

@@ -13,12 +13,9 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
+from bot import replies as reply_files
 from bot.entities import facts as entity_facts
 from bot.entities.model import Entity
 from bot.text.china_time import format_date
@@ -79,7 +76,6 @@ MAX_LISTED_CASES = 5
 WITHDRAW_NOTE = "在线对话中由客户撤回"
 # The confirm button's words (utter_case_confirm_withdraw), besides the usual yes words.
 _WITHDRAW_WORDS = {"确定撤回"}
-REPLIES_FILE = Path(__file__).with_name("lookup_replies.yml")
 
 NEED_OWNED_CASE = "owned_case"  # find_owned_case(number), then owned_case()
 NEED_CONTACT_CHECK = "contact_check"  # verify_contact_last4(reference, last4), then contact_checked()
@@ -141,22 +137,20 @@ class Step:
     score: int | None = None  # with NEED_RATING
 
 
-@lru_cache(maxsize=1)
-def _wording() -> dict[str, str]:
-    return yaml.safe_load(REPLIES_FILE.read_text(encoding="utf-8"))["status_detail"]
+def _say(key: str, **fields: Any) -> str:
+    return reply_files.replies("case_lookup").text(key, **fields)
 
 
 def status_detail(view: dict[str, Any]) -> str:
     """What the customer is told beyond the status: the answer, or the deadline."""
-    wording = _wording()
     if view["answer"]:
-        return wording["answer"].format(answer=view["answer"])
+        return _say("status_answer", answer=view["answer"])
     if view["status"] == lifecycle.WITHDRAWN:
-        return wording["withdrawn"]
+        return _say("status_withdrawn")
     due_on = format_date(view["due_on"])
     if view["extension_count"]:
-        return wording["due_extended"].format(due_on=due_on, reason=view["extension_reason"])
-    return wording["due"].format(due_on=due_on)
+        return _say("status_due_extended", due_on=due_on, reason=view["extension_reason"])
+    return _say("status_due", due_on=due_on)
 
 
 def case_number_in(text: str, entities: Sequence[Entity] = ()) -> str | None:

@@ -419,12 +419,6 @@ def callback_done_text(phone: str, preferred_time: str | None) -> str:
     )
 
 
-# Ready-made replies offered in the agent console (the agent may edit them before sending).
-AGENT_QUICK_REPLIES = (
-    "您好，我是人工客服，很高兴为您服务。请问有什么可以帮您？",
-    "好的，我来帮您查询一下，请稍等。",
-    "为了核实身份，请不要在对话中发送密码、验证码或完整卡号。",
-    "这个问题需要您携带本人有效身份证件到网点办理，感谢您的理解。",
-    "非常抱歉给您带来不便，我已为您记录，会尽快跟进处理。",
-    "请问还有其他可以帮您的吗？",
-)
+def agent_quick_replies() -> list[str]:
+    """Ready-made replies offered in the agent console, in order (bot/replies/agent_quick_replies.yml)."""
+    return list(replies("agent_quick_replies").sentences.values())

@@ -1,5 +1,7 @@
-"""Customer-facing sentences that Rasa does not render itself, one YAML file per flow
-(bot/replies/<flow>.yml), read once and filled in by name.
+"""Customer-facing sentences that Rasa does not render itself, one YAML file per flow or area
+(bot/replies/<name>.yml: handoff, complaint, case_lookup, assessment, suitability, the API's
+error messages `errors`, the agent console's `agent_quick_replies`), read once and filled in by
+name.
 
 Adapters (actions/, api/) never hold these sentences: they ask `replies("handoff").text(...)` or a
 bot/ function that does. The Rasa domain keeps only what Rasa renders (utter_* responses).

@@ -31,6 +31,8 @@ _EXIT = re.compile(
 )
 _PERSON = re.compile(r"转人工|人工客服|人工服务|真人|找客服|人工")
 _EDIT = re.compile(r"(?:修改|改|重选|更改)第?(\d{1,2})题|第(\d{1,2})题(?:选错了|要改|改一下|重选|修改)")
+# What a button payload that reaches the form as an intent (another flow's button) means here.
+PAYLOAD_WORDS = {"request_human": "转人工", "affirm": "是", "deny": "不是"}
 _YES = CONFIRM_WORDS | {"行", "嗯嗯", "确认无误", "无误", "确定退出", "确定重新开始", "yes", "ok"}
 _NO = {
     "不",

@@ -8,11 +8,19 @@ from pathlib import Path
 import pytest
 
 from bot.cases import intake
+from bot.handoff.conversation import agent_quick_replies
 from bot.replies import parse_replies, replies
 
 ROOT = Path(__file__).resolve().parents[2]
-# Modules that read a flow's sentences by key through a local `_say`.
-READERS = {"handoff": "bot/handoff/conversation.py", "complaint": "actions/complaint.py"}
+# flow → the function that reads its sentences by key, and the modules that call it.
+READERS = {
+    "handoff": ("_say", ["bot/handoff/conversation.py"]),
+    "complaint": ("_say", ["actions/complaint.py"]),
+    "case_lookup": ("_say", ["bot/cases/lookup.py"]),
+    "assessment": ("_say", ["actions/assessment.py"]),
+    "suitability": ("_say", ["actions/suitability.py"]),
+    "errors": ("error_text", ["api/errors.py", "api/ws.py", "api/security.py", "api/routes/chat.py"]),
+}
 
 
 def test_text_fills_the_named_fields():
@@ -34,10 +42,18 @@ def test_a_malformed_file_is_refused(data):
 
 @pytest.mark.parametrize("flow", sorted(READERS))
 def test_every_key_read_by_the_code_exists(flow):
-    source = (ROOT / READERS[flow]).read_text(encoding="utf-8")
-    keys = set(re.findall(r'_say\(\s*"(\w+)"', source))
-    assert keys
-    assert keys <= set(replies(flow).sentences)
+    reader, modules = READERS[flow]
+    for module in modules:
+        source = (ROOT / module).read_text(encoding="utf-8")
+        keys = set(re.findall(reader + r'\(\s*"(\w+)"', source))
+        assert keys, module
+        assert keys <= set(replies(flow).sentences), module
+
+
+def test_the_agent_quick_replies_keep_their_order():
+    quick = agent_quick_replies()
+    assert len(quick) == 6
+    assert quick[0].startswith("您好，我是人工客服") and quick[-1] == "请问还有其他可以帮您的吗？"
 
 
 def test_complaint_has_a_hint_for_every_stage_and_a_name_for_every_axis():
