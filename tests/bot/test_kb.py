@@ -193,6 +193,22 @@ def test_the_published_answers_follow_approvals_and_schedules(session):
     assert after.buttons == [{"title": "转账限额", "payload": '/faq_choose{"faq_topic": "transfer_limit"}'}]
 
 
+def test_every_replica_serves_an_approval_at_its_next_answer(session):
+    """Two action servers (two caches over one database): the one that did not see the approval
+    notices the revision and reloads; a scheduled version needs no reload at all."""
+    first, second = PublishedAnswers(), PublishedAnswers()
+    for replica in (first, second):
+        replica.refresh(session=session)
+    now = utcnow()
+    draft = _draft(session, effective_from=now + timedelta(hours=1))
+    faq_service.approve(session=session, version_id=draft.id, reviewer="reviewer-b", comment=None, now=now)
+    for replica in (first, second):
+        replica.refresh(session=session)
+        assert replica.rendered("transfer_fee", bank=BANK, now=now).version_id != draft.id
+        later = replica.rendered("transfer_fee", bank=BANK, now=now + timedelta(hours=1, seconds=1))
+        assert later.version_id == draft.id
+
+
 def test_a_topic_without_a_version_in_the_database_is_answered_from_the_files(session):
     answers = PublishedAnswers()  # never refreshed: nothing loaded
     reply = answers.rendered("card_lost", bank=BANK, now=utcnow())
