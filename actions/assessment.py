@@ -29,7 +29,7 @@ from bot.suitability.questionnaire import LETTERS, Questionnaire, load_questionn
 from bot.text.china_time import format_date
 
 from .common import channel, customer_id, effect_key, in_transaction, intent_name
-from .faq import faq_choice, utter_answer
+from .faq import faq_choice, refresh_answers, utter_answer
 from .handoff import escalate
 
 FORM = "risk_assessment_form"
@@ -178,6 +178,8 @@ class ValidateRiskAssessmentForm(FormValidationAction):
         )
         if result.event == Event.RESTARTED and attempt.answers:
             await _store_abandoned(tracker, questionnaire, attempt)
+        if result.event == Event.FAQ:
+            await refresh_answers()
         self._say(dispatcher, tracker, questionnaire, result)
         return {ATTEMPT_SLOT: result.attempt.to_slot(), REPLY_SLOT: ENDINGS.get(result.event)}
 

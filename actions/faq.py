@@ -7,13 +7,17 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import bank as bank_identity
+from bot.db import utcnow
 from bot.entities import facts as entity_facts
 from bot.faq import rules as faq_rules
-from bot.faq.answers import configured_store, topic_button
+from bot.faq.answers import topic_button
 from bot.faq.catalog import load_catalog
+from bot.faq.published import published_answers
 
+from .common import in_transaction
 from .handoff import escalate_if_urgent
 
 LAST_TOPIC_SLOT = "last_faq_topic"
@@ -42,9 +46,19 @@ def named_banks(tracker: Tracker) -> list[str]:
     )
 
 
-def answer(dispatcher: CollectingDispatcher, topic_id: str, tracker: Tracker) -> list[dict[str, Any]]:
+async def refresh_answers() -> None:
+    """Reads the published answers again if a reviewer approved a change (on any replica) since
+    this process last read them: one cheap database read (bot/faq/published.py)."""
+    try:
+        await in_transaction(lambda session: published_answers().refresh(session=session))
+    except SQLAlchemyError as exc:  # the answers last loaded (or the files) still serve
+        published_answers().kept(exc)
+
+
+async def answer(dispatcher: CollectingDispatcher, topic_id: str, tracker: Tracker) -> list[dict[str, Any]]:
     """The topic's answer; a transfer answer says which other bank it is about when the customer
     named one (now or earlier in the transfer questions), and remembers it for follow-ups."""
+    await refresh_answers()
     topic = load_catalog().topic(topic_id)
     bank = faq_rules.bank_for_answer(
         topic_group=topic.group if topic else None,
@@ -58,11 +72,16 @@ def answer(dispatcher: CollectingDispatcher, topic_id: str, tracker: Tracker) ->
 
 
 def utter_answer(dispatcher: CollectingDispatcher, topic_id: str) -> None:
-    """The topic's answer from the knowledge base (bot/faq/answers), as it reads now. The reply's
-    metadata names the answer and its version, for the transcript."""
-    reply = configured_store().rendered(topic_id, bank_identity.configured())
+    """The topic's published answer from the knowledge base, as last refreshed (call
+    `refresh_answers()` first). The reply's metadata names the answer and its version (the
+    database's version id, which the transcript keeps, and a hash of the wording)."""
+    reply = published_answers().rendered(topic_id, bank=bank_identity.configured(), now=utcnow())
     dispatcher.utter_message(
-        text=reply.text, buttons=reply.buttons, utter_action=reply.name, faq_answer_version=reply.version
+        text=reply.text,
+        buttons=reply.buttons,
+        utter_action=reply.name,
+        faq_answer_version=reply.version,
+        faq_answer_version_id=reply.version_id,
     )
 
 
@@ -112,7 +131,7 @@ class ActionAnswerFaq(Action):
         if choice.answer is None:
             dispatcher.utter_message(response="utter_ask_rephrase")
             return []
-        return answer(dispatcher, choice.answer, tracker)
+        return await answer(dispatcher, choice.answer, tracker)
 
 
 # A follow-up that names a topic of its own ("那分期手续费呢") is that topic when the response
@@ -162,10 +181,10 @@ class ActionAnswerFollowup(Action):
             # "那分期手续费呢" right after the annual-fee answer names a sibling topic: answer it.
             named = named_sibling_topic(tracker, last_topic_id=last.id)
             if named is not None:
-                return answer(dispatcher, named, tracker)
+                return await answer(dispatcher, named, tracker)
             # "那手续费呢" right after the annual-fee answer: don't repeat it.
             dispatcher.utter_message(
                 response="utter_followup_already_answered", topic=last.title, aspect=aspect_name
             )
             return []
-        return answer(dispatcher, target.id, tracker)
+        return await answer(dispatcher, target.id, tracker)

@@ -41,6 +41,8 @@ from .routes import (
     chat,
     demo,
     health,
+    kb,
+    kb_pages,
     pages,
     staff_assessments,
     staff_cases,
@@ -144,6 +146,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(agent_pages.router)
     app.include_router(analyst_pages.router)
     app.include_router(analyst.router)
+    app.include_router(kb_pages.router)
+    app.include_router(kb.router)
     app.include_router(demo.router)
     app.include_router(staff_assessments.router)
     commit_in_route_thread(app)  # after every router is included

@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import error_body, error_text
 
-STAFF_PAGES = ("/staff", "/agent", "/analyst")
+STAFF_PAGES = ("/staff", "/agent", "/analyst", "/kb")
 PUBLIC_PAGES = ("/", "/chat")
 HSTS_VALUE = "max-age=31536000"
 

@@ -164,10 +164,19 @@ class Settings:
     bank_website: str = setting("BANK_WEBSITE", "The bank's web site.", "https://www.example.com")
     faq_answers_dir: Path = setting(
         "FAQ_ANSWERS_DIR",
-        "Folder of the knowledge base's FAQ answers (one YAML file per group), read "
-        "by the action server at run time: an edited answer is served at once, without a new model.",
+        "Folder of the FAQ answers a new install starts from (one YAML file per group): the "
+        "migration step imports the answer of every topic the database does not hold yet as its "
+        "first published version; from then on staff change answers in the /kb console.",
         PROJECT_ROOT / "bot" / "faq" / "answers",
         shown="`bot/faq/answers` in the project folder",
+        parse=lambda raw: Path(raw).resolve(),
+    )
+    nlu_report_dir: Path = setting(
+        "NLU_REPORT_DIR",
+        "Where `make nlu-report` writes its cross-validation report; the /kb console shows each "
+        "topic's F1 from it (none when it is missing).",
+        PROJECT_ROOT / "var" / "nlu-report",
+        shown="`var/nlu-report` in the project folder",
         parse=lambda raw: Path(raw).resolve(),
     )
     # Staff console logins (bot/staff).
@@ -458,7 +467,7 @@ OTHER_VARIABLES = (
         "DEMO_STAFF_PASSWORD",
         "demo-password-2026",
         "Password of the demo staff accounts "
-        "(agent1, supervisor1, analyst1) that DEMO_MODE seeds (scripts/demo.py).",
+        "(agent1, supervisor1, analyst1, kbeditor1, kbreviewer1) that DEMO_MODE seeds (scripts/demo.py).",
     ),
 )
 

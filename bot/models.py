@@ -9,6 +9,7 @@ from bot.cases.models import (
     ComplaintCaseEvent,
 )
 from bot.conversations.models import ActionEffect, Conversation, ConversationMessage
+from bot.faq.models import FaqAnswerEvent, FaqAnswerRevision, FaqAnswerVersion
 from bot.handoff.models import AgentPresence, CallbackRequest, Handoff, HandoffEvent
 from bot.leases.models import Lease
 from bot.ratelimit.models import RateLimitWindow
@@ -40,6 +41,9 @@ __all__ = [
     "Conversation",
     "ConversationMessage",
     "ActionEffect",
+    "FaqAnswerEvent",
+    "FaqAnswerRevision",
+    "FaqAnswerVersion",
     "Handoff",
     "HandoffEvent",
     "Lease",

@@ -2,8 +2,8 @@
 
 - demo customers' risk assessments (bot/identity/demo_customers.yml), so every suitability case
   can be tried from the chat page's demo-customer picker;
-- demo staff accounts agent1, supervisor1 and analyst1 for the staff console, with the password
-  from DEMO_STAFF_PASSWORD.
+- demo staff accounts agent1, supervisor1, analyst1, kbeditor1 and kbreviewer1 for the staff
+  consoles, with the password from DEMO_STAFF_PASSWORD.
 
 Idempotent: it adds only what is missing. Production sets DEMO_MODE=false (nothing is seeded) and
 creates real staff accounts with `python -m scripts.staff create ...`.

@@ -3,7 +3,7 @@
     python -m scripts.staff create --username wang.li --role agent --display-name 王丽
     python -m scripts.staff disable --username wang.li
     python -m scripts.staff enable --username wang.li
-    python -m scripts.staff disable-demo     (the demo accounts agent1, supervisor1, analyst1)
+    python -m scripts.staff disable-demo     (the demo accounts agent1, supervisor1, analyst1 …)
 
 The password is read with getpass (or one line from stdin when it is not a terminal), never from
 the command line, so it does not end up in the shell history.

@@ -13,7 +13,10 @@ def test_demo_data_is_added_once_and_the_demo_staff_can_sign_in(tmp_path, monkey
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     upgrade(url)
     monkeypatch.setenv("DEMO_STAFF_PASSWORD", "local-demo-secret")
-    assert seed_demo(url) == {"assessments": 3, "staff": ["agent1", "supervisor1", "analyst1"]}
+    assert seed_demo(url) == {
+        "assessments": 3,
+        "staff": ["agent1", "supervisor1", "analyst1", "kbeditor1", "kbreviewer1"],
+    }
     assert seed_demo(url) == {"assessments": 0, "staff": []}
 
     engine = build_engine(url)

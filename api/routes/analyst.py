@@ -23,6 +23,8 @@ Filters (the list, the exports and the dashboard take the same query parameters)
                          CASE_NUMBER, CURRENCY) and/or this value (中国工商银行, 手机银行, WM-R2-090)
     q                    full-text search, jieba-segmented: one customer or agent message holds
                          every word of q (assistant replies are not searched)
+    answer_version_id    conversations in which the assistant gave this FAQ answer version
+                         (the knowledge base's version id, /api/kb/…)
 
 GET    /api/analyst/conversations?<filters>&sort=-started_at|started_at|min_confidence|
        -message_count|-last_message_at&page=1&page_size=20 (≤100)
@@ -35,7 +37,8 @@ GET    /api/analyst/conversations/{id}
        → {conversation: ConversationItem, messages: [{id, sender, text (a button press: the
        button's title), normalized_text, intent, intent_label, confidence, entities: [{entity,
        label, value, display, text}], fallback, form, requested_slot (a form's answer), payload (a
-       button press), buttons: [{title, payload}], agent_name, action_name, created_at,
+       button press), buttons: [{title, payload}], agent_name, action_name, answer_version_id
+       (an FAQ reply: the knowledge base's answer version shown), created_at,
        annotations: [Annotation]}],
        events: [{kind: handoff_requested|handback|complaint_filed|assessment_done|rating, detail,
        created_at}], tags: [str], annotations: [Annotation]}
@@ -86,7 +89,7 @@ from bot.transcripts import query as transcript_query
 from bot.transcripts.query import ConversationFilter
 
 from ..deps import SessionDep, SessionFactoryDep, SettingsDep
-from ..params import MAX_PAGE, RowId
+from ..params import MAX_PAGE, MAX_ROW_ID, RowId
 from ..schemas.analyst import (
     AnnotationBody,
     AnnotationRead,
@@ -127,6 +130,7 @@ def conversation_filter(
     customer_spoke: bool | None = None,
     entity: str | None = Query(None, max_length=32, pattern="^[A-Z_]+$"),
     entity_value: str | None = Query(None, max_length=64),
+    answer_version_id: int | None = Query(None, ge=1, le=MAX_ROW_ID),
 ) -> ConversationFilter:
     """The shared filters of the list, the exports and the dashboard."""
     return ConversationFilter(
@@ -147,6 +151,7 @@ def conversation_filter(
         customer_spoke=customer_spoke,
         entity=entity or None,
         entity_value=(entity_value or "").strip() or None,
+        answer_version_id=answer_version_id,
     )
 
 

@@ -87,6 +87,9 @@ class TranscriptMessageRead(BaseModel):
     buttons: list[dict[str, Any]] = Field(..., description="Buttons offered: {title, payload}.")
     agent_name: str | None
     action_name: str | None
+    answer_version_id: int | None = Field(
+        None, description="An FAQ reply: the knowledge base's answer version the customer was shown."
+    )
     created_at: datetime
     annotations: list[AnnotationRead]
 

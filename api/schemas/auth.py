@@ -16,7 +16,7 @@ class LoginRequest(BaseModel):
 class StaffRead(BaseModel):
     username: str
     display_name: str
-    role: Literal["agent", "supervisor", "analyst", "admin"]
+    role: Literal["agent", "supervisor", "analyst", "admin", "kb_editor", "kb_reviewer"]
     role_label: str
 
 

@@ -28,7 +28,8 @@
   };
   const FILTERS = ["date_from", "date_to", "channel", "intent", "max_confidence", "fallback", "handed_off",
     "complaint_filed", "assessment_done", "satisfaction", "tag", "entity", "entity_value", "q", "outcome",
-    "customer_spoke", "sort"];
+    "customer_spoke", "answer_version_id", "sort"];
+  const MISSING_TOPIC = "missing_topic"; // an annotation: no knowledge-base topic covers this
 
   const views = { login: $("login-view"), forbidden: $("forbidden-view"), analyst: $("analyst-view") };
   const filters = $("filters");
@@ -334,7 +335,7 @@
   function annotationNode(note) {
     const item = element("li", "annotation");
     const intent = first(note.correct_intent, note.intent);
-    let text = intent ? "正确意图应为 " + intent : "";
+    let text = intent === MISSING_TOPIC ? "知识库缺少此主题" : intent ? "正确意图应为 " + intent : "";
     if (note.note || note.text) text += (text ? "：" : "") + first(note.note, note.text);
     item.appendChild(element("span", null, text || "已标注"));
     const who = first(note.author, note.created_by, note.analyst);
@@ -358,23 +359,33 @@
     note.rows = 2;
     note.maxLength = 1000;
     noteLabel.appendChild(note);
+    const missingLabel = element("label", "annotate__missing");
+    const missing = element("input");
+    missing.type = "checkbox";
+    missing.name = "missing_topic";
+    missingLabel.appendChild(missing);
+    missingLabel.appendChild(document.createTextNode("知识库缺少此主题（请在备注中写明建议新增的主题）"));
+    missing.addEventListener("change", function () { intent.disabled = missing.checked; });
     const error = element("p", "form-error");
     error.setAttribute("role", "alert");
     const save = element("button", "button", "保存标注");
     save.type = "submit";
-    [intentLabel, noteLabel, error, save].forEach(function (node) { form.appendChild(node); });
+    [intentLabel, missingLabel, noteLabel, error, save].forEach(function (node) { form.appendChild(node); });
     form.addEventListener("submit", async function (event) {
       event.preventDefault();
       error.textContent = "";
+      if (missing.checked && !note.value.trim()) { error.textContent = "请在备注中写明建议新增的主题。"; return; }
       if (!intent.value.trim() && !note.value.trim()) { error.textContent = "请填写正确意图或备注。"; return; }
       save.disabled = true;
-      const body = { message_id: message.id, correct_intent: intent.value.trim() || null, note: note.value.trim() || null };
+      const corrected = missing.checked ? MISSING_TOPIC : intent.value.trim() || null;
+      const body = { message_id: message.id, correct_intent: corrected, note: note.value.trim() || null };
       const result = await api("POST", API.annotations(current.id), body);
       save.disabled = false;
       if (result.status === 401 || result.status === 403) return;
       if (!result.ok) { error.textContent = errorMessage(result); return; }
       list.appendChild(annotationNode(result.body && typeof result.body === "object" && !Array.isArray(result.body) ? result.body : body));
       form.reset();
+      intent.disabled = false;
       form.hidden = true;
       $("detail-status").textContent = "标注已保存，可在「导出 NLU 纠正数据」中导出。";
     });
@@ -398,6 +409,14 @@
     item.appendChild(element("div", "bubble__text", message.text || ""));
     if (message.buttons && message.buttons.length) {
       item.appendChild(element("div", "bubble__buttons", "按钮：" + message.buttons.map(function (b) { return b.title; }).join(" / ")));
+    }
+    if (message.answer_version_id) {
+      // Which wording of the knowledge base the customer saw; a click lists every conversation shown it.
+      const version = element("button", "link small bubble__version", "答案版本 #" + message.answer_version_id);
+      version.type = "button";
+      version.title = "查看收到此版本答案的全部会话";
+      version.addEventListener("click", function () { applyFilter({ answer_version_id: String(message.answer_version_id) }); });
+      item.appendChild(version);
     }
     if (sender !== "customer") return item;
 

@@ -13,10 +13,14 @@ starts a flow. `{bank_name}`, `{bank_hotline}`, `{bank_fraud_line}` and `{bank_w
 in from the settings (bot/bank.py), so no answer holds a number of its own.
 
 The answers are not part of the trained model (scripts/train.py leaves this directory out of the
-model's inputs): an edited file is read again at the next answer, with no new model and no
-restart. An edit that does not parse or names an unknown topic is refused with an error in the
-log, and the previous answers stay in service. Each answer carries a version (a hash of its text
-and buttons) that the reply's metadata records, so a transcript says which wording a customer saw.
+model's inputs). These files are what a new install starts from: the migration step imports every
+topic's answer into the database as its first published version (bot/faq/service.py), and from
+then on staff change answers with review in the /kb console; the action server serves the
+published version from the database (bot/faq/published.py). A topic with no version in the
+database yet is answered from these files. An edit that does not parse or names an unknown topic
+is refused with an error in the log, and the previous answers stay. Each answer carries a version
+(a hash of its text and buttons); an answer from the database also carries its version id, which
+the reply's metadata and the transcript record, so a transcript says which wording a customer saw.
 """
 
 from __future__ import annotations
@@ -72,7 +76,10 @@ class RenderedAnswer:
     topic_id: str
     text: str
     buttons: list[dict[str, str]]
-    version: str
+    version: str  # a hash of text and buttons
+    # The database's answer version (bot/faq/models.FaqAnswerVersion), the one the transcript
+    # keeps; None when answered from the files.
+    version_id: int | None = None
 
     @property
     def name(self) -> str:
@@ -85,17 +92,20 @@ def topic_button(topic_id: str, title: str) -> dict[str, str]:
     return {"title": title, "payload": f"/faq_choose{payload}"}
 
 
-def render(answer: Answer, *, catalog: Catalog, bank: BankIdentity) -> RenderedAnswer:
+def render(
+    answer: Answer, *, catalog: Catalog, bank: BankIdentity, version_id: int | None = None
+) -> RenderedAnswer:
     buttons = []
     for item in answer.related:
         if isinstance(item, IntentButton):
             buttons.append({"title": item.title, "payload": f"/{item.intent}"})
         else:
             buttons.append(topic_button(item, catalog.topics[item].title))
-    return RenderedAnswer(answer.topic_id, answer.text.format(**bank.slots()), buttons, answer.version)
+    text = answer.text.format(**bank.slots())
+    return RenderedAnswer(answer.topic_id, text, buttons, answer.version, version_id)
 
 
-def _version(text: str, related: tuple[str | IntentButton, ...]) -> str:
+def content_version(text: str, related: tuple[str | IntentButton, ...]) -> str:
     body = json.dumps(
         [text, [item if isinstance(item, str) else [item.intent, item.title] for item in related]],
         ensure_ascii=False,
@@ -107,7 +117,8 @@ def _placeholders(text: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
 
 
-def _parse_entry(topic_id: str, entry: Any, catalog: Catalog) -> Answer:
+def parse_entry(topic_id: str, entry: Any, catalog: Catalog) -> Answer:
+    """One topic's answer ({text, related}) checked against the catalog and the placeholders."""
     if catalog.topic(topic_id) is None:
         raise AnswerError(f"answer for unknown topic {topic_id!r}")
     if not isinstance(entry, dict) or not isinstance(entry.get("text"), str) or not entry["text"].strip():
@@ -129,7 +140,7 @@ def _parse_entry(topic_id: str, entry: Any, catalog: Catalog) -> Answer:
             related.append(IntentButton(str(item["intent"]), str(item["title"])))
         else:
             raise AnswerError(f"answer {topic_id!r} has a related entry it cannot read: {item!r}")
-    return Answer(topic_id, text, tuple(related), _version(text, tuple(related)))
+    return Answer(topic_id, text, tuple(related), content_version(text, tuple(related)))
 
 
 def parse_answers(documents: dict[str, Any], catalog: Catalog) -> dict[str, Answer]:
@@ -141,7 +152,7 @@ def parse_answers(documents: dict[str, Any], catalog: Catalog) -> dict[str, Answ
         for topic_id, entry in content.items():
             if topic_id in answers:
                 raise AnswerError(f"{source}: topic {topic_id!r} is answered twice")
-            answers[topic_id] = _parse_entry(str(topic_id), entry, catalog)
+            answers[topic_id] = parse_entry(str(topic_id), entry, catalog)
     missing = sorted(set(catalog.topics) - set(answers))
     if missing:
         raise AnswerError(f"topics without an answer: {missing}")

@@ -1,4 +1,5 @@
-"""The demo staff accounts `make run` seeds in demo mode (agent1, supervisor1, analyst1).
+"""The demo staff accounts `make run` seeds in demo mode (agent1, supervisor1, analyst1, and the
+knowledge base's kbeditor1 and kbreviewer1).
 
 Their password is public (README), so they must never be usable outside demo mode: a run with
 DEMO_MODE off disables them (also those an earlier demo run created), and production refuses to
@@ -18,6 +19,8 @@ DEMO_STAFF = (
     ("agent1", "agent", "演示坐席"),
     ("supervisor1", "supervisor", "演示主管"),
     ("analyst1", "analyst", "演示分析员"),
+    ("kbeditor1", "kb_editor", "演示知识库编辑"),
+    ("kbreviewer1", "kb_reviewer", "演示知识库审核员"),
 )
 
 

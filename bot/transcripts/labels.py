@@ -50,6 +50,12 @@ def known_intents() -> set[str]:
 NOT_CORRECTIONS = frozenset({"nlu_fallback", FAQ, CHITCHAT})
 
 
+# An analyst's mark on a customer message: "no topic of the knowledge base covers this" (the note
+# names the topic to add). Stored as an annotation's correct_intent, listed as a suggestion in the
+# knowledge-base console, never exported as training data.
+MISSING_TOPIC = "missing_topic"
+
+
 def correction_intent(value: str | None) -> str | None:
     """The intent an analyst's correction names, in Rasa's spelling, or None when it names none:
     a labelled intent ("request_human"), an FAQ topic ("faq/card_lost", or just "card_lost"), or

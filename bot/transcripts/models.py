@@ -32,6 +32,9 @@ class TranscriptMessage(Base):
     agent_name = Column(String(64), nullable=True)
     # Assistant messages: the action that sent it (utter_… or the custom action), for test stories.
     action_name = Column(String(100), nullable=True)
+    # FAQ answers: the knowledge base's answer version the customer was shown
+    # (bot/faq/models.FaqAnswerVersion.id; not a foreign key, transcripts outlive versions).
+    answer_version_id = Column(Integer, nullable=True, index=True)
     # Customer messages: the form that was active and the slot it had asked for when the message
     # came (a form answer: the NLU was not asked to understand free text), and the button payload
     # when the message was a button press (`text` then holds the button's title, as the customer

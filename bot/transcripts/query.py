@@ -59,6 +59,7 @@ class ConversationFilter:
     customer_spoke: bool | None = None  # the customer wrote at least once
     entity: str | None = None  # a type (BANK), alone or with a value
     entity_value: str | None = None  # a value (中国工商银行), of that type or of any
+    answer_version_id: int | None = None  # the assistant gave this FAQ answer version
 
     def params(self, **extra: Any) -> dict[str, str]:
         """Query parameters for the list (booleans as "true"/"false"); `extra` overrides."""
@@ -133,6 +134,11 @@ def apply(statement: Select, filters: ConversationFilter) -> Select:
         if f.entity_value:
             named = named.where(TranscriptConversationEntity.value == f.entity_value.strip())
         conditions.append(C.conversation_id.in_(named))
+    if f.answer_version_id is not None:
+        shown = select(TranscriptMessage.conversation_id).where(
+            TranscriptMessage.answer_version_id == f.answer_version_id
+        )
+        conditions.append(C.conversation_id.in_(shown))
     if f.q and f.q.strip():
         conditions.append(C.conversation_id.in_(search_conversations(f.q)))
     return statement.where(and_(*conditions)) if conditions else statement
@@ -246,6 +252,7 @@ def message_item(message: TranscriptMessage, annotations: list[dict[str, Any]]) 
         "buttons": message.buttons or [],
         "agent_name": message.agent_name,
         "action_name": message.action_name,
+        "answer_version_id": message.answer_version_id,
         "created_at": message.created_at,
         "annotations": annotations,
     }
@@ -389,7 +396,8 @@ def annotate_message(
         raise NotFound(f"message {message_id} is not in conversation {conversation_id!r}")
     if correct_intent and message.sender != "customer":
         raise InvalidInput("only a customer message has an intent to correct")
-    if correct_intent:
+    # missing_topic: a question the knowledge base lacks (listed by bot/faq/quality.missing_topics).
+    if correct_intent and correct_intent != labels.MISSING_TOPIC:
         named = labels.correction_intent(correct_intent)
         if named is None:
             raise InvalidInput(

@@ -131,8 +131,16 @@ def message_from_event(event_id: int | str, sender_id: str, event: dict[str, Any
             "fallback": False,
             "buttons": buttons,
             "action_name": None if agent else metadata.get("utter_action"),
+            "answer_version_id": None if agent else _answer_version_id(metadata),
         }
     return None
+
+
+def _answer_version_id(metadata: Any) -> int | None:
+    """The knowledge base's answer version id an FAQ reply's metadata names (actions/faq.py), or
+    None (not an FAQ reply, or not an id)."""
+    raw = metadata.get("faq_answer_version_id")
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) else None
 
 
 def _buttons(raw: Any) -> list[dict[str, str]] | None:

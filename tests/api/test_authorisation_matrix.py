@@ -30,6 +30,7 @@ from bot.cases import service as case_service
 from bot.conversations import service as conversation_service
 from bot.conversations.models import Conversation
 from bot.db import utcnow
+from bot.faq import service as faq_service
 from bot.handoff import service as handoff_service
 from bot.staff import service as staff_service
 from bot.staff.models import StaffAccount
@@ -73,6 +74,9 @@ _STAFF = dict(anonymous=401, customer=401, other_customer=401, expired=401, revo
 ANY_STAFF = decisions(**_STAFF, agent=ALLOW, supervisor=ALLOW, analyst=ALLOW, admin=ALLOW)
 AGENTS = decisions(**_STAFF, agent=ALLOW, supervisor=ALLOW, analyst=403, admin=ALLOW)  # cases, handoffs
 ANALYSTS = decisions(**_STAFF, agent=403, supervisor=403, analyst=ALLOW, admin=ALLOW)  # transcripts
+# The knowledge base: kb_editor and kb_reviewer (tests/api/test_kb_api.py tries those two roles);
+# of the personas here only the admin holds them.
+KB = decisions(**_STAFF, agent=403, supervisor=403, analyst=403, admin=ALLOW)
 # Only the agent holding the handoff writes in it; a supervisor follows it but does not reply.
 HOLDER_WRITES = decisions(**_STAFF, agent=ALLOW, supervisor=403, analyst=403, admin=403)
 
@@ -91,6 +95,7 @@ TABLE: dict[str, dict[str, Any]] = {
     "GET /staff": PUBLIC,  # the page holds no data; its API calls are checked
     "GET /agent": PUBLIC,
     "GET /analyst": PUBLIC,
+    "GET /kb": PUBLIC,
     "GET /static": PUBLIC,
     "GET /favicon.ico": PUBLIC,
     # demo mode only (404 otherwise; production refuses demo mode)
@@ -147,6 +152,18 @@ TABLE: dict[str, dict[str, Any]] = {
     "GET /api/analyst/export/conversations.jsonl": ANALYSTS,
     "GET /api/analyst/export/nlu-corrections": ANALYSTS,
     "GET /api/analyst/dashboard": ANALYSTS,
+    # the knowledge base's answers
+    "GET /api/kb/topics": KB,
+    "GET /api/kb/topics/{topic_id}": KB,
+    "POST /api/kb/topics/{topic_id}/drafts": KB,
+    "POST /api/kb/preview": KB,
+    "GET /api/kb/versions/{version_id}": KB,
+    "GET /api/kb/diff": KB,
+    "POST /api/kb/versions/{version_id}/approve": KB,  # a draft someone else wrote
+    "POST /api/kb/versions/{version_id}/reject": KB,
+    "POST /api/kb/versions/{version_id}/withdraw": KB,  # the admin's own draft
+    "GET /api/kb/events": KB,
+    "GET /api/kb/suggestions": KB,
 }
 
 BODIES = {
@@ -162,7 +179,14 @@ BODIES = {
     "PUT /api/agent/presence": {"status": "online"},
     "POST /api/analyst/conversations/{conversation_id}/tags": {"tag": "matrix"},
     "POST /api/analyst/conversations/{conversation_id}/annotations": {"message_id": 1, "note": "看看"},
+    "POST /api/kb/topics/{topic_id}/drafts": {"text": "网点营业时间以网点公告为准。"},
+    "POST /api/kb/preview": {"topic_id": "branch_hours", "text": "网点营业时间以网点公告为准。"},
+    "POST /api/kb/versions/{version_id}/approve": {},
+    "POST /api/kb/versions/{version_id}/reject": {"comment": "请补充周末安排"},
 }
+# The version a route is tried on: by default a draft someone else wrote (a reviewer decides it);
+# withdrawing is tried on the admin's own draft.
+VERSION_OF_ROUTE = {"POST /api/kb/versions/{version_id}/withdraw": "own_version_id"}
 
 
 def route_keys(app) -> set[str]:
@@ -251,6 +275,18 @@ def _world(client, accounts: dict[str, int]) -> dict[str, Any]:
         _login, world["staff_revoked"] = staff_service.open_session(session=session, staff=agent, now=now)
         staff_service.revoke_session(session=session, token=world["staff_revoked"], now=now)
         world.update(handoff_id=handoff.id, number=case.number, callback_id=callback.id)
+        admin = session.get(StaffAccount, accounts["admin"])
+        for name, author in (("version_id", "matrix-editor"), ("own_version_id", admin.username)):
+            world[name] = faq_service.create_draft(
+                session=session,
+                topic_id="branch_hours",
+                text="网点营业时间以网点公告为准。",
+                related=[],
+                effective_from=None,
+                note=None,
+                author=author,
+                now=now,
+            ).id
     return world
 
 
@@ -270,8 +306,10 @@ def _credential(world: dict[str, Any], persona: str, chat: bool) -> tuple[str | 
     return world["staff"][persona], x
 
 
-def _path(template: str, world: dict[str, Any], conversation_id: str) -> str:
+def _path(template: str, world: dict[str, Any], conversation_id: str, version_key: str = "version_id") -> str:
     return template.format(
+        topic_id="branch_hours",
+        version_id=world[version_key],
         conversation_id=conversation_id,
         handoff_id=world["handoff_id"],
         number=world["number"],
@@ -295,7 +333,9 @@ def _try(client, key: str, world: dict[str, Any], persona: str) -> Any:
     method, template = key.split(" ", 1)
     chat = template.startswith("/api/chat/{")
     token, conversation_id = _credential(world, persona, chat)
-    path = _path(template, world, conversation_id)
+    path = _path(template, world, conversation_id, VERSION_OF_ROUTE.get(key, "version_id"))
+    if template == "/api/kb/diff":
+        path += f"?old={world['version_id']}&new={world['own_version_id']}"
     if method == "WS":
         with client.websocket_connect(path) as socket:
             socket.send_json({"type": "auth", "token": token or ""})

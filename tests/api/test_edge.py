@@ -22,7 +22,7 @@ from tests.conftest import ROOT, run_async
 from .conftest import CASE_ENCRYPTION_KEY
 
 
-@pytest.mark.parametrize("path", ["/staff", "/agent", "/analyst"])
+@pytest.mark.parametrize("path", ["/staff", "/agent", "/analyst", "/kb"])
 def test_staff_consoles_get_a_strict_policy_and_may_not_be_framed(client, path):
     response = client.get(path)
     assert response.status_code == 200

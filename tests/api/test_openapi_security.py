@@ -5,7 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-STAFF_PREFIXES = ("/api/staff/", "/api/agent/", "/api/analyst/", "/api/auth/logout", "/api/auth/me")
+STAFF_PREFIXES = (
+    "/api/staff/",
+    "/api/agent/",
+    "/api/analyst/",
+    "/api/kb/",
+    "/api/auth/logout",
+    "/api/auth/me",
+)
 
 
 def _operations(spec):

@@ -193,7 +193,10 @@ def test_production_refuses_to_start_while_demo_staff_accounts_are_active(demo_d
         security.check_startup(settings, session=session)
     engine.dispose()
     [demo_problem] = [p for p in refused.value.problems if "demo staff" in p]
-    assert "agent1, analyst1, supervisor1" in demo_problem and "disable-demo" in demo_problem
+    assert (
+        "agent1, analyst1, kbeditor1, kbreviewer1, supervisor1" in demo_problem
+        and "disable-demo" in demo_problem
+    )
     from scripts import staff as staff_script
 
     monkeypatch.setenv("DATABASE_URL", demo_database)

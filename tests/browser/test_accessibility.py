@@ -57,7 +57,7 @@ def test_the_chat_pages(new_page, live_product, artifacts, path):
     assert missing == []
 
 
-@pytest.mark.parametrize("path", ["/staff", "/agent", "/analyst"])
+@pytest.mark.parametrize("path", ["/staff", "/agent", "/analyst", "/kb"])
 def test_the_consoles_signed_out(new_page, live_product, path):
     page = new_page(DESKTOP)
     missing = watch_missing(page)
@@ -69,7 +69,8 @@ def test_the_consoles_signed_out(new_page, live_product, path):
 
 
 @pytest.mark.parametrize(
-    "path, username", [("/staff", "supervisor1"), ("/agent", "agent1"), ("/analyst", "analyst1")]
+    "path, username",
+    [("/staff", "supervisor1"), ("/agent", "agent1"), ("/analyst", "analyst1"), ("/kb", "kbreviewer1")],
 )
 def test_the_consoles_signed_in(new_page, live_product, artifacts, path, username):
     page = new_page(DESKTOP)
@@ -91,6 +92,12 @@ def test_the_consoles_signed_in(new_page, live_product, artifacts, path, usernam
         page.get_by_role("button", name="质量看板").click()
         page.locator("#kpis .kpi").first.wait_for()
         name = "analyst-dashboard"
+    if name == "kb":
+        page.locator("#topic-rows .case-row").first.wait_for()
+        assert_accessible(page, "kb-list")
+        page.locator("#topic-rows").get_by_role("button", name="转账手续费", exact=True).click()
+        page.locator("#versions .version").first.wait_for()
+        name = "kb-topic"
     if name != "agent":
         assert_accessible(page, name + "-signed-in")
     page.screenshot(path=str(artifacts / f"a11y-{name}-signed-in.png"), full_page=True)

@@ -33,7 +33,7 @@ def test_the_chat_pages_work_under_their_policy(new_page, live_product, path):
     assert violations == []
 
 
-@pytest.mark.parametrize("path", ["/staff", "/agent", "/analyst"])
+@pytest.mark.parametrize("path", ["/staff", "/agent", "/analyst", "/kb"])
 def test_the_staff_consoles_work_under_their_policy(new_page, live_product, path):
     page = new_page({"width": 1280, "height": 800})
     violations = watch_policy(page)

@@ -14,6 +14,7 @@ from bot import bank
 from bot.config import load_settings
 from bot.faq.answers import ANSWERS_DIR, AnswerStore
 from tests.e2e.test_conversation import open_chat, say, texts
+from tests.kb_helpers import current_version, process_tree, publish
 
 pytestmark = pytest.mark.e2e
 
@@ -95,25 +96,44 @@ def test_a_specific_word_is_answered_at_once(api):
     assert answer_of("card_lost") in texts(say(api, conversation_id, headers, "挂失"))
 
 
-def test_an_edited_answer_is_given_at_once_without_a_new_model(api, live_product):
-    """Operations change a fee: the next customer gets the new wording from the running
-    product, with no training and no restart (the answers are read at run time)."""
+def test_an_approved_answer_is_given_at_once_without_a_new_model_or_a_restart(api, live_product):
+    """Operations change opening hours in the knowledge base (an editor writes, a reviewer
+    approves): the next customer gets the new wording from the running product, with no new model
+    file and no process restarted (the action server reads the published answer at run time)."""
     models_before = sorted(p.name for p in (ROOT / "models").glob("*.tar.gz"))
-    path = live_product.faq_answers_dir / "service.yml"
-    original = path.read_text(encoding="utf-8")
-    entry = yaml.safe_load(original)["branch_hours"]["text"]
-    changed = "自下月起，本行网点周六营业时间调整为9:00至15:00。" + entry
+    processes_before = process_tree(live_product.process.pid)
+    original = current_version(live_product.api_url, "branch_hours")
+    changed = "自下月起，本行网点周六营业时间调整为9:00至15:00。" + original["text"]
     try:
-        path.write_text(
-            original.replace(json.dumps(entry, ensure_ascii=False), json.dumps(changed, ensure_ascii=False)),
-            encoding="utf-8",
-        )
+        version = publish(live_product.api_url, "branch_hours", changed, original["related"])
+        assert version["state"] == "published"
         conversation_id, headers = open_chat(api)
         reply = say(api, conversation_id, headers, '/faq_choose{"faq_topic": "branch_hours"}')
         assert "周六营业时间调整为9:00至15:00" in texts(reply)
     finally:
-        path.write_text(original, encoding="utf-8")
+        publish(live_product.api_url, "branch_hours", original["text"], original["related"])
     conversation_id, headers = open_chat(api)
     reply = say(api, conversation_id, headers, '/faq_choose{"faq_topic": "branch_hours"}')
-    assert "周六营业时间调整" not in texts(reply)
+    assert "周六营业时间调整" not in texts(reply) and answer_of("branch_hours") in texts(reply)
     assert sorted(p.name for p in (ROOT / "models").glob("*.tar.gz")) == models_before
+    assert process_tree(live_product.process.pid) == processes_before
+
+
+def test_an_edit_of_the_answer_files_after_installation_changes_nothing(api, live_product):
+    """The files are what a new install starts from; once imported, answers change only through
+    review, so an unreviewed edit on disk never reaches customers."""
+    path = live_product.faq_answers_dir / "service.yml"
+    original = path.read_text(encoding="utf-8")
+    entry = yaml.safe_load(original)["branch_hours"]["text"]
+    try:
+        path.write_text(
+            original.replace(
+                json.dumps(entry, ensure_ascii=False), json.dumps("未经审核的改动。", ensure_ascii=False)
+            ),
+            encoding="utf-8",
+        )
+        conversation_id, headers = open_chat(api)
+        reply = say(api, conversation_id, headers, '/faq_choose{"faq_topic": "branch_hours"}')
+        assert answer_of("branch_hours") in texts(reply) and "未经审核的改动" not in texts(reply)
+    finally:
+        path.write_text(original, encoding="utf-8")
