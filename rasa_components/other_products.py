@@ -5,8 +5,10 @@ topics, "花呗额度为什么降了" shares 额度 with our credit line. When t
 company's product (bot/scope/other_products.yml), does not name our bank, shows no money at
 stake (a deduction, a refund not arrived, a theft), and the predicted FAQ topic (or the fallback)
 does not serve it, the intent becomes `out_of_scope` with full confidence; the rule itself is
-`bot.scope.other_product`. Intents other than faq, chitchat and the fallback (a complaint, asking for a person,
-an urgent signal applied later in the pipeline) are left alone.
+`bot.scope.other_product`. A `fragment` naming such a product ("Apple Pay里的卡自己没了") is not
+context-free either: it gets the scope statement too. Intents other than faq, chitchat, fragment and
+the fallback (a complaint, asking for a person, an urgent signal applied later in the pipeline) are
+left alone.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from bot.faq.catalog import load_catalog
 from bot.scope import other_product
 from rasa_components.intent_override import put_intent_first
 
-OVERRIDABLE = {"faq", "chitchat", DEFAULT_NLU_FALLBACK_INTENT_NAME}
+OVERRIDABLE = {"faq", "chitchat", "fragment", DEFAULT_NLU_FALLBACK_INTENT_NAME}
 
 
 def predicted_topic(message: Message) -> str | None:

@@ -15,7 +15,7 @@ from bot.scope import load_scope, other_product
         ("華為錢包會存我的卡號嗎", "privacy_protection", "digital", "device_wallets"),  # traditional
         ("云闪付APP里的卡删不掉", "card_replace", "account", "unionpay_consumer"),
         ("我们店想装一台POS机", "branch_locator", "service", "merchant_services"),
-        ("花呗额度为什么降了", "credit_line_lowered", "consumer_credit", "internet_finance"),
+        ("花呗额度为什么降了", "credit_line_none", "consumer_credit", "internet_finance"),
         ("Steam上买的游戏没到", "wealth_purchase", "wealth", "shops_and_travel"),
         ("花呗额度为什么降了", None, None, "internet_finance"),  # the fallback, too
     ],

@@ -157,7 +157,7 @@ def test_a_reloaded_model_ranks_exactly_as_the_trained_one(pipeline):
 def test_a_message_without_known_words_is_a_weak_guess(pipeline):
     [clear, unknown] = pipeline["intents"].process(pipeline["featurize"](["转人工", "😀😀"]))
     assert unknown.get("intent")["confidence"] < clear.get("intent")["confidence"]
-    assert unknown.get("intent")["confidence"] < 0.5  # below the fallback threshold in config.yml
+    assert unknown.get("intent")["confidence"] < 0.4  # below the fallback threshold in config.yml
 
 
 def test_two_labels_are_enough_to_train(pipeline):
