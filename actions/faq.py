@@ -165,7 +165,7 @@ class ActionAnswerFollowup(Action):
         catalog = load_catalog()
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
         aspect = intent.removeprefix("followup_")
-        aspect_name = catalog.aspects.get(aspect, "相关信息")
+        aspect_name = catalog.aspect_name(aspect)
         last_topic_id = tracker.get_slot(LAST_TOPIC_SLOT)
         last = catalog.topic(last_topic_id)
         if last is None:

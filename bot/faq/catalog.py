@@ -25,6 +25,11 @@ class Catalog:
     topics: dict[str, Topic]
     group_followups: dict[str, dict[str, str]]
     topic_followups: dict[str, dict[str, str]]
+    unknown_aspect: str
+
+    def aspect_name(self, aspect: str) -> str:
+        """How the assistant names a follow-up aspect ("手续费或费用")."""
+        return self.aspects.get(aspect, self.unknown_aspect)
 
     def topic(self, topic_id: str | None) -> Topic | None:
         """The topic with this id, or None."""
@@ -61,7 +66,7 @@ def parse_catalog(data: dict) -> Catalog:
                 raise ValueError(f"follow-up of {source} has unknown aspect {aspect}")
             if target not in topics:
                 raise ValueError(f"follow-up {source}.{aspect} points at unknown topic {target}")
-    return Catalog(aspects, groups, topics, group_followups, topic_followups)
+    return Catalog(aspects, groups, topics, group_followups, topic_followups, str(data["unknown_aspect"]))
 
 
 @lru_cache(maxsize=1)

@@ -83,3 +83,9 @@ def test_short_words_are_bare_terms(text):
 @pytest.mark.parametrize("text", ["信用卡怎么还款", "转账限额是多少", "", "？？"])
 def test_questions_and_empty_text_are_not_bare_terms(text):
     assert not is_bare_term(text)
+
+
+def test_an_aspect_without_a_name_is_called_by_the_catalog_s_general_name():
+    catalog = load_catalog()
+    assert catalog.aspect_name("fee") == "手续费或费用"
+    assert catalog.aspect_name("colour") == catalog.unknown_aspect == "相关信息"
