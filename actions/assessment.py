@@ -9,6 +9,7 @@ after which `action_finish_assessment` stores the result (or the abandoned attem
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -18,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.config import load_settings
 from bot.conversations import buttons as step_buttons
 from bot.conversations import effects
+from bot.conversations.effects import EffectKey
 from bot.db import utcnow
 from bot.handoff import lifecycle as handoff_lifecycle
 from bot.replies import replies
@@ -209,6 +211,18 @@ class ValidateRiskAssessmentForm(FormValidationAction):
             dispatcher.utter_message(response=f"utter_assessment_{event.value}")
 
 
+def _stored_once(session, key: EffectKey | None, store: Callable[[], Any]):
+    """The assessment `store()` makes, or the one it made for this message before (a message
+    delivered twice stores one assessment)."""
+    return effects.once(
+        session=session,
+        key=key,
+        make=store,
+        record_of=lambda assessment: str(assessment.id),
+        find=lambda record: suitability_service.get_assessment(session=session, assessment_id=int(record)),
+    )
+
+
 async def _store_abandoned(tracker: Tracker, questionnaire: Questionnaire, attempt: Attempt) -> None:
     customer = customer_id(tracker)
     if customer is None:
@@ -217,10 +231,10 @@ async def _store_abandoned(tracker: Tracker, questionnaire: Questionnaire, attem
     key = effect_key(tracker, "abandoned_assessment")  # whichever action notices it, once a message
 
     def record(session) -> None:
-        effects.once(
-            session=session,
-            key=key,
-            make=lambda: suitability_service.record_abandoned(
+        _stored_once(
+            session,
+            key,
+            lambda: suitability_service.record_abandoned(
                 session=session,
                 customer_id=customer,
                 questionnaire=questionnaire,
@@ -228,10 +242,6 @@ async def _store_abandoned(tracker: Tracker, questionnaire: Questionnaire, attem
                 channel=channel(tracker),
                 conversation_id=tracker.sender_id,
                 now=utcnow(),
-            ),
-            record_of=lambda assessment: str(assessment.id),
-            find=lambda record: suitability_service.get_assessment(
-                session=session, assessment_id=int(record)
             ),
         )
 
@@ -270,10 +280,10 @@ class ActionFinishAssessment(Action):
         def record(session):
             # The last answer delivered twice (the API resends after a failure) stores one assessment.
             return _summary_of(
-                effects.once(
-                    session=session,
-                    key=key,
-                    make=lambda: suitability_service.record_assessment(
+                _stored_once(
+                    session,
+                    key,
+                    lambda: suitability_service.record_assessment(
                         session=session,
                         customer_id=customer,
                         questionnaire=questionnaire,
@@ -282,10 +292,6 @@ class ActionFinishAssessment(Action):
                         conversation_id=tracker.sender_id,
                         now=utcnow(),
                         validity_months=load_settings().assessment_validity_months,
-                    ),
-                    record_of=lambda assessment: str(assessment.id),
-                    find=lambda record: suitability_service.get_assessment(
-                        session=session, assessment_id=int(record)
                     ),
                 )
             )
