@@ -37,10 +37,8 @@
 
 
   function show(name) {
-    Object.keys(views).forEach(function (key) { views[key].hidden = key !== name; });
+    session.show(views, name);
     $("tabs").hidden = name !== "agent";
-    $("who").hidden = !session.login;
-    if (session.login) $("who-name").textContent = session.login.staff.display_name + "（" + session.login.staff.role_label + "）";
   }
 
   // --- signing in and out (api/static/staff_session.js) ----------------------------------------

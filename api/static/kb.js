@@ -56,15 +56,10 @@
 
   // --- signing in and out (api/static/staff_session.js) ----------------------------------------
 
-  function show(name) {
-    Object.keys(views).forEach(function (key) { views[key].hidden = key !== name; });
-    $("who").hidden = !session.login;
-    if (session.login) $("who-name").textContent = session.login.staff.display_name + "（" + session.login.staff.role_label + "）";
-  }
+  function show(name) { session.show(views, name); }
 
   function forbidden(message) {
-    $("forbidden-text").textContent = "您好，" + session.login.staff.display_name + "。" + (message || "")
-      + "您当前的角色是「" + session.login.staff.role_label + "」。";
+    $("forbidden-text").textContent = session.forbiddenText(message);
     show("forbidden");
   }
 

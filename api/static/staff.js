@@ -23,11 +23,7 @@
 
   // --- helpers ----------------------------------------------------------------------------------
 
-  function show(name) {
-    Object.keys(views).forEach(function (key) { views[key].hidden = key !== name; });
-    $("who").hidden = !session.login;
-    if (session.login) $("who-name").textContent = session.login.staff.display_name + "（" + session.login.staff.role_label + "）";
-  }
+  function show(name) { session.show(views, name); }
 
   function element(tag, className, text) {
     const node = document.createElement(tag);
@@ -159,8 +155,7 @@
     if (request !== listRequests) return; // a newer filter choice is on its way
     if (result.status === 401) return;
     if (result.status === 403) {
-      $("forbidden-text").textContent = "您好，" + session.login.staff.display_name + "。" + errorMessage(result)
-        + "您当前的角色是「" + session.login.staff.role_label + "」。";
+      $("forbidden-text").textContent = session.forbiddenText(errorMessage(result));
       show("forbidden");
       return;
     }

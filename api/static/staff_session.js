@@ -1,4 +1,4 @@
-// The sign-in shared by the staff consoles (/staff, /agent, /analyst): the form of
+// The sign-in shared by the staff consoles (/staff, /agent, /analyst, /kb): the form of
 // _staff_login.html, one login per browser tab kept in sessionStorage (so the consoles share it),
 // and an API helper that adds the bearer token and turns an expired login into the login form.
 //
@@ -9,6 +9,8 @@
 //     beforeLogout: async function () { … },      // optional: e.g. set presence offline
 //   });
 //   session.login  → {token, expires_at, staff} or null
+//   session.show(views, name)       → shows one view, hides the others, names who is signed in
+//   session.forbiddenText(message)  → the greeting for a console the role does not open
 //   session.api(method, path, body) → {ok, status, body, response}
 //   session.start()                 → restores a saved login or shows the form
 (function () {
@@ -24,6 +26,19 @@
 
   window.StaffSession = function (hooks) {
     const session = { login: null, errorMessage: errorMessage };
+
+    // One view of the console at a time; the header names who is signed in.
+    session.show = function (views, name) {
+      Object.keys(views).forEach(function (key) { views[key].hidden = key !== name; });
+      $("who").hidden = !session.login;
+      if (session.login) $("who-name").textContent = session.login.staff.display_name + "（" + session.login.staff.role_label + "）";
+    };
+
+    // What a signed-in member of staff reads on a console their role does not open.
+    session.forbiddenText = function (message) {
+      return "您好，" + session.login.staff.display_name + "。" + (message || "")
+        + "您当前的角色是「" + session.login.staff.role_label + "」。";
+    };
 
     session.signOut = function (message) {
       session.login = null;
