@@ -70,6 +70,7 @@ def main() -> int:
     print(f"  Staff cases: {stack.api_url}/staff")
     print(f"  Agent desk:  {stack.api_url}/agent")
     print(f"  Analysts:    {stack.api_url}/analyst")
+    print(f"  Answers:     {stack.api_url}/kb         (knowledge base: drafts, review, history)")
     print(f"  API docs:    {stack.api_url}/docs")
     print(f"  Health:      {stack.api_url}/healthz")
     print(f"  Logs:        {stack.log_dir}/{{api,rasa,actions}}.log")
