@@ -19,11 +19,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot import bank
 from bot.config import load_settings
+from bot.conversations import effects
 from bot.handoff import conversation as rules
 from bot.handoff import lifecycle, usecases
 from bot.handoff import service as handoff_service
 
-from .common import customer_id, in_transaction
+from .common import customer_id, effect_key, in_transaction
 
 CALLBACK_REPLY_SLOT = "callback_reply"
 CALLBACK_STATE_SLOT = "callback_state"
@@ -208,14 +209,22 @@ class ActionFinishCallback(Action):
         reason = tracker.get_slot(CALLBACK_REASON_SLOT)
         if reason not in handoff_service.CALLBACK_REASON_LABELS:
             reason = handoff_service.CALLBACK_REASON  # asked for a call-back straight away
+        key = effect_key(tracker, self.name())
+        # The last answer delivered twice (the API resends after a failure) books one call-back.
         await in_transaction(
-            lambda session: handoff_service.request_callback(
+            lambda session: effects.once(
                 session=session,
-                phone=intake.phone,
-                preferred_time=intake.preferred_time,
-                conversation_id=tracker.sender_id,
-                customer_id=customer_id(tracker),
-                reason=reason,
+                key=key,
+                make=lambda: handoff_service.request_callback(
+                    session=session,
+                    phone=intake.phone,
+                    preferred_time=intake.preferred_time,
+                    conversation_id=tracker.sender_id,
+                    customer_id=customer_id(tracker),
+                    reason=reason,
+                ),
+                record_of=lambda callback: str(callback.id),
+                find=lambda record: handoff_service.get_callback(session=session, callback_id=int(record)),
             )
         )
         dispatcher.utter_message(text=rules.callback_done_text(intake.phone, intake.preferred_time))

@@ -291,6 +291,7 @@ def test_the_call_back_request_is_stored_with_the_phone_encrypted(db):
     assert "方便接听" in say(ActionAskCallbackReply(), "")[0]["text"]
     say(ValidateCallbackForm(), "明天上午十点后")
     assert slots["callback_reply"] == "done"
+    before_finish = dict(slots)
     done = say(ActionFinishCallback(), "")
     assert "138****5678" in done[0]["text"] and "明天上午十点后" in done[0]["text"]
     with db.begin() as session:
@@ -301,3 +302,15 @@ def test_the_call_back_request_is_stored_with_the_phone_encrypted(db):
         assert "13812345678" not in callback.phone_encrypted
         assert (callback.customer_id, callback.status, callback.reason) == ("C0042", "requested", "fraud")
     assert slots["callback_state"] is None and slots["callback_reason"] is None
+
+    # The same last message delivered again (the API resends after a failure): one call-back.
+    again = tracker([""], intent="request_callback", conversation=conversation, slots=before_finish)
+    again.latest_message["metadata"]["message_id"] = 9001
+    first, _ = run(ActionFinishCallback(), again)
+    second, _ = run(ActionFinishCallback(), again)
+    assert first == second and "138****5678" in first[0]["text"]
+    with db.begin() as session:
+        stored = session.scalars(
+            select(CallbackRequest).where(CallbackRequest.conversation_id == conversation)
+        )
+        assert len(stored.all()) == 2  # the first booking above, and one for the message delivered twice
