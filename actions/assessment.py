@@ -32,7 +32,7 @@ from bot.text.china_time import format_date
 
 from .common import channel, customer_id, effect_key, in_transaction, intent_name
 from .faq import faq_choice, refresh_answers, utter_answer
-from .handoff import escalate
+from .handoff import escalate, escalate_urgent, urgent_ending, urgent_reason_of, urgent_typed
 
 FORM = "risk_assessment_form"
 REPLY_SLOT = "assessment_reply"
@@ -164,6 +164,9 @@ class ValidateRiskAssessmentForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value is None:  # the start action's reset, not a customer message
             return {}
+        urgent = urgent_typed(value)
+        if urgent is not None:  # money or a person at risk now: the questionnaire can wait
+            return {REPLY_SLOT: urgent_ending(urgent)}
         questionnaire, attempt = current_attempt(tracker)
         text = value if isinstance(value, str) else ""
         press = step_buttons.read(text)
@@ -266,8 +269,11 @@ class ActionFinishAssessment(Action):
             return reset
         if ending != "submitted":
             await _store_abandoned(tracker, questionnaire, attempt)
+            progress = {"questionnaire": questionnaire.version, "answered": len(attempt.answers)}
+            urgent = urgent_reason_of(ending)
+            if urgent is not None:
+                return reset + await escalate_urgent(dispatcher, tracker, urgent, context=progress)
             if ending == "person":
-                progress = {"questionnaire": questionnaire.version, "answered": len(attempt.answers)}
                 return reset + await escalate(
                     dispatcher, tracker, handoff_lifecycle.QUESTIONNAIRE, context=progress
                 )

@@ -22,6 +22,7 @@ from bot.entities import facts as entity_facts
 from bot.errors import DomainError
 
 from .common import address_key, customer_id, in_transaction, intent_name
+from .handoff import escalate_urgent, urgent_ending, urgent_reason_of, urgent_typed
 
 REPLY_SLOT = "case_reply"
 LOOKUP_SLOT = "case_lookup"
@@ -96,6 +97,9 @@ class ValidateCaseForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value is None:  # the start action's reset, not a customer message
             return {}
+        urgent = urgent_typed(value)
+        if urgent is not None:  # money or a person at risk now: the lookup can wait
+            return {REPLY_SLOT: urgent_ending(urgent)}
         state = lookup.Lookup.from_slot(tracker.get_slot(LOOKUP_SLOT))
         result = lookup.step(state, value if isinstance(value, str) else "", entities_of(tracker))
         if result.need is not None:
@@ -155,4 +159,8 @@ class ActionFinishCaseLookup(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        return [SlotSet(LOOKUP_SLOT, None), SlotSet(REPLY_SLOT, None)]
+        reset = [SlotSet(LOOKUP_SLOT, None), SlotSet(REPLY_SLOT, None)]
+        urgent = urgent_reason_of(tracker.get_slot(REPLY_SLOT))
+        if urgent is not None:
+            return reset + await escalate_urgent(dispatcher, tracker, urgent)
+        return reset

@@ -26,7 +26,15 @@ from bot.text.china_time import format_date
 from bot.text.masking import mask_mobile, mask_name, mask_text
 
 from .common import channel, customer_id, effect_key, in_transaction
-from .handoff import escalate
+from .handoff import (
+    escalate,
+    escalate_urgent,
+    said_since,
+    urgent_ending,
+    urgent_reason_of,
+    urgent_text,
+    urgent_typed,
+)
 
 REPLY_SLOT = "complaint_reply"
 DRAFT_SLOT = "complaint_draft"
@@ -180,6 +188,13 @@ class ValidateComplaintForm(FormValidationAction):
         if value is None:  # the start action's reset, not a customer message
             return {}
         draft = _draft(tracker)
+        urgent = urgent_typed(value)
+        if urgent == handoff_lifecycle.DISTRESS:  # a person at risk: a person now, the draft kept
+            return {REPLY_SLOT: urgent_ending(urgent)}
+        if urgent is not None and not said_since(tracker, urgent_text(urgent), "action_start_complaint"):
+            # Money at risk now (被骗, 验证码告诉了对方): first the steps to take at once, with the
+            # 24-hour line; the message still belongs to the complaint and is read as usual.
+            dispatcher.utter_message(text=urgent_text(urgent))
         text = value if isinstance(value, str) else ""
         press = step_buttons.read(text)
         if press is not None:
@@ -242,6 +257,10 @@ class ActionFinishComplaint(Action):
     ) -> list[dict[str, Any]]:
         ending = tracker.get_slot(REPLY_SLOT)
         draft = _draft(tracker)
+        urgent = urgent_reason_of(ending)
+        if urgent is not None:
+            events = await escalate_urgent(dispatcher, tracker, urgent, context=agent_context(draft))
+            return [SlotSet(REPLY_SLOT, None), *events]  # the draft stays for the agent
         if ending == "person":
             dispatcher.utter_message(response="utter_complaint_handed_over")
             events = await escalate(

@@ -89,19 +89,71 @@ async def escalate(
     return events
 
 
+# What a form's reply slot holds when an urgent message ended the form ("urgent:fraud",
+# "urgent:distress"): its finish action then says what to do now and connects the customer to a
+# person (`escalate_urgent`).
+_URGENT_PREFIX = "urgent:"
+
+
+def urgent_ending(reason: str) -> str:
+    return _URGENT_PREFIX + reason
+
+
+def urgent_reason_of(ending: Any) -> str | None:
+    """The reason an urgent ending names; None for every other ending."""
+    if isinstance(ending, str) and ending.startswith(_URGENT_PREFIX):
+        return ending[len(_URGENT_PREFIX) :]
+    return None
+
+
+def urgent_typed(value: Any) -> str | None:
+    """`fraud` or `distress` when a message the customer typed into a form shows signs of either;
+    None for ordinary answers and for button payloads."""
+    text = value if isinstance(value, str) else ""
+    if text.startswith("/"):
+        return None
+    return rules.urgent_reason(text)
+
+
+def urgent_text(reason: str) -> str:
+    """What to do now: the distress answer (110/120/12356) or the fraud steps (24-hour line first)."""
+    if reason == lifecycle.DISTRESS:
+        return rules.distress_text()
+    return rules.fraud_text(bank.from_settings(load_settings()))
+
+
+def said_since(tracker: Tracker, text: str, action: str) -> bool:
+    """Whether the assistant already said `text` since `action` last ran (e.g. since the form
+    started), so a long urgent answer is not repeated with every message."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") == action:
+            return False
+        if event.get("event") == "bot" and event.get("text") == text:
+            return True
+    return False
+
+
+async def escalate_urgent(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    reason: str,
+    context: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Says what to do now (fraud steps or the distress answer) and connects the customer to a
+    person at once (served first)."""
+    dispatcher.utter_message(text=urgent_text(reason))
+    return await escalate(dispatcher, tracker, reason, context=context)
+
+
 async def escalate_if_urgent(
     dispatcher: CollectingDispatcher, tracker: Tracker
 ) -> list[dict[str, Any]] | None:
-    """Signs of distress or fraud in the latest message: say what to do now and connect the
-    customer to a person at once (served first). None when there are no such signs."""
+    """Signs of distress or fraud in the latest message: `escalate_urgent`. None when there are
+    no such signs."""
     reason = rules.urgent_reason((tracker.latest_message or {}).get("text") or "")
     if reason is None:
         return None
-    identity = bank.from_settings(load_settings())
-    dispatcher.utter_message(
-        text=rules.distress_text() if reason == lifecycle.DISTRESS else rules.fraud_text(identity)
-    )
-    return await escalate(dispatcher, tracker, reason)
+    return await escalate_urgent(dispatcher, tracker, reason)
 
 
 class ActionAnswerOutOfScope(Action):
@@ -130,10 +182,8 @@ class ActionRequestHuman(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         reason = detect_reason(tracker)
-        if reason == lifecycle.DISTRESS:
-            dispatcher.utter_message(text=rules.distress_text())
-        elif reason == lifecycle.FRAUD:
-            dispatcher.utter_message(text=rules.fraud_text(bank.from_settings(load_settings())))
+        if reason in (lifecycle.DISTRESS, lifecycle.FRAUD):
+            dispatcher.utter_message(text=urgent_text(reason))
         return await escalate(dispatcher, tracker, reason)
 
 
@@ -177,6 +227,11 @@ class ValidateCallbackForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value is None:  # the start action's reset, not a customer message
             return {}
+        urgent = urgent_typed(value)
+        if urgent is not None and not said_since(tracker, urgent_text(urgent), "action_start_callback"):
+            # Already on the way to a person: first the steps to take now (24-hour line first),
+            # once; then the message is read as an answer like any other.
+            dispatcher.utter_message(text=urgent_text(urgent))
         text = value if isinstance(value, str) else ""
         if text.startswith("/"):  # a button of another flow
             text = "取消" if "decline" in text else ""

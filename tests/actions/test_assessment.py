@@ -369,3 +369,21 @@ def test_a_last_answer_delivered_twice_stores_one_assessment(customer, database_
     _run(ActionFinishAssessment(), exit_request)
     _run(ActionFinishAssessment(), exit_request)
     assert sorted(row[0] for row in _stored(database_url, customer)) == sorted([COMPLETED, ABANDONED])
+
+
+def test_fraud_happening_now_ends_the_questionnaire_with_what_to_do_and_a_person(customer, database_url):
+    engine = build_engine(database_url)
+    with Session(engine) as session, session.begin():
+        session.execute(delete(AgentPresence))  # nobody online: the person comes as a call-back
+    engine.dispose()
+    _, slots = _start(customer)
+    _, slots = _say("A", slots, customer)
+    said = "等一下，我刚把验证码告诉了对方，钱被转走了"
+    messages, slots = _say(said, slots, customer, intent="nlu_fallback")
+    assert messages == []  # not "请回复A、B、C或D"
+    assert slots["assessment_reply"] == "urgent:fraud"
+    result, _ = _run(ActionFinishAssessment(), _tracker(said, customer=customer, slots=slots))
+    assert result[0]["text"].splitlines()[1].startswith("1. 拨打")
+    assert "24小时客服热线95000" in result[0]["text"]
+    assert "/request_callback" in [b["payload"] for b in result[1]["buttons"]]
+    assert _stored(database_url, customer) == [(ABANDONED, None, None, 1, "app", "conv-1")]

@@ -614,3 +614,53 @@ def test_a_confirmation_delivered_twice_files_one_case(conversation, database_ur
         )
     engine.dispose()
     assert filed == [first[0]["number"]]
+
+
+def _finish_with(chat: Chat, finish, text: str) -> list[dict]:
+    """The finish action in the same turn as the message that ended the form."""
+    messages, changed = _run(finish, chat.tracker(text))
+    chat.slots.update(changed)
+    return messages
+
+
+def test_fraud_happening_now_interrupts_a_case_lookup_with_what_to_do_and_a_person(conversation):
+    from actions.case_lookup import ActionFinishCaseLookup
+
+    chat = _lookup(conversation)
+    chat.start(ActionStartCaseLookup(), "我想查一下投诉进度", "complaint_status")
+    said = "我被骗了，刚把验证码告诉了对方"
+    # Not read as a case reference ("暂时没能找到您要查询的投诉"): the lookup ends at once.
+    assert chat.say(said) == []
+    messages = _finish_with(chat, ActionFinishCaseLookup(), said)
+    steps = messages[0]["text"].splitlines()
+    assert steps[1].startswith("1. 拨打") and "24小时客服热线95000" in steps[1]
+    # Nobody is online in these tests: the person comes as a call-back, the 24-hour line first.
+    assert "/request_callback" in [b["payload"] for b in messages[1]["buttons"]]
+    assert chat.slots["case_reply"] is None and chat.slots["case_lookup"] is None
+
+
+def test_a_complaint_about_fraud_happening_now_gives_the_steps_first_and_keeps_the_complaint(
+    conversation,
+):
+    chat = _complaint(conversation)
+    chat.start(ActionStartComplaint(), "我要投诉", "complain")
+    said = "刚才有人冒充你们客服，我被骗了，验证码告诉了对方"
+    messages = chat.say(said)
+    assert messages[0]["text"].splitlines()[1].startswith("1. 拨打")  # what to do now, first
+    assert "24小时客服热线95000" in messages[0]["text"]
+    # The complaint goes on: the message is part of its description.
+    assert chat.slots["complaint_reply"] is None
+    assert chat.slots["complaint_draft"]["description"] == [said]
+
+
+def test_distress_during_a_complaint_reaches_a_person_with_the_draft_kept(conversation):
+    chat = _complaint(conversation)
+    chat.start(ActionStartComplaint(), "我要投诉", "complain")
+    chat.say("ATM吞了我的卡，打电话也没人管")
+    said = "我真的崩溃了，不想活了"
+    assert chat.say(said) == []
+    assert chat.slots["complaint_reply"] == "urgent:distress"
+    messages = _finish_with(chat, ActionFinishComplaint(), said)
+    assert "12356" in messages[0]["text"] and "110" in messages[0]["text"]
+    assert "/request_callback" in [b["payload"] for b in messages[1]["buttons"]]
+    assert chat.slots["complaint_draft"]["description"] == ["ATM吞了我的卡，打电话也没人管"]
