@@ -1,15 +1,22 @@
-"""What customers say around their questions: a fragment ("开不了", "为什么我不行")."""
+"""What customers say around their questions: a fragment ("开不了", "为什么我不行"), a plain
+yes or no ("好的", "不用了") to what the assistant just offered."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.faq.catalog import load_catalog
+from bot.handoff import conversation as handoff_rules
 
+from .common import intent_name
 from .faq import LAST_TOPIC_SLOT
+from .handoff import CALLBACK_REPLY_SLOT, CALLBACK_STATE_SLOT, ActionRequestHuman
+
+PERSON_PAYLOAD = "/request_human"
 
 
 def topic_answered_last_turn(events: list[dict[str, Any]]) -> str | None:
@@ -41,4 +48,44 @@ class ActionAnswerFragment(Action):
             dispatcher.utter_message(response="utter_fragment_no_context")
         else:
             dispatcher.utter_message(response="utter_fragment_after_faq", topic=topic.title)
+        return []
+
+
+def offered_payloads(events: list[dict[str, Any]]) -> list[str]:
+    """The button payloads of the assistant's last message before the current customer message."""
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    before = events[: users[-1]] if users else events
+    for event in reversed(before):
+        if event.get("event") == "bot":
+            buttons = (event.get("data") or {}).get("buttons") or []
+            return [str(button.get("payload") or "") for button in buttons]
+    return []
+
+
+class ActionAnswerYesNo(Action):
+    """A plain yes or no outside any question of a flow answers what the last message offered:
+    yes to the call-back offer takes the call-back request, yes to "需要为您转接人工客服吗" asks
+    for a person, no to either is respected; otherwise "好的，还有什么可以帮您". (Offers with a
+    question of their own — the questionnaire, a fragment's "您是说…吗", the apology — have rules.)"""
+
+    def name(self) -> str:
+        return "action_answer_yes_no"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        offered = offered_payloads(tracker.events)
+        if intent_name(tracker) == "affirm":
+            if handoff_rules.CALLBACK_PAYLOAD in offered:
+                return [
+                    SlotSet(CALLBACK_STATE_SLOT, handoff_rules.CallbackIntake().to_slot()),
+                    SlotSet(CALLBACK_REPLY_SLOT, None),
+                    FollowupAction("callback_form"),
+                ]
+            if offered[:1] == [PERSON_PAYLOAD]:
+                return await ActionRequestHuman().run(dispatcher, tracker, domain)
+        elif handoff_rules.DECLINE_PAYLOAD in offered:
+            dispatcher.utter_message(response="utter_decline_human")
+            return []
+        dispatcher.utter_message(response="utter_ok_anything_else")
         return []

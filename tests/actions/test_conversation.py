@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.conversation import ActionAnswerFragment
 from actions.faq import ActionAnswerFollowup
+from bot.handoff.conversation import CallbackIntake
 
 
 def _run(action, tracker):
@@ -86,3 +87,65 @@ def test_a_plain_fee_follow_up_after_the_annual_fee_says_it_was_covered():
     }
     messages, _ = _run(ActionAnswerFollowup(), _tracker([], {"last_faq_topic": "annual_fee"}, latest))
     assert messages[0]["response"] == "utter_followup_already_answered"
+
+
+def _offered(buttons: list[tuple[str, str]], text: str = "……") -> list[dict]:
+    return [
+        _user("转人工", "request_human"),
+        {"event": "action", "name": "action_request_human"},
+        {
+            "event": "bot",
+            "text": text,
+            "data": {"buttons": [{"title": title, "payload": payload} for title, payload in buttons]},
+        },
+        {"event": "action", "name": "action_listen"},
+    ]
+
+
+CALLBACK_OFFER = [("预约回电", "/request_callback"), ("不用了", "/decline_human")]
+
+
+def test_yes_to_the_call_back_offer_takes_the_call_back_request():
+    from actions.conversation import ActionAnswerYesNo
+
+    tracker = _tracker(
+        [*_offered(CALLBACK_OFFER), _user("好的", "affirm")], latest={"intent": {"name": "affirm"}}
+    )
+    messages, events = _run(ActionAnswerYesNo(), tracker)
+    assert messages == []  # the call-back form asks for the phone number next
+    assert {"event": "followup", "name": "callback_form"} in [
+        {"event": e["event"], "name": e.get("name")} for e in events
+    ]
+    fresh = CallbackIntake().to_slot()  # a new request: the phone number first
+    assert [e["value"] for e in events if e.get("name") == "callback_state"] == [fresh]
+
+
+def test_no_to_the_call_back_offer_is_respected():
+    from actions.conversation import ActionAnswerYesNo
+
+    tracker = _tracker(
+        [*_offered(CALLBACK_OFFER), _user("不用了", "deny")], latest={"intent": {"name": "deny"}}
+    )
+    messages, events = _run(ActionAnswerYesNo(), tracker)
+    assert [m["response"] for m in messages] == ["utter_decline_human"] and events == []
+
+
+def test_yes_to_the_offer_of_a_person_asks_for_one():
+    from actions.conversation import ActionAnswerYesNo
+    from tests.actions.conftest import signed_metadata
+
+    offer = [("转人工客服", "/request_human"), ("不用了，我换个说法", "/decline_human")]
+    metadata = signed_metadata("c1", customer=None, channel="web")
+    latest = {"text": "好的", "intent": {"name": "affirm"}, "metadata": metadata}
+    user = {**_user("好的", "affirm"), "metadata": metadata}
+    messages, _ = _run(ActionAnswerYesNo(), _tracker([*_offered(offer), user], latest=latest))
+    # Nobody is online in these tests: the person comes as the call-back offer.
+    assert "/request_callback" in [b["payload"] for b in messages[-1]["buttons"]]
+
+
+def test_a_plain_yes_after_an_answer_is_just_acknowledged():
+    from actions.conversation import ActionAnswerYesNo
+
+    tracker = _tracker([*ANSWERED_ACTIVATION, _user("好的", "affirm")], latest={"intent": {"name": "affirm"}})
+    messages, events = _run(ActionAnswerYesNo(), tracker)
+    assert [m["response"] for m in messages] == ["utter_ok_anything_else"] and events == []
