@@ -104,6 +104,13 @@ def _stored(database_url: str, customer: str):
     return result
 
 
+def _nobody_online(database_url: str) -> None:
+    engine = build_engine(database_url)
+    with Session(engine) as session, session.begin():
+        session.execute(delete(AgentPresence))
+    engine.dispose()
+
+
 def _start(customer: str) -> tuple[list[dict], dict]:
     return _run(
         ActionStartAssessment(), _tracker("我要做风险评估", customer=customer, intent="start_assessment")
@@ -184,10 +191,7 @@ def test_a_question_mid_way_is_answered_then_the_same_question_is_asked_again(cu
 
 
 def test_unclear_answers_are_explained_and_the_third_offers_a_person(customer, database_url):
-    engine = build_engine(database_url)
-    with Session(engine) as session, session.begin():
-        session.execute(delete(AgentPresence))  # nobody online: the person offer is a call-back
-    engine.dispose()
+    _nobody_online(database_url)  # the person offer is a call-back
     _, slots = _start(customer)
     messages, slots = _say("你猜", slots, customer, intent="nlu_fallback")
     assert messages[0]["response"] == "utter_assessment_unclear" and messages[0]["last"] == "D"
@@ -372,10 +376,7 @@ def test_a_last_answer_delivered_twice_stores_one_assessment(customer, database_
 
 
 def test_fraud_happening_now_ends_the_questionnaire_with_what_to_do_and_a_person(customer, database_url):
-    engine = build_engine(database_url)
-    with Session(engine) as session, session.begin():
-        session.execute(delete(AgentPresence))  # nobody online: the person comes as a call-back
-    engine.dispose()
+    _nobody_online(database_url)  # the person comes as a call-back
     _, slots = _start(customer)
     _, slots = _say("A", slots, customer)
     said = "等一下，我刚把验证码告诉了对方，钱被转走了"
