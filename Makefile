@@ -76,7 +76,8 @@ stories: setup model
 benchmark: setup model
 	$(BIN)/python -m benchmarks.chat_latency $(BENCH_ARGS)
 
-## benchmark-profile: py-spy sampling profile of our Rasa under load (PY_SPY=<path of py-spy>)
+## benchmark-profile: py-spy sampling profile of our Rasa under load (PY_SPY=<path of py-spy>;
+## BENCH_ARGS="--process api" samples the API instead, the load sent through it)
 PY_SPY ?= py-spy
 benchmark-profile: setup model
 	$(BIN)/python -m benchmarks.profile_rasa --py-spy $(PY_SPY) $(BENCH_ARGS)

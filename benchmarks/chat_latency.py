@@ -290,6 +290,7 @@ def production_config(
             "REALTIME_REDIS_URL": f"redis://{REDIS[0]}:{REDIS[1]}/0",
             "SANIC_WORKERS": str(args.rasa_workers),
             "WEB_CONCURRENCY": str(args.api_workers),
+            "ACTION_SERVER_SANIC_WORKERS": str(args.action_workers),
             "TRACKER_DB_HOST": "127.0.0.1",
             "TRACKER_DB_PORT": "5432",
             "TRACKER_DB_USER": "postgres",
@@ -329,7 +330,9 @@ def report(
     print()
     print(
         f"load per target and round: {args.concurrency} concurrent conversations x {turns} messages, "
-        f"then {args.sequential} sequential messages of one conversation; {args.rounds} round(s)"
+        f"then {args.sequential} sequential messages of one conversation; {args.rounds} round(s); "
+        f"production workers: Rasa {args.rasa_workers}, action server {args.action_workers}, "
+        f"API {args.api_workers}"
     )
     header = f"{'target':<34}{'turns':>6}{'err':>5}{'turns/s':>9}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'seq p50':>9}"
     print(header)
@@ -389,6 +392,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="times every target takes its turn (default 1)")
     parser.add_argument("--rasa-workers", type=int, default=2, help="Sanic workers of Rasa in production")
     parser.add_argument("--api-workers", type=int, default=1, help="uvicorn workers of the API in production")
+    parser.add_argument(
+        "--action-workers", type=int, default=1, help="Sanic workers of the action server in production"
+    )
+    parser.add_argument("--no-default", action="store_true", help="skip the embedded default stack")
     parser.add_argument("--no-starter", action="store_true", help="skip Rasa's starter bot")
     parser.add_argument("--no-production", action="store_true", help="skip the production topology")
     parser.add_argument(
@@ -414,7 +421,8 @@ def main() -> None:
     with ExitStack() as cleanup, tempfile.TemporaryDirectory(prefix="bankbot-bench-") as tmp:
         tmp_dir = Path(tmp)
         stacks: dict[str, Stack] = {}
-        stacks["default"] = Stack(embedded_config(model, tmp_dir / "default", ROOT / "endpoints.yml"))
+        if not args.no_default:
+            stacks["default"] = Stack(embedded_config(model, tmp_dir / "default", ROOT / "endpoints.yml"))
         for index, endpoints in enumerate(args.compare_endpoints, start=1):
             name = f"default ({endpoints.name})"
             stacks[name] = Stack(embedded_config(model, tmp_dir / f"compare-{index}", endpoints.resolve()))

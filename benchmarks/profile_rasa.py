@@ -1,9 +1,11 @@
 """Where our Rasa server spends its time under load: a py-spy sampling profile.
 
-`python -m benchmarks.profile_rasa --py-spy PATH [--messages N] [--endpoints FILE]` starts the
-embedded stack (like `make benchmark`), sends N messages over 20 concurrent conversations straight
-to Rasa's REST channel while py-spy samples the Rasa process, and prints the share of busy samples
-spent in each of the functions that matter (inclusive), and the top functions by own time.
+`python -m benchmarks.profile_rasa --py-spy PATH [--messages N] [--endpoints FILE] [--process api]`
+starts the embedded stack (like `make benchmark`), sends N messages over 20 concurrent
+conversations straight to Rasa's REST channel while py-spy samples the Rasa process, and prints
+the share of busy samples spent in each of the functions that matter (inclusive), and the top
+functions by own time. `--process api` sends them through the public chat API and samples the
+API process instead.
 
 py-spy is not a project dependency: install it apart (e.g. `python3 -m venv /tmp/pyspy &&
 /tmp/pyspy/bin/pip install py-spy`) and pass its path. The collapsed stacks are kept in
@@ -39,6 +41,18 @@ WATCHED = {
     "SQL commit": ("sqlalchemy/engine/default.py", "do_commit"),
     "SQL connection close": ("sqlalchemy/engine/default.py", "do_close"),
 }
+# The same for the API process (--process api).
+WATCHED_API = {
+    "store the message (accept)": ("api/chat_gateway.py", "_accept"),
+    "forward to Rasa (await)": ("api/chat_gateway.py", "_ask_assistant"),
+    "store the replies": ("api/chat_gateway.py", "_record_replies"),
+    "transcript copy (SQL broker consumer)": ("bot/transcripts/service.py", None),
+    "encryption at rest": ("bot/cases/crypto.py", None),
+    "settings read": ("bot/config.py", "load_settings"),
+    "SQL commit": ("sqlalchemy/engine/default.py", "do_commit"),
+    "SQL execute": ("sqlalchemy/engine/default.py", "do_execute"),
+    "HTTP client (httpx)": ("httpx/_client.py", None),
+}
 
 
 def _frame_matches(frame: str, file_suffix: str, function: str | None) -> bool:
@@ -49,15 +63,15 @@ def _frame_matches(frame: str, file_suffix: str, function: str | None) -> bool:
     return path.endswith(file_suffix) and qualified
 
 
-def summarise(raw: Path, top: int = 15) -> str:
+def summarise(raw: Path, top: int = 15, watched: dict[str, tuple[str, str | None]] = WATCHED) -> str:
     stacks: list[tuple[list[str], int]] = []
     for line in raw.read_text().splitlines():
         frames, _, count = line.rpartition(" ")
         if frames and count.isdigit():
             stacks.append((frames.split(";"), int(count)))
     total = sum(count for _, count in stacks) or 1
-    lines = [f"{total} busy samples of the Rasa process (idle waiting excluded)"]
-    for label, (suffix, function) in WATCHED.items():
+    lines = [f"{total} busy samples (idle waiting excluded)"]
+    for label, (suffix, function) in watched.items():
         hits = sum(
             count for frames, count in stacks if any(_frame_matches(f, suffix, function) for f in frames)
         )
@@ -78,6 +92,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--endpoints", type=Path, default=ROOT / "endpoints.yml")
     parser.add_argument("--model", type=Path)
+    parser.add_argument(
+        "--process", choices=("rasa", "api"), default="rasa", help="the process to sample (default rasa)"
+    )
     args = parser.parse_args()
 
     model = args.model or ensure_model(quiet=True)
@@ -87,14 +104,17 @@ def main() -> None:
         stack = Stack(embedded_config(model, Path(tmp), args.endpoints.resolve()))
         stack.start()
         try:
-            target = Target("Rasa", f"http://127.0.0.1:{stack.config.rasa_port}", "rasa", TURNS)
+            if args.process == "api":
+                target = Target("API", stack.api_url, "api", TURNS)
+            else:
+                target = Target("Rasa", f"http://127.0.0.1:{stack.config.rasa_port}", "rasa", TURNS)
             asyncio.run(_load(target, 2, len(TURNS)))  # warm-up
             spy = subprocess.Popen(
                 [
                     str(args.py_spy),
                     "record",
                     "--pid",
-                    str(stack.processes["rasa"].pid),
+                    str(stack.processes[args.process].pid),
                     "--format",
                     "raw",
                     "--output",
@@ -117,7 +137,7 @@ def main() -> None:
     print(
         f"{len(latencies)} messages, {sum(problems.values())} errors, {len(latencies) / elapsed:.1f} turns/s while sampled"
     )
-    print(summarise(out))
+    print(summarise(out, watched=WATCHED_API if args.process == "api" else WATCHED))
     print(f"collapsed stacks: {out}")
 
 

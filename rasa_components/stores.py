@@ -2,7 +2,7 @@
 
 Named in endpoints.yml and endpoints.production.yml (`type: rasa_components.stores.<Class>`, which
 Rasa 3.6 loads for custom stores). A profile of our Rasa under load (benchmarks/profile_rasa.py,
-README "Performance") put half its time in the stock classes' persistence:
+README "Turn cost") put half its time in the stock classes' persistence:
 
 - `SQLTrackerStore.save` read the whole conversation back from the database and rebuilt a tracker
   from it, only to learn how many events were new; it then counted the stored events again.

@@ -74,8 +74,20 @@ def _cipher_for(key: str) -> CaseCipher:
     return CaseCipher(key)
 
 
+# The environment variables the default cipher depends on (bot/config.py's settings).
+_CIPHER_ENV = ("APP_ENV", "CASE_ENCRYPTION_KEY", "VAR_DIR")
+
+
 def default_cipher() -> CaseCipher:
-    """The cipher for the configured key (read from the environment on each call)."""
+    """The cipher for the configured key. Follows the environment (a changed CASE_ENCRYPTION_KEY,
+    APP_ENV or VAR_DIR gives the matching cipher), but reads the settings and the key file once per
+    combination: Rasa decrypts every stored event of a conversation on each turn, and reading the
+    settings for each one was a fifth of its time (README "Turn cost")."""
+    return _cipher_for_environment(*(os.environ.get(name, "").strip() for name in _CIPHER_ENV))
+
+
+@lru_cache(maxsize=8)
+def _cipher_for_environment(_app_env: str, _key: str, _var_dir: str) -> CaseCipher:
     settings = load_settings()
     if settings.production and not settings.case_encryption_key:
         raise RuntimeError("CASE_ENCRYPTION_KEY must be set in production (APP_ENV=production)")

@@ -1,9 +1,11 @@
 """The production example (endpoints.production.yml) against the PostgreSQL, Redis and RabbitMQ
-servers of this machine: a real Rasa server keeps trackers in PostgreSQL, locks conversations
-in Redis and publishes every event to RabbitMQ. Skipped, with the reason, when one is unreachable."""
+servers of this machine: a real Rasa server with two Sanic workers (SANIC_WORKERS, as production
+runs it) keeps trackers in PostgreSQL, locks conversations in Redis and publishes every event to
+RabbitMQ. Skipped, with the reason, when one is unreachable."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import uuid
@@ -79,6 +81,8 @@ def production_stack(tmp_path_factory):
             "RABBITMQ_USER": "guest",
             "RABBITMQ_PASSWORD": "guest",
             "RABBITMQ_QUEUE": queue,
+            # Production's worker count (deploy/kubernetes/base/config.env): both cores.
+            "SANIC_WORKERS": "2",
         },
     )
     stack = Stack(config)
@@ -171,3 +175,51 @@ def test_the_production_lock_store_is_redis(production_stack, monkeypatch):
 
     assert run_async(hold_lock())
     assert lock_store.get_lock("conversation-under-test") is None, "released after use"
+
+
+def test_five_messages_of_one_conversation_sent_at_once_are_answered_in_order(production_stack):
+    """Two Rasa workers take the five messages at once; the Redis lock lets one turn run at a time,
+    so each message gets its own answer and the conversation reads question, answer, question."""
+    stack, _tracker_db_url, _queue = production_stack
+    questions = [
+        "你好",
+        "银行卡丢了怎么办",
+        "跨行转账多久到账",
+        "信用卡怎么提额",
+        "理财产品的风险等级是什么意思",
+    ]
+
+    async def send_all() -> tuple[str, list[httpx.Response]]:
+        async with httpx.AsyncClient(base_url=stack.api_url, timeout=60) as api:
+            session = (await api.post("/api/chat/sessions")).json()
+            headers = {"Authorization": f"Bearer {session['token']}"}
+            path = f"/api/chat/{session['conversation_id']}/messages"
+            responses = await asyncio.gather(
+                *(api.post(path, json={"text": question}, headers=headers) for question in questions)
+            )
+            return session["conversation_id"], list(responses)
+
+    conversation_id, responses = run_async(send_all())
+    assert [response.status_code for response in responses] == [200] * 5, [r.text for r in responses]
+    answered = {response.json()["message_id"]: response.json()["replies"] for response in responses}
+    assert len(answered) == 5 and all(answered.values()), answered
+
+    rasa_url = f"http://127.0.0.1:{stack.config.rasa_port}"
+    tracker = httpx.get(
+        f"{rasa_url}/conversations/{conversation_id}/tracker",
+        params={"token": stack.config.rasa_token, "include_events": "ALL"},
+        timeout=30,
+    ).json()
+    # The tracker cut at each customer message: the assistant's words until the next one.
+    turns: list[tuple[int, list[str]]] = []
+    for event in tracker["events"]:
+        if event["event"] == "user":
+            turns.append(((event.get("metadata") or {}).get("message_id"), []))
+        elif event["event"] == "bot" and turns:
+            turns[-1][1].append(event["text"])
+    assert sorted(message_id for message_id, _ in turns) == sorted(answered), "each message once"
+    for message_id, said in turns:
+        # What followed each message in the conversation is exactly what its sender was answered.
+        assert said == [reply["text"] for reply in answered[message_id]], message_id
+    by_text = dict(zip(questions, responses, strict=True))
+    assert "您好" in by_text["你好"].json()["replies"][0]["text"]
