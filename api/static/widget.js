@@ -278,9 +278,13 @@
     row.querySelectorAll("button").forEach(function (button, index) { button.classList.toggle("on", index <= upTo); });
   }
 
-  // Once a newer turn of the assistant, an agent or a notice arrives, the buttons of earlier turns
-  // answer nothing any more: they are disabled (out of the tab order, announced as unavailable)
-  // and look it. Focus on one of them moves to the newest buttons, or to the input.
+  // Once the customer answers a turn (a click or a typed message) or a newer turn of the
+  // assistant, an agent or a notice arrives, the buttons of earlier turns answer nothing any more:
+  // they are disabled (out of the tab order, announced as unavailable) and look it. Focus on one
+  // of them moves to the newest buttons, or to the input until the reply brings new buttons.
+  // (Buttons left live while a reply is on its way let a slow reply's welcome or earlier offer be
+  // clicked as if it were the newest one.)
+  let focusParked = false; // focus left a retired button for the input; the next buttons get it
   function retirePastButtons(newest) {
     let hadFocus = false;
     list.querySelectorAll(".msg__buttons:not(.msg__buttons--past)").forEach(function (row) {
@@ -292,9 +296,15 @@
         button.title = "此选项已过期，请使用最新消息中的选项或直接输入";
       });
     });
+    let next = null;
+    if (hadFocus || (focusParked && newest && (root.activeElement === input || root.activeElement === panel)
+                     && !input.value)) {
+      next = newest && newest.querySelector(".msg__buttons button:not([disabled])");
+    }
+    if (next) { next.focus(); focusParked = false; return; }
     if (!hadFocus) return;
-    const next = newest && newest.querySelector(".msg__buttons button:not([disabled])");
-    if (next) next.focus(); else if (!TOUCH) input.focus(); else panel.focus();
+    focusParked = true;
+    if (!TOUCH) input.focus(); else panel.focus();
   }
 
   function render(message) {
@@ -419,6 +429,7 @@
     state.outbox.push(entry);
     save();
     showPending(entry);
+    retirePastButtons(null); // answered: the buttons on screen belong to a past turn now
     flush();
     return true;
   }
@@ -641,6 +652,7 @@
     if (transport.socket) { transport.socket.onclose = null; transport.socket.close(); transport.socket = null; }
     transport.ready = false;
     shown.clear(); pending.clear(); inFlight.clear(); sentHere.clear();
+    focusParked = false;
     catchUpFrom = 0;
     list.innerHTML = "";
     badge.hidden = true;

@@ -158,11 +158,31 @@ def test_outside_service_hours_the_customer_is_told_when_agents_work(db, monkeyp
     messages, events = run(ActionRequestHuman(), tracker(["转人工"]))
     text = messages[0]["text"]
     assert [e["name"] for e in events] == ["callback_reason"] and "人工客服的休息时间" in text
-    assert "服务时间：每天 00:00-00:01" in text
+    assert "服务时间为每天 00:00-00:01" in text
     assert re.search(
         r"人工客服将于\d{1,2}月\d{1,2}日（周[一二三四五六日]）00:00上班", text
     )  # with the weekday
-    assert "（" not in text.split("（", 1)[1].split("）", 1)[0]  # no brackets inside brackets
+    assert bracket_depth(text) == 1  # no brackets inside brackets
+
+
+def bracket_depth(text: str) -> int:
+    depth = deepest = 0
+    for char in text:
+        depth += {"（": 1, "）": -1}.get(char, 0)
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def test_the_out_of_hours_notice_has_no_brackets_inside_brackets_with_holidays_off(db, monkeypatch):
+    """The default hours say "（法定节假日除外）" (the other tests switch holidays off): the notice
+    around them once held them in brackets of its own."""
+    monkeypatch.setenv("AGENT_HOURS", "00:00-00:01")
+    monkeypatch.setenv("AGENT_HOLIDAYS_CLOSED", "true")
+    agent_online(db)
+    text = run(ActionRequestHuman(), tracker(["转人工"]))[0][0]["text"]
+    assert "服务时间为每天 00:00-00:01（法定节假日除外）" in text
+    assert re.search(r"人工客服将于\d{1,2}月\d{1,2}日（周[一二三四五六日]）00:00上班", text)
+    assert bracket_depth(text) == 1
     assert "24小时客服热线95000" in text  # the demo bank's hotline from the settings
 
 

@@ -127,6 +127,9 @@ def test_a_new_customer_is_announced_and_ending_asks_in_the_page(
         dialog.get_by_role("button", name="结束会话").click()
         expect(agent.locator("#chat-state")).to_contain_text("已结束")
         customer.locator(".msg--rating").wait_for()
+        # One end notice for the customer, and one rating widget.
+        expect(customer.locator(".msg", has_text="人工服务已结束")).to_have_count(1)
+        expect(customer.locator(".msg--rating")).to_have_count(1)
         agent.screenshot(path=str(artifacts / "agent-console-desktop.png"), full_page=True)
     finally:
         context.close()

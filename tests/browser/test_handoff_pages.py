@@ -4,7 +4,10 @@ action server and API; Debian's Chromium. Screenshots go to test-artifacts/hando
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import delete
 
 from bot.db import build_engine
@@ -114,3 +117,42 @@ def test_the_agent_console_on_a_phone_and_for_an_analyst(live_product, new_page,
     analyst = new_page(DESKTOP)
     sign_in_agent(analyst, live_product.api_url, username="analyst1")
     analyst.get_by_text("无权限使用人工坐席工作台").wait_for()
+
+
+def test_the_customer_behind_sees_the_queue_move_without_typing(
+    live_product, new_page, artifacts, fresh_presence
+):
+    """Two customers wait; when the agent takes the one ahead, the other's page says their new
+    place by itself (pushed over the WebSocket), and no wait is estimated without past waits."""
+    agent = new_page(DESKTOP)
+    sign_in_agent(agent, live_product.api_url)
+    agent.get_by_text("在线坐席 1 位").wait_for()
+
+    first, second = new_page(PHONE), new_page(PHONE)
+    for customer in (first, second):
+        open_chat(customer, live_product.api_url + "/chat")
+        customer.get_by_label("输入您的问题").fill("转人工")
+        customer.get_by_role("button", name="发送").click()
+        customer.get_by_text("正在为您转接人工客服").wait_for()
+    waiting = second.locator(".msg", has_text="正在为您转接人工客服")
+    expect(waiting).to_contain_text(re.compile(r"您前面还有\d+位客户"))
+    typed = second.locator(".msg--customer").count()
+
+    # The agent takes whoever is first in the queue; the second customer types nothing.
+    agent.get_by_role("button", name=re.compile(r"^接入 .*（第1位）")).click()
+    agent.locator("#chat-state").get_by_text("人工服务中").wait_for()
+    moved = second.locator(".msg", has_text="排队有进展")
+    moved.wait_for()
+    expect(moved).to_contain_text(re.compile(r"您现在排在第\d+位"))
+    assert second.locator(".msg--customer").count() == typed
+    for notice in (waiting, moved):  # an estimate only when past waits support one
+        text = notice.inner_text()
+        assert ("预计等待约" in text) != ("暂时无法估计等待时间" in text), text
+    second.screenshot(path=str(artifacts / "handoff-queue-moved-phone.png"), full_page=True)
+
+    # The newest 取消转人工 is the live one; leaving the queue keeps it empty for the next tests.
+    second.locator(".msg__buttons:not(.msg__buttons--past)").get_by_role("button", name="取消转人工").click()
+    second.locator(".msg", has_text="已为您取消转人工").wait_for()
+    agent.get_by_role("button", name="结束会话").click()
+    agent.get_by_role("dialog", name="结束会话").get_by_role("button", name="结束会话").click()
+    first.locator(".msg--rating").wait_for()
