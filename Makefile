@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)
 # TensorFlow and Rasa 3.6 print pages of deprecation warnings that say nothing about this project.
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: run test lint setup tools migrate model validate pytest stories chromium axe benchmark benchmark-faults benchmark-profile benchmark-transcripts benchmark-parse nlu-report nlu-holdout nlu-real entities-report clean nginx cluster-test
+.PHONY: run test lint setup tools migrate model validate pytest stories chromium axe benchmark benchmark-faults benchmark-profile benchmark-transcripts benchmark-parse nlu-report nlu-holdout nlu-real nlu-compare entities-report clean nginx cluster-test
 
 ## run: set up what is missing, migrate, train if needed, start all three processes
 run: setup
@@ -118,6 +118,13 @@ NLU_REAL_LABELS ?= tests/nlu/real_labels/unionpay_qa.yml
 nlu-real: setup model
 	@test -n "$(CORPUS)" || { echo "usage: make nlu-real CORPUS=<path to the corpus file> [NLU_REAL_LABELS=<labels yml>]"; exit 2; }
 	$(BIN)/python -m scripts.nlu_real "$(CORPUS)" --labels $(NLU_REAL_LABELS)
+
+## nlu-compare: pipelines side by side on every real-question sample whose corpus is given and on
+## the held-out set (an NLU-only model per config, ~1 min each, cached in var/nlu-compare/)
+## e.g. make nlu-compare CORPORA="bq_train.tsv data.txt" CONFIGS="config.yml var/try.yml"
+CONFIGS ?= config.yml
+nlu-compare: setup
+	$(BIN)/python -m scripts.nlu_compare $(foreach c,$(CORPORA),--corpus "$(c)") $(foreach c,$(CONFIGS),--config "$(c)") $(if $(MISSES),--misses)
 
 clean:
 	rm -rf var/*.db var/log models/*.tar.gz .pytest_cache
