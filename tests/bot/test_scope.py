@@ -18,6 +18,8 @@ from bot.scope import load_scope, other_product
         ("花呗额度为什么降了", "credit_line_none", "consumer_credit", "internet_finance"),
         ("Steam上买的游戏没到", "wealth_purchase", "wealth", "shops_and_travel"),
         ("花呗额度为什么降了", None, None, "internet_finance"),  # the fallback, too
+        ("微信号被封了怎么解封", "account_frozen", "account", "social_apps"),
+        ("QQ密码忘了怎么找回", "app_password_forgot", "digital", "social_apps"),
     ],
 )
 def test_another_companys_product_is_named(text, topic, group, family):
@@ -29,6 +31,8 @@ def test_another_companys_product_is_named(text, topic, group, family):
     "text, topic, group",
     [
         ("银行卡怎么绑定支付宝", "payment_binding", "transfer"),  # binding our card is ours
+        ("微信绑定银行卡怎么弄", "payment_binding", "transfer"),
+        ("微信群里有人冒充客服让我转账", "fraud_fake_service", "fraud"),
         ("你们的卡能加到Apple Pay吗", "payment_binding", "transfer"),  # names our bank
         ("用Apple Pay付款失败了钱却扣了", "payment_failed_deducted", "everyday"),  # money at stake
         ("在淘宝买东西被扣了两次钱", "unknown_deduction", "account"),
