@@ -34,6 +34,19 @@ ALLOWED_LITERALS: dict[str, dict[str, str]] = {
     "actions/handoff.py": {
         "取消": "what a decline button means to the call-back parser (bot.handoff.conversation)",
     },
+    "rasa_components/normalizer.py": {
+        "^(?:(?:亲爱的": "opening courtesies the normaliser strips from what customers type (input, not a reply)",
+        "登陆": "a frequent typo or its correction in what customers type (input, not a reply)",
+        "冲值": "a frequent typo or its correction in what customers type (input, not a reply)",
+        "转帐": "a frequent typo or its correction in what customers type (input, not a reply)",
+        "密马": "a frequent typo or its correction in what customers type (input, not a reply)",
+        "以经": "a frequent typo or its correction in what customers type (input, not a reply)",
+        "登录": "a frequent typo or its correction in what customers type (input, not a reply)",
+        "充值": "a frequent typo or its correction in what customers type (input, not a reply)",
+        "转账": "a frequent typo or its correction in what customers type (input, not a reply)",
+        "密码": "a frequent typo or its correction in what customers type (input, not a reply)",
+        "已经": "a frequent typo or its correction in what customers type (input, not a reply)",
+    },
     "api/schemas/chat.py": {
         "text: an ordinary message": "the OpenAPI description of message kinds",
     },
