@@ -23,7 +23,7 @@ os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from .nlu_holdout import load_holdout, predicted_label
-from .nlu_real import load_labels, read_questions
+from .nlu_real import load_labels, parse_all, read_questions
 from .train import ROOT, inputs_hash, training_config
 
 LABELS_DIR = ROOT / "tests" / "nlu" / "real_labels"
@@ -61,26 +61,13 @@ def nlu_model(config: Path) -> Path:
     return model
 
 
-async def _parse(model: Path, texts: list[str]) -> list[dict]:
-    import logging
-
-    from rasa.core.agent import Agent
-    from rasa.utils.common import configure_logging_and_warnings
-    from rasa.utils.log_utils import configure_structlog
-
-    configure_logging_and_warnings(logging.WARNING)
-    configure_structlog(logging.WARNING)
-    agent = Agent.load(str(model))
-    return [await agent.parse_message(text) for text in texts]
-
-
 def evaluate(model: Path, samples: list[tuple[str, Path, dict]]) -> dict[str, list[tuple[str, bool, str]]]:
     """Per sample: (question, right, predicted) for every labelled question."""
     questions: list[tuple[str, str, list[str]]] = []
     for name, corpus, labels in samples:
         questions += [(name, text, accepted) for _, _, text, accepted in read_questions(corpus, labels)]
     questions += [("holdout", text, [expected]) for text, expected in load_holdout()]
-    parses = asyncio.run(_parse(model, [text for _, text, _ in questions]))
+    parses = asyncio.run(parse_all(model, [text for _, text, _ in questions]))
     results: dict[str, list[tuple[str, bool, str]]] = {}
     for (name, text, accepted), parse in zip(questions, parses):
         predicted = predicted_label(parse)
