@@ -1,6 +1,7 @@
 """The cheaper stores of endpoints.yml (rasa_components/stores.py) write exactly what Rasa's stock
 SQL tracker store and SQL event broker write (the event JSON encrypted at rest), across turns and a
-new conversation session, and read back the same tracker; the SQLite files are in WAL mode."""
+new conversation session, and read back the same tracker, from memory only while nothing else
+changed the conversation; the SQLite files are in WAL mode."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import json
 import sqlite3
 
 import pytest
+import sqlalchemy
 from rasa.core.brokers.sql import SQLEventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
@@ -20,6 +22,7 @@ from rasa.shared.core.events import (
 )
 
 from bot.cases.crypto import FERNET_PREFIX, decrypt_if_encrypted
+from rasa_components import stores
 from rasa_components.stores import BankSQLTrackerStore, BatchingSQLEventBroker
 from tests.conftest import run_async
 
@@ -128,3 +131,84 @@ def test_sqlite_files_use_the_write_ahead_log(both):
     tmp_path, _, _ = both
     for name in ("tracker.db", "events.db"):
         assert _rows(tmp_path / name, "PRAGMA journal_mode") == [("wal",)]
+
+
+# The tracker cache (BankSQLTrackerStore.retrieve): a conversation nothing else touched is not read
+# again from the database, and whatever another process did to it is seen on the next turn.
+
+
+def _store(tmp_path) -> BankSQLTrackerStore:
+    return BankSQLTrackerStore(
+        DOMAIN,
+        dialect="sqlite",
+        db=str(tmp_path / "tracker.db"),
+        event_broker=BatchingSQLEventBroker(dialect="sqlite", db=str(tmp_path / "events.db")),
+    )
+
+
+def _statements(store) -> list[str]:
+    seen: list[str] = []
+    sqlalchemy.event.listen(store.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    return seen
+
+
+def _user_texts(tracker) -> list[str]:
+    return [e.text for e in tracker.events if isinstance(e, UserUttered)]
+
+
+def test_an_unchanged_conversation_is_not_read_again_from_the_database(both):
+    _, _, ours = both
+    first = run_async(ours.retrieve("customer-1"))
+    statements = _statements(ours)
+    again = run_async(ours.retrieve("customer-1"))
+    assert [e.as_dict() for e in again.events] == [e.as_dict() for e in first.events]
+    assert not any("events.data" in statement for statement in statements)
+    # a new tracker object each time: what one turn does to it never reaches another's
+    assert again is not first
+    first.update(UserUttered("这句没有保存", {"name": "greet", "confidence": 0.9}, timestamp=3000.0))
+    assert _user_texts(run_async(ours.retrieve("customer-1"))) == ["谢谢"]
+
+
+def test_a_turn_taken_by_another_process_is_seen_on_the_next_turn(both):
+    tmp_path, _, ours = both
+    run_async(ours.retrieve("customer-1"))
+    other_worker = _store(tmp_path)
+    tracker = run_async(other_worker.retrieve("customer-1"))
+    _turn(tracker, "转账限额多少", "faq", "单笔五万元", 2020.0)
+    run_async(other_worker.save(tracker))
+
+    tracker = run_async(ours.retrieve("customer-1"))
+    assert _user_texts(tracker) == ["谢谢", "转账限额多少"]
+    # and this process's next turn is stored after it, not over it
+    _turn(tracker, "好的", "greet", "不客气", 2030.0)
+    run_async(ours.save(tracker))
+    assert _user_texts(run_async(_store(tmp_path).retrieve("customer-1"))) == ["谢谢", "转账限额多少", "好的"]
+    assert _user_texts(run_async(ours.retrieve("customer-1"))) == ["谢谢", "转账限额多少", "好的"]
+
+
+def test_a_purged_conversation_is_gone_for_the_assistant_too(both):
+    tmp_path, _, ours = both
+    assert run_async(ours.retrieve("customer-1")) is not None
+    with sqlite3.connect(tmp_path / "tracker.db") as connection:
+        connection.execute("DELETE FROM events WHERE sender_id = 'customer-1'")
+    assert run_async(ours.retrieve("customer-1")) is None
+
+
+def test_the_cache_holds_a_bounded_number_of_conversations(tmp_path, monkeypatch):
+    monkeypatch.setattr(stores, "TRACKER_CACHE_SIZE", 2)
+    store = _store(tmp_path)
+
+    async def converse(sender_id: str) -> None:
+        tracker = store.init_tracker(sender_id)
+        tracker.update(ActionExecuted("action_listen", timestamp=999.0))
+        await store.save(tracker)
+        tracker = await store.retrieve(sender_id)
+        _turn(tracker, "你好", "greet", "您好", 1000.0)
+        await store.save(tracker)
+
+    for sender_id in ("a", "b", "c"):
+        run_async(converse(sender_id))
+    assert list(store._sessions) == ["b", "c"]
+    # the forgotten one is read from the database as before
+    assert _user_texts(run_async(store.retrieve("a"))) == ["你好"]
+    assert list(store._sessions) == ["c", "a"]
