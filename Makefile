@@ -113,13 +113,13 @@ nlu-holdout: setup model
 	$(BIN)/python -m scripts.nlu_holdout
 
 ## nlu-real: accuracy on real customer questions of a public corpus (a local copy, never committed),
-## labelled in tests/nlu/real_labels/, per behaviour group with every miss
+## labelled in tests/nlu/real_labels/, per behaviour group with every miss (a blind sample's misses are hidden)
 NLU_REAL_LABELS ?= tests/nlu/real_labels/unionpay_qa.yml
 nlu-real: setup model
 	@test -n "$(CORPUS)" || { echo "usage: make nlu-real CORPUS=<path to the corpus file> [NLU_REAL_LABELS=<labels yml>]"; exit 2; }
 	$(BIN)/python -m scripts.nlu_real "$(CORPUS)" --labels $(NLU_REAL_LABELS)
 
-## nlu-compare: pipelines side by side on every real-question sample whose corpus is given and on
+## nlu-compare: pipelines side by side on every real-question sample whose corpus is given (blind ones aside) and on
 ## the held-out set (an NLU-only model per config, ~1 min each, cached in var/nlu-compare/)
 ## e.g. make nlu-compare CORPORA="bq_train.tsv data.txt" CONFIGS="config.yml var/try.yml"
 CONFIGS ?= config.yml

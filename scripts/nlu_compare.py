@@ -7,7 +7,8 @@ sample of tests/nlu/real_labels/ whose corpus was given (matched by sha256, so t
 of the files do not matter) and on the held-out phrasings (tests/nlu/holdout.yml), read the way
 `make nlu-real` and `make nlu-holdout` read them (the intent, or faq/<topic>). Cross-validation
 stays with `make nlu-report`, which takes far longer. With `--misses`, every question one config
-gets right and another wrong is listed.
+gets right and another wrong is listed. Blind samples (`blind: true`) are left out: choosing a
+pipeline on them would be tuning on them; measure them with `make nlu-real` only.
 """
 
 from __future__ import annotations
@@ -31,12 +32,12 @@ OUT_DIR = ROOT / "var" / "nlu-compare"
 
 
 def samples_for(corpora: list[Path]) -> list[tuple[str, Path, dict]]:
-    """(sample name, corpus, labels) for every labels file whose corpus was given."""
+    """(sample name, corpus, labels) for every labels file whose corpus was given, blind ones aside."""
     by_digest = {hashlib.sha256(path.read_bytes()).hexdigest(): path for path in corpora}
     samples = []
     for labels_path in sorted(LABELS_DIR.glob("*.yml")):
         labels = load_labels(labels_path)
-        if labels["sha256"] in by_digest:
+        if labels["sha256"] in by_digest and not labels.get("blind"):
             samples.append((labels_path.stem, by_digest[labels["sha256"]], labels))
     return samples
 

@@ -8,7 +8,9 @@ is read at run time only: nothing of it is committed, trained on or printed exce
 
 The current model is loaded in-process; a question counts as served when the assistant acts on
 one of the accepted labels (the intent, or faq/<topic> for FAQ questions: the same reading as
-`make nlu-holdout`). Prints accuracy per behaviour group and every miss.
+`make nlu-holdout`). Prints accuracy per behaviour group and every miss, except for a blind
+sample (`blind: true`: measured only, never tuned on), whose misses stay hidden unless
+`--show-misses` is given to check its labels.
 
 It also guards the rule that no corpus sentence is copied into the repository: every training
 wording in data/nlu is compared with every question of the corpus (not only the labelled ones),
@@ -165,6 +167,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", type=Path, help="local copy of the corpus file the labels are for")
     parser.add_argument("--labels", type=Path, default=DEFAULT_LABELS)
+    parser.add_argument(
+        "--show-misses",
+        action="store_true",
+        help="print the misses of a blind sample too (label checks only)",
+    )
     args = parser.parse_args(argv)
     labels = load_labels(args.labels)
     digest = hashlib.sha256(args.corpus.read_bytes()).hexdigest()
@@ -198,7 +205,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     accuracy = right / total
     print(f"{'overall':<22}{right:>7}{total:>7}{accuracy:>10.1%}  (bar {BAR:.0%})")
-    if misses:
+    if misses and labels.get("blind") and not args.show_misses:
+        # Read misses are tuned on, and then the sample no longer measures anything.
+        print(
+            f"\n{len(misses)} misses not shown: a blind sample is for measuring only (--show-misses to check labels)."
+        )
+    elif misses:
         print("\nMisses (group | line | expected | predicted | question):")
         for group, number, expected, predicted, text in sorted(misses):
             print(f"  {group} | {number} | {expected} | {predicted} | {text}")

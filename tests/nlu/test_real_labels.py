@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,20 @@ def test_the_samples_do_not_overlap():
             key = (data["sha256"], number)
             assert key not in seen, f"line {number} labelled in {seen.get(key)} and {path.name}"
             seen[key] = path.name
+
+
+def test_blind_samples_are_measured_but_never_offered_for_pipeline_choice(tmp_path, monkeypatch):
+    """A blind sample stays blind: `make nlu-compare` (used to choose pipelines) leaves it out."""
+    from scripts import nlu_compare
+
+    blind = [p.stem for p in LABELS if yaml.safe_load(p.read_text(encoding="utf-8")).get("blind")]
+    assert {"bq_train_blind", "unionpay_qa_blind"} <= set(blind)
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("question :x\n", encoding="utf-8")
+    digest = hashlib.sha256(corpus.read_bytes()).hexdigest()
+    labels_dir = tmp_path / "real_labels"
+    labels_dir.mkdir()
+    for name, extra in [("studied", ""), ("measured_only", "blind: true\n")]:
+        (labels_dir / f"{name}.yml").write_text(f"sha256: {digest}\n{extra}labels: {{}}\n", encoding="utf-8")
+    monkeypatch.setattr(nlu_compare, "LABELS_DIR", labels_dir)
+    assert [name for name, _, _ in nlu_compare.samples_for([corpus])] == ["studied"]
