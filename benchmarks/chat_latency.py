@@ -14,7 +14,9 @@ simultaneous conversations (no think time), straight to Rasa's REST channel and 
 public chat API, then --sequential messages of one conversation, one after the other.
 
 Prints turns/s, p50/p95/p99, sequential p50, errors, the ratios our Rasa / starter bot and
-API / our Rasa (turns/s), start-up times and each process's RSS. Only loopback traffic.
+API / our Rasa (turns/s), start-up times and each process's RSS, and the CPU time each of the
+target's processes spent per turn (from /proc: unlike turns/s and latencies, it hardly depends on
+what else the shared machine is doing). Only loopback traffic.
 `--messages 200 --sequential 20` is a short run for a smoke test.
 """
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import socket
 import statistics
 import tempfile
@@ -99,6 +102,19 @@ def rss_mib(pid: int) -> float:
     return total_kib / 1024
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process and all its descendants have used so far, from /proc."""
+    ticks = 0
+    for one in _descendants(pid):
+        try:
+            stat = Path(f"/proc/{one}/stat").read_text()
+        except FileNotFoundError:
+            continue
+        fields = stat.rpartition(")")[2].split()  # after the command name, which may hold spaces
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 # --- load -----------------------------------------------------------------------------------
 
 
@@ -118,6 +134,8 @@ class Figures:
     sequential: list[float] = field(default_factory=list)
     problems: Counter[str] = field(default_factory=Counter)
     elapsed: float = 0.0
+    # CPU seconds per process of the target (Rasa, action server, API) over all its messages
+    cpu: Counter[str] = field(default_factory=Counter)
 
     @property
     def errors(self) -> int:
@@ -362,6 +380,15 @@ def report(
                     f"sequential p50 API - Rasa {(statistics.median(api.sequential) - statistics.median(rasa.sequential)) * 1000:+.0f} ms"
                 )
         print(f"{topology} topology, turns/s: " + ", ".join(parts))
+    print()
+    print("CPU per turn (ms, user + system, concurrent and sequential messages together):")
+    for label, figures in results.items():
+        turns_measured = len(figures.latencies) + len(figures.sequential)
+        if figures.cpu and turns_measured:
+            detail = ", ".join(
+                f"{process} {seconds * 1000 / turns_measured:.1f}" for process, seconds in figures.cpu.items()
+            )
+            print(f"  {label:<32}{sum(figures.cpu.values()) * 1000 / turns_measured:>6.1f}  ({detail})")
     for label, figures in results.items():
         if figures.problems:
             detail = ", ".join(f"{kind} x{count}" for kind, count in figures.problems.most_common(5))
@@ -451,12 +478,18 @@ def main() -> None:
                 startup[name] = future.result()
 
         targets: list[Target] = []
-        if starter:
+        # the processes whose CPU time each target's load is charged with
+        processes: dict[str, dict[str, int]] = {}
+        if starter and starter.process:
             targets.append(Target("starter bot, Rasa", starter.url, "rasa", STARTER_TURNS))
+            processes[targets[-1].label] = {"rasa": starter.process.pid}
         for name, stack in stacks.items():
             rasa_url = f"http://127.0.0.1:{stack.config.rasa_port}"
+            ours = {process: p.pid for process, p in stack.processes.items()}
             targets.append(Target(f"{name}, Rasa", rasa_url, "rasa", TURNS))
+            processes[targets[-1].label] = {k: v for k, v in ours.items() if k != "api"}
             targets.append(Target(f"{name}, API", stack.api_url, "api", TURNS))
+            processes[targets[-1].label] = ours
 
         # Warm-up: the first model calls of every process are not measured.
         for target in targets:
@@ -465,8 +498,12 @@ def main() -> None:
         for round_number in range(1, args.rounds + 1):
             for target in targets:
                 print(f"round {round_number}/{args.rounds}: {target.label} ...", flush=True)
+                pids = processes[target.label]
+                before = {process: cpu_seconds(pid) for process, pid in pids.items()}
                 concurrent_load(target, args.concurrency, turns, results[target.label])
                 sequential_load(target, args.sequential, results[target.label])
+                for process, pid in pids.items():
+                    results[target.label].cpu[process] += cpu_seconds(pid) - before[process]
 
         memory: dict[str, dict[str, float]] = {}
         if starter and starter.process:
