@@ -303,7 +303,13 @@ def accept_customer_message(
     session.add(message)
     conversation.last_activity_at = now
     session.flush()
-    _take_delivery(session=session, message=message, holder=holder, ttl=in_flight_timeout, now=now)
+    # Nobody else can be delivering a message stored in this very transaction: its lease is simply
+    # written (a row of that name could only be left over from a deleted message whose id SQLite
+    # reused, so it goes first).
+    name = delivery_lease_name(message.id)
+    session.execute(delete(Lease).where(Lease.name == name))
+    session.add(Lease(name=name, holder=holder, expires_at=now + in_flight_timeout))
+    session.flush()
     return AcceptedMessage(message)
 
 

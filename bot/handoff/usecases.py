@@ -88,7 +88,13 @@ def read_customer_message(
     answered here, a waiting customer's "取消" cancels the wait, a message during a handoff goes to
     the agent, a rating after a closed service is recorded; otherwise the assistant (route None)."""
     now = now or utcnow()
-    active = handoff_service.active_handoff(session=session, conversation_id=conversation_id)
+    # Most conversations never had a handoff: one query tells, and names the active one when the
+    # latest is still open (an older open one is looked for only when the latest is closed).
+    latest = handoff_service.latest_handoff(session=session, conversation_id=conversation_id)
+    if latest is None or latest.status in lifecycle.ACTIVE_STATUSES:
+        active = latest
+    else:
+        active = handoff_service.active_handoff(session=session, conversation_id=conversation_id)
     pressed = rules.pressed_cancel(text, active)
     if pressed is False:  # an old "取消转人工": it cancels nothing and goes to nobody
         return Outcome(
@@ -109,7 +115,6 @@ def read_customer_message(
                 conversations=[conversation_id, *moved],
             )
         return Outcome(handoff=active, route=HANDOFF, conversations=[conversation_id])
-    latest = handoff_service.latest_handoff(session=session, conversation_id=conversation_id)
     if latest is None:
         return Outcome()
     rating = rules.rating_for(latest, text, now)
