@@ -1,6 +1,7 @@
 """Where our Rasa server spends its time under load: a py-spy sampling profile.
 
-`python -m benchmarks.profile_rasa --py-spy PATH [--messages N] [--endpoints FILE] [--process api]`
+`python -m benchmarks.profile_rasa --py-spy PATH [--messages N] [--endpoints FILE] [--process api]
+[--production]`
 starts the embedded stack (like `make benchmark`), sends N messages over 20 concurrent
 conversations straight to Rasa's REST channel while py-spy samples the Rasa process, and prints
 the share of busy samples spent in each of the functions that matter (inclusive), and the top
@@ -20,9 +21,18 @@ import subprocess
 import tempfile
 import time
 from collections import Counter
+from contextlib import ExitStack
 from pathlib import Path
 
-from benchmarks.chat_latency import TURNS, Target, _load, embedded_config
+from benchmarks.chat_latency import (
+    TURNS,
+    PostgresDatabases,
+    Target,
+    _load,
+    embedded_config,
+    production_config,
+    production_unreachable,
+)
 from scripts.stack import ROOT, Stack
 from scripts.train import ensure_model
 
@@ -30,6 +40,9 @@ from scripts.train import ensure_model
 WATCHED = {
     "tracker store save": ("tracker_store.py", "save"),
     "tracker store retrieve": ("tracker_store.py", "_retrieve"),
+    "our tracker store save": ("rasa_components/stores.py", "BankSQLTrackerStore.save"),
+    "our tracker store retrieve (cached)": ("rasa_components/stores.py", "BankSQLTrackerStore.retrieve"),
+    "combining NLU features (Rasa's deep copy)": ("training_data/message.py", "_combine_features"),
     "event broker publish": ("brokers/sql.py", "publish"),
     "custom stores (rasa_components/stores.py)": ("rasa_components/stores.py", None),
     "graph run (NLU and policies)": ("engine/runner/dask.py", "run"),
@@ -95,13 +108,28 @@ def main() -> None:
     parser.add_argument(
         "--process", choices=("rasa", "api"), default="rasa", help="the process to sample (default rasa)"
     )
+    parser.add_argument(
+        "--production",
+        action="store_true",
+        help="the production topology (PostgreSQL, Redis, RabbitMQ; one Sanic worker, so that one "
+        "process holds every turn) instead of the embedded default",
+    )
     args = parser.parse_args()
+    args.rasa_workers = args.api_workers = args.action_workers = 1
 
     model = args.model or ensure_model(quiet=True)
     out = ROOT / "var" / "bench" / f"profile-{time.strftime('%Y%m%d-%H%M%S')}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="bankbot-profile-") as tmp:
-        stack = Stack(embedded_config(model, Path(tmp), args.endpoints.resolve()))
+    with ExitStack() as cleanup, tempfile.TemporaryDirectory(prefix="bankbot-profile-") as tmp:
+        if args.production:
+            if reason := production_unreachable():
+                raise SystemExit(f"production topology: {reason}")
+            databases = PostgresDatabases()
+            cleanup.callback(databases.close)
+            config = production_config(model, Path(tmp), databases, cleanup, args)
+        else:
+            config = embedded_config(model, Path(tmp), args.endpoints.resolve())
+        stack = Stack(config)
         stack.start()
         try:
             if args.process == "api":

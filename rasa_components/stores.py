@@ -26,7 +26,9 @@ README "Turn cost") put half its time in the stock classes' persistence:
   turn in a profile of sequential turns (rebuilding the tracker from the event objects: 0.2 %).
   `BankSQLTrackerStore` keeps the event objects of recently active conversations in memory and
   asks the database only for the conversation's fingerprint (the newest row id and the number of
-  rows, one indexed query). Anything another process changed (another Sanic worker or replica took
+  rows, one indexed query); the save that ends the same turn relies on that check instead of
+  counting the stored rows again (only a turn, holding the conversation's lock, adds events; a
+  save more than TRACKER_CACHE_TRUST_SECONDS after it counts). Anything another process changed (another Sanic worker or replica took
   a turn, the retention purge deleted rows, an operator edited the tracker) changes the
   fingerprint and the session is read again from the database; a turn that failed before its save
   leaves the cache as the database is, because the tracker handed out is built afresh each time.
@@ -76,6 +78,9 @@ SQLITE_POOL_SIZE = 4
 # stays (a customer who pauses longer is read from the database again).
 TRACKER_CACHE_SIZE = 2000
 TRACKER_CACHE_IDLE_SECONDS = 15 * 60
+# How long after the cache last agreed with the database a save may rely on it without asking
+# again: longer than any turn between its retrieve and its save (the action server's timeout).
+TRACKER_CACHE_TRUST_SECONDS = 60
 # Seconds a writer waits for another process's write lock (the API reads the broker's file).
 SQLITE_BUSY_TIMEOUT = 30
 
@@ -169,7 +174,7 @@ class _CachedSession:
 
     events: tuple[Event, ...]
     fingerprint: tuple[int | None, int]
-    used_at: float
+    used_at: float  # when it last agreed with the database (time.monotonic())
 
 
 class BankSQLTrackerStore(SQLTrackerStore):
@@ -209,25 +214,32 @@ class BankSQLTrackerStore(SQLTrackerStore):
         sender_id = tracker.sender_id
         cached = self._sessions.pop(sender_id, None)
         with self.session_scope() as session:
-            unchanged = cached is not None and cached.fingerprint == self._fingerprint(session, sender_id)
-            stored = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
+            # The cache agreed with the database at this turn's retrieve, moments ago, and only a
+            # turn (holding the conversation's lock, as this one does) adds events: it holds
+            # exactly the session's rows. Otherwise they are counted, as Rasa's store does.
+            unchanged = (
+                cached is not None and time.monotonic() - cached.used_at <= TRACKER_CACHE_TRUST_SECONDS
+            )
+            if unchanged:
+                before = cached.fingerprint
+                stored = len(cached.events)
+            else:
+                before = self._fingerprint(session, sender_id)
+                stored = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).count()
             new_events = list(itertools.islice(tracker.events, stored, len(tracker.events)))
             serialised = [event.as_dict() for event in new_events]
             self._publish(sender_id, serialised)
-            session.add_all(self._row(sender_id, event, data) for event, data in zip(new_events, serialised))
-            session.flush()
-            fingerprint = self._fingerprint(session, sender_id)
+            rows = [self._row(sender_id, event, data) for event, data in zip(new_events, serialised)]
+            session.add_all(rows)
+            session.flush()  # the rows get their ids
+            newest = max((row.id for row in rows), default=before[0])
             session.commit()
-        # What the database now holds for this session is what was cached plus the new events,
-        # when nothing else wrote since and the cache held exactly the rows counted above. A new
-        # session starts with a new SessionStarted, whose rows Rasa selects by timestamp: read
-        # again from the database.
-        if (
-            unchanged
-            and len(cached.events) == stored
-            and not any(isinstance(event, SessionStarted) for event in new_events)
-        ):
-            self._remember(sender_id, cached.events + tuple(new_events), fingerprint)
+        # What the database now holds for this session is what was cached plus the new events. A
+        # new session starts with a new SessionStarted, whose rows Rasa selects by timestamp: read
+        # again from the database. (Should anything else have written or deleted meanwhile, the
+        # database's fingerprint differs from this one at the next retrieve, which then reads it.)
+        if unchanged and not any(isinstance(event, SessionStarted) for event in new_events):
+            self._remember(sender_id, cached.events + tuple(new_events), (newest, before[1] + len(rows)))
         logger.debug(f"Tracker with sender_id '{sender_id}' stored to database")
 
     def _fingerprint(self, session: Any, sender_id: str) -> tuple[int | None, int]:

@@ -166,3 +166,14 @@ def test_two_labels_are_enough_to_train(pipeline):
     model = fit_linear_model(counts, labels, c=2.0, seed=0)
     probabilities = model.probabilities(sentence_counts(pipeline["featurize"](["您好呀", "给我转人工"])))
     assert [model.labels[row.argmax()] for row in probabilities] == ["greet", "request_human"]
+
+
+def test_the_classifiers_read_the_same_sentence_features_rasa_combines(pipeline):
+    """The classifiers combine the featurizers' sentence features themselves (Rasa's
+    `get_sparse_features` deep-copies every feature first); the numbers must be Rasa's, or a
+    trained model would read messages differently from how it was trained."""
+    messages = pipeline["featurize"](["信用卡丢了怎么挂失", "转账限额多少", "？？"])
+    counts = sentence_counts(messages)
+    for row, message in enumerate(messages):
+        rasas = message.get_sparse_features("text")[1].features
+        assert (counts[row] != rasas.tocsr()).nnz == 0
