@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+import yaml
 
 from bot.faq.catalog import load_catalog
 from bot.scope import load_scope, other_product
+
+ROOT = Path(__file__).resolve().parents[2]
+ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
 
 
 @pytest.mark.parametrize(
@@ -79,3 +86,30 @@ def test_every_topic_a_family_still_serves_is_in_the_catalog():
                 assert entry[6:] in catalog.groups, (family.key, entry)
             else:
                 assert catalog.topic(entry) is not None, (family.key, entry)
+
+
+def _our_wordings():
+    """(intent, wording) of every FAQ topic, small-talk and fragment wording we train on or hold
+    out: questions that are ours by construction."""
+    files = sorted((ROOT / "data" / "nlu").glob("*.yml")) + [ROOT / "tests" / "nlu" / "holdout.yml"]
+    for path in files:
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            intent = block.get("intent") or ""
+            if not (intent.startswith(("faq/", "chitchat/")) or intent == "fragment"):
+                continue
+            for line in (block.get("examples") or "").splitlines():
+                if line.strip().startswith("- "):
+                    yield intent, ANNOTATION.sub(lambda m: m.group(1) or m.group(2) or "", line.strip()[2:])
+
+
+def test_no_wording_of_ours_is_taken_for_another_companys_product():
+    """A name added to a family must not catch our own questions ("快递送来的借记卡怎么激活",
+    "信用卡能用微信零钱还吗"): each of our wordings, read as its own topic, stays ours."""
+    catalog = load_catalog()
+    caught = []
+    for intent, text in _our_wordings():
+        topic = catalog.topic(intent.removeprefix("faq/")) if intent.startswith("faq/") else None
+        family = other_product(text, topic.id if topic else None, topic.group if topic else None)
+        if family is not None:
+            caught.append((intent, text, family.key))
+    assert caught == []
