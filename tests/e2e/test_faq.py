@@ -80,7 +80,9 @@ def test_two_questions_in_one_message_get_an_answer_and_a_button_for_the_other(a
     assert len(answered) == 1, texts(reply)
     other = "transfer_limit" if answered == ["app_register"] else "app_register"
     offer = next(r for r in reply["replies"] if r["text"].startswith("另外，您还问到了"))
-    assert [json.loads(b["payload"].removeprefix("/faq_choose"))["faq_topic"] for b in offer["buttons"]] == [other]
+    assert [json.loads(b["payload"].removeprefix("/faq_choose"))["faq_topic"] for b in offer["buttons"]] == [
+        other
+    ]
     assert answer_of(other) in texts(say(api, conversation_id, headers, offer["buttons"][0]["payload"]))
 
 

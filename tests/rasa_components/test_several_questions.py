@@ -20,7 +20,11 @@ def read_as(message: Message, topic: str, confidence: float) -> None:
 def test_each_question_is_read_and_recorded_on_the_customers_message():
     customer = Message(data={TEXT: "手机银行怎么开通，转账限额多少"})
     batch = QuestionClauses().process([customer])
-    assert [m.get(TEXT) for m in batch] == ["手机银行怎么开通，转账限额多少", "手机银行怎么开通", "转账限额多少"]
+    assert [m.get(TEXT) for m in batch] == [
+        "手机银行怎么开通，转账限额多少",
+        "手机银行怎么开通",
+        "转账限额多少",
+    ]
     read_as(batch[1], "app_register", 0.93)
     read_as(batch[2], "transfer_limit", 0.81)
 
