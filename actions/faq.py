@@ -13,6 +13,7 @@ from bot import bank as bank_identity
 from bot.db import utcnow
 from bot.entities import facts as entity_facts
 from bot.faq import rules as faq_rules
+from bot.faq import several as several_questions
 from bot.faq.answers import topic_button
 from bot.faq.catalog import load_catalog
 from bot.faq.published import published_answers
@@ -102,6 +103,38 @@ def faq_choice(tracker: Tracker) -> faq_rules.Choice:
     return faq_rules.choose_topic(ranking, bare_term=faq_rules.is_bare_term(latest.get("text")))
 
 
+def several_topics(tracker: Tracker, choice: faq_rules.Choice) -> tuple[str, list[str]] | None:
+    """(topic to answer, topics to offer) when the message asks two or more questions of
+    different topics ("手机银行怎么开通，转账限额多少"; the pipeline read each clause,
+    rasa_components/several_questions.py), else None. A clicked button is one question."""
+    latest = tracker.latest_message or {}
+    if (latest.get("intent") or {}).get("name") != "faq":
+        return None
+    catalog = load_catalog()
+    clauses = [
+        several_questions.Clause(
+            text=str(read.get("text") or ""),
+            intent=read.get("intent"),
+            topic=read.get("topic") if catalog.topic(read.get("topic")) else None,
+            confidence=float(read.get("confidence") or 0.0),
+        )
+        for read in latest.get("question_clauses") or []
+        if isinstance(read, dict)
+    ]
+    return several_questions.several_topics(choice.answer, clauses)
+
+
+def offer_other_questions(dispatcher: CollectingDispatcher, topic_ids: list[str]) -> None:
+    """After the first answer: "您还问到了……" with a button per other question, so that no
+    question of the message is dropped without a word."""
+    topics = [load_catalog().topic(topic_id) for topic_id in topic_ids]
+    buttons = [topic_button(topic.id, topic.title) for topic in topics]
+    if len(topics) == 1:
+        dispatcher.utter_message(response="utter_faq_also_asked", topic=topics[0].title, buttons=buttons)
+    else:
+        dispatcher.utter_message(response="utter_faq_also_asked_several", buttons=buttons)
+
+
 class ActionAnswerFaq(Action):
     """Answers an FAQ, or asks "您是想咨询A，还是B？" when two topics are close."""
 
@@ -118,6 +151,12 @@ class ActionAnswerFaq(Action):
         if urgent is not None:
             return urgent
         choice = faq_choice(tracker)
+        several = several_topics(tracker, choice)
+        if several is not None:
+            first, others = several
+            events = await answer(dispatcher, first, tracker)
+            offer_other_questions(dispatcher, others)
+            return events
         if choice.offer:
             first, second = (catalog.topic(t) for t in choice.offer)
             dispatcher.utter_message(

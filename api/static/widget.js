@@ -283,12 +283,14 @@
   // they are disabled (out of the tab order, announced as unavailable) and look it. Focus on one
   // of them moves to the newest buttons, or to the input until the reply brings new buttons.
   // (Buttons left live while a reply is on its way let a slow reply's welcome or earlier offer be
-  // clicked as if it were the newest one.)
+  // clicked as if it were the newest one.) The messages of one reply are one turn: an answer's
+  // topic buttons stay live under the "您还问到了……" offer that follows it (`siblings`).
   let focusParked = false; // focus left a retired button for the input; the next buttons get it
-  function retirePastButtons(newest) {
+  function retirePastButtons(newest, siblings) {
     let hadFocus = false;
     list.querySelectorAll(".msg__buttons:not(.msg__buttons--past)").forEach(function (row) {
       if (newest && newest.contains(row)) return;
+      if (siblings && siblings.some(function (item) { return item.contains(row); })) return;
       row.classList.add("msg__buttons--past");
       row.querySelectorAll("button").forEach(function (button) {
         if (root.activeElement === button) hadFocus = true;
@@ -307,7 +309,7 @@
     if (!TOUCH) input.focus(); else panel.focus();
   }
 
-  function render(message) {
+  function render(message, siblings) {
     if (message.id) {
       if (shown.has(message.id)) return null;
       shown.add(message.id);
@@ -322,9 +324,18 @@
     const meta = el("span", { className: "msg__meta" }, senderLabel(message) + " · " + clock(message.created_at));
     item.appendChild(meta);
     list.appendChild(item);
-    if (message.sender !== "customer") retirePastButtons(item);
+    if (message.sender !== "customer") retirePastButtons(item, siblings);
     list.scrollTop = list.scrollHeight;
     return item;
+  }
+
+  // The messages of one reply, rendered as one turn (none retires another's buttons).
+  function renderReply(replies) {
+    const siblings = [];
+    replies.forEach(function (reply) {
+      const item = render(reply, siblings);
+      if (item) siblings.push(item);
+    });
   }
 
   // A server copy of a customer message we already show (sent from this page) is not repeated.
@@ -494,7 +505,7 @@
     inFlight.delete(entry.client_message_id);
     if (result.ok) {
       acknowledged(entry.client_message_id, result.body.message_id);
-      result.body.replies.forEach(render);
+      renderReply(result.body.replies);
       setTyping(false);
       setStatus("");
       return;
@@ -559,7 +570,7 @@
       else if (frame.type === "ack") acknowledged(frame.client_message_id, frame.message_id);
       else if (frame.type === "replies") {
         inFlight.delete(frame.client_message_id);
-        frame.replies.forEach(render);
+        renderReply(frame.replies);
         setTyping(false);
       } else if (frame.type === "push") render(frame.message);
       else if (frame.type === "error") {

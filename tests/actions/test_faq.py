@@ -93,3 +93,78 @@ def test_a_follow_up_that_leads_back_to_the_same_topic_does_not_repeat_the_answe
     assert messages[0]["response"] == "utter_followup_already_answered"
     assert messages[0]["topic"] == "信用卡年费" and messages[0]["aspect"] == "手续费或费用"
     assert events == []
+
+
+def _clause(text: str, topic: str | None, confidence: float = 0.9, intent: str = "faq") -> dict:
+    return {"text": text, "intent": intent, "topic": topic, "confidence": confidence}
+
+
+def test_two_questions_in_one_message_get_the_first_answer_and_a_button_for_the_second():
+    latest = {
+        "intent": {"name": "faq"},
+        "text": "手机银行怎么开通，转账限额多少",
+        "response_selector": _selector(("app_register", 0.7), ("transfer_limit", 0.2)),
+        "question_clauses": [
+            _clause("手机银行怎么开通", "app_register"),
+            _clause("转账限额多少", "transfer_limit", 0.97),
+        ],
+    }
+    messages, events = _run(ActionAnswerFaq(), _tracker(latest))
+    assert messages[0]["utter_action"] == "utter_faq/app_register"
+    assert messages[1]["response"] == "utter_faq_also_asked"
+    assert messages[1]["topic"] == "转账限额"
+    assert [b["payload"] for b in messages[1]["buttons"]] == ['/faq_choose{"faq_topic": "transfer_limit"}']
+    assert [b["title"] for b in messages[1]["buttons"]] == ["转账限额"]
+    assert events[0]["value"] == "app_register"
+
+
+def test_two_questions_read_as_two_close_topics_are_answered_rather_than_asked_which():
+    latest = {
+        "intent": {"name": "faq"},
+        "response_selector": _selector(("transfer_limit", 0.45), ("app_register", 0.4)),
+        "question_clauses": [
+            _clause("手机银行怎么开通", "app_register"),
+            _clause("转账限额多少", "transfer_limit"),
+        ],
+    }
+    messages, _ = _run(ActionAnswerFaq(), _tracker(latest))
+    assert messages[0]["utter_action"] == "utter_faq/app_register"  # the customer's first question
+    assert messages[1]["response"] == "utter_faq_also_asked" and messages[1]["topic"] == "转账限额"
+
+
+def test_three_questions_offer_both_others():
+    latest = {
+        "intent": {"name": "faq"},
+        "response_selector": _selector(("annual_fee", 0.9)),
+        "question_clauses": [
+            _clause("信用卡年费多少", "annual_fee"),
+            _clause("怎么分期", "installment"),
+            _clause("积分怎么兑换", "credit_card_points"),
+        ],
+    }
+    messages, _ = _run(ActionAnswerFaq(), _tracker(latest))
+    assert messages[0]["utter_action"] == "utter_faq/annual_fee"
+    assert messages[1]["response"] == "utter_faq_also_asked_several"
+    assert [b["title"] for b in messages[1]["buttons"]] == ["信用卡分期与手续费", "信用卡积分"]
+
+
+def test_one_question_gets_no_extra_offer():
+    latest = {
+        "intent": {"name": "faq"},
+        "response_selector": _selector(("annual_fee", 0.9)),
+        "question_clauses": [
+            _clause("信用卡年费多少", "annual_fee"),
+            _clause("怎么才能免", "annual_fee", 0.6),
+        ],
+    }
+    messages, _ = _run(ActionAnswerFaq(), _tracker(latest))
+    assert [m.get("utter_action") for m in messages] == ["utter_faq/annual_fee"]
+
+
+def test_a_clicked_topic_button_is_one_question_whatever_was_read_before():
+    latest = {
+        "intent": {"name": "faq_choose"},
+        "entities": [{"entity": "faq_topic", "value": "transfer_limit"}],
+    }
+    messages, _ = _run(ActionAnswerFaq(), _tracker(latest))
+    assert len(messages) == 1 and messages[0]["utter_action"] == "utter_faq/transfer_limit"

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+import yaml
 
 from bot.faq.catalog import load_catalog
 from bot.scope import load_scope, other_product
+
+ROOT = Path(__file__).resolve().parents[2]
+ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
 
 
 @pytest.mark.parametrize(
@@ -20,6 +27,20 @@ from bot.scope import load_scope, other_product
         ("花呗额度为什么降了", None, None, "internet_finance"),  # the fallback, too
         ("微信号被封了怎么解封", "account_frozen", "account", "social_apps"),
         ("QQ密码忘了怎么找回", "app_password_forgot", "digital", "social_apps"),
+        ("手机里的HCE卡申请不下来", "payment_binding", "transfer", "unionpay_virtual_cards"),
+        ("云闪付APP怎么修改登录密码", "app_password_forgot", "digital", "unionpay_consumer"),
+        ("银联账户能绑几个身份证", "account_close", "account", "unionpay_consumer"),
+        ("哪几家银行能用银联的在线支付", "online_payment_enable", "transfer", "unionpay_consumer"),
+        ("卡号开头623456是哪个银行的", "deposit_insurance", "deposit", "unionpay_consumer"),
+        ("机场停车礼遇怎么预约", "branch_appointment", "service", "card_perks_and_promotions"),
+        ("优惠券在哪里领", "sms_code_not_received", "digital", "card_perks_and_promotions"),
+        ("POS签到结算一直失败", "payment_failed_deducted", "transfer", "merchant_services"),
+        ("公司的网站想接入银联支付", "online_payment_enable", "transfer", "merchant_services"),
+        ("商户收取我刷卡手续费合理吗", "payment_failed_deducted", "transfer", "merchant_services"),
+        ("小米会不会保存我的银行卡信息", "privacy_protection", "digital", "device_wallets"),
+        ("微信怎么绑身份证", "payment_binding", "transfer", "platform_identity"),
+        ("网上买的东西想退货找谁", "online_payment_failed", "transfer", "shops_and_travel"),
+        ("支付页面能换成繁体吗", "online_payment_failed", "transfer", "shops_and_travel"),
     ],
 )
 def test_another_companys_product_is_named(text, topic, group, family):
@@ -39,6 +60,18 @@ def test_another_companys_product_is_named(text, topic, group, family):
         ("有人冒充花呗客服让我转账", "fraud_fake_service", "fraud"),  # a scam is ours whatever is named
         ("在商场POS机上刷卡被盗刷了", "card_theft", "fraud"),  # a customer at a terminal, not a merchant
         ("信用卡额度为什么降了", "credit_limit_increase", "credit_card"),  # nothing of another company
+        ("云闪付怎么绑定银行卡", "payment_binding", "transfer"),  # binding our card in 云闪付
+        ("用云闪付还信用卡多久到账", "credit_card_repay", "credit_card"),  # repaying our card
+        ("云闪付付款成功了钱扣了商家说没收到", "payment_failed_deducted", "transfer"),  # money at stake
+        ("拼多多怎么绑卡", "payment_binding", "transfer"),  # binding our card in a shop's app
+        ("快递员打电话要验证码能给吗", "fraud_code_request", "fraud"),  # a scam on our customer
+        ("快递送来的借记卡怎么激活", "card_activation", "account"),  # our card delivered
+        ("退货了但是退款一直没到账", "refund_not_received", "transfer"),  # money at stake
+        ("在商户POS机上被多扣了一笔", "unknown_deduction", "account"),
+        ("微信里怎么找不到借钱的入口", "loan_apply_howto", "loan"),  # our loan's entry in WeChat
+        ("公众号能收动账提醒吗", "sms_alert", "digital"),  # our bank's own 公众号
+        ("信用卡积分怎么兑换", "credit_card_points", "credit_card"),  # our points, not a promotion
+        ("银联在线支付怎么开通", "online_payment_enable", "transfer"),  # our card's online payment
     ],
 )
 def test_our_own_questions_stay_ours(text, topic, group):
@@ -53,3 +86,30 @@ def test_every_topic_a_family_still_serves_is_in_the_catalog():
                 assert entry[6:] in catalog.groups, (family.key, entry)
             else:
                 assert catalog.topic(entry) is not None, (family.key, entry)
+
+
+def _our_wordings():
+    """(intent, wording) of every FAQ topic, small-talk and fragment wording we train on or hold
+    out: questions that are ours by construction."""
+    files = sorted((ROOT / "data" / "nlu").glob("*.yml")) + [ROOT / "tests" / "nlu" / "holdout.yml"]
+    for path in files:
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu") or []:
+            intent = block.get("intent") or ""
+            if not (intent.startswith(("faq/", "chitchat/")) or intent == "fragment"):
+                continue
+            for line in (block.get("examples") or "").splitlines():
+                if line.strip().startswith("- "):
+                    yield intent, ANNOTATION.sub(lambda m: m.group(1) or m.group(2) or "", line.strip()[2:])
+
+
+def test_no_wording_of_ours_is_taken_for_another_companys_product():
+    """A name added to a family must not catch our own questions ("快递送来的借记卡怎么激活",
+    "信用卡能用微信零钱还吗"): each of our wordings, read as its own topic, stays ours."""
+    catalog = load_catalog()
+    caught = []
+    for intent, text in _our_wordings():
+        topic = catalog.topic(intent.removeprefix("faq/")) if intent.startswith("faq/") else None
+        family = other_product(text, topic.id if topic else None, topic.group if topic else None)
+        if family is not None:
+            caught.append((intent, text, family.key))
+    assert caught == []

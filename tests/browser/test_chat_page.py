@@ -57,6 +57,28 @@ def test_buttons_offered_after_two_misunderstandings_can_be_clicked(new_page, li
     page.screenshot(path=str(artifacts / "chat-offer-human.png"), full_page=True)
 
 
+def test_two_questions_in_one_message_show_the_answer_and_a_live_button_for_the_other(
+    new_page, live_product, artifacts
+):
+    page = new_page(VIEWPORTS["phone"])
+    open_chat(page, f"{live_product.api_url}/chat")
+    box = page.get_by_label("输入您的问题")
+    box.fill("手机银行怎么开通，转账限额是多少")
+    box.press("Enter")
+    offer = page.locator(".msg--assistant", has_text="另外，您还问到了“转账限额”")
+    offer.wait_for()
+    answer = page.locator(".msg--assistant", has_text="手机银行App").last
+    # One reply is one turn: the answer's own topic buttons stay usable under the offer.
+    expect(answer.get_by_role("button", name="手机银行和网银登录")).to_be_enabled()
+    button = offer.get_by_role("button", name="转账限额")
+    expect(button).to_be_enabled()
+    page.screenshot(path=str(artifacts / "chat-two-questions.png"), full_page=True)
+    button.click()
+    expect(page.locator(".msg--customer .msg__bubble").last).to_have_text("转账限额")  # the title
+    expect(page.locator(".msg--assistant")).to_have_count(4)  # welcome, answer, offer, limit answer
+    expect(button).to_be_disabled()  # answered: a past turn now
+
+
 def test_a_turn_answered_while_the_reply_is_slow_leaves_no_live_buttons(new_page, live_product):
     """The cause of the flaky offer click: while a reply was on its way, the welcome's buttons
     stayed live, so the welcome's 转人工客服 was taken for the offer's. Replies are held back here

@@ -73,6 +73,26 @@ def test_answer_buttons_lead_to_the_linked_topic(api):
     assert texts(chosen) and texts(chosen) != texts(first)
 
 
+def test_two_questions_in_one_message_get_an_answer_and_a_button_for_the_other(api):
+    conversation_id, headers = open_chat(api)
+    reply = say(api, conversation_id, headers, "手机银行怎么开通，转账限额是多少")
+    answered = [t for t in ("app_register", "transfer_limit") if answer_of(t) in texts(reply)]
+    assert len(answered) == 1, texts(reply)
+    other = "transfer_limit" if answered == ["app_register"] else "app_register"
+    offer = next(r for r in reply["replies"] if r["text"].startswith("另外，您还问到了"))
+    assert [json.loads(b["payload"].removeprefix("/faq_choose"))["faq_topic"] for b in offer["buttons"]] == [
+        other
+    ]
+    assert answer_of(other) in texts(say(api, conversation_id, headers, offer["buttons"][0]["payload"]))
+
+
+def test_one_question_in_two_parts_gets_no_extra_offer(api):
+    conversation_id, headers = open_chat(api)
+    reply = say(api, conversation_id, headers, "银行卡丢了，怎么办")
+    assert answer_of("card_lost") in texts(reply)
+    assert "您还问到了" not in texts(reply)
+
+
 def test_a_topic_button_answers_exactly_that_topic(api):
     conversation_id, headers = open_chat(api)
     reply = say(api, conversation_id, headers, '/faq_choose{"faq_topic": "card_replace"}')
