@@ -59,9 +59,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from rasa.core.brokers.pika import PikaEventBroker
 from rasa.core.brokers.sql import SQLEventBroker
 from rasa.core.tracker_store import SQLTrackerStore, _create_sequence
-from rasa.shared.core.events import Event, SessionStarted, deserialise_events
+from rasa.shared.core.events import Event, SessionStarted, deserialise_events, remove_parse_data
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine import Engine
@@ -295,3 +296,28 @@ class BankSQLTrackerStore(SQLTrackerStore):
             action_name=data.get("name"),
             data=json.dumps(data),
         )
+
+
+class BankPikaEventBroker(PikaEventBroker):
+    """Rasa's RabbitMQ event broker (production), the same messages, without a deep copy of every
+    event (its parse data removed) made for a debug log line that is off in production: 4 % of
+    Rasa's time per turn in the production topology. The copy is still made for the error log when
+    a publish fails, and failures are handled as Rasa handles them."""
+
+    async def _publish(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        if self._exchange is None:
+            return
+        try:
+            await self._exchange.publish(self._message(event, headers), "")
+        except Exception:
+            logger.error(
+                "event not published to RabbitMQ at %s: %s",
+                self.host,
+                remove_parse_data(event),
+                exc_info=True,
+            )
+            if self.should_keep_unpublished_messages:
+                self._unpublished_events.append(event)
+            if self.raise_on_failure:
+                await self.close()
+                raise
