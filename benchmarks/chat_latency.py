@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import statistics
 import tempfile
@@ -490,6 +491,7 @@ def main() -> None:
             processes[targets[-1].label] = {k: v for k, v in ours.items() if k != "api"}
             targets.append(Target(f"{name}, API", stack.api_url, "api", TURNS))
             processes[targets[-1].label] = ours
+        ours_by_label = {target.label for target in targets if target.label != "starter bot, Rasa"}
 
         # Warm-up: the first model calls of every process are not measured.
         for target in targets:
@@ -505,6 +507,15 @@ def main() -> None:
                 for process, pid in pids.items():
                     results[target.label].cpu[process] += cpu_seconds(pid) - before[process]
 
+        # Errors of our stacks keep their logs (the temporary folder goes with the run).
+        kept = None
+        if any(results[target.label].problems for target in targets if target.label in ours_by_label):
+            kept = ROOT / "var" / "bench" / f"logs-{time.strftime('%Y%m%d-%H%M%S')}"
+            for name, stack in stacks.items():
+                shutil.copytree(
+                    stack.config.var_dir / "log", kept / name.replace(" ", "_"), dirs_exist_ok=True
+                )
+
         memory: dict[str, dict[str, float]] = {}
         if starter and starter.process:
             memory["starter bot"] = {"rasa": rss_mib(starter.process.pid)}
@@ -512,6 +523,8 @@ def main() -> None:
             memory[f"{name} stack"] = {process: rss_mib(p.pid) for process, p in stack.processes.items()}
 
     report(results, startup, memory, args, skipped)
+    if kept is not None:
+        print(f"errors seen: the stacks' logs are kept in {kept}")
 
 
 if __name__ == "__main__":
