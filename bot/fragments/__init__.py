@@ -34,14 +34,15 @@ WORDS_FILE = Path(__file__).with_name("words.yml")
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DICTIONARY_FILE = DATA_DIR / "dictionary" / "bank_userdict.txt"
 ENTITY_PATTERNS_DIR = DATA_DIR / "entities"
-# Longest fragment, in characters without punctuation: the fragments of the training data and of
-# the real samples are 2-9 characters; a 13th character is nearly always an object or a clause.
+# Longest fragment, in characters without punctuation: the 236 trained fragment wordings are 2-10
+# characters; two more leave room for a particle or a courtesy, and a longer message usually
+# carries an object or a second clause.
 MAX_CHARS = 12
 # A word is a term when it occurs in at least this many training wordings of topic-bearing labels
 # (one occurrence can be a typo or a one-off phrase) ...
 MIN_TERM_COUNT = 2
 # ... and at most this share of its wordings are fragment wordings (a word customers use mostly in
-# fragments names nothing: 反应, 变化).
+# fragments names nothing: 来电, 没响).
 MAX_FRAGMENT_SHARE = 0.5
 _LATIN_OR_DIGIT = re.compile(r"[0-9A-Za-z]")
 _PUNCTUATION = re.compile(r"[\W_]+", re.UNICODE)
@@ -85,7 +86,7 @@ def _stripped(text: str) -> str:
 @dataclass(frozen=True)
 class Lexicon:
     """What the rule knows from training: the topic terms, the words of the fragment wordings that
-    are no term (反应, 变化) and the trained yes/no wordings (punctuation dropped)."""
+    are no term (来电, 没响) and the trained yes/no wordings (punctuation dropped)."""
 
     terms: frozenset[str]
     fragment_words: frozenset[str]
