@@ -10,6 +10,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.faq.catalog import load_catalog
+from bot.fragments import says_nothing_else
 from bot.handoff import conversation as handoff_rules
 
 from .common import intent_name
@@ -33,6 +34,31 @@ def topic_answered_last_turn(events: list[dict[str, Any]]) -> str | None:
     return topic
 
 
+# The assistant's replies that end with "请问还有其他可以帮您的吗？": a no to them ends the conversation.
+ANYTHING_ELSE_RESPONSES = frozenset(
+    {"utter_you_are_welcome", "utter_ok_anything_else", "utter_assessment_declined"}
+)
+
+
+def _last_bot_event(events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The assistant's last message before the current customer message."""
+    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
+    before = events[: users[-1]] if users else events
+    return next((event for event in reversed(before) if event.get("event") == "bot"), None)
+
+
+def closes_conversation(tracker: Tracker) -> bool:
+    """True when the customer answers "请问还有其他可以帮您的吗？" with a no ("没有了", "不用了，
+    谢谢"), whatever the classifier made of it (a no, a fragment, a guess): time to say goodbye,
+    not to ask again or to ask what they mean."""
+    last = _last_bot_event(tracker.events)
+    if last is None or (last.get("metadata") or {}).get("utter_action") not in ANYTHING_ELSE_RESPONSES:
+        return False
+    return intent_name(tracker) == "deny" or says_nothing_else(
+        (tracker.latest_message or {}).get("text") or ""
+    )
+
+
 class ActionAnswerFragment(Action):
     """Right after an FAQ answer a fragment is about that topic: ask what went wrong and offer a
     person. With nothing to refer to, ask what the customer means."""
@@ -43,6 +69,9 @@ class ActionAnswerFragment(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        if closes_conversation(tracker):
+            dispatcher.utter_message(response="utter_goodbye")
+            return []
         topic = load_catalog().topic(topic_answered_last_turn(tracker.events))
         if topic is None:
             dispatcher.utter_message(response="utter_fragment_no_context")
@@ -53,13 +82,9 @@ class ActionAnswerFragment(Action):
 
 def offered_payloads(events: list[dict[str, Any]]) -> list[str]:
     """The button payloads of the assistant's last message before the current customer message."""
-    users = [i for i, event in enumerate(events) if event.get("event") == "user"]
-    before = events[: users[-1]] if users else events
-    for event in reversed(before):
-        if event.get("event") == "bot":
-            buttons = (event.get("data") or {}).get("buttons") or []
-            return [str(button.get("payload") or "") for button in buttons]
-    return []
+    last = _last_bot_event(events)
+    buttons = ((last or {}).get("data") or {}).get("buttons") or []
+    return [str(button.get("payload") or "") for button in buttons]
 
 
 class ActionAnswerYesNo(Action):
@@ -86,6 +111,9 @@ class ActionAnswerYesNo(Action):
                 return await ActionRequestHuman().run(dispatcher, tracker, domain)
         elif handoff_rules.DECLINE_PAYLOAD in offered:
             dispatcher.utter_message(response="utter_decline_human")
+            return []
+        elif closes_conversation(tracker):
+            dispatcher.utter_message(response="utter_goodbye")
             return []
         dispatcher.utter_message(response="utter_ok_anything_else")
         return []

@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.handoff import policy as handoff_policy
 
+from .conversation import closes_conversation
 from .handoff import escalate_if_urgent
 
 ACTION_NAME = "action_handle_fallback"
@@ -42,6 +43,9 @@ class ActionHandleFallback(Action):
         urgent = await escalate_if_urgent(dispatcher, tracker)
         if urgent is not None:
             return urgent
+        if closes_conversation(tracker):  # "没有了" to "请问还有其他可以帮您的吗？"
+            dispatcher.utter_message(response="utter_goodbye")
+            return []
         if handoff_policy.should_offer_person(misunderstood_turns(tracker.events)):
             dispatcher.utter_message(response="utter_offer_human")
         else:

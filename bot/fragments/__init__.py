@@ -83,6 +83,23 @@ def _stripped(text: str) -> str:
     return _PUNCTUATION.sub("", text).lower()
 
 
+# A thank-you or an "OK" around an answer ("没有了，谢谢", "好的不用了") does not change it.
+_AROUND_ANSWER = re.compile(r"谢谢您|谢谢你|谢谢|谢啦|多谢|感谢|好的|好吧|嗯嗯|嗯")
+_TRAILING_PARTICLES = "啊呀哈哦呢吧噢喔"
+
+
+@lru_cache(maxsize=1)
+def _nothing_else(path: Path = WORDS_FILE) -> frozenset[str]:
+    return frozenset(yaml.safe_load(path.read_text(encoding="utf-8"))["nothing_else"])
+
+
+def says_nothing_else(text: str) -> bool:
+    """True when the whole message means "nothing else" ("没有了，谢谢", "不用了", "就这样吧"):
+    an answer to "请问还有其他可以帮您的吗？", not a fragment of a question."""
+    core = _AROUND_ANSWER.sub("", _stripped(text)).rstrip(_TRAILING_PARTICLES)
+    return core in _nothing_else()
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """What the rule knows from training: the topic terms, the words of the fragment wordings that

@@ -149,3 +149,46 @@ def test_a_plain_yes_after_an_answer_is_just_acknowledged():
     tracker = _tracker([*ANSWERED_ACTIVATION, _user("好的", "affirm")], latest={"intent": {"name": "affirm"}})
     messages, events = _run(ActionAnswerYesNo(), tracker)
     assert [m["response"] for m in messages] == ["utter_ok_anything_else"] and events == []
+
+
+# "请问还有其他可以帮您的吗？" answered with a no ends the conversation with a goodbye, whatever the
+# classifier made of the no; without that question the same words keep their usual answers.
+
+
+def _after_anything_else(text: str, intent: str) -> Tracker:
+    events = [
+        *ANSWERED_ACTIVATION,
+        _user("谢谢", "thank"),
+        {"event": "action", "name": "utter_you_are_welcome"},
+        {
+            "event": "bot",
+            "text": "不客气，很高兴能帮到您。请问还有其他可以帮您的吗？",
+            "metadata": {"utter_action": "utter_you_are_welcome"},
+        },
+        {"event": "action", "name": "action_listen"},
+        _user(text, intent),
+    ]
+    return _tracker(events, latest={"text": text, "intent": {"name": intent}})
+
+
+def test_no_to_anything_else_says_goodbye_whatever_it_was_read_as():
+    from actions.conversation import ActionAnswerYesNo
+    from actions.fallback import ActionHandleFallback
+
+    for action, text, intent in [
+        (ActionAnswerYesNo(), "不用了", "deny"),
+        (ActionAnswerFragment(), "没有", "fragment"),
+        (ActionAnswerFragment(), "没了啊", "fragment"),
+        (ActionHandleFallback(), "没有了，谢谢", "nlu_fallback"),
+    ]:
+        messages, events = _run(action, _after_anything_else(text, intent))
+        assert [m["response"] for m in messages] == ["utter_goodbye"], text
+        assert events == []
+
+
+def test_without_the_question_a_bare_no_is_not_a_goodbye():
+    messages, _ = _run(ActionAnswerFragment(), _tracker([_user("没有", "fragment")], latest={"text": "没有"}))
+    assert messages[0]["response"] == "utter_fragment_no_context"
+    # and after the question, a fragment that is not a no is still asked about
+    messages, _ = _run(ActionAnswerFragment(), _after_anything_else("为什么没有", "fragment"))
+    assert messages[0]["response"] != "utter_goodbye"
