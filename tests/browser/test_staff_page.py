@@ -160,6 +160,9 @@ def test_the_case_page_is_usable_on_a_phone(new_page, live_product, live_case, a
     extend_form.get_by_label("延期原因").fill("需向外汇业务部门调取交易记录")
     extend_form.get_by_role("button", name="确认延期").click()
     page.locator("#detail-facts", has_text="已延期 1 次").wait_for()
+    # the detail has finished reloading the case (its history shows the first extension) before
+    # the second one is asked for, as a person would see it
+    page.locator("#events", has_text="第1次延期").wait_for()
     page.locator("summary", has_text="延期处理").click()
     extend_form.get_by_label("主管审批意见").fill("同意，涉及跨部门核查")
     extend_form.get_by_label("延期原因").fill("需等待清算机构回复")
