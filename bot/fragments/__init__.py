@@ -54,6 +54,7 @@ class WordClasses:
     function: frozenset[str]  # every closed-class word, fillers included
     questions: frozenset[str]
     yes_no: frozenset[str]
+    nothing_else: frozenset[str]  # whole answers to "还有其他可以帮您的吗？" meaning no
 
 
 @lru_cache(maxsize=1)
@@ -71,6 +72,7 @@ def load_word_classes(path: Path = WORDS_FILE) -> WordClasses:
         function=function,
         questions=frozenset(data["questions"]),
         yes_no=frozenset(data["yes_no"]),
+        nothing_else=frozenset(data["nothing_else"]),
     )
 
 
@@ -88,16 +90,11 @@ _AROUND_ANSWER = re.compile(r"谢谢您|谢谢你|谢谢|谢啦|多谢|感谢|�
 _TRAILING_PARTICLES = "啊呀哈哦呢吧噢喔"
 
 
-@lru_cache(maxsize=1)
-def _nothing_else(path: Path = WORDS_FILE) -> frozenset[str]:
-    return frozenset(yaml.safe_load(path.read_text(encoding="utf-8"))["nothing_else"])
-
-
 def says_nothing_else(text: str) -> bool:
     """True when the whole message means "nothing else" ("没有了，谢谢", "不用了", "就这样吧"):
     an answer to "请问还有其他可以帮您的吗？", not a fragment of a question."""
     core = _AROUND_ANSWER.sub("", _stripped(text)).rstrip(_TRAILING_PARTICLES)
-    return core in _nothing_else()
+    return core in load_word_classes().nothing_else
 
 
 @dataclass(frozen=True)
