@@ -13,8 +13,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db import utcnow
 from bot.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
@@ -41,6 +42,25 @@ MAX_CLIENT_MESSAGE_ID_CHARS = 64
 # cleaning the configured MAX_MESSAGE_CHARS (1,000) applies.
 MAX_TEXT_CHARS_AS_SENT = 4000
 MAX_IN_PROGRESS_RETRY_SECONDS = 3
+
+
+# The statements every customer message runs, built once: building a statement anew is most of
+# its cost in SQLAlchemy (README "Turn cost"). They write through the tables' column types
+# (encryption at rest, UTC timestamps) as the ORM does.
+_MESSAGES = ConversationMessage.__table__
+_INSERT_MESSAGE = insert(_MESSAGES)
+_MARK_DELIVERED = (
+    update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id")).values(status=DELIVERED)
+)
+_MESSAGE_CONVERSATION = select(_MESSAGES.c.conversation_id).where(_MESSAGES.c.id == bindparam("message_id"))
+_TOUCH = (
+    update(Conversation.__table__)
+    .where(Conversation.__table__.c.id == bindparam("conversation_id_"))
+    .values(last_activity_at=bindparam("now"))
+)
+_CONVERSATION = select(Conversation).where(Conversation.id == bindparam("conversation_id"))
+_INSERT_LEASE = insert(Lease.__table__)
+_DELETE_LEASE = delete(Lease.__table__).where(Lease.__table__.c.name == bindparam("lease_name"))
 
 
 class ConversationNotFound(NotFound):
@@ -133,7 +153,7 @@ def _take_delivery(
 
 
 def _end_delivery(*, session: Session, message_id: int) -> None:
-    session.execute(delete(Lease).where(Lease.name == delivery_lease_name(message_id)))
+    session.execute(_DELETE_LEASE, {"lease_name": delivery_lease_name(message_id)})
 
 
 def hash_token(token: str) -> str:
@@ -188,7 +208,9 @@ def get_authorized(
 ) -> Conversation:
     """Gets a conversation if the token is the one it was opened with and, given a `lifetime`,
     has not expired (ConversationExpired)."""
-    conversation = session.get(Conversation, conversation_id) if conversation_id else None
+    conversation = (
+        session.scalars(_CONVERSATION, {"conversation_id": conversation_id}).first() if conversation_id else None
+    )
     if conversation is None:
         raise ConversationNotFound(f"conversation {conversation_id!r} does not exist")
     if not token or not hmac.compare_digest(conversation.token_hash, hash_token(token)):
@@ -233,14 +255,9 @@ def end_conversation(*, session: Session, conversation: Conversation) -> None:
     session.flush()
 
 
-def _touch(*, session: Session, conversation_id: str) -> None:
+def _touch(*, session: Session, conversation_id: str, now: datetime | None = None) -> None:
     """Something happened in the conversation: its idle expiry starts again."""
-    session.execute(
-        update(Conversation)
-        .where(Conversation.id == conversation_id)
-        .values(last_activity_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
+    session.execute(_TOUCH, {"conversation_id_": conversation_id, "now": now or utcnow()})
 
 
 def _replies_to(*, session: Session, message_id: int) -> list[ConversationMessage]:
@@ -293,46 +310,53 @@ def accept_customer_message(
             _take_delivery(session=session, message=existing, holder=holder, ttl=in_flight_timeout, now=now)
             return AcceptedMessage(existing, attempted=True)
 
-    message = ConversationMessage(
-        conversation_id=conversation.id,
-        sender=CUSTOMER,
-        text=text,
-        client_message_id=client_message_id,
-        status=RECEIVED,
-    )
-    session.add(message)
-    conversation.last_activity_at = now
-    session.flush()
+    values = {
+        "conversation_id": conversation.id,
+        "sender": CUSTOMER,
+        "text": text,
+        "client_message_id": client_message_id,
+        "status": RECEIVED,
+        "created_at": now,
+    }
+    message_id = session.execute(_INSERT_MESSAGE, values).inserted_primary_key[0]
+    _touch(session=session, conversation_id=conversation.id, now=now)
+    set_committed_value(conversation, "last_activity_at", now)
     # Nobody else can be delivering a message stored in this very transaction: its lease is simply
     # written (a row of that name could only be left over from a deleted message whose id SQLite
     # reused, so it goes first).
-    name = delivery_lease_name(message.id)
-    session.execute(delete(Lease).where(Lease.name == name))
-    session.add(Lease(name=name, holder=holder, expires_at=now + in_flight_timeout))
-    session.flush()
-    return AcceptedMessage(message)
+    name = delivery_lease_name(message_id)
+    session.execute(_DELETE_LEASE, {"lease_name": name})
+    session.execute(_INSERT_LEASE, {"name": name, "holder": holder, "expires_at": now + in_flight_timeout})
+    return AcceptedMessage(ConversationMessage(id=message_id, **values))
 
 
 def record_replies(*, session: Session, message_id: int, replies: list[dict]) -> list[ConversationMessage]:
-    """Marks a customer message delivered and stores the assistant's replies to it."""
-    message = session.get(ConversationMessage, message_id)
-    if message is None:
+    """Marks a customer message delivered and stores the assistant's replies to it (returned as
+    stored, not attached to the session)."""
+    session.flush()  # pending ORM changes first: the statements below go straight to the tables
+    conversation_id = session.execute(_MESSAGE_CONVERSATION, {"message_id": message_id}).scalar()
+    if conversation_id is None:
         raise NotFound(f"message {message_id} does not exist")
+    now = utcnow()
     stored = []
     for reply in replies:
-        reply_message = ConversationMessage(
-            conversation_id=message.conversation_id,
-            sender=SYSTEM if reply.get("sender") == SYSTEM else ASSISTANT,
-            text=reply.get("text") or "",
-            payload=message_payload(reply),
-            status=DELIVERED,
-            reply_to_id=message.id,
-        )
-        session.add(reply_message)
-        stored.append(reply_message)
-    message.status = DELIVERED
-    _end_delivery(session=session, message_id=message.id)
-    session.flush()
+        values = {
+            "conversation_id": conversation_id,
+            "sender": SYSTEM if reply.get("sender") == SYSTEM else ASSISTANT,
+            "text": reply.get("text") or "",
+            "payload": message_payload(reply),
+            "status": DELIVERED,
+            "reply_to_id": message_id,
+            "created_at": now,
+        }
+        reply_id = session.execute(_INSERT_MESSAGE, values).inserted_primary_key[0]
+        stored.append(ConversationMessage(id=reply_id, client_message_id=None, **values))
+    session.execute(_MARK_DELIVERED, {"message_id": message_id})
+    _end_delivery(session=session, message_id=message_id)
+    # A copy of the message loaded earlier in this session would say "received" still.
+    loaded = session.identity_map.get(session.identity_key(ConversationMessage, message_id))
+    if loaded is not None:
+        set_committed_value(loaded, "status", DELIVERED)
     return stored
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -138,14 +138,18 @@ def active_handoff(*, session: Session, conversation_id: str) -> Handoff | None:
     return session.scalars(statement).first()
 
 
+# Asked for every customer message (bot.handoff.usecases.read_customer_message): built once.
+_LATEST_HANDOFF = (
+    select(Handoff)
+    .where(Handoff.conversation_id == bindparam("conversation_id"))
+    .order_by(Handoff.requested_at.desc(), Handoff.id.desc())
+    .limit(1)
+)
+
+
 def latest_handoff(*, session: Session, conversation_id: str) -> Handoff | None:
     """The conversation's most recent handoff in any status, or None."""
-    statement = (
-        select(Handoff)
-        .where(Handoff.conversation_id == conversation_id)
-        .order_by(Handoff.requested_at.desc(), Handoff.id.desc())
-    )
-    return session.scalars(statement).first()
+    return session.scalars(_LATEST_HANDOFF, {"conversation_id": conversation_id}).first()
 
 
 def context_of(handoff: Handoff) -> dict | None:

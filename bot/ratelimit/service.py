@@ -6,19 +6,31 @@ Functions take the session as a keyword argument and flush; the caller owns the 
 from __future__ import annotations
 
 import math
+import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, delete, text
 from sqlalchemy.orm import Session
 
+from bot.db import UTCDateTime
 from bot.errors import TooManyAttempts
 
 from .models import RateLimitWindow
 
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+# Every message counts two hits (its conversation and its address), so a hit is one statement,
+# built once: PostgreSQL and SQLite from 3.35 both count and return the new total in one upsert.
+# SQLAlchemy 1.4 compiles RETURNING for PostgreSQL only, so the statement is written out; the
+# timestamps go through the column type (UTC) as in the ORM.
+_COUNT_HIT = text(
+    "INSERT INTO rate_limit_window (key, window_start, hits, expires_at) "
+    "VALUES (:key, :window_start, 1, :expires_at) "
+    "ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_limit_window.hits + 1 "
+    "RETURNING hits"
+).bindparams(bindparam("window_start", type_=UTCDateTime()), bindparam("expires_at", type_=UTCDateTime()))
+_UPSERT_RETURNING = {"postgresql": True, "sqlite": sqlite3.sqlite_version_info >= (3, 35)}
 
 
 class RateLimited(TooManyAttempts):
@@ -41,24 +53,18 @@ def window_start(now: datetime, window: timedelta) -> datetime:
 
 
 def _count_hit(session: Session, key: str, start: datetime, expires: datetime) -> int:
-    table = RateLimitWindow.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(table).values(key=key, window_start=start, hits=1, expires_at=expires)
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.key, table.c.window_start], set_={"hits": table.c.hits + 1}
-        )
-        session.execute(statement)
-    else:  # other engines: lock the row, then update or insert
-        row = session.get(RateLimitWindow, (key, start), with_for_update=True)
-        if row is None:
-            session.add(RateLimitWindow(key=key, window_start=start, hits=1, expires_at=expires))
-        else:
-            row.hits += 1
-        session.flush()
-    statement = select(table.c.hits).where(table.c.key == key, table.c.window_start == start)
-    return session.execute(statement).scalar_one()
+    if _UPSERT_RETURNING.get(session.get_bind().dialect.name):
+        params = {"key": key, "window_start": start, "expires_at": expires}
+        return session.execute(_COUNT_HIT, params).scalar_one()
+    # other engines: lock the row, then update or insert
+    row = session.get(RateLimitWindow, (key, start), with_for_update=True)
+    if row is None:
+        row = RateLimitWindow(key=key, window_start=start, hits=1, expires_at=expires)
+        session.add(row)
+    else:
+        row.hits += 1
+    session.flush()
+    return row.hits
 
 
 def hit(*, session: Session, key: str, limit: Limit, now: datetime) -> None:
