@@ -97,6 +97,10 @@ async def run_forever(
     holder = holder or leases.new_holder_id()
     ttl = 3 * handoff_interval
     elapsed = 0.0
+    if consume:  # the transcript index's segmenter loads in about a second: now, not mid-conversation
+        from bot.transcripts.search import warm_up
+
+        await run_in_threadpool(warm_up)
     try:
         while True:
             await asyncio.sleep(handoff_interval)

@@ -37,6 +37,11 @@ def _jieba():
     return _tokenizer
 
 
+def warm_up() -> None:
+    """Loads the segmenter and its dictionary before the first message needs them."""
+    _jieba()
+
+
 def _keep(token: str) -> str | None:
     token = token.strip().lower()
     if not token or not _WORD.search(token) or token.strip("_") == "":

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -226,6 +226,11 @@ def _customer_turn(
         row["text"] = mask_text(title)
 
 
+# Asked once per message and event copied (built once; see README "Turn cost").
+_MESSAGE_BY_SOURCE = select(TranscriptMessage.id).where(TranscriptMessage.source_key == bindparam("key"))
+_EVENT_BY_SOURCE = select(TranscriptEvent.id).where(TranscriptEvent.source_key == bindparam("key"))
+
+
 def _store_message(session: Session, row: dict[str, Any]) -> TranscriptMessage:
     message = TranscriptMessage(**row)
     session.add(message)
@@ -246,7 +251,7 @@ def _store_event(
     created_at: datetime,
     detail: str | None = None,
 ) -> None:
-    if session.scalar(select(TranscriptEvent.id).where(TranscriptEvent.source_key == source_key)) is None:
+    if session.scalar(_EVENT_BY_SOURCE, {"key": source_key}) is None:
         session.add(
             TranscriptEvent(
                 source_key=source_key,
@@ -337,10 +342,7 @@ def ingest_rasa_events(
 
 
 def _exists(session: Session, source_key: str) -> bool:
-    return (
-        session.scalar(select(TranscriptMessage.id).where(TranscriptMessage.source_key == source_key))
-        is not None
-    )
+    return session.scalar(_MESSAGE_BY_SOURCE, {"key": source_key}) is not None
 
 
 def consume_rasa_broker(
