@@ -68,19 +68,27 @@ class LinearModel:
     intercept: np.ndarray
     temperature: float
 
+    def __post_init__(self) -> None:
+        # Computed once, not per message: the weights laid out for (messages x features) @
+        # (features x labels) (a transposed view made scipy copy the whole matrix every call),
+        # and which features are informative (each in fewer than half of the training examples).
+        self._coef_by_feature = np.ascontiguousarray(self.coef.T)
+        self._informative = self.idf > np.log(2.0) + 1.0
+
     def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         return _weigh(counts, self.idf)
 
     def probabilities(self, counts: sp.csr_matrix) -> np.ndarray:
         """Label probabilities per message; uniform for a message none of whose features is
-        informative (each in fewer than half of the training examples), which would otherwise
-        be decided by the intercepts and the near-universal features alone (e.g. "😀😀")."""
+        informative, which would otherwise be decided by the intercepts and the near-universal
+        features alone (e.g. "😀😀")."""
+        counts = sp.csr_matrix(counts)
         weighted = self.weigh(counts)
-        scores = np.asarray(weighted @ self.coef.T + self.intercept)
+        scores = np.asarray(weighted @ self._coef_by_feature) + self.intercept
         probabilities = _softmax(scores * self.temperature)
-        informative = self.idf > np.log(2.0) + 1.0
-        unknown = np.asarray(counts[:, informative].getnnz(axis=1) == 0).ravel()
-        probabilities[unknown] = 1.0 / len(self.labels)
+        rows = _row_of_each_value(counts)
+        informative = np.bincount(rows, weights=self._informative[counts.indices], minlength=counts.shape[0])
+        probabilities[informative == 0] = 1.0 / len(self.labels)
         return probabilities
 
     def save(self, directory, name: str) -> None:
@@ -109,13 +117,22 @@ class LinearModel:
 
 
 def _weigh(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    """Sublinear TF times IDF, each row scaled to unit length."""
-    weighted = counts.astype(np.float64).tocsr(copy=True)
+    """Sublinear TF times IDF, each row scaled to unit length (on the stored values only: a
+    message has a few dozen features of tens of thousands)."""
+    weighted = sp.csr_matrix(counts, dtype=np.float64, copy=True)
+    weighted.sum_duplicates()
     np.log1p(weighted.data, out=weighted.data)
-    weighted = weighted.multiply(idf.reshape(1, -1)).tocsr()
-    norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1))).ravel()
+    weighted.data *= idf[weighted.indices]
+    row_of_value = _row_of_each_value(weighted)
+    norms = np.sqrt(np.bincount(row_of_value, weights=weighted.data**2, minlength=weighted.shape[0]))
     norms[norms == 0] = 1.0
-    return sp.diags(1.0 / norms) @ weighted
+    weighted.data /= norms[row_of_value]
+    return weighted
+
+
+def _row_of_each_value(matrix: sp.csr_matrix) -> np.ndarray:
+    """The row number of each stored value of a CSR matrix."""
+    return np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
 
 
 def _softmax(scores: np.ndarray) -> np.ndarray:
