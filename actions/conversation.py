@@ -51,12 +51,32 @@ def closes_conversation(tracker: Tracker) -> bool:
     """True when the customer answers "请问还有其他可以帮您的吗？" with a no ("没有了", "不用了，
     谢谢"), whatever the classifier made of it (a no, a fragment, a guess): time to say goodbye,
     not to ask again or to ask what they mean."""
-    last = _last_bot_event(tracker.events)
-    if last is None or (last.get("metadata") or {}).get("utter_action") not in ANYTHING_ELSE_RESPONSES:
+    if not asked_anything_else(tracker):
         return False
     return intent_name(tracker) == "deny" or says_nothing_else(
         (tracker.latest_message or {}).get("text") or ""
     )
+
+
+def asked_anything_else(tracker: Tracker) -> bool:
+    """True when the assistant's last message asked "请问还有其他可以帮您的吗？"."""
+    last = _last_bot_event(tracker.events)
+    return last is not None and (last.get("metadata") or {}).get("utter_action") in ANYTHING_ELSE_RESPONSES
+
+
+class ActionAnswerThanks(Action):
+    """Thanks are answered "不客气…请问还有其他可以帮您的吗？"; thanks in answer to that very
+    question ("好的，谢谢") mean the customer is done: goodbye, not the same question again."""
+
+    def name(self) -> str:
+        return "action_answer_thanks"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        response = "utter_goodbye" if asked_anything_else(tracker) else "utter_you_are_welcome"
+        dispatcher.utter_message(response=response)
+        return []
 
 
 class ActionAnswerFragment(Action):

@@ -192,3 +192,14 @@ def test_without_the_question_a_bare_no_is_not_a_goodbye():
     # and after the question, a fragment that is not a no is still asked about
     messages, _ = _run(ActionAnswerFragment(), _after_anything_else("为什么没有", "fragment"))
     assert messages[0]["response"] != "utter_goodbye"
+
+
+def test_thanks_are_welcomed_and_thanks_to_anything_else_say_goodbye():
+    from actions.conversation import ActionAnswerThanks
+
+    first = _tracker([_user("谢谢", "thank")], latest={"text": "谢谢", "intent": {"name": "thank"}})
+    messages, events = _run(ActionAnswerThanks(), first)
+    assert [m["response"] for m in messages] == ["utter_you_are_welcome"] and events == []
+    # "不客气…请问还有其他可以帮您的吗？" answered "好的谢谢": the customer is done
+    messages, events = _run(ActionAnswerThanks(), _after_anything_else("好的谢谢", "thank"))
+    assert [m["response"] for m in messages] == ["utter_goodbye"] and events == []
