@@ -173,19 +173,13 @@ def waiting_ack_text(position: int, wait_minutes: int, *, known: bool = True) ->
 
 def moved_back_text(position: int, wait_minutes: int, *, known: bool = True) -> str:
     """Pushed when an urgent case (fraud, distress) is served before the customer."""
-    return _say(
-        "moved_back",
-        position=position,
-        place=_place(position),
-        estimate=_estimate(wait_minutes, known),
-    )
+    return _say("moved_back", position=position, estimate=_estimate(wait_minutes, known))
 
 
 def moved_up_text(position: int, wait_minutes: int, *, known: bool = True) -> str:
-    """Pushed when the queue moves (someone ahead was taken or left)."""
-    return _say(
-        "moved_up", position=position, place=_place(position), estimate=_estimate(wait_minutes, known)
-    )
+    """Pushed when the queue moves (someone ahead was taken or left). The place is the number
+    the agents see; "您是下一位" after "第1位" said it twice."""
+    return _say("moved_up", position=position, estimate=_estimate(wait_minutes, known))
 
 
 # What to do now, as numbered steps whose numbers the chat makes tap-to-call links

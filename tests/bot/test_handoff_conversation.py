@@ -89,7 +89,7 @@ def test_waiting_text_gives_people_ahead_and_an_honest_estimate():
     unknown = rules.waiting_text(2, 5, known=False)
     assert "暂时无法估计等待时间" in unknown and "分钟" not in unknown
     assert "分钟" not in rules.waiting_ack_text(2, 5, known=False)
-    assert rules.moved_up_text(1, 3) == "排队有进展：您现在排在第1位，您是下一位，预计等待约3分钟。"
+    assert rules.moved_up_text(1, 3) == "排队有进展：您现在排在第1位，预计等待约3分钟。"
 
 
 def test_callback_takes_a_phone_then_a_time():
