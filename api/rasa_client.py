@@ -122,7 +122,7 @@ class RasaClient:
         url = f"{self._settings.rasa_url}{path}"
         try:
             response = await self._request(method, url, **kwargs)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             raise RasaUnavailable(f"Rasa at {url} is unreachable: {exc!r}") from exc
         if response.status_code != 200:
             raise RasaUnavailable(f"Rasa answered HTTP {response.status_code}: {response.text[:200]}")
@@ -169,8 +169,10 @@ class RasaClient:
         """Rasa's /status (model file and fingerprint); raises RasaUnavailable when it is down."""
         url = f"{self._settings.rasa_url}/status"
         try:
-            response = await self._request("GET", url, params=self._token_params(), timeout=CHECK_TIMEOUT_SECONDS)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            response = await self._request(
+                "GET", url, params=self._token_params(), timeout=CHECK_TIMEOUT_SECONDS
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:
             raise RasaUnavailable(f"Rasa is unreachable: {exc!r}") from exc
         if response.status_code != 200:
             raise RasaUnavailable(f"Rasa /status answered HTTP {response.status_code}")
@@ -179,8 +181,10 @@ class RasaClient:
     async def action_server_health(self) -> dict[str, Any]:
         """The action server's /health; raises RasaUnavailable when it is down."""
         try:
-            response = await self._request("GET", self._settings.action_health_url, timeout=CHECK_TIMEOUT_SECONDS)
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            response = await self._request(
+                "GET", self._settings.action_health_url, timeout=CHECK_TIMEOUT_SECONDS
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:
             raise RasaUnavailable(f"action server is unreachable: {exc!r}") from exc
         if response.status_code != 200:
             raise RasaUnavailable(f"action server /health answered HTTP {response.status_code}")

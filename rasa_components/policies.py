@@ -47,13 +47,15 @@ class _Walk:
     turn_was_hidden: bool = False
     used_at: float = field(default_factory=time.monotonic)
 
-    def visit(self, tracker: DialogueStateTracker, hide_rule_turn: bool, ignore_rule_only_turns: bool) -> None:
+    def visit(
+        self, tracker: DialogueStateTracker, hide_rule_turn: bool, ignore_rule_only_turns: bool
+    ) -> None:
         """One turn of `Domain.states_for_tracker_history`, line for line."""
         domain = self.domain
         if ignore_rule_only_turns:
             if not self.turn_was_hidden:
                 self.last_ml_action_sub_state = domain._get_prev_action_sub_state(tracker)
-            if not tracker.followup_action and not tracker.latest_action_name == tracker.active_loop_name:
+            if not tracker.followup_action and tracker.latest_action_name != tracker.active_loop_name:
                 self.turn_was_hidden = hide_rule_turn
             if self.turn_was_hidden:
                 return

@@ -49,9 +49,7 @@ MAX_IN_PROGRESS_RETRY_SECONDS = 3
 # (encryption at rest, UTC timestamps) as the ORM does.
 _MESSAGES = ConversationMessage.__table__
 _INSERT_MESSAGE = insert(_MESSAGES)
-_MARK_DELIVERED = (
-    update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id")).values(status=DELIVERED)
-)
+_MARK_DELIVERED = update(_MESSAGES).where(_MESSAGES.c.id == bindparam("message_id")).values(status=DELIVERED)
 _MESSAGE_CONVERSATION = select(_MESSAGES.c.conversation_id).where(_MESSAGES.c.id == bindparam("message_id"))
 _TOUCH = (
     update(Conversation.__table__)
@@ -209,7 +207,9 @@ def get_authorized(
     """Gets a conversation if the token is the one it was opened with and, given a `lifetime`,
     has not expired (ConversationExpired)."""
     conversation = (
-        session.scalars(_CONVERSATION, {"conversation_id": conversation_id}).first() if conversation_id else None
+        session.scalars(_CONVERSATION, {"conversation_id": conversation_id}).first()
+        if conversation_id
+        else None
     )
     if conversation is None:
         raise ConversationNotFound(f"conversation {conversation_id!r} does not exist")

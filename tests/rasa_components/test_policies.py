@@ -15,8 +15,8 @@ from rasa.shared.core.events import (
     Restarted,
     SessionStarted,
     SlotSet,
-    UserUttered,
     UserUtteranceReverted,
+    UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -60,15 +60,36 @@ def _conversation() -> list[list]:
             SlotSet("requested_slot", "complaint_reply"),
             ActionExecuted("action_listen"),
         ],
-        [_user("你们乱扣费", "inform"), SlotSet("complaint_reply", "你们乱扣费"), ActionExecuted(form),
-         ActionExecuted("action_listen")],
-        [_user("算了", "deny"), ActionExecuted("utter_ask_continue_complaint", hide_rule_turn=True),
-         ActionExecuted("action_listen", hide_rule_turn=True)],
-        [_user("继续", "affirm"), ActionExecuted(form), ActiveLoop(None), SlotSet("requested_slot", None),
-         ActionExecuted("action_listen")],
-        [_user("啊吧啊吧", "nlu_fallback"), ActionExecuted("action_handle_fallback"), UserUtteranceReverted()],
+        [
+            _user("你们乱扣费", "inform"),
+            SlotSet("complaint_reply", "你们乱扣费"),
+            ActionExecuted(form),
+            ActionExecuted("action_listen"),
+        ],
+        [
+            _user("算了", "deny"),
+            ActionExecuted("utter_ask_continue_complaint", hide_rule_turn=True),
+            ActionExecuted("action_listen", hide_rule_turn=True),
+        ],
+        [
+            _user("继续", "affirm"),
+            ActionExecuted(form),
+            ActiveLoop(None),
+            SlotSet("requested_slot", None),
+            ActionExecuted("action_listen"),
+        ],
+        [
+            _user("啊吧啊吧", "nlu_fallback"),
+            ActionExecuted("action_handle_fallback"),
+            UserUtteranceReverted(),
+        ],
         _turn("谢谢", "thank", "action_answer_thanks"),
-        [Restarted(), ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")],
+        [
+            Restarted(),
+            ActionExecuted("action_session_start"),
+            SessionStarted(),
+            ActionExecuted("action_listen"),
+        ],
         _turn("信用卡年费多少", "faq", "action_answer_faq"),
     ]
 
@@ -98,8 +119,12 @@ def test_kept_states_equal_rasas_at_every_step(domain, ignore_rule_only_turns):
 def test_a_conversation_read_again_from_the_database_is_rebuilt(domain):
     states = PastStates()
     events = [e for turn in _conversation()[:4] for e in turn]
-    first = states.of(DialogueStateTracker.from_events("c1", events, domain.slots), domain,
-                      ignore_rule_only_turns=False, rule_only_data=None)
+    first = states.of(
+        DialogueStateTracker.from_events("c1", events, domain.slots),
+        domain,
+        ignore_rule_only_turns=False,
+        rule_only_data=None,
+    )
     # equal events, other objects (another worker's turn made the store read the rows again)
     copies = [type(e).from_parameters(e.as_dict()) for e in events] + _turn("好的", "affirm")
     tracker = DialogueStateTracker.from_events("c1", copies, domain.slots)
@@ -125,6 +150,6 @@ def test_changing_the_last_state_does_not_change_the_kept_ones(domain):
     assert first == tracker.past_states(domain, ignore_rule_only_turns=True)
     for sub_state in first[-1].values():
         sub_state.clear()
-    assert states.of(tracker, domain, ignore_rule_only_turns=True, rule_only_data=None) == tracker.past_states(
-        domain, ignore_rule_only_turns=True
-    )
+    assert states.of(
+        tracker, domain, ignore_rule_only_turns=True, rule_only_data=None
+    ) == tracker.past_states(domain, ignore_rule_only_turns=True)
