@@ -35,7 +35,8 @@ ROOTS: dict[str, tuple[str, ...]] = {
         "uvicorn[standard]",
         "jinja2",
         "python-multipart",
-        "httpx",
+        "aiohttp",
+        "httpx",  # starlette's TestClient, with which the image check drives the API
         "websockets",
         "SQLAlchemy",
         "alembic",
