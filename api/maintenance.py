@@ -62,6 +62,10 @@ def run_once(session_factory: sessionmaker) -> int:
         return removed + case_access.purge_lookup_records(session=session, now=now)
 
 
+# Broker events copied per transaction (a customer turn is about six events).
+TRANSCRIPT_BATCH = 200
+
+
 def consume_transcripts(session_factory: sessionmaker, events_db: str) -> int:
     """Copies new events of Rasa's SQL broker and the API's notices into the transcript store."""
     from pathlib import Path
@@ -69,14 +73,21 @@ def consume_transcripts(session_factory: sessionmaker, events_db: str) -> int:
     from bot.db import build_engine
     from bot.transcripts import service as transcripts
 
+    stored = 0
+    if events_db and Path(events_db).exists():
+        broker = build_engine(f"sqlite:///{events_db}")
+        try:
+            # A transaction per batch: SQLite has one writer, and a round copies everything since
+            # the last one (30 s of conversations); in one transaction it held the write lock for
+            # seconds while customers' messages waited to be stored.
+            more = True
+            while more:
+                with session_factory.begin() as session:
+                    count, more = transcripts.consume_rasa_broker_batch(session, broker, TRANSCRIPT_BATCH)
+                stored += count
+        finally:
+            broker.dispose()
     with session_factory.begin() as session:
-        stored = 0
-        if events_db and Path(events_db).exists():
-            broker = build_engine(f"sqlite:///{events_db}")
-            try:
-                stored += transcripts.consume_rasa_broker(session, broker)
-            finally:
-                broker.dispose()
         return stored + transcripts.consume_api_notices(session)
 
 

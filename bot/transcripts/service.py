@@ -349,21 +349,34 @@ def consume_rasa_broker(
     session: Session, broker: Engine, batch: int = BATCH, retention_days: int = DEFAULT_RETENTION_DAYS
 ) -> int:
     """Reads the SQL event broker's `events` table from the stored cursor; returns new messages."""
-    cursor = _cursor(session, RASA_SOURCE)
     total = 0
     while True:
-        with broker.connect() as connection:
-            rows = connection.execute(
-                text("SELECT id, sender_id, data FROM events WHERE id > :after ORDER BY id LIMIT :limit"),
-                {"after": cursor.position, "limit": batch},
-            ).all()
-        if not rows:
+        stored, more = consume_rasa_broker_batch(session, broker, batch, retention_days)
+        total += stored
+        if not more:
             return total
-        # Rows of rasa_components.stores.BatchingSQLEventBroker are encrypted at rest.
-        rows = [(event_id, sender_id, decrypt_if_encrypted(data)) for event_id, sender_id, data in rows]
-        total += ingest_rasa_events(session, rows, retention_days=retention_days)
-        cursor.position = rows[-1][0]
-        session.flush()
+
+
+def consume_rasa_broker_batch(
+    session: Session, broker: Engine, batch: int = BATCH, retention_days: int = DEFAULT_RETENTION_DAYS
+) -> tuple[int, bool]:
+    """Copies at most `batch` events after the stored cursor and moves it past them; returns the
+    new messages and whether there may be more. One batch per transaction keeps the database's
+    write lock short (api.maintenance.consume_transcripts)."""
+    cursor = _cursor(session, RASA_SOURCE)
+    with broker.connect() as connection:
+        rows = connection.execute(
+            text("SELECT id, sender_id, data FROM events WHERE id > :after ORDER BY id LIMIT :limit"),
+            {"after": cursor.position, "limit": batch},
+        ).all()
+    if not rows:
+        return 0, False
+    # Rows of rasa_components.stores.BatchingSQLEventBroker are encrypted at rest.
+    rows = [(event_id, sender_id, decrypt_if_encrypted(data)) for event_id, sender_id, data in rows]
+    stored = ingest_rasa_events(session, rows, retention_days=retention_days)
+    cursor.position = rows[-1][0]
+    session.flush()
+    return stored, len(rows) == batch
 
 
 def consume_api_notices(
