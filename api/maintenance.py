@@ -77,14 +77,24 @@ def consume_transcripts(session_factory: sessionmaker, events_db: str) -> int:
     if events_db and Path(events_db).exists():
         broker = build_engine(f"sqlite:///{events_db}")
         try:
-            # A transaction per batch: SQLite has one writer, and a round copies everything since
-            # the last one (30 s of conversations); in one transaction it held the write lock for
-            # seconds while customers' messages waited to be stored.
-            more = True
-            while more:
+            # SQLite has one writer, and a round copies everything since the last one (30 s of
+            # conversations): in one transaction it held the write lock for seconds while
+            # customers' messages waited to be stored. Each batch is copied in a transaction of
+            # its own; the touched conversations are summarised once, with the cursor, at the end.
+            with session_factory.begin() as session:
+                start = position = transcripts.rasa_broker_position(session)
+            touched: set[str] = set()
+            while True:
                 with session_factory.begin() as session:
-                    count, more = transcripts.consume_rasa_broker_batch(session, broker, TRANSCRIPT_BATCH)
-                stored += count
+                    count, last = transcripts.copy_rasa_broker_batch(
+                        session, broker, position, TRANSCRIPT_BATCH, touched
+                    )
+                if last is None:
+                    break
+                stored, position = stored + count, last
+            if position != start:
+                with session_factory.begin() as session:
+                    transcripts.finish_rasa_broker_round(session, position, touched)
         finally:
             broker.dispose()
     with session_factory.begin() as session:

@@ -283,12 +283,15 @@ def ingest_rasa_events(
     session: Session,
     rows: Iterable[tuple[int | str, str, str | bytes | dict[str, Any]]],
     retention_days: int = DEFAULT_RETENTION_DAYS,
+    touched: set[str] | None = None,
 ) -> int:
     """Stores the messages and events among broker rows (SQL broker id or RabbitMQ event key,
     sender_id, JSON data) and refreshes the conversations they touch; returns how many new
-    messages."""
+    messages. Given a `touched` set, the conversations are added to it instead, for the caller to
+    refresh once after several batches."""
     stored = 0
-    touched: set[str] = set()
+    refresh_now = touched is None
+    touched = set() if touched is None else touched
     last_action: dict[str, str] = {}
     states: dict[str, TranscriptDialogueState] = {}
     offered: dict[str, list[dict[str, Any]] | None] = {}
@@ -337,7 +340,8 @@ def ingest_rasa_events(
         _store_message(session, row)
         stored += 1
     session.flush()
-    refresh_conversations(session, touched, retention_days=retention_days)
+    if refresh_now:
+        refresh_conversations(session, touched, retention_days=retention_days)
     return stored
 
 
@@ -349,34 +353,62 @@ def consume_rasa_broker(
     session: Session, broker: Engine, batch: int = BATCH, retention_days: int = DEFAULT_RETENTION_DAYS
 ) -> int:
     """Reads the SQL event broker's `events` table from the stored cursor; returns new messages."""
+    cursor = _cursor(session, RASA_SOURCE)
+    touched: set[str] = set()
     total = 0
     while True:
-        stored, more = consume_rasa_broker_batch(session, broker, batch, retention_days)
+        stored, last = copy_rasa_broker_batch(
+            session, broker, cursor.position, batch, touched, retention_days
+        )
+        if last is None:
+            break
         total += stored
-        if not more:
-            return total
+        cursor.position = last
+    refresh_conversations(session, touched, retention_days=retention_days)
+    session.flush()
+    return total
 
 
-def consume_rasa_broker_batch(
-    session: Session, broker: Engine, batch: int = BATCH, retention_days: int = DEFAULT_RETENTION_DAYS
-) -> tuple[int, bool]:
-    """Copies at most `batch` events after the stored cursor and moves it past them; returns the
-    new messages and whether there may be more. One batch per transaction keeps the database's
-    write lock short (api.maintenance.consume_transcripts)."""
-    cursor = _cursor(session, RASA_SOURCE)
+def rasa_broker_position(session: Session) -> int:
+    """The id of the last SQL broker event copied and summarised."""
+    return _cursor(session, RASA_SOURCE).position
+
+
+def copy_rasa_broker_batch(
+    session: Session,
+    broker: Engine,
+    after: int,
+    batch: int,
+    touched: set[str],
+    retention_days: int = DEFAULT_RETENTION_DAYS,
+) -> tuple[int, int | None]:
+    """Copies at most `batch` SQL broker events after id `after` (messages and events already
+    copied are skipped by their source key) and adds their conversations to `touched`; returns the
+    new messages and the last event id, None when there was nothing. The cursor is not moved:
+    `finish_rasa_broker_round` does, with the summaries."""
     with broker.connect() as connection:
         rows = connection.execute(
             text("SELECT id, sender_id, data FROM events WHERE id > :after ORDER BY id LIMIT :limit"),
-            {"after": cursor.position, "limit": batch},
+            {"after": after, "limit": batch},
         ).all()
     if not rows:
-        return 0, False
+        return 0, None
     # Rows of rasa_components.stores.BatchingSQLEventBroker are encrypted at rest.
     rows = [(event_id, sender_id, decrypt_if_encrypted(data)) for event_id, sender_id, data in rows]
-    stored = ingest_rasa_events(session, rows, retention_days=retention_days)
-    cursor.position = rows[-1][0]
+    stored = ingest_rasa_events(session, rows, retention_days=retention_days, touched=touched)
+    return stored, rows[-1][0]
+
+
+def finish_rasa_broker_round(
+    session: Session, position: int, touched: set[str], retention_days: int = DEFAULT_RETENTION_DAYS
+) -> None:
+    """Summarises the touched conversations again and moves the cursor to `position`, together:
+    should the process die before, the next round copies the same events again (skipping what
+    is stored) and summarises their conversations."""
+    refresh_conversations(session, touched, retention_days=retention_days)
+    cursor = _cursor(session, RASA_SOURCE)
+    cursor.position = max(cursor.position, position)
     session.flush()
-    return stored, len(rows) == batch
 
 
 def consume_api_notices(
