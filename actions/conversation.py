@@ -92,7 +92,7 @@ class ActionAnswerFragment(Action):
         if closes_conversation(tracker):
             dispatcher.utter_message(response="utter_goodbye")
             return []
-        topic = load_catalog().topic(topic_answered_last_turn(tracker.events))
+        topic = load_catalog().current(topic_answered_last_turn(tracker.events))
         if topic is None:
             dispatcher.utter_message(response="utter_fragment_no_context")
         else:

@@ -95,7 +95,8 @@ def faq_choice(tracker: Tracker) -> faq_rules.Choice:
     latest = tracker.latest_message or {}
     intent = (latest.get("intent") or {}).get("name")
     if intent == "faq_choose":
-        chosen = catalog.topic(next(tracker.get_latest_entity_values("faq_topic"), None))
+        # A button from before a merge names a retired topic: its successor answers it.
+        chosen = catalog.current(next(tracker.get_latest_entity_values("faq_topic"), None))
         return faq_rules.Choice(answer=chosen.id) if chosen else faq_rules.Choice()
     if intent != "faq":
         return faq_rules.Choice()
@@ -186,7 +187,7 @@ def named_sibling_topic(tracker: Tracker, *, last_topic_id: str) -> str | None:
     if not ranking:
         return None
     best_id, confidence = ranking[0]
-    last = catalog.topic(last_topic_id)
+    last = catalog.current(last_topic_id)
     if best_id == last_topic_id or confidence < NAMED_TOPIC_CONFIDENCE:
         return None
     return best_id if last is not None and catalog.topic(best_id).group == last.group else None
@@ -206,7 +207,7 @@ class ActionAnswerFollowup(Action):
         aspect = intent.removeprefix("followup_")
         aspect_name = catalog.aspect_name(aspect)
         last_topic_id = tracker.get_slot(LAST_TOPIC_SLOT)
-        last = catalog.topic(last_topic_id)
+        last = catalog.current(last_topic_id)  # a conversation from before a merge: its successor
         if last is None:
             dispatcher.utter_message(response="utter_followup_no_context", aspect=aspect_name)
             return []

@@ -117,9 +117,14 @@ def _placeholders(text: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
 
 
-def parse_entry(topic_id: str, entry: Any, catalog: Catalog) -> Answer:
-    """One topic's answer ({text, related}) checked against the catalog and the placeholders."""
-    if catalog.topic(topic_id) is None:
+def parse_entry(topic_id: str, entry: Any, catalog: Catalog, *, retired_topic: bool = False) -> Answer:
+    """One topic's answer ({text, related}) checked against the catalog and the placeholders.
+
+    A button naming a retired topic (a version stored before a merge) becomes its successor's
+    button; one that would then point at the answer's own topic, or repeat another, is left out.
+    `retired_topic` reads a stored version of a retired topic itself (its history, never served).
+    """
+    if catalog.topic(topic_id) is None and not (retired_topic and topic_id in catalog.retired):
         raise AnswerError(f"answer for unknown topic {topic_id!r}")
     if not isinstance(entry, dict) or not isinstance(entry.get("text"), str) or not entry["text"].strip():
         raise AnswerError(f"answer {topic_id!r} needs a non-empty text")
@@ -131,11 +136,14 @@ def parse_entry(topic_id: str, entry: Any, catalog: Catalog) -> Answer:
     if unknown:
         raise AnswerError(f"answer {topic_id!r} uses unknown placeholders {sorted(unknown)}")
     related: list[str | IntentButton] = []
+    own = catalog.current(topic_id)
     for item in entry.get("related") or []:
         if isinstance(item, str):
-            if catalog.topic(item) is None or item == topic_id:
+            target = catalog.current(item)
+            if target is None or item == topic_id:
                 raise AnswerError(f"answer {topic_id!r} points at topic {item!r}, which it cannot")
-            related.append(item)
+            if target != own and target.id not in related:  # a merge may make it either
+                related.append(target.id)
         elif isinstance(item, dict) and set(item) == {"intent", "title"}:
             related.append(IntentButton(str(item["intent"]), str(item["title"])))
         else:

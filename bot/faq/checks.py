@@ -72,7 +72,7 @@ def answer_warnings(
             )
         )
     for item in related:
-        if isinstance(item, str) and catalog.topic(item) is None:
+        if isinstance(item, str) and catalog.current(item) is None:
             warnings.append(
                 AnswerWarning(
                     UNKNOWN_RELATED_TOPIC, f"按钮指向的主题“{item}”不存在，客户点击后将无法获得答案。"

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.bank import BankIdentity
-from bot.errors import InvalidInput, NotFound
+from bot.errors import InvalidInput
 from bot.faq import checks, quality, review
 from bot.faq import service as faq_service
 from bot.faq.answers import RenderedAnswer, render, topic_button
@@ -47,8 +47,7 @@ def preview(
 ) -> Preview:
     """How a wording reads to the customer, and what to look at before approving it."""
     catalog = catalog or load_catalog()
-    if catalog.topic(topic_id) is None:
-        raise NotFound(f"no FAQ topic {topic_id!r}", customer_message="没有找到这个主题。")
+    faq_service.check_topic(topic_id, catalog)
     error = None
     try:
         answer = faq_service.checked_answer(topic_id=topic_id, text=text, related=related, catalog=catalog)
@@ -58,9 +57,9 @@ def preview(
         error = exc.customer_message
         shown = text.strip()
         buttons = [
-            topic_button(item, catalog.topics[item].title)
-            for item in related
-            if isinstance(item, str) and catalog.topic(item) is not None
+            topic_button(topic.id, topic.title)
+            for topic in (catalog.current(item) for item in related if isinstance(item, str))
+            if topic is not None
         ]
     warnings = checks.answer_warnings(
         rendered_text=shown, related=related, catalog=catalog, published_text=published_text
@@ -152,8 +151,7 @@ def topic_detail(
 ) -> tuple[faq_service.TopicState, list[VersionView]]:
     """A topic's state and every version (newest first) rendered, with warnings on pending ones."""
     catalog = load_catalog()
-    if catalog.topic(topic_id) is None:
-        raise NotFound(f"no FAQ topic {topic_id!r}", customer_message="没有找到这个主题。")
+    faq_service.check_topic(topic_id, catalog)
     state, versions = faq_service.topic_history(session=session, topic_id=topic_id, now=now)
     published_text = state.current.text if state.current else None
     views = []

@@ -59,9 +59,11 @@ class PublishedAnswers:
     def _load(self, session: Session, revision: int) -> None:
         versions: dict[str, list[PublishedVersion]] = {}
         for row in faq_service.approved_versions(session=session):
+            if row.topic_id in self._catalog.retired:  # merged: its successor's versions serve
+                continue
             try:
                 answer = parse_entry(row.topic_id, {"text": row.text, "related": row.related}, self._catalog)
-            except AnswerError as exc:  # e.g. a related topic a later catalog removed
+            except AnswerError as exc:  # e.g. a button to a topic removed without a successor
                 log.error("answer version %s of %s cannot be served: %s", row.id, row.topic_id, exc)
                 continue
             versions.setdefault(row.topic_id, []).append(

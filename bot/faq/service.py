@@ -35,12 +35,24 @@ def checked_answer(*, topic_id: str, text: str, related: list[Any], catalog: Cat
     """The wording checked by the knowledge base's rules (known topic, placeholders and buttons);
     InvalidInput with the reason otherwise."""
     catalog = catalog or load_catalog()
-    if catalog.topic(topic_id) is None:
-        raise NotFound(f"no FAQ topic {topic_id!r}", customer_message="没有找到这个主题。")
+    check_topic(topic_id, catalog)
     try:
         return parse_entry(topic_id, {"text": text, "related": related}, catalog)
     except AnswerError as exc:
         raise InvalidInput(str(exc), customer_message=_refusal(str(exc))) from exc
+
+
+def check_topic(topic_id: str, catalog: Catalog) -> None:
+    """NotFound unless the topic is in the catalog; a retired topic's says where it went."""
+    if catalog.topic(topic_id) is not None:
+        return
+    successor = catalog.current(topic_id)
+    if successor is not None:
+        raise NotFound(
+            f"FAQ topic {topic_id!r} was merged into {successor.id!r}",
+            customer_message=f"这个主题已合并到“{successor.title}”，请在该主题下查看和修改答案。",
+        )
+    raise NotFound(f"no FAQ topic {topic_id!r}", customer_message="没有找到这个主题。")
 
 
 def _refusal(reason: str) -> str:

@@ -148,12 +148,23 @@ def is_yes_no(text: str, words: list[str], lexicon: Lexicon) -> bool:
     classes = load_word_classes()
     if _stripped(text) in lexicon.yes_no_wordings:
         return True
-    meaningful = [w.lower() for w in words if is_word(w)]
+    meaningful = _joined(classes.yes_no, [w.lower() for w in words if is_word(w)])
     return (
         bool(meaningful)
         and all(w in classes.yes_no or w in classes.filler for w in meaningful)
         and not any(w in classes.questions or w in {"吗", "么"} for w in meaningful)
     )
+
+
+def _joined(entries: frozenset[str], words: list[str]) -> list[str]:
+    """The words with neighbours that make one of `entries` joined: jieba cuts "没问题" into 没 +
+    问题 and "没这个需要" into three, but each is one yes/no answer."""
+    joined, i = [], 0
+    while i < len(words):
+        n = next((n for n in (3, 2) if "".join(words[i : i + n]) in entries and i + n <= len(words)), 1)
+        joined.append("".join(words[i : i + n]))
+        i += n
+    return joined
 
 
 def is_fragment(text: str, words: list[str], lexicon: Lexicon) -> bool:

@@ -33,7 +33,7 @@ def intent_label(intent: str | None) -> str:
     base, _, sub = intent.partition("/")
     labels = _labels()
     if sub and base == FAQ:
-        topic = load_catalog().topic(sub)
+        topic = load_catalog().current(sub)  # a topic merged since: its successor's title
         return topic.title if topic else intent
     if sub and base == CHITCHAT:
         return "闲聊：" + labels["chitchat"].get(sub, sub)
@@ -63,15 +63,17 @@ def correction_intent(value: str | None) -> str | None:
     value = (value or "").strip()
     base, slash, sub = value.partition("/")
     if slash:
-        if base == FAQ and load_catalog().topic(sub):
-            return value
+        topic = load_catalog().current(sub) if base == FAQ else None
+        if topic is not None:  # a topic merged since is taught as its successor
+            return f"{FAQ}/{topic.id}"
         if base == CHITCHAT and sub in _labels()["chitchat"]:
             return value
         return None
     if value in known_intents() and value not in NOT_CORRECTIONS:
         return value
-    if load_catalog().topic(value):
-        return f"{FAQ}/{value}"
+    topic = load_catalog().current(value)
+    if topic is not None:
+        return f"{FAQ}/{topic.id}"
     return None
 
 
@@ -107,7 +109,7 @@ def button_title(payload: str, offered: list[dict[str, Any]] | None) -> str | No
             entities = json.loads("{" + rest)
         except ValueError:
             entities = {}
-        topic = load_catalog().topic(str(entities.get("faq_topic") or ""))
+        topic = load_catalog().current(str(entities.get("faq_topic") or ""))
         if topic:
             return topic.title
     label = _labels()["intents"].get(name)

@@ -168,3 +168,26 @@ def test_a_clicked_topic_button_is_one_question_whatever_was_read_before():
     }
     messages, _ = _run(ActionAnswerFaq(), _tracker(latest))
     assert len(messages) == 1 and messages[0]["utter_action"] == "utter_faq/transfer_limit"
+
+
+# Retired on 2026-12-05 (issue 14) into today's topic; bot/faq/catalog.yml `retired`.
+RETIRED, SUCCESSOR = "loan_not_received", "loan_disbursement"
+
+
+def test_a_button_from_before_a_merge_gets_the_successor_s_answer():
+    latest = {"intent": {"name": "faq_choose"}, "entities": [{"entity": "faq_topic", "value": RETIRED}]}
+    messages, events = _run(ActionAnswerFaq(), _tracker(latest))
+    assert messages[0]["utter_action"] == f"utter_faq/{SUCCESSOR}" and messages[0]["text"]
+    assert events[0]["value"] == SUCCESSOR
+
+
+def test_a_follow_up_after_an_answer_from_before_a_merge_follows_the_successor():
+    # "要多久？" after the loan-term answer: the successor's answer covers the term already.
+    tracker = _tracker({"intent": {"name": "followup_time"}}, {"last_faq_topic": "loan_term_use"})
+    messages, _ = _run(ActionAnswerFollowup(), tracker)
+    assert messages[0]["response"] == "utter_followup_already_answered"
+    assert messages[0]["topic"] == "贷款品种、期限与用途"
+    # "那利率呢" after it: the loan group's rate topic.
+    tracker = _tracker({"intent": {"name": "followup_rate"}}, {"last_faq_topic": "loan_term_use"})
+    messages, _ = _run(ActionAnswerFollowup(), tracker)
+    assert messages[0]["utter_action"] == "utter_faq/loan_interest_rate"

@@ -58,6 +58,7 @@ def parsed(lexicon):
         ("开不了", "deny"),  # not a "no": nothing was asked
         ("还是不行", "deny"),
         ("可以了吗", "affirm"),  # a question, not a "yes"
+        ("没问题吗", "affirm"),
         ("看看可以不可以", "affirm"),
         ("为啥换不了", "nlu_fallback"),  # "请换个说法" would not help: ask what is meant
         ("怎么关闭", "faq"),
@@ -81,6 +82,12 @@ def test_a_message_naming_nothing_is_a_fragment(parsed, text, intent):
         ("不用了", "deny"),
         ("不行", "deny"),
         ("还是不要了", "deny"),  # a trained "no" wording
+        # yes/no answers jieba cuts into several words (没 + 问题), never trained as such
+        ("好的没问题啊", "affirm"),
+        ("没问题的呀", "affirm"),
+        ("嗯没错", "affirm"),
+        ("没这个需要了", "deny"),
+        ("别别别", "deny"),
         # greetings, thanks, goodbye, small talk
         ("你好", "greet"),
         ("你好", "faq"),  # courtesies alone, whatever was guessed
