@@ -32,6 +32,10 @@ INPUTS = (
     "bot/text",
     "bot/entities",
     "bot/scope",
+    # The fragment rule's word lists (its lexicon is computed at training time) and the reading of
+    # several questions in one message, both used by pipeline components.
+    "bot/fragments",
+    "bot/faq/several.py",
     # The FAQ catalog and its rules, not the answers (bot/faq/answers): those are read at run time.
     "bot/faq/catalog.yml",
     "bot/faq/catalog.py",
