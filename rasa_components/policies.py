@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer, TrackerFeaturizer
@@ -130,15 +130,7 @@ class PastStates:
         walk's position (the next call continues from the kept states, not from this one). The
         callers may change the last state in place (the text or intent of the latest message is
         dropped), so the last state returned is always a copy of its own."""
-        now = _Walk(
-            walk.domain,
-            walk.rule_only_data,
-            walk.events,
-            walk.tracker,
-            list(walk.states),
-            walk.last_ml_action_sub_state,
-            walk.turn_was_hidden,
-        )
+        now = replace(walk, states=list(walk.states))
         now.visit(walk.tracker, False, ignore_rule_only_turns)
         if now.states:
             now.states[-1] = {name: dict(sub_state) for name, sub_state in now.states[-1].items()}
