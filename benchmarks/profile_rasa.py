@@ -1,12 +1,12 @@
 """Where our Rasa server spends its time under load: a py-spy sampling profile.
 
 `python -m benchmarks.profile_rasa --py-spy PATH [--messages N] [--endpoints FILE] [--process api]
-[--production]`
+[--via api] [--production]`
 starts the embedded stack (like `make benchmark`), sends N messages over 20 concurrent
 conversations straight to Rasa's REST channel while py-spy samples the Rasa process, and prints
 the share of busy samples spent in each of the functions that matter (inclusive), and the top
 functions by own time. `--process api` sends them through the public chat API and samples the
-API process instead.
+API process instead; `--via api` sends them through the API whichever process is sampled.
 
 py-spy is not a project dependency: install it apart (e.g. `python3 -m venv /tmp/pyspy &&
 /tmp/pyspy/bin/pip install py-spy`) and pass its path. The collapsed stacks are kept in
@@ -109,6 +109,12 @@ def main() -> None:
         "--process", choices=("rasa", "api"), default="rasa", help="the process to sample (default rasa)"
     )
     parser.add_argument(
+        "--via",
+        choices=("rasa", "api"),
+        help="where the messages are sent (default: the sampled process), e.g. `--process rasa "
+        "--via api` for what a turn through the public API costs Rasa",
+    )
+    parser.add_argument(
         "--production",
         action="store_true",
         help="the production topology (PostgreSQL, Redis, RabbitMQ; one Sanic worker, so that one "
@@ -132,7 +138,7 @@ def main() -> None:
         stack = Stack(config)
         stack.start()
         try:
-            if args.process == "api":
+            if (args.via or args.process) == "api":
                 target = Target("API", stack.api_url, "api", TURNS)
             else:
                 target = Target("Rasa", f"http://127.0.0.1:{stack.config.rasa_port}", "rasa", TURNS)
