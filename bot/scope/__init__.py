@@ -29,9 +29,15 @@ class Family:
     names: tuple[str, ...]
     patterns: tuple[re.Pattern, ...]
     serves: frozenset[str]
+    own: tuple[re.Pattern, ...] = ()
 
     def named_in(self, text: str) -> bool:
         return any(name in text for name in self.names) or any(p.search(text) for p in self.patterns)
+
+    def own_matter(self, text: str) -> bool:
+        """The product's own state ("花呗被冻结了", "退款退回花呗"): its words look like money at
+        stake, but the money and the rule are the other company's."""
+        return any(p.search(text) for p in self.own)
 
     def served_by(self, topic: str | None, group: str | None) -> bool:
         return topic in self.serves or (group is not None and f"group:{group}" in self.serves)
@@ -41,6 +47,7 @@ class Family:
 class Scope:
     our_bank: tuple[str, ...]
     money_signals: tuple[str, ...]
+    scam_signals: tuple[str, ...]
     families: tuple[Family, ...]
 
 
@@ -61,12 +68,14 @@ def load_scope(path: Path = CATALOG_FILE) -> Scope:
             names=tuple(str(name).lower() for name in entry.get("names") or []),
             patterns=tuple(re.compile(p) for p in entry.get("patterns") or []),
             serves=frozenset(_flatten(entry.get("serves"))),
+            own=tuple(re.compile(p) for p in entry.get("own") or []),
         )
         for key, entry in data["families"].items()
     )
     return Scope(
         our_bank=tuple(data["our_bank"]),
         money_signals=tuple(str(word) for word in data["money_signals"]),
+        scam_signals=tuple(str(word) for word in data.get("scam_signals") or []),
         families=families,
     )
 
@@ -79,10 +88,16 @@ def comparable(text: str) -> str:
 def other_product(text: str, topic: str | None = None, group: str | None = None) -> Family | None:
     """The family of another company's product the question is about, unless it names our bank,
     the customer's money is at stake, or the predicted topic (and its group) still serves it;
-    None when the question is ours."""
+    None when the question is ours. A family's `own` pattern (the product's own frozen balance or
+    refund) decides before the money signals and the topic; a scam never leaves us."""
     scope = load_scope()
     plain = comparable(text)
-    if any(word in plain for word in scope.our_bank + scope.money_signals):
+    if any(word in plain for word in scope.our_bank + scope.scam_signals):
+        return None
+    for family in scope.families:
+        if family.own_matter(plain):
+            return family  # whatever topic was guessed: no answer of ours is about it
+    if any(word in plain for word in scope.money_signals):
         return None
     for family in scope.families:
         if family.named_in(plain):

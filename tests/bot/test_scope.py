@@ -41,6 +41,27 @@ ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
         ("微信怎么绑身份证", "payment_binding", "transfer", "platform_identity"),
         ("网上买的东西想退货找谁", "online_payment_failed", "transfer", "shops_and_travel"),
         ("支付页面能换成繁体吗", "online_payment_failed", "transfer", "shops_and_travel"),
+        # payment apps' own accounts and services (issue 14, payment-app register)
+        ("支付宝登录密码忘了", "app_password_forgot", "digital", "payment_apps"),
+        ("支付宝怎么换绑手机号", "reserved_phone_change", "account", "payment_apps"),
+        ("支付宝提现到银行卡要手续费吗", "balance_withdrawal", "account", "payment_apps"),
+        ("微信转账到银行卡多久到", "transfer_arrival_time", "transfer", "payment_apps"),
+        ("芝麻分怎么提高", "credit_report", "service", "internet_finance"),
+        ("余利宝的收益怎么算", "nav_and_returns", "wealth", "internet_finance"),
+        ("手机充值充错号码了", "reserved_phone_change", "account", "telecom_topup"),
+        ("天猫的订单怎么查", "balance_inquiry", "account", "shops_and_travel"),
+        ("收货地址填错了能改吗", "branch_locator", "service", "shops_and_travel"),
+        ("住二送一可以兑现吗", "balance_withdrawal", "account", "card_perks_and_promotions"),
+        ("白金卡能参加机场1元停车吗", "atm_card_retained", "account", "card_perks_and_promotions"),
+        ("POS机具如何添加增值功能", "payment_binding", "transfer", "merchant_services"),
+        ("收银员不让我刷卡", None, None, "merchant_services"),
+        ("我在希腊怎么联系银联", None, None, "unionpay_consumer"),
+        ("优惠券可以重复使用吗", None, None, "card_perks_and_promotions"),  # 重复 alone is no double payment
+        # the product's own money frozen or a refund into it: a money word, still theirs
+        ("支付宝账户被冻结了怎么办", "account_frozen", "account", "payment_apps"),
+        ("花呗被冻结了", "account_frozen", "account", "internet_finance"),
+        ("余额宝冻结资金是什么", "account_frozen", "account", "internet_finance"),
+        ("用花呗买的东西退款退到哪里", "refund_not_received", "transfer", "internet_finance"),
     ],
 )
 def test_another_companys_product_is_named(text, topic, group, family):
@@ -72,6 +93,19 @@ def test_another_companys_product_is_named(text, topic, group, family):
         ("公众号能收动账提醒吗", "sms_alert", "digital"),  # our bank's own 公众号
         ("信用卡积分怎么兑换", "credit_card_points", "credit_card"),  # our points, not a promotion
         ("银联在线支付怎么开通", "online_payment_enable", "transfer"),  # our card's online payment
+        # our card in a payment app: binding, a failed payment, its limit, repaying, a deduction
+        ("支付宝绑卡提示手机号不对", "payment_binding", "transfer"),
+        ("支付宝付款提示密码错误", "online_payment_failed", "transfer"),
+        ("微信支付限额是多少", "transfer_limit", "transfer"),
+        ("用支付宝能还借款不", "repayment_methods", "loan"),
+        ("支付宝扣了我银行卡的钱我没买东西", "unknown_deduction", "account"),
+        ("从银行卡转账到支付宝多久到", "transfer_arrival_time", "transfer"),  # our outgoing transfer
+        ("话费充值了钱扣了没到账", "payment_failed_deducted", "transfer"),  # money at stake
+        ("流量充值失败怎么回事", "online_payment_failed", "transfer"),  # our card's payment failed
+        ("信用卡积分能换话费吗", "credit_card_points", "credit_card"),
+        ("我的银行卡被冻结了微信用不了", "account_frozen", "account"),  # our card frozen
+        ("有人冒充支付宝客服说要冻结我的账户", "fraud_fake_service", "fraud"),  # a scam stays ours
+        ("银联客服电话多少", "hotline", "service"),  # the hotline topic says whom to call
     ],
 )
 def test_our_own_questions_stay_ours(text, topic, group):
