@@ -55,7 +55,9 @@ class WordVectors:
         return cls(arrays["words"], arrays["counts"], arrays["vectors"], smoothing)
 
     def write(self, path: Path) -> None:
-        np.savez_compressed(path, words=self.words, counts=self.counts, vectors=self.vectors.astype(np.float16))
+        np.savez_compressed(
+            path, words=self.words, counts=self.counts, vectors=self.vectors.astype(np.float16)
+        )
 
     def _word(self, word: str) -> tuple[np.ndarray, float] | None:
         index = self._index.get(word)
