@@ -6,7 +6,9 @@ did, and trains in seconds instead of minutes (figures in the README, `make nlu-
 
 Both components read the sentence-level sparse features the featurizers before them produced
 (jieba word unigrams, character uni/bigrams, regex matches), weight them by sublinear TF-IDF
-and L2-normalise each message. Scores become confidences through a softmax whose temperature
+and L2-normalise each message. With `dense_weight` above 0 they also read the dense sentence
+features (our word vectors, rasa_components/word_vectors.py), unit length, times that weight, as
+further columns of the same linear model. Scores become confidences through a softmax whose temperature
 is fitted at training time on held-out folds of the training data (temperature scaling), so
 the thresholds downstream (FallbackClassifier, the FAQ "A or B?" rule) see calibrated values.
 
@@ -67,24 +69,34 @@ class LinearModel:
     coef: np.ndarray
     intercept: np.ndarray
     temperature: float
+    # The dense columns' scale (0: the model reads the sparse features only).
+    dense_weight: float = 0.0
 
     def __post_init__(self) -> None:
         # Computed once, not per message: the weights laid out for (messages x features) @
         # (features x labels) (a transposed view made scipy copy the whole matrix every call),
         # and which features are informative (each in fewer than half of the training examples).
-        self._coef_by_feature = np.ascontiguousarray(self.coef.T)
+        sparse_width = len(self.idf)
+        self._coef_by_feature = np.ascontiguousarray(self.coef[:, :sparse_width].T)
+        self._coef_by_dense_feature = np.ascontiguousarray(self.coef[:, sparse_width:].T)
         self._informative = self.idf > np.log(2.0) + 1.0
 
     def weigh(self, counts: sp.csr_matrix) -> sp.csr_matrix:
         return _weigh(counts, self.idf)
 
-    def probabilities(self, counts: sp.csr_matrix) -> np.ndarray:
+    @property
+    def dense_width(self) -> int:
+        return self._coef_by_dense_feature.shape[0]
+
+    def probabilities(self, counts: sp.csr_matrix, dense: np.ndarray | None = None) -> np.ndarray:
         """Label probabilities per message; uniform for a message none of whose features is
         informative, which would otherwise be decided by the intercepts and the near-universal
         features alone (e.g. "😀😀")."""
         counts = sp.csr_matrix(counts)
         weighted = self.weigh(counts)
         scores = np.asarray(weighted @ self._coef_by_feature) + self.intercept
+        if self.dense_width and dense is not None:
+            scores += self.dense_weight * (_unit_rows(dense) @ self._coef_by_dense_feature)
         probabilities = _softmax(scores * self.temperature)
         rows = _row_of_each_value(counts)
         informative = np.bincount(rows, weights=self._informative[counts.indices], minlength=counts.shape[0])
@@ -98,6 +110,7 @@ class LinearModel:
             coef=self.coef,
             intercept=self.intercept,
             temperature=np.array([self.temperature]),
+            dense_weight=np.array([self.dense_weight]),
         )
         (directory / f"{name}.json").write_text(
             json.dumps({"labels": self.labels}, ensure_ascii=False), encoding="utf-8"
@@ -113,6 +126,7 @@ class LinearModel:
             coef=arrays["coef"],
             intercept=arrays["intercept"],
             temperature=float(arrays["temperature"][0]),
+            dense_weight=float(arrays["dense_weight"][0]) if "dense_weight" in arrays else 0.0,
         )
 
 
@@ -128,6 +142,12 @@ def _weigh(counts: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
     norms[norms == 0] = 1.0
     weighted.data /= norms[row_of_value]
     return weighted
+
+
+def _unit_rows(dense: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(dense, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return dense / norms
 
 
 def _row_of_each_value(matrix: sp.csr_matrix) -> np.ndarray:
@@ -155,6 +175,35 @@ def _sentence_features(message: Message) -> sp.spmatrix | None:
     return parts[0] if len(parts) == 1 else sp.hstack(parts)
 
 
+def dense_sentences(messages: Sequence[Message], width: int) -> np.ndarray:
+    """One row per message: its dense sentence features side by side (zeros if none)."""
+    rows = np.zeros((len(messages), width))
+    for number, message in enumerate(messages):
+        parts = [
+            np.asarray(f.features).ravel()
+            for f in message.features
+            if f.attribute == TEXT and f.is_dense() and f.type == FEATURE_TYPE_SENTENCE
+        ]
+        if parts:
+            row = np.concatenate(parts)
+            if len(row) == width:
+                rows[number] = row
+    return rows
+
+
+def dense_width(messages: Sequence[Message]) -> int:
+    """The width of the dense sentence features of the first message that has any."""
+    for message in messages:
+        width = sum(
+            np.asarray(f.features).shape[-1]
+            for f in message.features
+            if f.attribute == TEXT and f.is_dense() and f.type == FEATURE_TYPE_SENTENCE
+        )
+        if width:
+            return width
+    return 0
+
+
 def sentence_counts(messages: Sequence[Message], width: int | None = None) -> sp.csr_matrix:
     """One row per message: the sentence-level sparse features of its text (zeros if none)."""
     rows = []
@@ -166,13 +215,24 @@ def sentence_counts(messages: Sequence[Message], width: int | None = None) -> sp
     return sp.vstack(rows).tocsr() if rows else sp.csr_matrix((0, width))
 
 
-def fit_linear_model(counts: sp.csr_matrix, labels: Sequence[str], c: float, seed: int) -> LinearModel:
+def fit_linear_model(
+    counts: sp.csr_matrix,
+    labels: Sequence[str],
+    c: float,
+    seed: int,
+    dense: np.ndarray | None = None,
+    dense_weight: float = 0.0,
+) -> LinearModel:
     """Fits the SVM on all examples and the softmax temperature on 3 held-out folds."""
     y = np.asarray(labels)
     documents = counts.shape[0]
     document_frequency = np.bincount(counts.nonzero()[1], minlength=counts.shape[1])
     idf = np.log((1.0 + documents) / (1.0 + document_frequency)) + 1.0
     x = _weigh(counts, idf)
+    if dense is not None and dense.shape[1] and dense_weight > 0:
+        x = sp.hstack([x, sp.csr_matrix(dense_weight * _unit_rows(dense))]).tocsr()
+    else:
+        dense_weight = 0.0
     classes, per_class = np.unique(y, return_counts=True)
     if len(classes) < 2:
         raise ValueError("A linear classifier needs at least two labels to train.")
@@ -205,6 +265,7 @@ def fit_linear_model(counts: sp.csr_matrix, labels: Sequence[str], c: float, see
         coef=np.asarray(coef),
         intercept=np.asarray(intercept),
         temperature=temperature,
+        dense_weight=dense_weight,
     )
 
 
@@ -221,7 +282,7 @@ class _LinearComponent(GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"C": 2.0, "ranking_length": 10, "random_seed": 42}
+        return {"C": 2.0, "ranking_length": 10, "random_seed": 42, "dense_weight": 0.0}
 
     def __init__(
         self,
@@ -271,7 +332,11 @@ class _LinearComponent(GraphComponent):
             logger.debug(f"{type(self).__name__}: fewer than two labels, nothing to train.")
             return
         counts = sentence_counts(examples)
-        self._model = fit_linear_model(counts, labels, self._config["C"], self._config["random_seed"])
+        dense_weight = float(self._config["dense_weight"])
+        dense = dense_sentences(examples, dense_width(examples)) if dense_weight > 0 else None
+        self._model = fit_linear_model(
+            counts, labels, self._config["C"], self._config["random_seed"], dense, dense_weight
+        )
         with self._model_storage.write_to(self._resource) as directory:
             self._model.save(directory, "model")
             (directory / "extra.json").write_text(
@@ -280,7 +345,8 @@ class _LinearComponent(GraphComponent):
 
     def _ranking(self, messages: list[Message]) -> list[list[tuple[str, float]]]:
         counts = sentence_counts(messages, width=len(self._model.idf))
-        probabilities = self._model.probabilities(counts)
+        dense = dense_sentences(messages, self._model.dense_width) if self._model.dense_width else None
+        probabilities = self._model.probabilities(counts, dense)
         limit = self._config["ranking_length"] or len(self._model.labels)
         rankings = []
         for row in probabilities:

@@ -27,6 +27,8 @@ KEEP_MODELS = 3
 INPUTS = (
     "config.yml",
     "domain.yml",
+    # Training data, the jieba dictionary and our word vectors (data/vectors/word_vectors.npz,
+    # built by scripts/build_word_vectors.py from the corpora, which a fresh clone does not need).
     "data",
     "rasa_components",
     "bot/text",
