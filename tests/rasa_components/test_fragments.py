@@ -67,12 +67,12 @@ def parsed(lexicon):
         ("刚试了，失败", "faq"),  # jieba's "刚试" is made of closed-class characters
         ("为什么不满足要求？", "faq"),
         # a screen or a step of some app, which app or product not said
-        ("如何进入下一步", "nlu_fallback"),
+        ("怎么进下一步啊", "nlu_fallback"),
         ("页面进不去了", "faq"),
         ("下一步点不了", "faq"),
         # a bare "cancel" names no complaint to withdraw and no loan to cancel
-        ("取消吧", "complaint_withdraw"),
-        ("取消算了", "nlu_fallback"),
+        ("那就取消吧", "complaint_withdraw"),
+        ("算了取消", "nlu_fallback"),
     ],
 )
 def test_a_message_naming_nothing_is_a_fragment(parsed, text, intent):
