@@ -6,7 +6,8 @@ FAQ answer the dialogue reads it as a follow-up of that topic, otherwise it asks
 means (actions/conversation.py). The rule and its word classes are `bot.fragments`; this component
 computes the lexicon (topic terms, fragment words, yes/no wordings) from the training data, the
 FAQ catalogue, the jieba dictionary and the entity patterns at training time, and overrides only
-the intents in `overridable` (an FAQ topic, a yes/no, the fallback). Greetings, thanks, goodbye,
+the intents in `overridable` (an FAQ topic, a yes/no, the fallback, and withdrawing a complaint:
+a bare "取消吧" names no complaint). Greetings, thanks, goodbye,
 small talk, out-of-scope, complaints and dissatisfaction, person requests, follow-ups ("要多久"
 is read against the last answer by its own action) and form answers keep their intent; urgent
 signals are applied after this component.
@@ -51,7 +52,8 @@ class ContextFreeFragments(GraphComponent, IntentClassifier):
     def get_default_config() -> dict[str, Any]:
         return {
             "fragment_intent": "fragment",
-            "overridable": ["faq", "affirm", "deny", DEFAULT_NLU_FALLBACK_INTENT_NAME],
+            # complaint_withdraw: a bare "取消吧" names no complaint to withdraw ("撤回投诉" names one).
+            "overridable": ["faq", "affirm", "deny", "complaint_withdraw", DEFAULT_NLU_FALLBACK_INTENT_NAME],
         }
 
     def __init__(

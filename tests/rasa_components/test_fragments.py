@@ -66,6 +66,13 @@ def parsed(lexicon):
         ("那我的呢", "faq"),
         ("刚试了，失败", "faq"),  # jieba's "刚试" is made of closed-class characters
         ("为什么不满足要求？", "faq"),
+        # a screen or a step of some app, which app or product not said
+        ("怎么进下一步啊", "nlu_fallback"),
+        ("页面进不去了", "faq"),
+        ("下一步点不了", "faq"),
+        # a bare "cancel" names no complaint to withdraw and no loan to cancel
+        ("那就取消吧", "complaint_withdraw"),
+        ("算了取消", "nlu_fallback"),
     ],
 )
 def test_a_message_naming_nothing_is_a_fragment(parsed, text, intent):
@@ -104,6 +111,8 @@ def test_a_message_naming_nothing_is_a_fragment(parsed, text, intent):
         ("你们到底管不管", "express_dissatisfaction"),
         ("你们到底管不管", "faq"),
         ("我要投诉", "complain"),
+        ("撤回投诉", "complaint_withdraw"),  # names the complaint it withdraws
+        ("算了", "deny"),  # a plain no
         # urgent messages (UrgentSignals runs after this rule and keeps its say)
         ("我不想活了", "nlu_fallback"),
         # a bare product term is a topic choice
@@ -111,6 +120,8 @@ def test_a_message_naming_nothing_is_a_fragment(parsed, text, intent):
         ("密码", "faq"),
         ("怎么还款", "faq"),
         ("也没有到账", "faq"),
+        ("登录页面打不开", "faq"),  # the screen of a named service is a topic choice
+        ("借款界面进不去", "faq"),
         # numbers, case references and phone numbers typed into forms
         ("13812345678", "nlu_fallback"),
         ("TS2026112300012", "nlu_fallback"),
