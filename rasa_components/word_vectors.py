@@ -71,7 +71,7 @@ class WordVectors:
     @classmethod
     def read(cls, path: Path, smoothing: float | None) -> WordVectors:
         arrays = np.load(path)
-        common = arrays["common"] if "common" in arrays else None
+        common = arrays.get("common", None)
         return cls(arrays["words"], arrays["counts"], arrays["vectors"], smoothing, common)
 
     def write(self, path: Path) -> None:
@@ -224,4 +224,3 @@ class WordVectorFeaturizer(DenseFeaturizer, GraphComponent):
         for message in messages:
             self._featurize(message)
         return messages
-

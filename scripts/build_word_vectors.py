@@ -194,7 +194,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("corpora", type=Path, nargs="+", help="local corpus copies (train material only)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument(
-        "--dictionary", type=Path, default=DEFAULT_DICTIONARY, help="jieba dictionary directory (the pipeline's)"
+        "--dictionary",
+        type=Path,
+        default=DEFAULT_DICTIONARY,
+        help="jieba dictionary directory (the pipeline's)",
     )
     args = parser.parse_args(argv)
     for path in args.corpora:
