@@ -39,6 +39,8 @@ from .nlu_real import QUESTION_LINE, training_wordings
 from .train import ROOT
 
 DEFAULT_OUT = ROOT / "data" / "vectors" / "word_vectors.npz"
+# The pipeline's jieba dictionary (config.yml, JiebaTokenizer's dictionary_path).
+DEFAULT_DICTIONARY = ROOT / "data" / "dictionary"
 DIMENSIONS = 200
 MIN_COUNT = 3
 WINDOW = 5
@@ -57,7 +59,7 @@ A_NUMBER = re.compile(r"\d{7,}")
 SEED = 20261206
 
 
-def _tokenizer():
+def _tokenizer(dictionary: Path = DEFAULT_DICTIONARY):
     """jieba with our dictionary, after the pipeline's normalisation (config.yml)."""
     import jieba
 
@@ -65,7 +67,7 @@ def _tokenizer():
     from rasa_components.normalizer import strip_fillers
 
     jieba.setLogLevel(60)
-    for path in sorted((ROOT / "data" / "dictionary").glob("*")):
+    for path in sorted(dictionary.glob("*")):
         jieba.load_userdict(str(path))
 
     def cut(text: str) -> list[str]:
@@ -139,9 +141,11 @@ def ppmi(counts: sp.csr_matrix) -> sp.csr_matrix:
     return sp.csr_matrix((pmi[keep], (counts.row[keep], counts.col[keep])), shape=counts.shape)
 
 
-def build(corpora: list[Path]) -> tuple[list[str], np.ndarray, np.ndarray]:
+def build(
+    corpora: list[Path], dictionary: Path = DEFAULT_DICTIONARY
+) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(words, frequencies, unit vectors)."""
-    cut = _tokenizer()
+    cut = _tokenizer(dictionary)
     texts: list[str] = []
     raw_pairs: list[tuple[str, str]] = []
     for path in corpora:
@@ -189,12 +193,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpora", type=Path, nargs="+", help="local corpus copies (train material only)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument(
+        "--dictionary",
+        type=Path,
+        default=DEFAULT_DICTIONARY,
+        help="jieba dictionary directory (the pipeline's)",
+    )
     args = parser.parse_args(argv)
     for path in args.corpora:
         if re.search(r"dev|test|atec|afqmc", path.name, re.IGNORECASE):
             print(f"{path}: reserved for the product owner's evaluation; not used.")
             return 2
-    words, counts, vectors = build(args.corpora)
+    words, counts, vectors = build(args.corpora, args.dictionary)
     save(args.out, words, counts, vectors)
     print(
         f"{len(words)} words x {vectors.shape[1]} dimensions -> {args.out} ({args.out.stat().st_size:,} bytes)"

@@ -55,6 +55,43 @@ def test_a_word_without_a_vector_borrows_its_characters_and_frequent_words_weigh
     assert not vectors.sentence(["火星文"]).any()
 
 
+def test_a_word_the_corpus_is_full_of_still_carries_the_question(tmp_path):
+    """In a bank's own corpus the product words (借款, 微粒贷) are among the most frequent, so
+    inverse-frequency weights treat them like 的 and 呀; `pooling: mean` does not."""
+    path = _vectors_file(
+        tmp_path / "v.npz",
+        {"借款": ([1, 0, 0], 500_000), "呀": ([0, 1, 0], 50), "的": ([0, 0, 1], 500_000)},
+    )
+    mean = WordVectors.read(path, smoothing=None).sentence(["借款", "呀"])
+    sif = WordVectors.read(path, smoothing=1e-3).sentence(["借款", "呀"])
+    assert mean[0] == pytest.approx(mean[1])
+    assert sif[0] < 0.1 * sif[1]
+
+
+def test_what_every_question_shares_is_removed_and_kept_in_the_model(tmp_path):
+    """Two questions on different business that share only their opening (我想问) look alike to
+    a plain mean; without the direction all training questions share, they do not. The removed
+    direction travels with the vectors into the model."""
+    path = _vectors_file(
+        tmp_path / "v.npz",
+        {
+            "我": ([1, 0, 0, 0], 50),
+            "想问": ([1, 0, 0, 0], 50),
+            "挂失": ([0.3, 1, 0, 0], 50),
+            "利率": ([0.3, 0, 1, 0], 50),
+            "转账": ([0.3, 0, 0, 1], 50),
+        },
+    )
+    vectors = WordVectors.read(path, smoothing=None)
+    first, second = ["我", "想问", "挂失"], ["我", "想问", "利率"]
+    assert vectors.sentence(first) @ vectors.sentence(second) > 0.8
+    vectors.fit_common([first, second, ["我", "想问", "转账"], ["我", "转账"]])
+    assert abs(vectors.sentence(first) @ vectors.sentence(second)) < 0.3
+    vectors.write(tmp_path / "model.npz")
+    reloaded = WordVectors.read(tmp_path / "model.npz", smoothing=None)
+    assert np.allclose(reloaded.sentence(first), vectors.sentence(first), atol=1e-3)
+
+
 def test_a_word_our_wordings_lack_reaches_the_topic_of_its_neighbours(tmp_path):
     """ "封顶" is in no wording of the transfer-limit topic and shares no character with them; its
     vector sits with 限额's. Without the dense feature the question goes elsewhere."""
