@@ -70,7 +70,6 @@ ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
         ("昨天刷的卡今天还没到账", "transfer_arrival_time", "transfer", "merchant_services"),
         ("银联在线支付要收手续费吗", "online_payment_enable", "transfer", "unionpay_consumer"),
         ("安全问题的答案忘了", None, None, "unionpay_consumer"),
-        ("充值的时候手机号码输错了", "wrong_transfer", "transfer", "telecom_topup"),
         ("手机指纹解锁不了没法付款", "credit_line_none", "loan", "device_wallets"),
     ],
 )
