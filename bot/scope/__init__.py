@@ -49,6 +49,13 @@ class Scope:
     money_signals: tuple[str, ...]
     scam_signals: tuple[str, ...]
     families: tuple[Family, ...]
+    # "you" meaning the card scheme ("你们银联"), removed before `our_bank` is looked for
+    not_our_bank: tuple[str, ...] = ()
+
+    def names_our_bank(self, plain: str) -> bool:
+        for other in self.not_our_bank:
+            plain = plain.replace(other, "")
+        return any(word in plain for word in self.our_bank)
 
 
 def _flatten(items) -> list[str]:
@@ -77,6 +84,7 @@ def load_scope(path: Path = CATALOG_FILE) -> Scope:
         money_signals=tuple(str(word) for word in data["money_signals"]),
         scam_signals=tuple(str(word) for word in data.get("scam_signals") or []),
         families=families,
+        not_our_bank=tuple(str(word) for word in data.get("not_our_bank") or []),
     )
 
 
@@ -92,7 +100,7 @@ def other_product(text: str, topic: str | None = None, group: str | None = None)
     refund) decides before the money signals and the topic; a scam never leaves us."""
     scope = load_scope()
     plain = comparable(text)
-    if any(word in plain for word in scope.our_bank + scope.scam_signals):
+    if scope.names_our_bank(plain) or any(word in plain for word in scope.scam_signals):
         return None
     for family in scope.families:
         if family.own_matter(plain):

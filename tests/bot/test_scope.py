@@ -62,6 +62,15 @@ ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
         ("花呗被冻结了", "account_frozen", "account", "internet_finance"),
         ("余额宝冻结资金是什么", "account_frozen", "account", "internet_finance"),
         ("用花呗买的东西退款退到哪里", "refund_not_received", "transfer", "internet_finance"),
+        # "you" meaning the card scheme is not our bank
+        ("我想加入你们银联的网上支付平台", "online_payment_enable", "transfer", "merchant_services"),
+        # a coupon in UnionPay's wallet is the promotion's, not our card's binding
+        ("银联钱包里的优惠券会用在哪张卡上", "payment_binding", "transfer", "card_perks_and_promotions"),
+        # a merchant's card sales not yet credited: a money word, still the acquirer's
+        ("昨天刷的卡今天还没到账", "transfer_arrival_time", "transfer", "merchant_services"),
+        ("银联在线支付要收手续费吗", "online_payment_enable", "transfer", "unionpay_consumer"),
+        ("安全问题的答案忘了", None, None, "unionpay_consumer"),
+        ("手机指纹解锁不了没法付款", "credit_line_none", "loan", "device_wallets"),
     ],
 )
 def test_another_companys_product_is_named(text, topic, group, family):
@@ -106,6 +115,9 @@ def test_another_companys_product_is_named(text, topic, group, family):
         ("我的银行卡被冻结了微信用不了", "account_frozen", "account"),  # our card frozen
         ("有人冒充支付宝客服说要冻结我的账户", "fraud_fake_service", "fraud"),  # a scam stays ours
         ("银联客服电话多少", "hotline", "service"),  # the hotline topic says whom to call
+        ("用信用卡刷卡还款没到账", "credit_card_repay", "credit_card"),  # a repayment, not a merchant
+        ("在别的银行ATM取钱银联收手续费吗", "atm_withdrawal_fee", "account"),  # our withdrawal fee
+        ("有个虚拟币说已经接入银联了靠谱吗", "fraud_investment_scam", "fraud"),  # a scam is ours
     ],
 )
 def test_our_own_questions_stay_ours(text, topic, group):
