@@ -100,15 +100,20 @@ class Served:
 
 
 @pytest.fixture
-def served_api(database_url, tmp_path):
+def served_api(tmp_path):
     """The API as `make run` serves it (uvicorn, scripts.stack.api_command) on a free port, with
     Rasa unreachable, rate limits off (fuzzers and bursts are one client sending thousands of
-    requests), an open conversation and an admin account (every staff role)."""
-    if not database_url.startswith("sqlite"):
-        pytest.skip("one database is enough for the served API (SQLite, the embedded default)")
+    requests), an open conversation and an admin account (every staff role).
+
+    On a SQLite database of its own (the embedded default), migrated for the test: what the
+    fuzzer writes (drafts of random FAQ topics, cases, staff) must not reach the database the
+    other tests share, whose FAQ topics they expect to hold only the seeded versions."""
     from bot.db import build_engine, build_session_factory, utcnow
     from bot.staff import service as staff_service
+    from scripts.migrate import upgrade as migrate
 
+    database_url = f"sqlite:///{tmp_path / 'served.db'}"
+    migrate(database_url)
     engine = build_engine(database_url)
     with build_session_factory(engine).begin() as session:
         username = f"fuzz-admin-{uuid.uuid4().hex[:6]}"
