@@ -1,4 +1,16 @@
-"""The action server's replies checked against Rasa's schema compiled once, not on every reply.
+"""What Rasa sends the action server made lighter, and its replies checked against Rasa's schema
+compiled once, not on every reply.
+
+**Calls.** Rasa 3.6 sends the whole tracker with every action call (`EventVerbosity.ALL`), and each
+customer message in it carries its NLU result: the intent ranking, the entities and the response
+selector's ranking with answer texts. Serialising that payload was 12 % of our Rasa's CPU under load
+(py-spy, README "Turn cost"), and the action server parses it all again. Our actions read only
+the *latest* message's NLU result (`tracker.latest_message`, sent apart from the events) and, of
+past customer messages, their text (tests/rasa_components/test_action_results.py checks the
+actions' code for it). `lighter_action_calls()` drops `parse_data` from past `user` events in the
+call; the latest message, every other event and everything Rasa stores are unchanged.
+
+**Replies.**
 
 Rasa 3.6 checks every reply of the action server with `jsonschema.validate(result, schema)`,
 which first validates the (large, constant) schema itself against the JSON Schema meta-schema and
@@ -46,6 +58,40 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
         f"{DOCS_BASE_URL}/custom-actions"
     )
     raise error
+
+
+_stock_action_call_format = RemoteAction._action_call_format
+
+
+def _lighter_action_call_format(self: RemoteAction, tracker: Any, domain: Any) -> dict[str, Any]:
+    """Rasa 3.6's call, past customer messages without their NLU result."""
+    call = _stock_action_call_format(self, tracker, domain)
+    call["tracker"] = without_past_parse_data(call["tracker"])
+    return call
+
+
+def without_past_parse_data(state: dict[str, Any]) -> dict[str, Any]:
+    """The tracker state with `parse_data` dropped from every `user` event but the last one."""
+    events = state.get("events")
+    if not events:
+        return state
+    last_user = max((i for i, event in enumerate(events) if event.get("event") == "user"), default=-1)
+    lighter = [
+        {key: value for key, value in event.items() if key != "parse_data"}
+        if event.get("event") == "user" and i != last_user
+        else event
+        for i, event in enumerate(events)
+    ]
+    return {**state, "events": lighter}
+
+
+def lighter_action_calls() -> bool:
+    """Installs the lighter calls; returns whether it did (only on the Rasa version checked)."""
+    if not rasa_version.startswith(CHECKED_RASA):
+        logger.warning("Rasa %s: action calls are Rasa's own (written for %sx).", rasa_version, CHECKED_RASA)
+        return False
+    RemoteAction._action_call_format = _lighter_action_call_format
+    return True
 
 
 def use_compiled_schema() -> bool:

@@ -12,8 +12,9 @@ README "Turn cost") put half its time in the stock classes' persistence:
   paid 5-8 SQLite commits (each a file sync) for the broker alone. The tracker store now hands the
   turn's events to `BatchingSQLEventBroker.publish_many`: one transaction per turn. Other brokers
   (RabbitMQ in production) still get one `publish` per event, as before.
-- The action server's replies are checked against Rasa's schema compiled once
-  (rasa_components/action_results.py), installed when this tracker store starts.
+- The action server's replies are checked against Rasa's schema compiled once, and its calls carry
+  past customer messages without their NLU result (rasa_components/action_results.py), both
+  installed when this tracker store starts.
 - On SQLite (the embedded default) both keep a small pool of connections instead of opening the
   file for every query (SQLAlchemy 1.4 uses no pool for SQLite files), and use the write-ahead log
   with `synchronous=NORMAL`: a commit no longer waits for a file sync. A crash of the process loses
@@ -70,7 +71,7 @@ from sqlalchemy.orm import declarative_base
 from sqlalchemy.pool import QueuePool
 
 from bot.cases.crypto import EncryptedText
-from rasa_components.action_results import use_compiled_schema
+from rasa_components.action_results import lighter_action_calls, use_compiled_schema
 
 logger = logging.getLogger(__name__)
 
@@ -189,9 +190,11 @@ class BankSQLTrackerStore(SQLTrackerStore):
         self.engine = tuned_sqlite_engine(self.engine)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         self._sessions: OrderedDict[str, _CachedSession] = OrderedDict()
-        # The server's other per-turn saving that has no configuration hook of its own: the action
-        # server's replies checked against a schema compiled once (rasa_components/action_results.py).
+        # The server's other per-turn savings that have no configuration hook of their own: the
+        # action server's replies checked against a schema compiled once, and calls without past
+        # messages' NLU results (rasa_components/action_results.py).
         use_compiled_schema()
+        lighter_action_calls()
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The tracker of the conversation's latest session, from memory when the database holds
