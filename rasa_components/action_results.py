@@ -7,8 +7,9 @@ selector's ranking with answer texts. Serialising that payload was 12 % of our R
 (py-spy, README "Turn cost"), and the action server parses it all again. Our actions read only
 the *latest* message's NLU result (`tracker.latest_message`, sent apart from the events) and, of
 past customer messages, their text (tests/rasa_components/test_action_results.py checks the
-actions' code for it). `lighter_action_calls()` drops `parse_data` from past `user` events in the
-call; the latest message, every other event and everything Rasa stores are unchanged.
+actions' code for it). `lighter_action_calls()` drops `parse_data` and `metadata` (the API's
+signed identity claims, read from the latest message only) from past `user` events in the call;
+the latest message, every other event and everything Rasa stores are unchanged.
 
 **Replies.**
 
@@ -61,23 +62,25 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
 
 
 _stock_action_call_format = RemoteAction._action_call_format
+PAST_USER_KEYS_DROPPED = frozenset({"parse_data", "metadata"})
 
 
 def _lighter_action_call_format(self: RemoteAction, tracker: Any, domain: Any) -> dict[str, Any]:
-    """Rasa 3.6's call, past customer messages without their NLU result."""
+    """Rasa 3.6's call, past customer messages without their NLU result and metadata."""
     call = _stock_action_call_format(self, tracker, domain)
     call["tracker"] = without_past_parse_data(call["tracker"])
     return call
 
 
 def without_past_parse_data(state: dict[str, Any]) -> dict[str, Any]:
-    """The tracker state with `parse_data` dropped from every `user` event but the last one."""
+    """The tracker state with `parse_data` and `metadata` dropped from every `user` event but the
+    last one."""
     events = state.get("events")
     if not events:
         return state
     last_user = max((i for i, event in enumerate(events) if event.get("event") == "user"), default=-1)
     lighter = [
-        {key: value for key, value in event.items() if key != "parse_data"}
+        {key: value for key, value in event.items() if key not in PAST_USER_KEYS_DROPPED}
         if event.get("event") == "user" and i != last_user
         else event
         for i, event in enumerate(events)

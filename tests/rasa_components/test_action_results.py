@@ -80,7 +80,9 @@ def test_an_action_call_keeps_the_latest_message_and_every_other_event_whole():
     events = call["tracker"]["events"]
     users = [event for event in events if event["event"] == "user"]
     assert [user["text"] for user in users] == ["信用卡丢了怎么办", "那年费呢"]
-    assert "parse_data" not in users[0] and users[0]["metadata"] == {"message_id": 1}
+    assert "parse_data" not in users[0] and "metadata" not in users[0]
+    assert users[1]["metadata"] == {"message_id": 2}
+    assert call["tracker"]["latest_message"]["metadata"] == {"message_id": 2}
     assert users[1]["parse_data"]["intent"]["confidence"] == 0.8
     assert call["tracker"]["latest_message"]["intent"]["confidence"] == 0.8
     assert call["tracker"]["latest_message"]["response_selector"]
@@ -91,9 +93,16 @@ def test_an_action_call_keeps_the_latest_message_and_every_other_event_whole():
     assert [e for e in events if e["event"] != "user"] == [e for e in whole if e["event"] != "user"]
 
 
-def test_our_actions_read_no_past_messages_nlu_result():
-    """What makes dropping it safe: the actions read the NLU result only of the latest message."""
+def test_our_actions_read_no_past_messages_nlu_result_or_metadata():
+    """What makes dropping them safe: the actions read the NLU result and the metadata only of the
+    latest message (`tracker.latest_message`), and a bot event's metadata."""
+    import re
+
     from tests.conftest import ROOT
 
     for path in sorted((ROOT / "actions").glob("*.py")):
-        assert "parse_data" not in path.read_text(), path.name
+        source = path.read_text()
+        assert "parse_data" not in source, path.name
+        for line in source.splitlines():
+            if '"metadata"' in line:
+                assert re.search(r"latest_message|last\.get\(", line), f"{path.name}: {line.strip()}"
