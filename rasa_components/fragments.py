@@ -30,7 +30,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.faq.catalog import load_catalog
-from bot.fragments import Lexicon, build_lexicon, is_fragment, known_terms
+from bot.fragments import Lexicon, build_lexicon, is_fragment, known_terms, names_platform
 from rasa_components.intent_override import put_intent_first
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,9 @@ class ContextFreeFragments(GraphComponent, IntentClassifier):
             "fragment_intent": "fragment",
             # complaint_withdraw: a bare "取消吧" names no complaint to withdraw ("撤回投诉" names one).
             "overridable": ["faq", "affirm", "deny", "complaint_withdraw", DEFAULT_NLU_FALLBACK_INTENT_NAME],
+            # out_of_scope only when the message names a platform and nothing else ("微信上为什么没有"):
+            # 微信 or 苹果 made the classifiers think of another company, but nothing is asked of it.
+            "overridable_with_platform": ["out_of_scope"],
         }
 
     def __init__(
@@ -66,6 +69,7 @@ class ContextFreeFragments(GraphComponent, IntentClassifier):
         self._config = config
         self._intent = config["fragment_intent"]
         self._overridable = set(config["overridable"])
+        self._overridable_with_platform = set(config.get("overridable_with_platform", ()))
         self._model_storage = model_storage
         self._resource = resource
         self._lexicon = lexicon
@@ -136,9 +140,14 @@ class ContextFreeFragments(GraphComponent, IntentClassifier):
         for message in messages:
             text = message.get(TEXT) or ""
             intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            if not text or text.startswith("/") or intent not in self._overridable:
+            if not text or text.startswith("/"):
                 continue
-            if is_fragment(text, _words(message), self._lexicon):
+            words = _words(message)
+            if intent not in self._overridable and not (
+                intent in self._overridable_with_platform and names_platform(words)
+            ):
+                continue
+            if is_fragment(text, words, self._lexicon):
                 put_intent_first(message, self._intent)
         return messages
 

@@ -55,6 +55,9 @@ class WordClasses:
     questions: frozenset[str]
     yes_no: frozenset[str]
     nothing_else: frozenset[str]  # whole answers to "还有其他可以帮您的吗？" meaning no
+    platforms: frozenset[str] = frozenset()  # where one looked: 微信, 苹果手机
+    absence: frozenset[str] = frozenset()  # something missing or not working: 没有, 不行
+    platform_actions: frozenset[str] = frozenset()  # doing something with money or a card
 
 
 @lru_cache(maxsize=1)
@@ -73,6 +76,9 @@ def load_word_classes(path: Path = WORDS_FILE) -> WordClasses:
         questions=frozenset(data["questions"]),
         yes_no=frozenset(data["yes_no"]),
         nothing_else=frozenset(data["nothing_else"]),
+        platforms=frozenset(data.get("platforms", ())),
+        absence=frozenset(data.get("absence", ())),
+        platform_actions=frozenset(data.get("platform_actions", ())),
     )
 
 
@@ -178,7 +184,30 @@ def is_fragment(text: str, words: list[str], lexicon: Lexicon) -> bool:
         return False
     if is_yes_no(text, words, lexicon):
         return False
-    return all(_names_nothing(w, classes, lexicon) for w in meaningful)
+    if all(_names_nothing(w, classes, lexicon) for w in meaningful):
+        return True
+    return _platform_only(meaningful, classes, lexicon)
+
+
+def names_platform(words: list[str]) -> bool:
+    """True when the words name where the customer looked (微信, 苹果手机): such a message was read
+    as another company's business by the classifiers, and may still be a fragment."""
+    classes = load_word_classes()
+    return any(w in classes.platforms for w in _joined(classes.platforms, [w.lower() for w in words]))
+
+
+def _platform_only(meaningful: list[str], classes: WordClasses, lexicon: Lexicon) -> bool:
+    """"微信上没有", "苹果手机不行": a platform, something missing or not working, and nothing else
+    named; not "微信怎么绑" or "微信能还吗" (an action with money or a card is a question)."""
+    joined = _joined(classes.platforms, meaningful)
+    rest = [w for w in joined if w not in classes.platforms]
+    if len(rest) == len(joined):
+        return False
+    return (
+        any(w in classes.absence for w in rest)
+        and not any(w in classes.platform_actions for w in rest)
+        and all(_names_nothing(w, classes, lexicon) for w in rest)
+    )
 
 
 def _names_nothing(word: str, classes: WordClasses, lexicon: Lexicon) -> bool:

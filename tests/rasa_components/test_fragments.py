@@ -73,6 +73,16 @@ def parsed(lexicon):
         # a bare "cancel" names no complaint to withdraw and no loan to cancel
         ("那就取消吧", "complaint_withdraw"),
         ("算了取消", "nlu_fallback"),
+        # a feature or an item of some menu, which one not said
+        ("没有此项功能", "faq"),
+        ("怎么关闭这个功能啊", "faq"),
+        ("怎样加", "faq"),
+        # where the customer looked (the messaging app, the phone), and that something is missing
+        ("微信上没有这一项", "faq"),
+        ("微信上为什么没有", "out_of_scope"),  # 微信 is no other company's question here
+        ("苹果手机不行", "out_of_scope"),
+        ("安卓手机没有吗", "nlu_fallback"),
+        ("仅支持苹果手机是吧", "faq"),
     ],
 )
 def test_a_message_naming_nothing_is_a_fragment(parsed, text, intent):
@@ -137,6 +147,16 @@ def test_a_message_naming_nothing_is_a_fragment(parsed, text, intent):
         ("为什么我的就是一直都不行呢到底怎么回事啊", "faq"),
         # button payloads
         ("/affirm", "affirm"),
+        # a platform with an action on money or a card is a question ("can I repay in WeChat")
+        ("微信怎么还", "faq"),
+        ("微信能绑吗", "faq"),
+        ("微信上绑不了", "faq"),
+        # a platform alone, nothing missing: not said to be a problem
+        ("微信", "faq"),
+        ("苹果手机能用吗", "faq"),
+        # out-of-scope without a platform stays out of scope
+        ("你在干嘛", "out_of_scope"),
+        ("微信怎么发朋友圈", "out_of_scope"),
     ],
 )
 def test_what_the_rule_leaves_alone(parsed, text, intent):
