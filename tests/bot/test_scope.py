@@ -84,6 +84,8 @@ ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
         # the card scheme's own services
         ("扫码取现是什么意思", "atm_withdrawal_fee", "account", "unionpay_consumer"),
         ("中国银联是干什么的", None, None, "unionpay_consumer"),
+        ("从哪能查到支持银联在线支付的网站", "online_payment_enable", "transfer", "unionpay_consumer"),
+        ("哪些商家可以用银联在线支付", "online_payment_enable", "transfer", "unionpay_consumer"),
         ("提示身份证注册用户数已满", "app_register", "digital", "unionpay_consumer"),
         ("红包的有效期是多久", "online_payment_failed", "transfer", "unionpay_consumer"),
         ("一个苹果ID能绑几张卡", None, None, "device_wallets"),
@@ -140,7 +142,9 @@ def test_another_companys_product_is_named(text, topic, group, family):
         ("我是你们银行的客户，想查交易明细", "balance_inquiry", "account"),  # names our bank
         ("手机银行怎么切换成英文", "app_login", "digital"),  # our app's language
         ("红包被人骗走了", "suspicious_transfer", "fraud"),  # a scam
+        ("红包交易挺多的怎么还没有额度", "credit_line_none", "loan"),  # activity for our credit line
         ("二维码付款被扣了两次", "unknown_deduction", "account"),  # money at stake
+        ("我的卡能不能用银联在线支付", "online_payment_enable", "transfer"),  # our card's enabling
     ],
 )
 def test_our_own_questions_stay_ours(text, topic, group):
