@@ -71,6 +71,26 @@ ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
         ("银联在线支付要收手续费吗", "online_payment_enable", "transfer", "unionpay_consumer"),
         ("安全问题的答案忘了", None, None, "unionpay_consumer"),
         ("手机指纹解锁不了没法付款", "credit_line_none", "loan", "device_wallets"),
+        # issue 14, task nlu-up4: a merchant or another bank's staff speaking, whatever topic the
+        # words resemble (money words included: the sale is the merchant's)
+        ("我是商户，想看看顾客刚才那笔刷卡成功没有", "balance_inquiry", "account", "merchant_services"),
+        ("我们是个体户，收款手续费现在怎么算", "fee_schedule", "service", "merchant_services"),
+        ("我是收银员，顾客的退款怎么操作", "refund_not_received", "transfer", "merchant_services"),
+        ("想替我行的客户查一笔交易流水", "balance_inquiry", "account", "merchant_services"),
+        ("刷卡机做不了撤销怎么办", "refund_not_received", "transfer", "merchant_services"),
+        ("请问怎么做预授权完成", "refund_not_received", "transfer", "merchant_services"),
+        ("这台终端有没有通过银联认证", "hotline", "service", "merchant_services"),
+        ("能给商户开通代收代付吗", "online_payment_enable", "transfer", "merchant_services"),
+        # the card scheme's own services
+        ("扫码取现是什么意思", "atm_withdrawal_fee", "account", "unionpay_consumer"),
+        ("中国银联是干什么的", None, None, "unionpay_consumer"),
+        ("从哪能查到支持银联在线支付的网站", "online_payment_enable", "transfer", "unionpay_consumer"),
+        ("哪些商家可以用银联在线支付", "online_payment_enable", "transfer", "unionpay_consumer"),
+        ("提示身份证注册用户数已满", "app_register", "digital", "unionpay_consumer"),
+        ("红包的有效期是多久", "online_payment_failed", "transfer", "unionpay_consumer"),
+        ("一个苹果ID能绑几张卡", None, None, "device_wallets"),
+        ("充值的时候手机号输错了", "online_payment_failed", "transfer", "telecom_topup"),
+        ("这个页面怎么改成中文", "online_payment_failed", "transfer", "shops_and_travel"),
     ],
 )
 def test_another_companys_product_is_named(text, topic, group, family):
@@ -118,6 +138,13 @@ def test_another_companys_product_is_named(text, topic, group, family):
         ("用信用卡刷卡还款没到账", "credit_card_repay", "credit_card"),  # a repayment, not a merchant
         ("在别的银行ATM取钱银联收手续费吗", "atm_withdrawal_fee", "account"),  # our withdrawal fee
         ("有个虚拟币说已经接入银联了靠谱吗", "fraud_investment_scam", "fraud"),  # a scam is ours
+        ("我是商户，我的信用卡被盗刷了", "card_theft", "fraud"),  # a theft is ours, merchant or not
+        ("我是你们银行的客户，想查交易明细", "balance_inquiry", "account"),  # names our bank
+        ("手机银行怎么切换成英文", "app_login", "digital"),  # our app's language
+        ("红包被人骗走了", "suspicious_transfer", "fraud"),  # a scam
+        ("红包交易挺多的怎么还没有额度", "credit_line_none", "loan"),  # activity for our credit line
+        ("二维码付款被扣了两次", "unknown_deduction", "account"),  # money at stake
+        ("我的卡能不能用银联在线支付", "online_payment_enable", "transfer"),  # our card's enabling
     ],
 )
 def test_our_own_questions_stay_ours(text, topic, group):
