@@ -197,7 +197,7 @@ def names_platform(words: list[str]) -> bool:
 
 
 def _platform_only(meaningful: list[str], classes: WordClasses, lexicon: Lexicon) -> bool:
-    """"微信上没有", "苹果手机不行": a platform, something missing or not working, and nothing else
+    """ "微信上没有", "苹果手机不行": a platform, something missing or not working, and nothing else
     named; not "微信怎么绑" or "微信能还吗" (an action with money or a card is a question)."""
     joined = _joined(classes.platforms, meaningful)
     rest = [w for w in joined if w not in classes.platforms]
