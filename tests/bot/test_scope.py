@@ -90,7 +90,6 @@ ANNOTATION = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\{[^}]*\}")
         ("红包的有效期是多久", "online_payment_failed", "transfer", "unionpay_consumer"),
         ("一个苹果ID能绑几张卡", None, None, "device_wallets"),
         ("充值的时候手机号输错了", "online_payment_failed", "transfer", "telecom_topup"),
-        ("这个页面怎么改成中文", "online_payment_failed", "transfer", "shops_and_travel"),
     ],
 )
 def test_another_companys_product_is_named(text, topic, group, family):
@@ -139,6 +138,13 @@ def test_another_companys_product_is_named(text, topic, group, family):
         ("在别的银行ATM取钱银联收手续费吗", "atm_withdrawal_fee", "account"),  # our withdrawal fee
         ("有个虚拟币说已经接入银联了靠谱吗", "fraud_investment_scam", "fraud"),  # a scam is ours
         ("我是商户，我的信用卡被盗刷了", "card_theft", "fraud"),  # a theft is ours, merchant or not
+        # a merchant asking for our own products is our customer
+        ("我是个体户，想贷款", "loan_apply_howto", "loan"),
+        ("我是商户，想办张信用卡", "credit_card_apply", "credit_card"),
+        ("我是个体商户，怎么开对公账户", "account_open_materials", "account"),
+        ("用身份证注册的账号登不上手机银行", "app_login", "digital"),  # registered in our app
+        ("扫码支付是什么意思", "payment_binding", "transfer"),  # QR payment in general
+        ("我的页面怎么变成英文了", "app_login", "digital"),  # most likely our own app
         ("我是你们银行的客户，想查交易明细", "balance_inquiry", "account"),  # names our bank
         ("手机银行怎么切换成英文", "app_login", "digital"),  # our app's language
         ("红包被人骗走了", "suspicious_transfer", "fraud"),  # a scam
