@@ -31,7 +31,10 @@ README "Turn cost") put half its time in the stock classes' persistence:
   counting the stored rows again (only a turn, holding the conversation's lock, adds events; a
   save more than TRACKER_CACHE_TRUST_SECONDS after it counts). Anything another process changed (another Sanic worker or replica took
   a turn, the retention purge deleted rows, an operator edited the tracker) changes the
-  fingerprint and the session is read again from the database; a turn that failed before its save
+  fingerprint. When the change is only rows added after the cached ones (in production another
+  Sanic worker or replica took the conversation's last turns: turns land on any worker), only
+  those rows are read and parsed; anything else (rows deleted, a new session begun) reads the
+  session again from the database; a turn that failed before its save
   leaves the cache as the database is, because the tracker handed out is built afresh each time.
   The cache holds at most TRACKER_CACHE_SIZE conversations, forgets one idle for
   TRACKER_CACHE_IDLE_SECONDS, and lives only in the Rasa process's memory (the same decrypted
@@ -201,13 +204,17 @@ class BankSQLTrackerStore(SQLTrackerStore):
         nothing newer, else read as Rasa's store reads it. A new tracker object every time."""
         with self.session_scope() as session:
             fingerprint = self._fingerprint(session, sender_id)
+            stale = self._sessions.get(sender_id)
             cached = self._cached(sender_id, fingerprint)
-            if cached is None:
-                rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
-                events = tuple(deserialise_events([json.loads(row.data) for row in rows]))
-                self._remember(sender_id, events, fingerprint)
-            else:
+            if cached is not None:
                 events = cached.events
+            else:
+                caught_up = self._catch_up(session, sender_id, stale, fingerprint) if stale else None
+                if caught_up is None:
+                    rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+                    caught_up = tuple(deserialise_events([json.loads(row.data) for row in rows]))
+                events = caught_up
+                self._remember(sender_id, events, fingerprint)
         if not self.domain or not events:
             return None
         return DialogueStateTracker.from_events(sender_id, list(events), self.domain.slots)
@@ -253,6 +260,30 @@ class BankSQLTrackerStore(SQLTrackerStore):
             .one()
         )
         return newest, count
+
+    def _catch_up(
+        self, session: Any, sender_id: str, stale: _CachedSession, fingerprint: tuple[int | None, int]
+    ) -> tuple[Event, ...] | None:
+        """The events of a cached session plus the rows added after it, when that is all that
+        changed: another Sanic worker or replica took the conversation's last turns (in
+        production a conversation's turns land on any worker). Only those rows are read and
+        parsed, not the whole session again. None (read it all) when rows were deleted or added
+        out of order, or a new session began (Rasa selects a session's rows by its start)."""
+        (old_newest, old_count), (newest, count) = stale.fingerprint, fingerprint
+        if old_newest is None or newest is None or newest <= old_newest or count <= old_count:
+            return None
+        rows = (
+            session.query(self.SQLEvent)
+            .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > old_newest)
+            .order_by(self.SQLEvent.id)
+            .all()
+        )
+        if old_count + len(rows) != count or any(row.type_name == SessionStarted.type_name for row in rows):
+            return None
+        start = next((event.timestamp for event in stale.events if isinstance(event, SessionStarted)), None)
+        if start is not None and any(row.timestamp is None or row.timestamp < start for row in rows):
+            return None
+        return stale.events + tuple(deserialise_events([json.loads(row.data) for row in rows]))
 
     def _cached(self, sender_id: str, fingerprint: tuple[int | None, int]) -> _CachedSession | None:
         now = time.monotonic()

@@ -186,6 +186,70 @@ def test_a_turn_taken_by_another_process_is_seen_on_the_next_turn(both):
     assert _user_texts(run_async(ours.retrieve("customer-1"))) == ["谢谢", "转账限额多少", "好的"]
 
 
+def _session_reads(statements: list[str]) -> int:
+    """Reads of a whole session (Rasa's query, which finds the session's start)."""
+    return sum("session_start" in statement for statement in statements)
+
+
+def test_after_another_worker_took_turns_only_its_new_rows_are_read(both):
+    """In production a conversation's turns land on any Sanic worker: the worker that served the
+    earlier turns reads only what the others added, and holds what the stock store reads."""
+    tmp_path, _, ours = both
+    run_async(ours.retrieve("customer-1"))
+    other_worker = _store(tmp_path)
+    for number, text in enumerate(["转账限额多少", "手续费呢"]):
+        tracker = run_async(other_worker.retrieve("customer-1"))
+        _turn(tracker, text, "faq", "好的", 2020.0 + 10 * number)
+        run_async(other_worker.save(tracker))
+
+    statements = _statements(ours)
+    tracker = run_async(ours.retrieve("customer-1"))
+    assert _user_texts(tracker) == ["谢谢", "转账限额多少", "手续费呢"]
+    assert _session_reads(statements) == 0
+    fresh = run_async(_store(tmp_path).retrieve("customer-1"))
+    assert [e.as_dict() for e in tracker.events] == [e.as_dict() for e in fresh.events]
+    # the caught-up session is cached: this worker's own next turn is stored after it
+    _turn(tracker, "好的谢谢", "greet", "不客气", 2050.0)
+    run_async(ours.save(tracker))
+    assert _user_texts(run_async(_store(tmp_path).retrieve("customer-1")))[-2:] == ["手续费呢", "好的谢谢"]
+
+
+def test_a_new_session_begun_by_another_worker_is_read_whole(both):
+    tmp_path, _, ours = both
+    run_async(ours.retrieve("customer-1"))
+    other_worker = _store(tmp_path)
+    tracker = run_async(other_worker.retrieve("customer-1"))
+    tracker.update(ActionExecuted("action_session_start", timestamp=3000.0))
+    tracker.update(SessionStarted(timestamp=3000.1))
+    tracker.update(ActionExecuted("action_listen", timestamp=3000.2))
+    _turn(tracker, "在吗", "greet", "在的", 3010.0)
+    run_async(other_worker.save(tracker))
+
+    statements = _statements(ours)
+    tracker = run_async(ours.retrieve("customer-1"))
+    assert _user_texts(tracker) == ["在吗"]  # the new session only, as Rasa's store reads it
+    assert _session_reads(statements) == 1
+
+
+def test_rows_removed_while_others_were_added_make_the_session_read_whole(both):
+    tmp_path, _, ours = both
+    run_async(ours.retrieve("customer-1"))
+    other_worker = _store(tmp_path)
+    tracker = run_async(other_worker.retrieve("customer-1"))
+    _turn(tracker, "转账限额多少", "faq", "单笔五万元", 2020.0)
+    run_async(other_worker.save(tracker))
+    with sqlite3.connect(tmp_path / "tracker.db") as connection:  # e.g. an operator's correction
+        connection.execute(
+            "DELETE FROM events WHERE id = (SELECT min(id) FROM events WHERE sender_id = 'customer-1'"
+            " AND type_name = 'user' AND timestamp > 2000)"
+        )
+
+    statements = _statements(ours)
+    tracker = run_async(ours.retrieve("customer-1"))
+    assert _user_texts(tracker) == ["转账限额多少"]
+    assert _session_reads(statements) == 1
+
+
 def test_a_purged_conversation_is_gone_for_the_assistant_too(both):
     tmp_path, _, ours = both
     assert run_async(ours.retrieve("customer-1")) is not None
