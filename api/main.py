@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 app.state.session_factory,
                 app.state.handoff_bridge,
                 settings.rasa_events_db,
-                consume=settings.transcripts_in_api,
+                consume=settings.transcripts_in_api and not settings.transcripts_follower,
             )
         )
         yield

@@ -274,7 +274,11 @@ def _delete_queue(queue: str) -> None:
         pass
 
 
-def embedded_config(model: Path, var_dir: Path, endpoints: Path) -> StackConfig:
+def embedded_config(
+    model: Path, var_dir: Path, endpoints: Path, transcripts_in_api: bool = False
+) -> StackConfig:
+    """The stack of `make run`: the transcript follower copies Rasa's SQL broker in its own
+    process; with `transcripts_in_api` the API does it, as a bare API (uvicorn alone) would."""
     migrate.upgrade(f"sqlite:///{var_dir / 'app.db'}")
     return StackConfig(
         model=model,
@@ -283,7 +287,8 @@ def embedded_config(model: Path, var_dir: Path, endpoints: Path) -> StackConfig:
         action_port=free_port(),
         var_dir=var_dir,
         endpoints=endpoints,
-        extra_env={**NO_RATE_LIMITS, "TRANSCRIPTS_IN_API": "true"},
+        extra_env={**NO_RATE_LIMITS, **({"TRANSCRIPTS_IN_API": "true"} if transcripts_in_api else {})},
+        transcript_follower=not transcripts_in_api,
     )
 
 
@@ -434,6 +439,11 @@ def main() -> None:
         metavar="FILE",
         help="also run the embedded stack with this endpoints file (before/after in one run)",
     )
+    parser.add_argument(
+        "--compare-transcripts-in-api",
+        action="store_true",
+        help="also run the embedded stack with the API copying the transcripts (no follower process)",
+    )
     parser.add_argument("--model", type=Path, help="our Rasa model (default: the current one)")
     args = parser.parse_args()
     turns = max(1, args.messages // args.concurrency)
@@ -451,6 +461,10 @@ def main() -> None:
         stacks: dict[str, Stack] = {}
         if not args.no_default:
             stacks["default"] = Stack(embedded_config(model, tmp_dir / "default", ROOT / "endpoints.yml"))
+        if args.compare_transcripts_in_api:
+            stacks["default (transcripts in the API)"] = Stack(
+                embedded_config(model, tmp_dir / "in-api", ROOT / "endpoints.yml", transcripts_in_api=True)
+            )
         for index, endpoints in enumerate(args.compare_endpoints, start=1):
             name = f"default ({endpoints.name})"
             stacks[name] = Stack(embedded_config(model, tmp_dir / f"compare-{index}", endpoints.resolve()))

@@ -308,6 +308,13 @@ class Settings:
         "consume-rabbitmq`.",
         True,
     )
+    transcripts_follower: bool = setting(
+        "TRANSCRIPTS_FOLLOWER",
+        "Set by the run command (`make run`): its own process, `python -m scripts.transcripts "
+        "follow`, copies Rasa's SQL event broker every 30 s, so the API leaves the copy to it "
+        "and customers' messages never wait behind it.",
+        False,
+    )
     rabbitmq_host: str = setting(
         "RABBITMQ_HOST",
         "Rasa's RabbitMQ event broker (endpoints.production.yml), read by `python -m "

@@ -1,5 +1,6 @@
-"""`make run`: starts the action server, the Rasa server and the API; Ctrl-C stops all three.
-A process that dies is restarted with back-off; the other two keep running."""
+"""`make run`: starts the action server, the Rasa server, the API and the transcript follower;
+Ctrl-C stops them all.
+A process that dies is restarted with back-off; the others keep running."""
 
 from __future__ import annotations
 
@@ -73,14 +74,14 @@ def main() -> int:
     print(f"  Answers:     {stack.api_url}/kb         (knowledge base: drafts, review, history)")
     print(f"  API docs:    {stack.api_url}/docs")
     print(f"  Health:      {stack.api_url}/healthz")
-    print(f"  Logs:        {stack.log_dir}/{{api,rasa,actions}}.log")
+    print(f"  Logs:        {stack.log_dir}/{{{','.join(stack.processes)}}}.log")
     print()
     print("Press Ctrl-C to stop.", flush=True)
     supervisor = Supervisor(stack)
     while not stopping:
         time.sleep(0.5)
         supervisor.tick(time.monotonic())
-    print("\nStopping all three processes...")
+    print("\nStopping all the processes...")
     stack.stop()
     print("Stopped.")
     return 0

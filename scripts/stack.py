@@ -1,4 +1,6 @@
-"""Starts and stops the three processes of the product: action server, Rasa server and API.
+"""Starts and stops the processes of the product: action server, Rasa server and API, and on the
+embedded defaults the transcript follower (`python -m scripts.transcripts follow`, which copies
+Rasa's SQL event broker into the analysts' transcript store in a process of its own).
 
 Used by `make run` (scripts/run.py) and by the end-to-end tests, so both exercise one code path.
 """
@@ -72,6 +74,14 @@ class StackConfig:
     # uvicorn refuses WebSocket frames larger than this (WS_MAX_BYTES; its own default is 16 MiB).
     ws_max_bytes: int = 65536
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The transcript follower runs unless TRANSCRIPTS_IN_API is set (true: the API copies;
+    # false: RabbitMQ and its consumer do) or this is False.
+    transcript_follower: bool = True
+
+    def runs_follower(self) -> bool:
+        """Whether the stack starts the transcript follower (and the API leaves the copy to it)."""
+        chosen = {**os.environ, **self.extra_env}.get("TRANSCRIPTS_IN_API", "").strip()
+        return self.transcript_follower and not chosen
 
     def environment(self) -> dict[str, str]:
         """The environment every process of the stack shares."""
@@ -104,6 +114,8 @@ class StackConfig:
         env.setdefault("RASA_TRACKER_DB", str(self.var_dir / "rasa_tracker.db"))
         env.setdefault("RASA_EVENTS_DB", str(self.var_dir / "rasa_events.db"))
         env.update(self.extra_env)
+        if self.runs_follower():
+            env["TRANSCRIPTS_FOLLOWER"] = "true"
         return env
 
 
@@ -125,7 +137,7 @@ class Stack:
 
     def _commands(self) -> dict[str, list[str]]:
         config = self.config
-        return {
+        commands = {
             "actions": [
                 str(BIN / "rasa"),
                 "run",
@@ -154,6 +166,17 @@ class Stack:
             ],
             "api": api_command(config.api_port, config.ws_max_bytes),
         }
+        if config.runs_follower():
+            # At nice 10: the copy for the analysts yields the CPU to customers' turns.
+            commands["transcripts"] = [
+                str(BIN / "python"),
+                "-m",
+                "scripts.transcripts",
+                "follow",
+                "--nice",
+                "10",
+            ]
+        return commands
 
     def log_path(self, name: str) -> Path:
         return self.log_dir / f"{name}.log"

@@ -8,16 +8,23 @@
     python -m scripts.transcripts purge --dry-run   # what is past retention (removes nothing)
     python -m scripts.transcripts purge             # remove it, with every raw copy (API log, tracker, broker)
 
-The API runs the SQL-broker consumer every 30 seconds; `consume` is for catching up by hand.
-In production `consume-rabbitmq` runs as its own process (any number of replicas).
+    python -m scripts.transcripts follow            # the SQL broker every 30 s, until stopped
+
+`make run` starts `follow` as a process of its own (at a lower CPU priority): the copy never holds
+up the API's answers to customers. A bare API (uvicorn alone) copies every 30 seconds itself
+(TRANSCRIPTS_IN_API); `consume` is for catching up by hand. In production `consume-rabbitmq`
+runs as its own process (any number of replicas).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
 import signal
 import sys
+import threading
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +38,8 @@ from bot.db import build_engine, build_session_factory, utcnow
 from bot.transcripts import reconcile as reconcile_service
 from bot.transcripts import service as transcripts
 from bot.transcripts.consumer import RabbitMQConsumer, RabbitMQSettings
+
+logger = logging.getLogger("scripts.transcripts")
 
 
 def consume(replay: bool = False) -> tuple[int, int]:
@@ -46,6 +55,43 @@ def consume(replay: bool = False) -> tuple[int, int]:
             from_rasa = transcripts.consume_rasa_broker(session, broker)
             broker.dispose()
         return from_rasa, transcripts.consume_api_notices(session)
+
+
+# Several followers may run (a restart overlapping the old process): one copies at a time.
+FOLLOW_LEASE = "transcripts"
+
+
+def follow(interval: float = 30.0, stop: threading.Event | None = None) -> int:
+    """Copies Rasa's SQL event broker and the API's notices into the transcript store every
+    `interval` seconds until `stop` is set (SIGINT/SIGTERM from `main`); returns how many
+    messages and notices it stored. A failed round (the broker table not created yet, the
+    database briefly away) is logged and tried again next time."""
+    from api import maintenance
+    from bot.leases import service as leases
+    from bot.transcripts.search import warm_up
+
+    stop = stop or threading.Event()
+    settings = load_settings()
+    engine = build_engine(settings.database_url)
+    factory = build_session_factory(engine)
+    holder = leases.new_holder_id()
+    stored = 0
+    warm_up()  # the search index's segmenter loads in about a second: before the first round
+    logger.info("copying %s into the transcript store every %.0f s", settings.rasa_events_db, interval)
+    try:
+        while not stop.wait(interval):
+            try:
+                if maintenance.hold_lease(factory, holder, 3 * interval, FOLLOW_LEASE):
+                    stored += maintenance.consume_transcripts(factory, settings.rasa_events_db)
+            except Exception:
+                logger.warning("transcript round failed", exc_info=True)
+    finally:
+        try:
+            maintenance.release_lease(factory, holder, FOLLOW_LEASE)
+        except Exception:  # the database gone while stopping: the lease simply expires
+            logger.info("transcript lease not released; it expires by itself")
+        engine.dispose()
+    return stored
 
 
 def rabbitmq_settings() -> RabbitMQSettings:
@@ -181,6 +227,11 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     command = commands.add_parser("consume", help="read new events into the transcript store")
     command.add_argument("--replay", action="store_true", help="read every source from the start")
+    command = commands.add_parser("follow", help="read Rasa's SQL broker every --interval s, until stopped")
+    command.add_argument("--interval", type=float, default=30.0, help="seconds between rounds (default 30)")
+    command.add_argument(
+        "--nice", type=int, default=0, help="lower this process's CPU priority by this much (make run: 10)"
+    )
     command = commands.add_parser("consume-rabbitmq", help="read Rasa's RabbitMQ event queue (RABBITMQ_*)")
     command.add_argument("--once", action="store_true", help="store what is queued, then exit")
     command = commands.add_parser("reconcile", help="backfill from Rasa's tracker store (TRACKER_DB_*)")
@@ -191,6 +242,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "consume":
         from_rasa, notices = consume(replay=args.replay)
         print(f"stored {from_rasa} messages from Rasa's event broker and {notices} notices from the API")
+    elif args.command == "follow":
+        from api.operations import configure_logging
+
+        settings = load_settings()
+        configure_logging(settings.log_level, settings.log_format, service="transcript-follower")
+        if args.nice:
+            os.nice(args.nice)  # customers' turns (Rasa, actions, API) come first
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        stored = follow(interval=args.interval, stop=stop)
+        print(f"stored {stored} messages and notices; stopped")
     elif args.command == "consume-rabbitmq":
         from api.operations import configure_logging
 
