@@ -15,15 +15,17 @@ from bot.config import Settings
 from .rasa_client import RasaClient
 
 
-def get_settings(request: Request) -> Settings:
+# Accessors of the app's state are `async def`: FastAPI runs a plain `def` dependency in its
+# threadpool, a thread hop (and a GIL hand-over) for reading an attribute.
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_session_factory(request: Request) -> sessionmaker:
+async def get_session_factory(request: Request) -> sessionmaker:
     return request.app.state.session_factory
 
 
-def get_rasa(request: Request) -> RasaClient:
+async def get_rasa(request: Request) -> RasaClient:
     return request.app.state.rasa
 
 

@@ -32,7 +32,7 @@ staff_bearer = HTTPBearer(
 )
 
 
-def staff_token(
+async def staff_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(staff_bearer)],
 ) -> str:
     """The token from `Authorization: Bearer <token>`; 401 when there is none."""

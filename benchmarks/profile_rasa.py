@@ -68,6 +68,19 @@ WATCHED_API = {
 }
 
 
+# The same for the transcript follower (--process transcripts; the load goes through the API).
+WATCHED_TRANSCRIPTS = {
+    "one round (copy, summaries, notices)": ("api/maintenance.py", "consume_transcripts"),
+    "copy a batch of broker events": ("bot/transcripts/service.py", "copy_rasa_broker_batch"),
+    "summarise the touched conversations": ("bot/transcripts/service.py", "finish_rasa_broker_round"),
+    "decrypt broker rows": ("bot/cases/crypto.py", None),
+    "mask personal data": ("bot/text/masking.py", None),
+    "search index terms": ("bot/transcripts/search.py", None),
+    "SQL commit": ("sqlalchemy/engine/default.py", "do_commit"),
+    "SQL execute": ("sqlalchemy/engine/default.py", "do_execute"),
+}
+
+
 def _frame_matches(frame: str, file_suffix: str, function: str | None) -> bool:
     # py-spy raw frames look like "function (path/to/file.py:123)".
     name, _, location = frame.partition(" (")
@@ -106,13 +119,22 @@ def main() -> None:
     parser.add_argument("--endpoints", type=Path, default=ROOT / "endpoints.yml")
     parser.add_argument("--model", type=Path)
     parser.add_argument(
-        "--process", choices=("rasa", "api"), default="rasa", help="the process to sample (default rasa)"
+        "--process",
+        choices=("rasa", "api", "transcripts"),
+        default="rasa",
+        help="the process to sample (default rasa; transcripts: the follower, load through the API)",
     )
     parser.add_argument(
         "--via",
         choices=("rasa", "api"),
         help="where the messages are sent (default: the sampled process), e.g. `--process rasa "
         "--via api` for what a turn through the public API costs Rasa",
+    )
+    parser.add_argument(
+        "--gil",
+        action="store_true",
+        help="only samples of the thread holding the GIL: where a Python process's CPU goes, "
+        "without its threads' waiting",
     )
     parser.add_argument(
         "--production",
@@ -138,7 +160,7 @@ def main() -> None:
         stack = Stack(config)
         stack.start()
         try:
-            if (args.via or args.process) == "api":
+            if (args.via or args.process) in ("api", "transcripts"):
                 target = Target("API", stack.api_url, "api", TURNS)
             else:
                 target = Target("Rasa", f"http://127.0.0.1:{stack.config.rasa_port}", "rasa", TURNS)
@@ -156,6 +178,7 @@ def main() -> None:
                     "--rate",
                     "200",
                     "--nonblocking",
+                    *(["--gil"] if args.gil else []),
                 ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -171,7 +194,8 @@ def main() -> None:
     print(
         f"{len(latencies)} messages, {sum(problems.values())} errors, {len(latencies) / elapsed:.1f} turns/s while sampled"
     )
-    print(summarise(out, watched=WATCHED_API if args.process == "api" else WATCHED))
+    watched = {"api": WATCHED_API, "transcripts": WATCHED_TRANSCRIPTS}.get(args.process, WATCHED)
+    print(summarise(out, watched=watched))
     print(f"collapsed stacks: {out}")
 
 

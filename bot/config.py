@@ -311,7 +311,7 @@ class Settings:
     transcripts_follower: bool = setting(
         "TRANSCRIPTS_FOLLOWER",
         "Set by the run command (`make run`): its own process, `python -m scripts.transcripts "
-        "follow`, copies Rasa's SQL event broker every 30 s, so the API leaves the copy to it "
+        "follow`, copies Rasa's SQL event broker every 5 s, so the API leaves the copy to it "
         "and customers' messages never wait behind it.",
         False,
     )

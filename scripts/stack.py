@@ -23,6 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+# How often the stack's transcript follower copies Rasa's SQL broker (analysts see a turn then).
+FOLLOW_INTERVAL_SECONDS = 5
+
+
 def free_port() -> int:
     """A TCP port on loopback that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -167,12 +171,15 @@ class Stack:
             "api": api_command(config.api_port, config.ws_max_bytes),
         }
         if config.runs_follower():
-            # At nice 10: the copy for the analysts yields the CPU to customers' turns.
+            # At nice 10: the copy for the analysts yields the CPU to customers' turns. Every
+            # 5 s: small rounds as the turns come (a 30 s round was a burst of seconds of work).
             commands["transcripts"] = [
                 str(BIN / "python"),
                 "-m",
                 "scripts.transcripts",
                 "follow",
+                "--interval",
+                str(FOLLOW_INTERVAL_SECONDS),
                 "--nice",
                 "10",
             ]

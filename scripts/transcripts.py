@@ -8,10 +8,10 @@
     python -m scripts.transcripts purge --dry-run   # what is past retention (removes nothing)
     python -m scripts.transcripts purge             # remove it, with every raw copy (API log, tracker, broker)
 
-    python -m scripts.transcripts follow            # the SQL broker every 30 s, until stopped
+    python -m scripts.transcripts follow            # the SQL broker every --interval s, until stopped
 
-`make run` starts `follow` as a process of its own (at a lower CPU priority): the copy never holds
-up the API's answers to customers. A bare API (uvicorn alone) copies every 30 seconds itself
+`make run` starts `follow` as a process of its own (every 5 s, at a lower CPU priority): the copy
+never holds up the API's answers to customers. A bare API (uvicorn alone) copies every 30 seconds itself
 (TRANSCRIPTS_IN_API); `consume` is for catching up by hand. In production `consume-rabbitmq`
 runs as its own process (any number of replicas).
 """

@@ -132,7 +132,7 @@ def get_queue(staff: AgentStaff, session: SessionDep, settings: SettingsDep) -> 
     }
 
 
-def get_bridge(request: Request) -> HandoffBridge:
+async def get_bridge(request: Request) -> HandoffBridge:
     return request.app.state.handoff_bridge
 
 

@@ -54,7 +54,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_gateway(request: Request) -> ChatGateway:
+# `async def`: a plain `def` dependency runs in the threadpool, a thread hop for each message.
+async def get_gateway(request: Request) -> ChatGateway:
     return request.app.state.gateway
 
 
@@ -70,7 +71,7 @@ conversation_bearer = HTTPBearer(
 )
 
 
-def bearer_token(
+async def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(conversation_bearer)],
 ) -> str | None:
     """The conversation token from `Authorization: Bearer <token>`."""

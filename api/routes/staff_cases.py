@@ -41,7 +41,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def get_case_cipher(request: Request) -> CaseCipher:
+async def get_case_cipher(request: Request) -> CaseCipher:
     return request.app.state.case_cipher
 
 

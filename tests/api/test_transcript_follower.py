@@ -85,7 +85,14 @@ def _config(tmp_path, **extra_env) -> StackConfig:
 def test_the_stack_runs_the_follower_and_tells_the_api_to_leave_the_copy_to_it(tmp_path, monkeypatch):
     monkeypatch.delenv("TRANSCRIPTS_IN_API", raising=False)
     stack = Stack(_config(tmp_path))
-    assert stack._commands()["transcripts"][-4:] == ["scripts.transcripts", "follow", "--nice", "10"]
+    assert stack._commands()["transcripts"][-6:] == [
+        "scripts.transcripts",
+        "follow",
+        "--interval",
+        "5",
+        "--nice",
+        "10",
+    ]
     assert stack.config.environment()["TRANSCRIPTS_FOLLOWER"] == "true"
 
     from bot.config import load_settings
