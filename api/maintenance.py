@@ -82,10 +82,12 @@ def consume_transcripts(session_factory: sessionmaker, events_db: str) -> int:
             # customers' messages waited to be stored. Each batch is copied in a transaction of
             # its own; the touched conversations are summarised once, with the cursor, at the end.
             with session_factory.begin() as session:
+                transcripts.lock_for_copy(session)
                 start = position = transcripts.rasa_broker_position(session)
             touched: set[str] = set()
             while True:
                 with session_factory.begin() as session:
+                    transcripts.lock_for_copy(session)
                     count, last = transcripts.copy_rasa_broker_batch(
                         session, broker, position, TRANSCRIPT_BATCH, touched
                     )
@@ -94,10 +96,12 @@ def consume_transcripts(session_factory: sessionmaker, events_db: str) -> int:
                 stored, position = stored + count, last
             if position != start:
                 with session_factory.begin() as session:
+                    transcripts.lock_for_copy(session)
                     transcripts.finish_rasa_broker_round(session, position, touched)
         finally:
             broker.dispose()
     with session_factory.begin() as session:
+        transcripts.lock_for_copy(session)
         return stored + transcripts.consume_api_notices(session)
 
 

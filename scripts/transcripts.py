@@ -47,6 +47,7 @@ def consume(replay: bool = False) -> tuple[int, int]:
     settings = load_settings()
     factory = build_session_factory(build_engine(settings.database_url))
     with factory.begin() as session:
+        transcripts.lock_for_copy(session)  # the follower may be copying right now
         if replay:
             transcripts.reset_cursors(session)
         from_rasa = 0
@@ -77,7 +78,7 @@ def follow(interval: float = 30.0, stop: threading.Event | None = None) -> int:
     holder = leases.new_holder_id()
     stored = 0
     warm_up()  # the search index's segmenter loads in about a second: before the first round
-    logger.info("copying %s into the transcript store every %.0f s", settings.rasa_events_db, interval)
+    logger.info("copying %s into the transcript store every %g s", settings.rasa_events_db, interval)
     try:
         while not stop.wait(interval):
             try:

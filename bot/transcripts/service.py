@@ -68,6 +68,24 @@ PURGE_BATCH = 500
 DEFAULT_RETENTION_DAYS = archive_service.DEFAULT_RETENTION_DAYS
 
 
+# The transaction-scoped PostgreSQL advisory lock of the transcript copy (any constant of ours).
+COPY_LOCK_KEY = 0x7472616E
+
+
+def lock_for_copy(session: Session) -> None:
+    """Makes this transaction the only one copying into the transcript store until it ends; call
+    it first, before any other statement of the transaction. Copiers overlap: the follower's
+    rounds, `consume` by hand, a bare API's round, a restarted follower. Without this two of them
+    copied the same new events and the second's commit failed on their source keys. SQLite takes
+    its write lock now (BEGIN IMMEDIATE, waiting up to the busy timeout), so what the other
+    copier committed is seen, and skipped, here; PostgreSQL waits on an advisory lock."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    elif dialect == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": COPY_LOCK_KEY})
+
+
 def _cursor(session: Session, source: str) -> TranscriptCursor:
     cursor = session.get(TranscriptCursor, source)
     if cursor is None:

@@ -58,8 +58,9 @@ def test_a_round_commits_batch_by_batch_and_summarises_each_conversation_once(ap
     event.listen(engine, "commit", lambda connection: commits.append(time.monotonic()))
 
     assert maintenance.consume_transcripts(factory, str(events_db)) == 300
-    # read the cursor, three batches, the summaries with the cursor, the API's notices
-    assert len(commits) == 6
+    # read the cursor, three batches and the empty read that ends them (each holding the copy
+    # lock), the summaries with the cursor, the API's notices
+    assert len(commits) == 7
     with factory() as session:
         summaries = session.scalars(select(TranscriptConversation)).all()
         assert sorted(s.conversation_id for s in summaries) == [f"conv-{n}" for n in range(5)]
@@ -93,3 +94,64 @@ def test_a_round_that_died_between_batches_is_finished_by_the_next(app_db, tmp_p
         assert len(session.scalars(select(TranscriptMessage)).all()) == 200
         assert {s.message_count for s in session.scalars(select(TranscriptConversation))} == {100}
         assert session.scalar(select(TranscriptCursor.position)) == 300
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_db(request, tmp_path):
+    """An empty migrated database of each kind, its transcript store this test's alone."""
+    from tests.conftest import create_postgres_database, drop_postgres_database, postgres_reachable
+
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'copy.db'}"
+        upgrade(url)
+        yield url
+        return
+    reason = postgres_reachable()
+    if reason:
+        pytest.skip(reason)
+    url = create_postgres_database()
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        drop_postgres_database(url)
+
+
+def test_two_copiers_at_once_store_every_message_once_and_neither_fails(fresh_db, tmp_path):
+    """The follower's round, `consume` by hand or a restarted follower may copy at the same time:
+    the second waits for the first's transaction, then skips what it stored (before, its commit
+    failed on the source keys the first had just stored)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Event
+
+    events_db = tmp_path / "rasa_events.db"
+    _publish_turns(events_db, conversations=3, turns=10)  # 90 events, 60 messages
+    broker = build_engine(f"sqlite:///{events_db}")
+    first_engine, second_engine = build_engine(fresh_db), build_engine(fresh_db)
+    asked = Event()
+
+    def notes_the_lock_request(_connection, _cursor, statement, *_args):
+        # the copy lock asked for, or (were there none) the first write after reading what the
+        # database held: the first copier commits only then
+        if any(word in statement for word in ("BEGIN IMMEDIATE", "pg_advisory_xact_lock", "INSERT")):
+            asked.set()
+
+    with build_session_factory(first_engine).begin() as session:  # both cursors exist: reads only
+        transcripts.rasa_broker_position(session)
+        transcripts.consume_api_notices(session)
+    event.listen(second_engine, "before_cursor_execute", notes_the_lock_request)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        with build_session_factory(first_engine).begin() as session:  # the first copier, mid-round
+            transcripts.lock_for_copy(session)
+            transcripts.copy_rasa_broker_batch(session, broker, 0, 200, set())
+            second = pool.submit(
+                maintenance.consume_transcripts, build_session_factory(second_engine), str(events_db)
+            )
+            assert asked.wait(timeout=120), "the second copier never started"
+        assert second.result(timeout=120) == 0  # everything was the first's; no error
+    with build_session_factory(first_engine)() as session:
+        keys = session.scalars(select(TranscriptMessage.source_key)).all()
+        assert len(keys) == len(set(keys)) == 60
+        assert {s.message_count for s in session.scalars(select(TranscriptConversation))} == {20}
+    for engine in (broker, first_engine, second_engine):
+        engine.dispose()
