@@ -43,7 +43,7 @@ def open_transfer_fee(page) -> None:
 
 
 def consume_transcripts(live_product) -> None:
-    """The transcript store takes the new events in (as the API does every 30 seconds)."""
+    """The transcript store takes the new events in now (the follower does it every 5 seconds)."""
     consumed = subprocess.run(
         [sys.executable, "-m", "scripts.transcripts", "consume"],
         cwd=ROOT,

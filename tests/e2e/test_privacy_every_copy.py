@@ -160,7 +160,7 @@ def test_planted_personal_data_is_only_encrypted_or_masked_and_gone_after_the_pu
     assert api.post(f"/api/agent/handoffs/{item['id']}/close", headers=agent).status_code == 200
     api.put("/api/agent/presence", json={"status": "offline"}, headers=agent)
 
-    # The transcript store takes the conversation in (as the API does every 30 s).
+    # The transcript store takes the conversation in now (the follower does it every 5 s).
     consumed = subprocess.run(
         [sys.executable, "-m", "scripts.transcripts", "consume"],
         cwd=ROOT,
@@ -179,7 +179,7 @@ def test_planted_personal_data_is_only_encrypted_or_masked_and_gone_after_the_pu
     assert decrypted[("events", "data")] == set(PLANTED)  # tracker store and broker
     assert set(decrypted) == {("conversation_message", "text"), ("events", "data")} | CASE_FILE
 
-    # Log files of the three processes.
+    # Log files of the processes (the transcript follower's too).
     for log in (live_product.var_dir / "log").glob("*.log"):
         assert not _found([log.read_text(errors="replace")]), log.name
 
