@@ -70,11 +70,11 @@ def drop_postgres_database(url: str) -> None:
     admin.dispose()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(request, tmp_path_factory) -> str:
-    """A migrated database of each kind (PostgreSQL is skipped, with the reason, if unreachable)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'app.db'}"
+def migrated_database(kind: str, directory: Path):
+    """A new migrated database of `kind` ("sqlite": a file in `directory`), dropped afterwards; a
+    generator for fixtures (PostgreSQL is skipped, with the reason, if unreachable)."""
+    if kind == "sqlite":
+        url = f"sqlite:///{directory / 'app.db'}"
         migrate(url)
         yield url
         return
@@ -87,6 +87,12 @@ def database_url(request, tmp_path_factory) -> str:
         yield url
     finally:
         drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory) -> str:
+    """A migrated database of each kind, shared by the session's tests."""
+    yield from migrated_database(request.param, tmp_path_factory.mktemp("db"))
 
 
 @pytest.fixture(scope="session")

@@ -99,22 +99,9 @@ def test_a_round_that_died_between_batches_is_finished_by_the_next(app_db, tmp_p
 @pytest.fixture(params=["sqlite", "postgresql"])
 def fresh_db(request, tmp_path):
     """An empty migrated database of each kind, its transcript store this test's alone."""
-    from tests.conftest import create_postgres_database, drop_postgres_database, postgres_reachable
+    from tests.conftest import migrated_database
 
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'copy.db'}"
-        upgrade(url)
-        yield url
-        return
-    reason = postgres_reachable()
-    if reason:
-        pytest.skip(reason)
-    url = create_postgres_database()
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        drop_postgres_database(url)
+    yield from migrated_database(request.param, tmp_path)
 
 
 def test_two_copiers_at_once_store_every_message_once_and_neither_fails(fresh_db, tmp_path):
