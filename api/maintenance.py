@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import sessionmaker
@@ -68,6 +69,15 @@ TRANSCRIPT_BATCH = 200
 
 def consume_transcripts(session_factory: sessionmaker, events_db: str) -> int:
     """Copies new events of Rasa's SQL broker and the API's notices into the transcript store."""
+    from bot.transcripts import service as transcripts
+
+    stored = copy_rasa_broker(session_factory, events_db)
+    return stored + transcripts.copy_transaction(session_factory, transcripts.consume_api_notices)
+
+
+def copy_rasa_broker(session_factory: sessionmaker, events_db: str) -> int:
+    """Copies new events of Rasa's SQL broker (the file `events_db`) into the transcript store, a
+    batch per transaction; returns how many new messages."""
     from pathlib import Path
 
     from bot.db import build_engine
@@ -81,28 +91,23 @@ def consume_transcripts(session_factory: sessionmaker, events_db: str) -> int:
             # conversations): in one transaction it held the write lock for seconds while
             # customers' messages waited to be stored. Each batch is copied in a transaction of
             # its own; the touched conversations are summarised once, with the cursor, at the end.
-            with session_factory.begin() as session:
-                transcripts.lock_for_copy(session)
-                start = position = transcripts.rasa_broker_position(session)
+            copy = partial(transcripts.copy_transaction, session_factory)
+            start = position = copy(transcripts.rasa_broker_position)
             touched: set[str] = set()
             while True:
-                with session_factory.begin() as session:
-                    transcripts.lock_for_copy(session)
-                    count, last = transcripts.copy_rasa_broker_batch(
-                        session, broker, position, TRANSCRIPT_BATCH, touched
+                count, last = copy(
+                    lambda session, after=position: transcripts.copy_rasa_broker_batch(
+                        session, broker, after, TRANSCRIPT_BATCH, touched
                     )
+                )
                 if last is None:
                     break
                 stored, position = stored + count, last
             if position != start:
-                with session_factory.begin() as session:
-                    transcripts.lock_for_copy(session)
-                    transcripts.finish_rasa_broker_round(session, position, touched)
+                copy(lambda session: transcripts.finish_rasa_broker_round(session, position, touched))
         finally:
             broker.dispose()
-    with session_factory.begin() as session:
-        transcripts.lock_for_copy(session)
-        return stored + transcripts.consume_api_notices(session)
+    return stored
 
 
 async def run_forever(

@@ -43,19 +43,21 @@ logger = logging.getLogger("scripts.transcripts")
 
 
 def consume(replay: bool = False) -> tuple[int, int]:
-    """Returns (messages from Rasa's broker, notices from the API)."""
+    """Returns (messages from Rasa's broker, notices from the API). The same batches as the
+    follower's rounds: a batch that clashed with the follower, copying at the same moment, runs
+    again (bot.transcripts.service.copy_transaction)."""
+    from api import maintenance
+
     settings = load_settings()
-    factory = build_session_factory(build_engine(settings.database_url))
-    with factory.begin() as session:
-        transcripts.lock_for_copy(session)  # the follower may be copying right now
+    engine = build_engine(settings.database_url)
+    factory = build_session_factory(engine)
+    try:
         if replay:
-            transcripts.reset_cursors(session)
-        from_rasa = 0
-        if Path(settings.rasa_events_db).exists():
-            broker = build_engine(f"sqlite:///{settings.rasa_events_db}")
-            from_rasa = transcripts.consume_rasa_broker(session, broker)
-            broker.dispose()
-        return from_rasa, transcripts.consume_api_notices(session)
+            transcripts.copy_transaction(factory, transcripts.reset_cursors)
+        from_rasa = maintenance.copy_rasa_broker(factory, settings.rasa_events_db)
+        return from_rasa, transcripts.copy_transaction(factory, transcripts.consume_api_notices)
+    finally:
+        engine.dispose()
 
 
 # Several followers may run (a restart overlapping the old process): one copies at a time.

@@ -15,13 +15,17 @@ retention date. bot.archive decides retention; `purge_expired` removes what it s
 
 from __future__ import annotations
 
+import fcntl
 import json
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.archive import service as archive_service
@@ -50,6 +54,8 @@ from .models import (
 )
 from .search import index_terms
 
+logger = logging.getLogger(__name__)
+
 RASA_SOURCE = "rasa"
 API_SOURCE = "api"
 FALLBACK_INTENT = "nlu_fallback"
@@ -70,20 +76,51 @@ DEFAULT_RETENTION_DAYS = archive_service.DEFAULT_RETENTION_DAYS
 
 # The transaction-scoped PostgreSQL advisory lock of the transcript copy (any constant of ours).
 COPY_LOCK_KEY = 0x7472616E
+# Times a copying transaction is tried when another copier stored the same events meanwhile.
+COPY_ATTEMPTS = 3
 
 
 def lock_for_copy(session: Session) -> None:
-    """Makes this transaction the only one copying into the transcript store until it ends; call
-    it first, before any other statement of the transaction. Copiers overlap: the follower's
-    rounds, `consume` by hand, a bare API's round, a restarted follower. Without this two of them
-    copied the same new events and the second's commit failed on their source keys. SQLite takes
-    its write lock now (BEGIN IMMEDIATE, waiting up to the busy timeout), so what the other
-    copier committed is seen, and skipped, here; PostgreSQL waits on an advisory lock."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
-    elif dialect == "postgresql":
+    """PostgreSQL: makes this transaction the only one copying into the transcript store until it
+    ends (an advisory lock; call it first). SQLite, whose one write lock taken for a whole batch
+    would keep customers' messages waiting while the batch is decrypted, masked and indexed, is
+    served by `copy_transaction`'s lock file instead."""
+    if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": COPY_LOCK_KEY})
+
+
+@contextmanager
+def _sqlite_copy_lock(session_factory: Any) -> Iterator[None]:
+    """Copiers of a SQLite transcript store take turns on a lock file beside the database file
+    (they run on its host); customers' messages, which never take it, are not held up."""
+    bind = session_factory.kw.get("bind")
+    database = bind.url.database if bind is not None and bind.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.copy-lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def copy_transaction(session_factory: Any, work: Any) -> Any:
+    """`work(session)` in a copying transaction, one copier at a time. Copiers overlap: the
+    follower's rounds, `consume` by hand, a bare API's round, a restarted follower. Without the
+    lock two of them copied the same new events and the second's commit failed on their source
+    keys; now the second sees what the first stored and skips it. Tried again after a clash all
+    the same (a copier without this lock, a database busy past its timeout)."""
+    for attempt in range(1, COPY_ATTEMPTS + 1):
+        try:
+            with _sqlite_copy_lock(session_factory), session_factory.begin() as session:
+                lock_for_copy(session)
+                return work(session)
+        except (IntegrityError, OperationalError):
+            if attempt == COPY_ATTEMPTS:
+                raise
+            logger.info("another copier stored the same events; copying them again (attempt %d)", attempt + 1)
 
 
 def _cursor(session: Session, source: str) -> TranscriptCursor:
