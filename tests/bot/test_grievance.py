@@ -1,0 +1,86 @@
+"""Which messages are grievances (bot/grievance, markers.yml): a bad experience or blame, whatever
+the subject, told apart from a question about the same subject."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.grievance import grievance
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "柜台让我等了两个小时",  # kept waiting at the counter (not a question about transfers)
+        "办信用卡送的东西一直没给",  # a promised gift never came
+        "没通知就扣了我年费",  # charged without being told
+        "你们为什么没通知就扣了我年费",  # a "why" does not make blame a question
+        "客服电话永远打不通",
+        "95516 打了几个小时没人接",
+        "手机银行转账手续费乱收",
+        "没经过我同意就给我开通了短信提醒",
+        "在網點排了兩個小時的隊",  # traditional characters are read like simplified ones
+        "跑了三趟网点都没办成",
+        "说好的红包呢",
+        "贷款经理说好的利率却给我涨了",
+        "理财经理忽悠我买的产品",
+        "大堂经理态度很差",
+        "提醒我有额度，结果没有，不是骗人吗",  # rhetorical: blame, not a question
+        "会员费乱扣",  # 会 of 会员 is no "will"
+    ],
+)
+def test_a_grievance_about_a_subject_is_dissatisfaction(text):
+    assert grievance(text) == "express_dissatisfaction"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "信用卡年费乱扣，我要投诉",
+        "柜台让我等了两个小时，必须给我个说法",
+        "客服态度太差了，我要去银保监会反映",
+    ],
+)
+def test_a_grievance_that_asks_to_complain_is_a_complaint(text):
+    assert grievance(text) == "complain"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # neutral questions about the same subjects: the FAQ answers them
+        "转账多久到账",
+        "信用卡年费怎么收",
+        "为什么扣了我年费",
+        "为什么到现在还没到账",  # waiting for a transfer or a loan is a status question
+        "3天了还没等到审核电话",
+        "系统一直没给我开借款",
+        "凭什么不给我额度",  # asked to learn why: the credit-line answer says why
+        "不是说好5点扣款吗",
+        "客服电话多少",
+        "客服电话为什么打不通",  # a "why" question about the line: its hours and numbers
+        "我要投诉",  # no grievance marker: the classifiers decide
+        # worries and questions about the future
+        "会乱扣费吗",
+        "不会乱收费吧",
+        "外面招代理的是不是骗人的",
+        "怎么防止被骗",
+        # reported speech and other meanings of the same words
+        "审核说电话打不通",
+        "信用卡背面的三位数打不进去",
+    ],
+)
+def test_questions_and_worries_are_no_grievance(text):
+    assert grievance(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "冒充客服的人骗我转账，你们太坑了",
+        "被骗子骗走了两万块，太气人了",
+        "对方是陌生人，现在电话打不通了",
+    ],
+)
+def test_a_scam_is_never_a_grievance_against_us(text):
+    assert grievance(text) is None
