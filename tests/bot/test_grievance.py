@@ -27,6 +27,15 @@ from bot.grievance import grievance
         "大堂经理态度很差",
         "提醒我有额度，结果没有，不是骗人吗",  # rhetorical: blame, not a question
         "会员费乱扣",  # 会 of 会员 is no "will"
+        "信用卡分期的手续费根本没跟我说清楚",
+        "我的额度被降了也没人告诉我",
+        "开户开了一上午还没弄好",  # hours on one errand (not waiting for money: a status question)
+        "短信提醒费每个月都扣，我从来没开过",
+        "转账被扣了两次手续费，谁负责",
+        "办卡的时候说免年费，结果还是扣了",
+        "理财经理当初说保本，现在亏了",
+        "你们银行服务越来越差",
+        "手机银行总是闪退，烦死了",
     ],
 )
 def test_a_grievance_about_a_subject_is_dissatisfaction(text):
@@ -61,6 +70,11 @@ def test_a_grievance_that_asks_to_complain_is_a_complaint(text):
         "客服电话为什么打不通",  # a "why" question about the line: its hours and numbers
         "我要投诉",  # no grievance marker: the classifiers decide
         # worries and questions about the future
+        "逾期了谁负责通知我",  # who does it, not who is to blame
+        "客服说三天到账，结果还没到",  # a status question
+        "刚才手机占线没接到你们的审核电话",  # the customer's own line was busy once
+        "我从来没开过短信提醒",  # nothing was charged
+        "麻烦人工客服帮我看看",  # 麻烦 is a courtesy
         "会乱扣费吗",
         "不会乱收费吧",
         "外面招代理的是不是骗人的",
@@ -80,6 +94,8 @@ def test_questions_and_worries_are_no_grievance(text):
         "冒充客服的人骗我转账，你们太坑了",
         "被骗子骗走了两万块，太气人了",
         "对方是陌生人，现在电话打不通了",
+        "卡挂失了还被人刷走了钱，你们不管吗",  # a theft: the card-theft answer and its urgency
+        "有人让我投资虚拟货币，说是稳赚不亏",  # a scam's promise, nothing lost yet
     ],
 )
 def test_a_scam_is_never_a_grievance_against_us(text):
