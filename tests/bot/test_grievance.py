@@ -27,6 +27,7 @@ from bot.grievance import grievance
         "大堂经理态度很差",
         "提醒我有额度，结果没有，不是骗人吗",  # rhetorical: blame, not a question
         "会员费乱扣",  # 会 of 会员 is no "will"
+        "手机银行这个功能太坑了",  # 能 of 功能 is no "can"
         "信用卡分期的手续费根本没跟我说清楚",
         "我的额度被降了也没人告诉我",
         "开户开了一上午还没弄好",  # hours on one errand (not waiting for money: a status question)
@@ -48,10 +49,15 @@ def test_a_grievance_about_a_subject_is_dissatisfaction(text):
         "信用卡年费乱扣，我要投诉",
         "柜台让我等了两个小时，必须给我个说法",
         "客服态度太差了，我要去银保监会反映",
+        "乱收费，我要打315",
     ],
 )
 def test_a_grievance_that_asks_to_complain_is_a_complaint(text):
     assert grievance(text) == "complain"
+
+
+def test_an_amount_is_no_threat_to_go_to_the_regulator():
+    assert grievance("乱扣了我315元") == "express_dissatisfaction"
 
 
 @pytest.mark.parametrize(
