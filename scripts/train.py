@@ -37,6 +37,8 @@ INPUTS = (
     # The fragment rule's word lists (its lexicon is computed at training time) and the reading of
     # several questions in one message, both used by pipeline components.
     "bot/fragments",
+    # The grievance markers (bot/grievance/markers.yml), read by a pipeline component.
+    "bot/grievance",
     "bot/faq/several.py",
     # The FAQ catalog and its rules, not the answers (bot/faq/answers): those are read at run time.
     "bot/faq/catalog.yml",
