@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
-from functools import partial
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import sessionmaker
@@ -63,51 +62,12 @@ def run_once(session_factory: sessionmaker) -> int:
         return removed + case_access.purge_lookup_records(session=session, now=now)
 
 
-# Broker events copied per transaction (a customer turn is about six events).
-TRANSCRIPT_BATCH = 200
-
-
 def consume_transcripts(session_factory: sessionmaker, events_db: str) -> int:
     """Copies new events of Rasa's SQL broker and the API's notices into the transcript store."""
     from bot.transcripts import service as transcripts
 
-    stored = copy_rasa_broker(session_factory, events_db)
+    stored = transcripts.copy_rasa_broker_file(session_factory, events_db)
     return stored + transcripts.copy_transaction(session_factory, transcripts.consume_api_notices)
-
-
-def copy_rasa_broker(session_factory: sessionmaker, events_db: str) -> int:
-    """Copies new events of Rasa's SQL broker (the file `events_db`) into the transcript store, a
-    batch per transaction; returns how many new messages."""
-    from pathlib import Path
-
-    from bot.db import build_engine
-    from bot.transcripts import service as transcripts
-
-    stored = 0
-    if events_db and Path(events_db).exists():
-        broker = build_engine(f"sqlite:///{events_db}")
-        try:
-            # SQLite has one writer, and a round copies everything since the last one (30 s of
-            # conversations): in one transaction it held the write lock for seconds while
-            # customers' messages waited to be stored. Each batch is copied in a transaction of
-            # its own; the touched conversations are summarised once, with the cursor, at the end.
-            copy = partial(transcripts.copy_transaction, session_factory)
-            start = position = copy(transcripts.rasa_broker_position)
-            touched: set[str] = set()
-            while True:
-                count, last = copy(
-                    lambda session, after=position: transcripts.copy_rasa_broker_batch(
-                        session, broker, after, TRANSCRIPT_BATCH, touched
-                    )
-                )
-                if last is None:
-                    break
-                stored, position = stored + count, last
-            if position != start:
-                copy(lambda session: transcripts.finish_rasa_broker_round(session, position, touched))
-        finally:
-            broker.dispose()
-    return stored
 
 
 async def run_forever(

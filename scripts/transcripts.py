@@ -46,15 +46,13 @@ def consume(replay: bool = False) -> tuple[int, int]:
     """Returns (messages from Rasa's broker, notices from the API). The same batches as the
     follower's rounds: a batch that clashed with the follower, copying at the same moment, runs
     again (bot.transcripts.service.copy_transaction)."""
-    from api import maintenance
-
     settings = load_settings()
     engine = build_engine(settings.database_url)
     factory = build_session_factory(engine)
     try:
         if replay:
             transcripts.copy_transaction(factory, transcripts.reset_cursors)
-        from_rasa = maintenance.copy_rasa_broker(factory, settings.rasa_events_db)
+        from_rasa = transcripts.copy_rasa_broker_file(factory, settings.rasa_events_db)
         return from_rasa, transcripts.copy_transaction(factory, transcripts.consume_api_notices)
     finally:
         engine.dispose()

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.text.normalize import normalize_text
+from bot.text.normalize import comparable
 
 MARKERS_FILE = Path(__file__).with_name("markers.yml")
 COMPLAIN = "complain"
@@ -33,7 +33,6 @@ DISSATISFIED = "express_dissatisfaction"
 # How many characters may stand between a word of `not_a_grievance_before` and the marker
 # ("是不是在骗人", "说电话打不通").
 GUARD_GAP = 2
-_NOT_TEXT = re.compile(r"\s+")
 _CLAUSE_ENDS = ",，。.!！?？;；~～"
 
 
@@ -54,7 +53,7 @@ def _either(expressions: list[str]) -> re.Pattern:
 @lru_cache(maxsize=1)
 def load_markers(path: Path = MARKERS_FILE) -> Markers:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    guard = "|".join(f"(?:{expression})" for expression in data["not_a_grievance_before"])
+    guard = _either([str(e) for e in data["not_a_grievance_before"]]).pattern
     return Markers(
         markers={
             kind: _either([str(e) for e in expressions]) for kind, expressions in data["markers"].items()
@@ -68,15 +67,11 @@ def load_markers(path: Path = MARKERS_FILE) -> Markers:
     )
 
 
-def _plain(text: str) -> str:
-    return _NOT_TEXT.sub("", normalize_text(text or "")).lower()
-
-
 def grievance_markers(text: str) -> list[str]:
     """The kinds of grievance marker the message carries (["not_informed", "upset"]), those
     preceded by a question or worry word or by reported speech not counted."""
     markers = load_markers()
-    plain = _plain(text)
+    plain = comparable(text)
     if any(signal in plain for signal in markers.scam_signals):
         return []
     kinds = []
@@ -96,4 +91,4 @@ def grievance(text: str) -> str | None:
     grievance, None when the message is no grievance (bot/grievance/markers.yml)."""
     if not grievance_markers(text):
         return None
-    return COMPLAIN if load_markers().complain_request.search(_plain(text)) else DISSATISFIED
+    return COMPLAIN if load_markers().complain_request.search(comparable(text)) else DISSATISFIED

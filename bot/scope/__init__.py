@@ -16,10 +16,9 @@ from pathlib import Path
 
 import yaml
 
-from bot.text.normalize import normalize_text
+from bot.text.normalize import comparable
 
 CATALOG_FILE = Path(__file__).with_name("other_products.yml")
-_NOT_TEXT = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -86,11 +85,6 @@ def load_scope(path: Path = CATALOG_FILE) -> Scope:
         families=families,
         not_our_bank=tuple(str(word) for word in data.get("not_our_bank") or []),
     )
-
-
-def comparable(text: str) -> str:
-    """Simplified, half-width, lower case, without spaces: "Apple Pay" → "applepay"."""
-    return _NOT_TEXT.sub("", normalize_text(text or "")).lower()
 
 
 def other_product(text: str, topic: str | None = None, group: str | None = None) -> Family | None:

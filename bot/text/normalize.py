@@ -124,3 +124,12 @@ def normalize_text(text: str) -> str:
     """The text NLU sees: simplified, half-width, with counted numerals and read-out numbers as
     digits."""
     return numerals_to_digits(read_out_numbers_to_digits(to_simplified(to_half_width(text))))
+
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def comparable(text: str) -> str:
+    """The text word lists are matched on: `normalize_text`, lower case, without spaces
+    ("Apple Pay" → "applepay")."""
+    return _WHITESPACE.sub("", normalize_text(text or "")).lower()

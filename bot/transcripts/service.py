@@ -21,6 +21,8 @@ import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, text, update
@@ -32,6 +34,7 @@ from bot.archive import service as archive_service
 from bot.cases.crypto import decrypt_if_encrypted
 from bot.cases.models import ComplaintCase
 from bot.conversations.models import ConversationMessage
+from bot.db import build_engine
 from bot.entities.facts import staff_view as entities_for_staff
 from bot.handoff import lifecycle as handoff_lifecycle
 from bot.handoff.models import CallbackRequest, Handoff
@@ -496,6 +499,38 @@ def copy_rasa_broker_batch(
     rows = [(event_id, sender_id, decrypt_if_encrypted(data)) for event_id, sender_id, data in rows]
     stored = ingest_rasa_events(session, rows, retention_days=retention_days, touched=touched)
     return stored, rows[-1][0]
+
+
+# Broker events copied per transaction (a customer turn is about six events).
+COPY_BATCH = 200
+
+
+def copy_rasa_broker_file(session_factory: Any, events_db: str, batch: int = COPY_BATCH) -> int:
+    """Copies the new events of Rasa's SQL broker (the SQLite file `events_db`, when it exists)
+    into the transcript store, `batch` events per transaction; returns how many new messages.
+    SQLite has one writer: a whole round in one transaction held the write lock for seconds
+    while customers' messages waited to be stored. The touched conversations are summarised
+    once, with the cursor, at the end (`consume_rasa_broker` does the same in one session)."""
+    if not events_db or not Path(events_db).exists():
+        return 0
+    broker = build_engine(f"sqlite:///{events_db}")
+    try:
+        copy = partial(copy_transaction, session_factory)
+        start = position = copy(rasa_broker_position)
+        touched: set[str] = set()
+        stored = 0
+        while True:
+            count, last = copy(
+                lambda session, after=position: copy_rasa_broker_batch(session, broker, after, batch, touched)
+            )
+            if last is None:
+                break
+            stored, position = stored + count, last
+        if position != start:
+            copy(lambda session: finish_rasa_broker_round(session, position, touched))
+        return stored
+    finally:
+        broker.dispose()
 
 
 def finish_rasa_broker_round(
